@@ -1,0 +1,175 @@
+// Contract tests for every KvStore backend (memory and RocksDB): get,
+// multi-get, atomic batches, prefix scans, snapshots, flush and compaction,
+// and reopening RocksDB after a clean close.
+#include "vault/storage/kv_store.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "tests/testing/temp_dir.h"
+#include "vault/storage/memory_kv_store.h"
+#include "vault/storage/rocks_kv_store.h"
+
+namespace vault::storage {
+namespace {
+
+struct Backend {
+  std::string name;
+  std::function<std::unique_ptr<KvStore>(const std::string& dir)> open;
+};
+
+class KvStoreContract : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override { store_ = GetParam().open(dir_.Sub("db")); }
+  std::vector<std::pair<std::string, std::string>> Scan(Table t, std::string_view prefix) {
+    std::vector<std::pair<std::string, std::string>> out;
+    EXPECT_TRUE(store_
+                    ->ScanPrefix(t, prefix,
+                                 [&](std::string_view k, std::string_view v) {
+                                   out.emplace_back(k, v);
+                                   return true;
+                                 })
+                    .ok());
+    return out;
+  }
+  testing::TempDir dir_;
+  std::unique_ptr<KvStore> store_;
+};
+
+TEST_P(KvStoreContract, GetMissingIsNotFound) {
+  EXPECT_TRUE(absl::IsNotFound(store_->Get(Table::kFields, "nope").status()));
+}
+
+TEST_P(KvStoreContract, BatchAppliesPutsAndDeletesTogether) {
+  WriteBatch b1;
+  b1.Put(Table::kFields, "a", "1");
+  b1.Put(Table::kSubjectKeys, "a", "key");
+  ASSERT_TRUE(store_->Write(b1).ok());
+  WriteBatch b2;
+  b2.Delete(Table::kFields, "a");
+  b2.Put(Table::kFields, "b", "2");
+  ASSERT_TRUE(store_->Write(b2).ok());
+  EXPECT_TRUE(absl::IsNotFound(store_->Get(Table::kFields, "a").status()));
+  EXPECT_EQ(*store_->Get(Table::kFields, "b"), "2");
+  EXPECT_EQ(*store_->Get(Table::kSubjectKeys, "a"), "key");
+}
+
+TEST_P(KvStoreContract, TablesAreSeparate) {
+  WriteBatch b;
+  b.Put(Table::kFields, "k", "fields");
+  ASSERT_TRUE(store_->Write(b).ok());
+  EXPECT_TRUE(absl::IsNotFound(store_->Get(Table::kTokens, "k").status()));
+}
+
+TEST_P(KvStoreContract, MultiGetKeepsOrderAndReportsMissing) {
+  WriteBatch b;
+  b.Put(Table::kTokens, "x", "1");
+  b.Put(Table::kTokens, "z", "3");
+  ASSERT_TRUE(store_->Write(b).ok());
+  std::vector<std::string> keys = {"z", "y", "x"};
+  std::vector<absl::StatusOr<std::string>> got = store_->MultiGet(Table::kTokens, keys);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(*got[0], "3");
+  EXPECT_TRUE(absl::IsNotFound(got[1].status()));
+  EXPECT_EQ(*got[2], "1");
+}
+
+TEST_P(KvStoreContract, ScanPrefixIsOrderedAndBounded) {
+  WriteBatch b;
+  for (std::string k : {std::string("t\0s1\0b", 6), std::string("t\0s1\0a", 6),
+                        std::string("t\0s10\0a", 7), std::string("t\0s2", 4)}) {
+    b.Put(Table::kFields, k, "v");
+  }
+  ASSERT_TRUE(store_->Write(b).ok());
+  auto rows = Scan(Table::kFields, std::string("t\0s1\0", 5));
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].first, std::string("t\0s1\0a", 6));
+  EXPECT_EQ(rows[1].first, std::string("t\0s1\0b", 6));
+}
+
+TEST_P(KvStoreContract, ScanStopsWhenVisitorSaysSo) {
+  WriteBatch b;
+  for (int i = 0; i < 10; ++i) b.Put(Table::kAudit, "p" + std::to_string(i), "v");
+  ASSERT_TRUE(store_->Write(b).ok());
+  int seen = 0;
+  ASSERT_TRUE(store_
+                  ->ScanPrefix(Table::kAudit, "p",
+                               [&](std::string_view, std::string_view) { return ++seen < 3; })
+                  .ok());
+  EXPECT_EQ(seen, 3);
+}
+
+TEST_P(KvStoreContract, SnapshotSeesOldState) {
+  WriteBatch b;
+  b.Put(Table::kMeta, "k", "old");
+  ASSERT_TRUE(store_->Write(b).ok());
+  std::shared_ptr<const Snapshot> snap = store_->GetSnapshot();
+  WriteBatch b2;
+  b2.Put(Table::kMeta, "k", "new");
+  b2.Put(Table::kMeta, "k2", "added");
+  ASSERT_TRUE(store_->Write(b2).ok());
+  EXPECT_EQ(*store_->Get(Table::kMeta, "k", snap.get()), "old");
+  EXPECT_TRUE(absl::IsNotFound(store_->Get(Table::kMeta, "k2", snap.get()).status()));
+  EXPECT_EQ(*store_->Get(Table::kMeta, "k"), "new");
+  EXPECT_EQ(Scan(Table::kMeta, "k").size(), 2u);
+}
+
+TEST_P(KvStoreContract, FlushAndCompactKeepData) {
+  WriteBatch b;
+  b.Put(Table::kLedger, "a", "1");
+  b.Put(Table::kLedger, "b", "2");
+  ASSERT_TRUE(store_->Write(b).ok());
+  WriteBatch d;
+  d.Delete(Table::kLedger, "a");
+  ASSERT_TRUE(store_->Write(d).ok());
+  ASSERT_TRUE(store_->Flush().ok());
+  ASSERT_TRUE(store_->CompactRange(Table::kLedger, "", "").ok());
+  EXPECT_TRUE(absl::IsNotFound(store_->Get(Table::kLedger, "a").status()));
+  EXPECT_EQ(*store_->Get(Table::kLedger, "b"), "2");
+}
+
+std::unique_ptr<KvStore> OpenRocks(const std::string& dir) {
+  RocksKvOptions options;
+  options.path = dir;
+  return std::move(*OpenRocksKvStore(options));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Backends, KvStoreContract,
+    ::testing::Values(
+        Backend{"memory", [](const std::string&) { return std::make_unique<MemoryKvStore>(); }},
+        Backend{"rocksdb", OpenRocks}),
+    [](const ::testing::TestParamInfo<Backend>& p) { return p.param.name; });
+
+TEST(RocksKvStoreTest, ReopenAfterCleanCloseReadsEverything) {
+  testing::TempDir dir;
+  {
+    std::unique_ptr<KvStore> store = OpenRocks(dir.Sub("db"));
+    for (int i = 0; i < 1000; ++i) {
+      WriteBatch b;
+      b.Put(Table::kTokens, "k" + std::to_string(i), "v" + std::to_string(i));
+      ASSERT_TRUE(store->Write(b).ok());
+    }
+  }
+  std::unique_ptr<KvStore> store = OpenRocks(dir.Sub("db"));
+  for (int i = 0; i < 1000; ++i) {
+    EXPECT_EQ(*store->Get(Table::kTokens, "k" + std::to_string(i)), "v" + std::to_string(i));
+  }
+}
+
+TEST(RocksKvStoreTest, SecondOpenOfSameFolderIsRefused) {
+  testing::TempDir dir;
+  std::unique_ptr<KvStore> first = OpenRocks(dir.Sub("db"));
+  RocksKvOptions options;
+  options.path = dir.Sub("db");
+  absl::StatusOr<std::unique_ptr<KvStore>> second = OpenRocksKvStore(options);
+  EXPECT_FALSE(second.ok());
+}
+
+TEST(RocksKvStoreTest, EmptyPathIsInvalid) {
+  EXPECT_TRUE(absl::IsInvalidArgument(OpenRocksKvStore(RocksKvOptions{}).status()));
+}
+
+}  // namespace
+}  // namespace vault::storage

@@ -1,0 +1,409 @@
+// KeyHierarchy implementation. Every keyring change is copy, modify, persist
+// (both slots, fsynced), then swap in memory: a failed persist changes nothing.
+#include "vault/key_hierarchy.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+
+#include "vault/strings.h"
+#include "crypto/aead.h"
+#include "crypto/encoding.h"
+#include "crypto/hashing.h"
+#include "vault/record_keys.h"
+#include "vault/status.h"
+
+namespace vault {
+namespace {
+
+using crypto::SecretBytes;
+using crypto::XChaCha20Poly1305;
+
+int64_t ToMs(absl::Time t) { return absl::ToUnixMillis(t); }
+absl::Time FromMs(int64_t ms) { return absl::FromUnixMillis(ms); }
+
+std::string RootAd(uint32_t version) { return AssociatedData("root-key", {EncodeU32(version)}); }
+std::string KekAd(std::string_view tenant, uint32_t version) {
+  return AssociatedData("kek", {tenant, EncodeU32(version)});
+}
+std::string SubkeyRootAd(std::string_view tenant) {
+  return AssociatedData("tenant-subkey-root", {tenant});
+}
+std::string SigningSeedAd() { return AssociatedData("signing-seed", {}); }
+
+std::string KekCacheId(std::string_view tenant, uint32_t version) {
+  return Cat("k|", tenant, "|", version);
+}
+std::string SubkeyCacheId(std::string_view tenant, TenantSubkey which) {
+  return Cat("s|", tenant, "|", static_cast<uint64_t>(which));
+}
+
+absl::Status WriteNewKeyFile(const std::string& path, const SecretBytes& key) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return absl::AlreadyExistsError("unseal key file already exists");
+    return absl::UnavailableError(Cat("cannot create unseal key file: ",
+                                               std::strerror(errno)));
+  }
+  absl::Span<const uint8_t> raw = crypto::RevealSecret(key);
+  std::string hex = crypto::HexEncode(
+      std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()));
+  hex.push_back('\n');
+  bool ok = ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) &&
+            ::fsync(fd) == 0;
+  std::fill(hex.begin(), hex.end(), '\0');
+  ::close(fd);
+  if (!ok) return absl::UnavailableError("cannot write unseal key file");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SecretBytes> ReadKeyFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return absl::NotFoundError("unseal key file cannot be opened");
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || (st.st_mode & 077) != 0) {
+    ::close(fd);
+    return absl::FailedPreconditionError(
+        "unseal key file must not be accessible to group or others (chmod 600)");
+  }
+  char buf[128];
+  ssize_t n = ::read(fd, buf, sizeof buf);
+  ::close(fd);
+  if (n <= 0) return absl::InvalidArgumentError("unseal key file is empty");
+  std::string_view text(buf, static_cast<size_t>(n));
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+  absl::StatusOr<std::string> raw = crypto::HexDecode(text);
+  std::fill(std::begin(buf), std::end(buf), '\0');
+  if (!raw.ok() || raw->size() != KeyHierarchy::kKeySize) {
+    return absl::InvalidArgumentError("unseal key file does not hold a 32-byte hex key");
+  }
+  absl::StatusOr<SecretBytes> key = SecretBytes::CopyFrom(*raw);
+  std::fill(raw->begin(), raw->end(), '\0');
+  return key;
+}
+
+}  // namespace
+
+KeyHierarchy::KeyHierarchy(KeyHierarchyOptions options)
+    : options_(std::move(options)), file_(options_.dir), cache_(options_.kek_cache_capacity) {}
+
+absl::StatusOr<std::unique_ptr<KeyHierarchy>> KeyHierarchy::Open(KeyHierarchyOptions options) {
+  if (options.clock == nullptr || options.random == nullptr) {
+    return absl::InvalidArgumentError("key hierarchy needs a clock and a random source");
+  }
+  std::unique_ptr<KeyHierarchy> keys(new KeyHierarchy(std::move(options)));
+  absl::StatusOr<std::optional<records::Keyring>> loaded = keys->file_.Load();
+  if (!loaded.ok()) return loaded.status();
+  keys->keyring_ = std::move(*loaded);
+  return keys;
+}
+
+bool KeyHierarchy::initialized() const {
+  std::shared_lock lock(mu_);
+  return keyring_.has_value();
+}
+
+records::SealConfig::Kind KeyHierarchy::seal_kind() const {
+  std::shared_lock lock(mu_);
+  return keyring_.has_value() ? keyring_->seal().kind() : records::SealConfig::KIND_UNSPECIFIED;
+}
+
+absl::Status KeyHierarchy::PersistLocked(records::Keyring next) {
+  next.set_generation(keyring_.has_value() ? keyring_->generation() + 1 : 1);
+  if (absl::Status s = file_.Store(next); !s.ok()) return s;
+  keyring_ = std::move(next);
+  return absl::OkStatus();
+}
+
+absl::Status KeyHierarchy::InitializeLocked(const SecretBytes& unseal_key,
+                                            records::SealConfig seal) {
+  if (keyring_.has_value()) return absl::FailedPreconditionError("vault is already initialised");
+  if (unseal_key.size() != kKeySize) return absl::InvalidArgumentError("unseal key must be 32 bytes");
+  crypto::RandomSource& random = *options_.random;
+  absl::StatusOr<SecretBytes> root = random.Secret(kKeySize);
+  if (!root.ok()) return root.status();
+  absl::StatusOr<crypto::SigningKey> signing = crypto::SigningKey::Generate(random);
+  if (!signing.ok()) return signing.status();
+
+  records::Keyring next;
+  *next.mutable_seal() = std::move(seal);
+  next.set_root_key_version(1);
+  absl::StatusOr<std::string> wrapped_root =
+      XChaCha20Poly1305::EncryptSecret(unseal_key, *root, RootAd(1), random);
+  if (!wrapped_root.ok()) return wrapped_root.status();
+  next.set_wrapped_root_key(*wrapped_root);
+  absl::StatusOr<std::string> wrapped_seed =
+      XChaCha20Poly1305::EncryptSecret(*root, signing->seed(), SigningSeedAd(), random);
+  if (!wrapped_seed.ok()) return wrapped_seed.status();
+  next.set_wrapped_signing_seed(*wrapped_seed);
+  next.set_signing_public_key(signing->public_key());
+  next.set_initialized_at_unix_ms(ToMs(options_.clock->Now()));
+  return PersistLocked(std::move(next));
+}
+
+absl::Status KeyHierarchy::InitializeWithUnsealKey(const SecretBytes& unseal_key,
+                                                   records::SealConfig seal) {
+  std::unique_lock lock(mu_);
+  return InitializeLocked(unseal_key, std::move(seal));
+}
+
+absl::Status KeyHierarchy::InitializeWithKeyFile(const std::string& key_file_path) {
+  std::unique_lock lock(mu_);
+  if (keyring_.has_value()) return absl::FailedPreconditionError("vault is already initialised");
+  absl::StatusOr<SecretBytes> unseal_key = options_.random->Secret(kKeySize);
+  if (!unseal_key.ok()) return unseal_key.status();
+  if (absl::Status s = WriteNewKeyFile(key_file_path, *unseal_key); !s.ok()) return s;
+  records::SealConfig seal;
+  seal.set_kind(records::SealConfig::KEY_FILE);
+  absl::Status s = InitializeLocked(*unseal_key, std::move(seal));
+  if (!s.ok()) ::unlink(key_file_path.c_str());  // nothing half-made
+  return s;
+}
+
+absl::Status KeyHierarchy::InitializeWithPassphrase(std::string_view passphrase) {
+  std::unique_lock lock(mu_);
+  if (keyring_.has_value()) return absl::FailedPreconditionError("vault is already initialised");
+  records::SealConfig seal;
+  seal.set_kind(records::SealConfig::PASSPHRASE);
+  seal.set_argon2_salt(options_.random->Bytes(crypto::Argon2idParams::kSaltSize));
+  seal.set_argon2_ops_limit(options_.argon2.ops_limit);
+  seal.set_argon2_memory_limit(options_.argon2.memory_limit);
+  absl::StatusOr<SecretBytes> unseal_key =
+      crypto::DeriveKeyFromPassphrase(passphrase, seal.argon2_salt(), options_.argon2, kKeySize);
+  if (!unseal_key.ok()) return unseal_key.status();
+  return InitializeLocked(*unseal_key, std::move(seal));
+}
+
+absl::Status KeyHierarchy::UnsealWithKeyFile(const std::string& key_file_path) {
+  if (seal_kind() != records::SealConfig::KEY_FILE) {
+    return absl::FailedPreconditionError("vault is not sealed with a key file");
+  }
+  absl::StatusOr<SecretBytes> key = ReadKeyFile(key_file_path);
+  if (!key.ok()) return key.status();
+  return UnsealWithKey(*key);
+}
+
+absl::Status KeyHierarchy::UnsealWithPassphrase(std::string_view passphrase) {
+  records::SealConfig seal;
+  {
+    std::shared_lock lock(mu_);
+    if (!keyring_.has_value()) return absl::FailedPreconditionError("vault is not initialised");
+    seal = keyring_->seal();
+  }
+  if (seal.kind() != records::SealConfig::PASSPHRASE) {
+    return absl::FailedPreconditionError("vault is not sealed with a passphrase");
+  }
+  crypto::Argon2idParams params{seal.argon2_ops_limit(), seal.argon2_memory_limit()};
+  absl::StatusOr<SecretBytes> key =
+      crypto::DeriveKeyFromPassphrase(passphrase, seal.argon2_salt(), params, kKeySize);
+  if (!key.ok()) return key.status();
+  return UnsealWithKey(*key);
+}
+
+absl::Status KeyHierarchy::UnsealWithKey(const SecretBytes& unseal_key) {
+  std::unique_lock lock(mu_);
+  if (!keyring_.has_value()) return absl::FailedPreconditionError("vault is not initialised");
+  if (root_key_ != nullptr) return absl::OkStatus();
+  absl::StatusOr<SecretBytes> root = XChaCha20Poly1305::DecryptSecret(
+      unseal_key, keyring_->wrapped_root_key(), RootAd(keyring_->root_key_version()));
+  if (!root.ok()) {
+    return absl::PermissionDeniedError("unseal key does not open the keyring");
+  }
+  absl::StatusOr<SecretBytes> seed =
+      XChaCha20Poly1305::DecryptSecret(*root, keyring_->wrapped_signing_seed(), SigningSeedAd());
+  if (!seed.ok()) return absl::DataLossError("signing key in the keyring failed authentication");
+  absl::StatusOr<crypto::SigningKey> signing = crypto::SigningKey::FromSeed(*seed);
+  if (!signing.ok()) return signing.status();
+  root_key_ = std::make_unique<SecretBytes>(std::move(*root));
+  signing_key_ = std::make_unique<crypto::SigningKey>(std::move(*signing));
+  root_key_ready_.store(true, std::memory_order_release);
+  return absl::OkStatus();
+}
+
+void KeyHierarchy::Seal() {
+  {
+    std::unique_lock lock(mu_);
+    root_key_ready_.store(false, std::memory_order_release);
+    root_key_.reset();
+    signing_key_.reset();
+    cache_.Clear();
+  }
+  std::lock_guard<std::mutex> lock(listeners_mu_);
+  for (const auto& listener : seal_listeners_) listener();
+}
+
+void KeyHierarchy::AddSealListener(std::function<void()> listener) {
+  std::lock_guard<std::mutex> lock(listeners_mu_);
+  seal_listeners_.push_back(std::move(listener));
+}
+
+const records::TenantKeys* KeyHierarchy::FindTenantLocked(std::string_view tenant) const {
+  if (!keyring_.has_value()) return nullptr;
+  for (const records::TenantKeys& t : keyring_->tenants()) {
+    if (t.tenant() == tenant) return &t;
+  }
+  return nullptr;
+}
+
+absl::StatusOr<SecretBytes> KeyHierarchy::NewWrappedKekLocked(std::string_view tenant,
+                                                              uint32_t version,
+                                                              records::KekVersion* out) {
+  absl::StatusOr<SecretBytes> kek = options_.random->Secret(kKeySize);
+  if (!kek.ok()) return kek.status();
+  absl::StatusOr<std::string> wrapped = XChaCha20Poly1305::EncryptSecret(
+      *root_key_, *kek, KekAd(tenant, version), *options_.random);
+  if (!wrapped.ok()) return wrapped.status();
+  out->set_version(version);
+  out->set_wrapped_key(*wrapped);
+  out->set_state(records::KekVersion::ACTIVE);
+  out->set_created_at_unix_ms(ToMs(options_.clock->Now()));
+  return kek;
+}
+
+absl::Status KeyHierarchy::CreateTenant(std::string_view tenant, std::string_view residency) {
+  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
+  std::unique_lock lock(mu_);
+  if (root_key_ == nullptr) return SealedError();
+  if (FindTenantLocked(tenant) != nullptr) return absl::AlreadyExistsError("tenant already exists");
+  records::Keyring next = *keyring_;
+  records::TenantKeys* t = next.add_tenants();
+  t->set_tenant(std::string(tenant));
+  t->set_residency(std::string(residency));
+  t->set_created_at_unix_ms(ToMs(options_.clock->Now()));
+  absl::StatusOr<SecretBytes> kek = NewWrappedKekLocked(tenant, 1, t->add_keks());
+  if (!kek.ok()) return kek.status();
+  absl::StatusOr<SecretBytes> subkey_root = options_.random->Secret(kKeySize);
+  if (!subkey_root.ok()) return subkey_root.status();
+  absl::StatusOr<std::string> wrapped_root = XChaCha20Poly1305::EncryptSecret(
+      *root_key_, *subkey_root, SubkeyRootAd(tenant), *options_.random);
+  if (!wrapped_root.ok()) return wrapped_root.status();
+  t->set_wrapped_subkey_root(*wrapped_root);
+  return PersistLocked(std::move(next));
+}
+
+absl::StatusOr<TenantInfo> KeyHierarchy::GetTenant(std::string_view tenant) const {
+  std::shared_lock lock(mu_);
+  if (!root_ready()) return SealedError();
+  const records::TenantKeys* t = FindTenantLocked(tenant);
+  if (t == nullptr) return absl::NotFoundError("unknown tenant");
+  TenantInfo info{t->tenant(), t->residency(), FromMs(t->created_at_unix_ms()), 0};
+  for (const records::KekVersion& k : t->keks()) {
+    if (k.state() == records::KekVersion::ACTIVE) info.active_kek_version = k.version();
+  }
+  return info;
+}
+
+absl::StatusOr<std::vector<TenantInfo>> KeyHierarchy::ListTenants() const {
+  std::vector<TenantInfo> out;
+  std::vector<std::string> ids;
+  {
+    std::shared_lock lock(mu_);
+    if (!root_ready()) return SealedError();
+    for (const records::TenantKeys& t : keyring_->tenants()) ids.push_back(t.tenant());
+  }
+  for (const std::string& id : ids) {
+    absl::StatusOr<TenantInfo> info = GetTenant(id);
+    if (info.ok()) out.push_back(std::move(*info));
+  }
+  return out;
+}
+
+absl::StatusOr<KeyCache::Key> KeyHierarchy::GetKek(std::string_view tenant, uint32_t version) {
+  if (!root_ready()) return SealedError();
+  std::string cache_id = KekCacheId(tenant, version);
+  if (KeyCache::Key hit = cache_.Get(cache_id)) return hit;
+  std::shared_lock lock(mu_);
+  if (root_key_ == nullptr) return SealedError();
+  const records::TenantKeys* t = FindTenantLocked(tenant);
+  if (t == nullptr) return absl::NotFoundError("unknown tenant");
+  for (const records::KekVersion& k : t->keks()) {
+    if (k.version() != version) continue;
+    if (k.state() == records::KekVersion::DESTROYED) return GoneError("key version destroyed");
+    absl::StatusOr<SecretBytes> kek =
+        XChaCha20Poly1305::DecryptSecret(*root_key_, k.wrapped_key(), KekAd(tenant, version));
+    if (!kek.ok()) return absl::DataLossError("tenant key failed authentication");
+    auto shared = std::make_shared<const SecretBytes>(std::move(*kek));
+    cache_.Put(cache_id, shared);
+    return KeyCache::Key(shared);
+  }
+  return absl::NotFoundError("unknown key version");
+}
+
+absl::StatusOr<ActiveKek> KeyHierarchy::GetActiveKek(std::string_view tenant) {
+  absl::StatusOr<TenantInfo> info = GetTenant(tenant);
+  if (!info.ok()) return info.status();
+  absl::StatusOr<KeyCache::Key> key = GetKek(tenant, info->active_kek_version);
+  if (!key.ok()) return key.status();
+  return ActiveKek{info->active_kek_version, std::move(*key)};
+}
+
+absl::StatusOr<uint32_t> KeyHierarchy::RotateKek(std::string_view tenant) {
+  std::unique_lock lock(mu_);
+  if (root_key_ == nullptr) return SealedError();
+  if (FindTenantLocked(tenant) == nullptr) return absl::NotFoundError("unknown tenant");
+  records::Keyring next = *keyring_;
+  records::TenantKeys* t = nullptr;
+  for (records::TenantKeys& candidate : *next.mutable_tenants()) {
+    if (candidate.tenant() == tenant) t = &candidate;
+  }
+  uint32_t newest = 0;
+  for (records::KekVersion& k : *t->mutable_keks()) {
+    newest = std::max(newest, k.version());
+    if (k.state() == records::KekVersion::ACTIVE) k.set_state(records::KekVersion::RETIRED);
+  }
+  absl::StatusOr<SecretBytes> kek = NewWrappedKekLocked(tenant, newest + 1, t->add_keks());
+  if (!kek.ok()) return kek.status();
+  if (absl::Status s = PersistLocked(std::move(next)); !s.ok()) return s;
+  return newest + 1;
+}
+
+absl::StatusOr<std::vector<KekInfo>> KeyHierarchy::ListKeks(std::string_view tenant) const {
+  std::shared_lock lock(mu_);
+  if (!root_ready()) return SealedError();
+  const records::TenantKeys* t = FindTenantLocked(tenant);
+  if (t == nullptr) return absl::NotFoundError("unknown tenant");
+  std::vector<KekInfo> out;
+  for (const records::KekVersion& k : t->keks()) {
+    out.push_back({k.version(), k.state(), FromMs(k.created_at_unix_ms()),
+                   FromMs(k.destroyed_at_unix_ms())});
+  }
+  return out;
+}
+
+absl::StatusOr<KeyCache::Key> KeyHierarchy::GetTenantSubkey(std::string_view tenant,
+                                                            TenantSubkey which) {
+  if (!root_ready()) return SealedError();
+  std::string cache_id = SubkeyCacheId(tenant, which);
+  if (KeyCache::Key hit = cache_.Get(cache_id)) return hit;
+  std::shared_lock lock(mu_);
+  if (root_key_ == nullptr) return SealedError();
+  const records::TenantKeys* t = FindTenantLocked(tenant);
+  if (t == nullptr) return absl::NotFoundError("unknown tenant");
+  absl::StatusOr<SecretBytes> subkey_root = XChaCha20Poly1305::DecryptSecret(
+      *root_key_, t->wrapped_subkey_root(), SubkeyRootAd(tenant));
+  if (!subkey_root.ok()) return absl::DataLossError("tenant subkey root failed authentication");
+  absl::StatusOr<SecretBytes> subkey =
+      crypto::DeriveSubkey(*subkey_root, static_cast<uint64_t>(which), "vtenant1", kKeySize);
+  if (!subkey.ok()) return subkey.status();
+  auto shared = std::make_shared<const SecretBytes>(std::move(*subkey));
+  cache_.Put(cache_id, shared);
+  return KeyCache::Key(shared);
+}
+
+absl::StatusOr<std::string> KeyHierarchy::SigningPublicKey() const {
+  std::shared_lock lock(mu_);
+  if (!keyring_.has_value()) return absl::FailedPreconditionError("vault is not initialised");
+  return keyring_->signing_public_key();
+}
+
+absl::StatusOr<std::string> KeyHierarchy::Sign(std::string_view message) const {
+  std::shared_lock lock(mu_);
+  if (signing_key_ == nullptr) return SealedError();
+  return signing_key_->Sign(message);
+}
+
+}  // namespace vault

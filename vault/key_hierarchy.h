@@ -1,0 +1,141 @@
+// KeyHierarchy: unseal key -> root key -> tenant KEKs (versioned) and tenant
+// subkey roots, plus the vault's Ed25519 signing key. Owns the keyring file
+// and the sealed/unsealed state: while sealed it hands out no key at all.
+// Unwrapped keys live only in locked memory (SecretBytes), in a bounded cache
+// that Seal() empties.
+// Thread-safety: all methods are safe for concurrent use.
+// Never logs, returns in errors, or writes to disk an unwrapped key.
+#ifndef VAULT_KEY_HIERARCHY_H_
+#define VAULT_KEY_HIERARCHY_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "crypto/passphrase.h"
+#include "crypto/random.h"
+#include "crypto/signing.h"
+#include "vault/clock.h"
+#include "vault/key_cache.h"
+#include "vault/keyring_file.h"
+#include "vault/records.pb.h"
+
+namespace vault {
+
+// Subkeys derived from a tenant's subkey root (stable across KEK rotation).
+enum class TenantSubkey : uint64_t { kToken = 1, kBlindIndex = 2, kHash = 3, kApiKey = 4 };
+
+struct TenantInfo {
+  std::string id;
+  std::string residency;
+  absl::Time created_at;
+  uint32_t active_kek_version = 0;
+};
+
+struct KekInfo {
+  uint32_t version = 0;
+  records::KekVersion::State state = records::KekVersion::STATE_UNSPECIFIED;
+  absl::Time created_at;
+  absl::Time destroyed_at;
+};
+
+struct ActiveKek {
+  uint32_t version = 0;
+  KeyCache::Key key;
+};
+
+struct KeyHierarchyOptions {
+  // Folder for the keyring slots; must exist.
+  std::string dir;
+  const Clock* clock = &SystemClock::Instance();
+  crypto::RandomSource* random = &crypto::SystemRandom::Instance();
+  crypto::Argon2idParams argon2;
+  size_t kek_cache_capacity = 4096;
+};
+
+class KeyHierarchy {
+ public:
+  static constexpr size_t kKeySize = 32;
+
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<KeyHierarchy>> Open(
+      KeyHierarchyOptions options);
+
+  bool initialized() const;
+  bool sealed() const { return !root_ready(); }
+  records::SealConfig::Kind seal_kind() const;
+
+  // Initialisation creates the root key, the signing key and the keyring,
+  // and leaves the vault sealed. FAILED_PRECONDITION when already initialised.
+  // Dev mode: a fresh random unseal key is written to `key_file_path` (0600,
+  // must not exist yet).
+  [[nodiscard]] absl::Status InitializeWithKeyFile(const std::string& key_file_path);
+  [[nodiscard]] absl::Status InitializeWithPassphrase(std::string_view passphrase);
+  // For unseal keys made elsewhere (Shamir shares are combined by the caller).
+  [[nodiscard]] absl::Status InitializeWithUnsealKey(const crypto::SecretBytes& unseal_key,
+                                                     records::SealConfig seal);
+
+  // PERMISSION_DENIED when the key does not open the keyring (wrong file,
+  // passphrase or shares); FAILED_PRECONDITION when not initialised or the
+  // method does not match the seal configuration.
+  [[nodiscard]] absl::Status UnsealWithKeyFile(const std::string& key_file_path);
+  [[nodiscard]] absl::Status UnsealWithPassphrase(std::string_view passphrase);
+  [[nodiscard]] absl::Status UnsealWithKey(const crypto::SecretBytes& unseal_key);
+  // Drops the root key and every cached key, and tells the listeners.
+  void Seal();
+  // `listener` runs on every Seal (key caches elsewhere empty themselves).
+  void AddSealListener(std::function<void()> listener);
+
+  // Tenants. SEALED while sealed.
+  [[nodiscard]] absl::Status CreateTenant(std::string_view tenant, std::string_view residency);
+  [[nodiscard]] absl::StatusOr<TenantInfo> GetTenant(std::string_view tenant) const;
+  [[nodiscard]] absl::StatusOr<std::vector<TenantInfo>> ListTenants() const;
+
+  // KEKs. NOT_FOUND for an unknown tenant or version; GONE for a destroyed one.
+  [[nodiscard]] absl::StatusOr<ActiveKek> GetActiveKek(std::string_view tenant);
+  [[nodiscard]] absl::StatusOr<KeyCache::Key> GetKek(std::string_view tenant, uint32_t version);
+  [[nodiscard]] absl::StatusOr<uint32_t> RotateKek(std::string_view tenant);
+  [[nodiscard]] absl::StatusOr<std::vector<KekInfo>> ListKeks(std::string_view tenant) const;
+
+  // A 32-byte tenant subkey (token, blind-index, hash, API-key hashing).
+  [[nodiscard]] absl::StatusOr<KeyCache::Key> GetTenantSubkey(std::string_view tenant,
+                                                              TenantSubkey which);
+
+  // The vault's signing public key (available while sealed too).
+  [[nodiscard]] absl::StatusOr<std::string> SigningPublicKey() const;
+  // Signs with the vault's key. SEALED while sealed.
+  [[nodiscard]] absl::StatusOr<std::string> Sign(std::string_view message) const;
+
+ private:
+  explicit KeyHierarchy(KeyHierarchyOptions options);
+
+  // REQUIRES: mu_ held exclusively.
+  absl::Status PersistLocked(records::Keyring next);
+  absl::Status InitializeLocked(const crypto::SecretBytes& unseal_key, records::SealConfig seal);
+  const records::TenantKeys* FindTenantLocked(std::string_view tenant) const;
+  absl::StatusOr<crypto::SecretBytes> NewWrappedKekLocked(std::string_view tenant,
+                                                          uint32_t version,
+                                                          records::KekVersion* out);
+
+  bool root_ready() const { return root_key_ready_.load(std::memory_order_acquire); }
+
+  KeyHierarchyOptions options_;
+  KeyringFile file_;
+  mutable std::shared_mutex mu_;
+  std::optional<records::Keyring> keyring_;          // guarded by mu_
+  std::unique_ptr<crypto::SecretBytes> root_key_;    // guarded by mu_; null when sealed
+  std::unique_ptr<crypto::SigningKey> signing_key_;  // guarded by mu_; null when sealed
+  std::string signing_public_key_;                   // guarded by mu_
+  std::atomic<bool> root_key_ready_{false};
+  KeyCache cache_;  // KEKs and subkeys, keyed "k|tenant|version" / "s|tenant|which"
+  std::mutex listeners_mu_;
+  std::vector<std::function<void()>> seal_listeners_;
+};
+
+}  // namespace vault
+
+#endif  // VAULT_KEY_HIERARCHY_H_

@@ -1,0 +1,184 @@
+// KeyringFile: slot format is
+//   "VKRING01" | u64 generation (LE) | u32 length (LE) | payload | BLAKE2b-256
+// of everything before it | zero padding up to the slot's previous size.
+#include "vault/keyring_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "vault/strings.h"
+#include "crypto/hashing.h"
+
+namespace vault {
+namespace {
+
+constexpr std::string_view kMagic = "VKRING01";
+constexpr size_t kHeader = 8 + 8 + 4;
+constexpr size_t kChecksum = 32;
+constexpr size_t kBlock = 4096;
+
+absl::Status Errno(std::string_view what) {
+  return absl::UnavailableError(Cat("keyring ", what, ": ", std::strerror(errno)));
+}
+
+void PutLe(std::string& out, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+uint64_t GetLe(std::string_view in, int bytes) {
+  uint64_t v = 0;
+  for (int i = bytes - 1; i >= 0; --i) {
+    v = (v << 8) | static_cast<uint8_t>(in[static_cast<size_t>(i)]);
+  }
+  return v;
+}
+
+// Parses one slot; nullopt when missing, torn or corrupt.
+std::optional<records::Keyring> ParseSlot(const std::string& data) {
+  if (data.size() < kHeader + kChecksum || data.substr(0, 8) != kMagic) return std::nullopt;
+  uint64_t len = GetLe(std::string_view(data).substr(16, 4), 4);
+  if (len > data.size() - kHeader - kChecksum) return std::nullopt;
+  std::string_view body = std::string_view(data).substr(0, kHeader + len);
+  absl::StatusOr<std::string> sum = crypto::Blake2b(body, kChecksum);
+  if (!sum.ok() || std::string_view(data).substr(kHeader + len, kChecksum) != *sum) {
+    return std::nullopt;
+  }
+  records::Keyring keyring;
+  if (!keyring.ParseFromArray(data.data() + kHeader, static_cast<int>(len))) return std::nullopt;
+  if (keyring.generation() != GetLe(std::string_view(data).substr(8, 8), 8)) return std::nullopt;
+  return keyring;
+}
+
+absl::StatusOr<std::optional<std::string>> ReadWhole(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return std::optional<std::string>();
+    return Errno("open");
+  }
+  std::string out;
+  char buf[8192];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      absl::Status s = Errno("read");
+      ::close(fd);
+      return s;
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return std::optional<std::string>(std::move(out));
+}
+
+absl::Status SyncDir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Errno("open dir");
+  int rc = ::fsync(fd);
+  ::close(fd);
+  return rc == 0 ? absl::OkStatus() : Errno("fsync dir");
+}
+
+// Overwrites the slot in place: same inode, same blocks, never shorter.
+absl::Status WriteSlot(const std::string& path, const std::string& image, bool* created) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Errno("open slot");
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    absl::Status s = Errno("stat slot");
+    ::close(fd);
+    return s;
+  }
+  *created = st.st_size == 0;
+  size_t target = std::max(image.size(), static_cast<size_t>(st.st_size));
+  target = (target + kBlock - 1) / kBlock * kBlock;
+  std::string padded = image;
+  padded.resize(target, '\0');
+  size_t off = 0;
+  while (off < padded.size()) {
+    ssize_t n = ::pwrite(fd, padded.data() + off, padded.size() - off, static_cast<off_t>(off));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      absl::Status s = Errno("write slot");
+      ::close(fd);
+      return s;
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    absl::Status s = Errno("fsync slot");
+    ::close(fd);
+    return s;
+  }
+  ::close(fd);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string KeyringFile::SlotPath(int slot) const {
+  return Cat(dir_, "/keyring.", slot);
+}
+
+absl::StatusOr<std::optional<records::Keyring>> KeyringFile::Load() const {
+  std::optional<records::Keyring> best;
+  bool any_file = false;
+  for (int slot = 0; slot < 2; ++slot) {
+    absl::StatusOr<std::optional<std::string>> data = ReadWhole(SlotPath(slot));
+    if (!data.ok()) return data.status();
+    if (!data->has_value()) continue;
+    any_file = true;
+    std::optional<records::Keyring> parsed = ParseSlot(**data);
+    if (parsed.has_value() && (!best.has_value() || parsed->generation() > best->generation())) {
+      best = std::move(parsed);
+    }
+  }
+  if (any_file && !best.has_value()) {
+    return absl::DataLossError("keyring slots exist but none is valid");
+  }
+  return best;
+}
+
+absl::Status KeyringFile::Store(const records::Keyring& keyring) {
+  std::string payload;
+  if (!keyring.SerializeToString(&payload)) return absl::InternalError("keyring serialise");
+  std::string image(kMagic);
+  PutLe(image, keyring.generation(), 8);
+  PutLe(image, payload.size(), 4);
+  image += payload;
+  absl::StatusOr<std::string> sum = crypto::Blake2b(image, kChecksum);
+  if (!sum.ok()) return sum.status();
+  image += *sum;
+  // Slot order: the one holding the older generation first, so a crash
+  // always leaves the newest complete keyring in the other slot.
+  int first = 0;
+  uint64_t newest = 0;
+  for (int slot = 0; slot < 2; ++slot) {
+    absl::StatusOr<std::optional<std::string>> data = ReadWhole(SlotPath(slot));
+    if (!data.ok()) return data.status();
+    if (!data->has_value()) continue;
+    std::optional<records::Keyring> parsed = ParseSlot(**data);
+    if (parsed.has_value() && parsed->generation() >= newest) {
+      newest = parsed->generation();
+      first = 1 - slot;  // write the other slot first
+    }
+  }
+  if (newest != 0 && keyring.generation() <= newest) {
+    return absl::FailedPreconditionError("keyring generation must increase");
+  }
+  bool created_any = false;
+  for (int slot : {first, 1 - first}) {
+    bool created = false;
+    if (absl::Status s = WriteSlot(SlotPath(slot), image, &created); !s.ok()) return s;
+    created_any = created_any || created;
+  }
+  if (created_any) return SyncDir(dir_);
+  return absl::OkStatus();
+}
+
+}  // namespace vault

@@ -1,0 +1,41 @@
+// KeyringFile: durable storage of the Keyring record (wrapped root key, tenant
+// KEKs, seal configuration) outside RocksDB, in two slot files that are
+// overwritten in place. Every Store writes the new keyring into both slots,
+// one after the other, each fsynced, and never shrinks a slot (zero padding),
+// so once Store returns no slot still holds bytes of an older keyring, e.g. a
+// destroyed KEK. A crash mid-Store leaves one intact slot: the newest valid
+// generation wins on Load.
+// Thread-safety: not thread-safe; the owner (KeyHierarchy) serialises calls.
+// Holds only wrapped keys; never writes an unwrapped key.
+#ifndef VAULT_KEYRING_FILE_H_
+#define VAULT_KEYRING_FILE_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "vault/records.pb.h"
+
+namespace vault {
+
+class KeyringFile {
+ public:
+  // `dir` must exist. Slots are dir/keyring.0 and dir/keyring.1.
+  explicit KeyringFile(std::string dir) : dir_(std::move(dir)) {}
+
+  // The newest valid keyring, or nullopt when neither slot exists.
+  // DATA_LOSS when slots exist but none is valid.
+  [[nodiscard]] absl::StatusOr<std::optional<records::Keyring>> Load() const;
+
+  // Writes `keyring` (its generation must exceed the stored one) to both slots.
+  [[nodiscard]] absl::Status Store(const records::Keyring& keyring);
+
+  std::string SlotPath(int slot) const;
+
+ private:
+  std::string dir_;
+};
+
+}  // namespace vault
+
+#endif  // VAULT_KEYRING_FILE_H_

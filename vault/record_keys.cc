@@ -1,0 +1,79 @@
+// Identifier validation and key/associated-data encodings.
+#include "vault/record_keys.h"
+
+#include "vault/strings.h"
+
+namespace vault {
+namespace {
+
+bool IsLowerOrDigit(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+absl::Status CheckId(std::string_view what, std::string_view id, size_t max_len,
+                     bool (*allowed)(char)) {
+  if (id.empty() || id.size() > max_len) {
+    return absl::InvalidArgumentError(Cat(what, " must be 1-", max_len, " characters"));
+  }
+  for (char c : id) {
+    if (!allowed(c)) {
+      return absl::InvalidArgumentError(Cat(what, " has a character outside its charset"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+void AppendLengthPrefixed(std::string& out, std::string_view part) {
+  out += EncodeU32(static_cast<uint32_t>(part.size()));
+  out.append(part);
+}
+
+}  // namespace
+
+absl::Status ValidateTenantId(std::string_view tenant) {
+  return CheckId("tenant id", tenant, 64,
+                 [](char c) { return IsLowerOrDigit(c) || c == '-' || c == '_'; });
+}
+
+absl::Status ValidateSubjectId(std::string_view subject) {
+  return CheckId("subject id", subject, 128, [](char c) {
+    return IsLowerOrDigit(c) || (c >= 'A' && c <= 'Z') || c == '-' || c == '_' || c == '.';
+  });
+}
+
+absl::Status ValidateFieldName(std::string_view field) {
+  return CheckId("field name", field, 64, [](char c) { return IsLowerOrDigit(c) || c == '_'; });
+}
+
+std::string SubjectKey(std::string_view tenant, std::string_view subject) {
+  return Cat(tenant, std::string_view("\0", 1), subject);
+}
+
+std::string SubjectPrefix(std::string_view tenant, std::string_view subject) {
+  return Cat(tenant, std::string_view("\0", 1), subject, std::string_view("\0", 1));
+}
+
+std::string FieldKey(std::string_view tenant, std::string_view subject, std::string_view field) {
+  return Cat(SubjectPrefix(tenant, subject), field);
+}
+
+std::string TenantPrefix(std::string_view tenant) {
+  return Cat(tenant, std::string_view("\0", 1));
+}
+
+std::string AssociatedData(std::string_view label,
+                           std::initializer_list<std::string_view> parts) {
+  std::string out = "vaultd/";
+  AppendLengthPrefixed(out, label);
+  for (std::string_view part : parts) AppendLengthPrefixed(out, part);
+  return out;
+}
+
+std::string EncodeU32(uint32_t v) {
+  std::string out(4, '\0');
+  for (int i = 3; i >= 0; --i) {
+    out[static_cast<size_t>(i)] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  return out;
+}
+
+}  // namespace vault

@@ -1,0 +1,40 @@
+// Identifier rules, storage key encodings and AEAD associated-data encodings.
+// Thread-safety: pure functions. Identifiers are not personal data: tenant,
+// subject and field ids are pseudonymous names chosen by the caller, and the
+// validators below keep them to a charset that cannot hold an e-mail address.
+#ifndef VAULT_RECORD_KEYS_H_
+#define VAULT_RECORD_KEYS_H_
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+
+namespace vault {
+
+// Tenant ids: 1-64 of a-z 0-9 - _ (API.md).
+[[nodiscard]] absl::Status ValidateTenantId(std::string_view tenant);
+// Subject ids: 1-128 of A-Z a-z 0-9 . _ - (no '@', no spaces).
+[[nodiscard]] absl::Status ValidateSubjectId(std::string_view subject);
+// Field names: 1-64 of a-z 0-9 _ .
+[[nodiscard]] absl::Status ValidateFieldName(std::string_view field);
+
+// Storage keys. The separator \0 cannot occur in a valid id, so a subject's
+// prefix never matches another subject whose id merely starts the same.
+std::string SubjectKey(std::string_view tenant, std::string_view subject);
+std::string SubjectPrefix(std::string_view tenant, std::string_view subject);  // ends in \0
+std::string FieldKey(std::string_view tenant, std::string_view subject, std::string_view field);
+std::string TenantPrefix(std::string_view tenant);  // ends in \0
+
+// Unambiguous associated data: a domain label and parts, each length-prefixed,
+// so ("ab","c") and ("a","bc") never collide.
+std::string AssociatedData(std::string_view label, std::initializer_list<std::string_view> parts);
+
+// Little helpers for binding numbers into associated data.
+std::string EncodeU32(uint32_t v);
+
+}  // namespace vault
+
+#endif  // VAULT_RECORD_KEYS_H_

@@ -1,0 +1,115 @@
+// KvStore: the small key-value interface the domain stores everything through
+// (get, multi-get, atomic write batch, prefix scan, snapshot, flush, compact).
+// Thread-safety: implementations are safe for concurrent use from any thread.
+// It stores bytes it is given; callers never hand it plaintext personal data.
+#ifndef VAULT_STORAGE_KV_STORE_H_
+#define VAULT_STORAGE_KV_STORE_H_
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+
+namespace vault::storage {
+
+// One table per record kind (a RocksDB column family each).
+enum class Table : uint8_t {
+  kMeta = 0,         // vault-level records (format version, ...)
+  kSubjectKeys = 1,  // wrapped subject data keys (DEKs)
+  kFields = 2,       // encrypted subject fields
+  kTokens = 3,       // token records
+  kBlindIndex = 4,   // keyed-hash search index
+  kAudit = 5,        // audit chain
+  kLedger = 6,       // shred ledger
+};
+inline constexpr size_t kTableCount = 7;
+inline constexpr std::array<Table, kTableCount> kAllTables = {
+    Table::kMeta,       Table::kSubjectKeys, Table::kFields, Table::kTokens,
+    Table::kBlindIndex, Table::kAudit,       Table::kLedger};
+
+// Stable names (column family names on disk).
+std::string_view TableName(Table table);
+
+// A set of puts and deletes applied all together or not at all.
+class WriteBatch {
+ public:
+  enum class OpKind : uint8_t { kPut, kDelete };
+  struct Op {
+    OpKind kind;
+    Table table;
+    std::string key;
+    std::string value;
+  };
+
+  void Put(Table table, std::string_view key, std::string_view value) {
+    ops_.push_back({OpKind::kPut, table, std::string(key), std::string(value)});
+  }
+  void Delete(Table table, std::string_view key) {
+    ops_.push_back({OpKind::kDelete, table, std::string(key), {}});
+  }
+  // Appends every op of `other`, preserving order.
+  void Append(const WriteBatch& other) {
+    ops_.insert(ops_.end(), other.ops_.begin(), other.ops_.end());
+  }
+
+  const std::vector<Op>& ops() const { return ops_; }
+  bool empty() const { return ops_.empty(); }
+  size_t size() const { return ops_.size(); }
+
+ private:
+  std::vector<Op> ops_;
+};
+
+struct WriteOptions {
+  // Durable before returning (WAL fsync; concurrent writers share one sync).
+  bool sync = true;
+};
+
+// A consistent read view. Release by dropping the last shared_ptr.
+class Snapshot {
+ public:
+  virtual ~Snapshot() = default;
+};
+
+class KvStore {
+ public:
+  using Visitor = std::function<bool(std::string_view key, std::string_view value)>;
+
+  virtual ~KvStore() = default;
+
+  // NOT_FOUND when absent.
+  [[nodiscard]] virtual absl::StatusOr<std::string> Get(Table table, std::string_view key,
+                                                        const Snapshot* snapshot = nullptr) = 0;
+  // One result per key, in order; NOT_FOUND entries for absent keys.
+  [[nodiscard]] virtual std::vector<absl::StatusOr<std::string>> MultiGet(
+      Table table, absl::Span<const std::string> keys, const Snapshot* snapshot = nullptr) = 0;
+  // Applies the whole batch atomically; on error nothing of it is visible.
+  [[nodiscard]] virtual absl::Status Write(const WriteBatch& batch,
+                                           const WriteOptions& options = {}) = 0;
+  // Calls `visitor` for every key beginning with `prefix`, in key order,
+  // until it returns false.
+  [[nodiscard]] virtual absl::Status ScanPrefix(Table table, std::string_view prefix,
+                                                const Visitor& visitor,
+                                                const Snapshot* snapshot = nullptr) = 0;
+  [[nodiscard]] virtual std::shared_ptr<const Snapshot> GetSnapshot() = 0;
+  // Persists memtables to table files.
+  [[nodiscard]] virtual absl::Status Flush() = 0;
+  // Rewrites [begin, end) of `table` (empty = unbounded) so deleted entries
+  // leave the live files.
+  [[nodiscard]] virtual absl::Status CompactRange(Table table, std::string_view begin,
+                                                  std::string_view end) = 0;
+};
+
+// The smallest key greater than every key with `prefix` ("" if none exists).
+std::string PrefixSuccessor(std::string_view prefix);
+
+}  // namespace vault::storage
+
+#endif  // VAULT_STORAGE_KV_STORE_H_

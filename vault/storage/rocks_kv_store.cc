@@ -1,0 +1,200 @@
+// RocksKvStore implementation. Translates rocksdb::Status to absl::Status in
+// one function; never logs keys or values.
+#include "vault/storage/rocks_kv_store.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
+#include <rocksdb/options.h>
+#include <rocksdb/slice.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <vector>
+
+namespace vault::storage {
+namespace {
+
+absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  std::string msg = std::string(what) + ": " + s.ToString();
+  switch (s.code()) {
+    case rocksdb::Status::kNotFound: return absl::NotFoundError(msg);
+    case rocksdb::Status::kCorruption: return absl::DataLossError(msg);
+    case rocksdb::Status::kInvalidArgument: return absl::InvalidArgumentError(msg);
+    case rocksdb::Status::kBusy:
+    case rocksdb::Status::kTryAgain:
+    case rocksdb::Status::kIOError:
+    case rocksdb::Status::kTimedOut: return absl::UnavailableError(msg);
+    default: return absl::InternalError(msg);
+  }
+}
+
+rocksdb::Slice ToSlice(std::string_view s) { return {s.data(), s.size()}; }
+
+class RocksSnapshot final : public Snapshot {
+ public:
+  RocksSnapshot(rocksdb::DB* db, const rocksdb::Snapshot* snapshot)
+      : db_(db), snapshot_(snapshot) {}
+  ~RocksSnapshot() override { db_->ReleaseSnapshot(snapshot_); }
+  const rocksdb::Snapshot* get() const { return snapshot_; }
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snapshot_;
+};
+
+class RocksKvStore final : public KvStore {
+ public:
+  RocksKvStore(std::unique_ptr<rocksdb::Env> env, std::unique_ptr<rocksdb::DB> db,
+               std::vector<rocksdb::ColumnFamilyHandle*> handles)
+      : env_(std::move(env)), db_(std::move(db)), handles_(std::move(handles)) {}
+
+  ~RocksKvStore() override {
+    for (rocksdb::ColumnFamilyHandle* h : handles_) (void)db_->DestroyColumnFamilyHandle(h);
+    (void)db_->Close();
+    db_.reset();
+  }
+
+  absl::StatusOr<std::string> Get(Table table, std::string_view key,
+                                  const Snapshot* snapshot) override {
+    rocksdb::ReadOptions ro = ReadOptionsFor(snapshot);
+    std::string value;
+    rocksdb::Status s = db_->Get(ro, handle(table), ToSlice(key), &value);
+    if (s.IsNotFound()) return absl::NotFoundError("key not found");
+    if (!s.ok()) return FromRocks(s, "get");
+    return value;
+  }
+
+  std::vector<absl::StatusOr<std::string>> MultiGet(Table table,
+                                                    absl::Span<const std::string> keys,
+                                                    const Snapshot* snapshot) override {
+    rocksdb::ReadOptions ro = ReadOptionsFor(snapshot);
+    std::vector<rocksdb::Slice> slices;
+    slices.reserve(keys.size());
+    for (const std::string& k : keys) slices.emplace_back(k);
+    std::vector<rocksdb::PinnableSlice> values(keys.size());
+    std::vector<rocksdb::Status> statuses(keys.size());
+    db_->MultiGet(ro, handle(table), keys.size(), slices.data(), values.data(), statuses.data());
+    std::vector<absl::StatusOr<std::string>> out;
+    out.reserve(keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (statuses[i].IsNotFound()) {
+        out.emplace_back(absl::NotFoundError("key not found"));
+      } else if (!statuses[i].ok()) {
+        out.emplace_back(FromRocks(statuses[i], "multi-get"));
+      } else {
+        out.emplace_back(values[i].ToString());
+      }
+    }
+    return out;
+  }
+
+  absl::Status Write(const WriteBatch& batch, const WriteOptions& options) override {
+    rocksdb::WriteBatch wb;
+    for (const WriteBatch::Op& op : batch.ops()) {
+      rocksdb::Status s = op.kind == WriteBatch::OpKind::kPut
+                              ? wb.Put(handle(op.table), op.key, op.value)
+                              : wb.Delete(handle(op.table), op.key);
+      if (!s.ok()) return FromRocks(s, "batch");
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = options.sync;
+    return FromRocks(db_->Write(wo, &wb), "write");
+  }
+
+  absl::Status ScanPrefix(Table table, std::string_view prefix, const Visitor& visitor,
+                          const Snapshot* snapshot) override {
+    rocksdb::ReadOptions ro = ReadOptionsFor(snapshot);
+    std::string upper = PrefixSuccessor(prefix);
+    rocksdb::Slice upper_slice(upper);
+    if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handle(table)));
+    for (it->Seek(ToSlice(prefix)); it->Valid(); it->Next()) {
+      rocksdb::Slice k = it->key();
+      if (!k.starts_with(ToSlice(prefix))) break;
+      rocksdb::Slice v = it->value();
+      if (!visitor({k.data(), k.size()}, {v.data(), v.size()})) break;
+    }
+    return FromRocks(it->status(), "scan");
+  }
+
+  std::shared_ptr<const Snapshot> GetSnapshot() override {
+    return std::make_shared<RocksSnapshot>(db_.get(), db_->GetSnapshot());
+  }
+
+  absl::Status Flush() override {
+    rocksdb::FlushOptions fo;
+    fo.wait = true;
+    rocksdb::Status s = db_->Flush(fo, handles_);
+    if (!s.ok()) return FromRocks(s, "flush");
+    return FromRocks(db_->FlushWAL(/*sync=*/true), "flush wal");
+  }
+
+  absl::Status CompactRange(Table table, std::string_view begin, std::string_view end) override {
+    rocksdb::CompactRangeOptions co;
+    co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    rocksdb::Slice b = ToSlice(begin), e = ToSlice(end);
+    return FromRocks(db_->CompactRange(co, handle(table), begin.empty() ? nullptr : &b,
+                                       end.empty() ? nullptr : &e),
+                     "compact");
+  }
+
+ private:
+  rocksdb::ColumnFamilyHandle* handle(Table table) const {
+    return handles_[static_cast<size_t>(table) + 1];  // [0] is "default"
+  }
+  static rocksdb::ReadOptions ReadOptionsFor(const Snapshot* snapshot) {
+    rocksdb::ReadOptions ro;
+    if (snapshot != nullptr) ro.snapshot = static_cast<const RocksSnapshot*>(snapshot)->get();
+    return ro;
+  }
+
+  std::unique_ptr<rocksdb::Env> env_;  // outlives db_ (declared first)
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksKvStore(const RocksKvOptions& options) {
+  if (options.path.empty()) return absl::InvalidArgumentError("database path is empty");
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.paranoid_checks = true;
+  // A torn last WAL record (crash mid-write) is dropped; everything acknowledged
+  // before it is recovered.
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  db_options.max_background_jobs = 2;
+  db_options.keep_log_file_num = 4;
+  std::unique_ptr<rocksdb::Env> env;
+  if (options.file_system != nullptr) {
+    env = rocksdb::NewCompositeEnv(options.file_system);
+    db_options.env = env.get();
+  }
+
+  rocksdb::ColumnFamilyOptions cf_options;
+  rocksdb::BlockBasedTableOptions table_options;
+  table_options.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
+  for (Table t : kAllTables) descriptors.emplace_back(std::string(TableName(t)), cf_options);
+
+  rocksdb::DB* raw = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw);
+  if (!s.ok()) {
+    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+      return absl::UnavailableError("database is in use by another process");
+    }
+    return FromRocks(s, "open");
+  }
+  return std::unique_ptr<KvStore>(
+      new RocksKvStore(std::move(env), std::unique_ptr<rocksdb::DB>(raw), std::move(handles)));
+}
+
+}  // namespace vault::storage

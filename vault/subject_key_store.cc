@@ -1,0 +1,87 @@
+// SubjectKeyStore implementation.
+#include "vault/subject_key_store.h"
+
+#include <functional>
+
+#include "crypto/aead.h"
+#include "vault/record_keys.h"
+#include "vault/records.pb.h"
+#include "vault/status.h"
+
+namespace vault {
+namespace {
+
+std::string DekAd(std::string_view tenant, std::string_view subject, std::string_view dek_id,
+                  uint32_t kek_version) {
+  return AssociatedData("dek", {tenant, subject, dek_id, EncodeU32(kek_version)});
+}
+
+}  // namespace
+
+SubjectKeyStore::SubjectKeyStore(storage::KvStore* kv, KeyHierarchy* keys,
+                                 crypto::RandomSource* random, const Clock* clock,
+                                 size_t cache_capacity)
+    : kv_(kv), keys_(keys), random_(random), clock_(clock), cache_(cache_capacity) {
+  keys_->AddSealListener([this] { cache_.Clear(); });
+}
+
+absl::StatusOr<DataKeyHandle> SubjectKeyStore::Get(std::string_view tenant,
+                                                   std::string_view subject) {
+  if (keys_->sealed()) return SealedError();
+  std::string id = SubjectKey(tenant, subject);
+  if (DataKeyHandle hit = cache_.Get(id)) return hit;
+  absl::StatusOr<std::string> stored = kv_->Get(storage::Table::kSubjectKeys, id);
+  if (!stored.ok()) {
+    if (absl::IsNotFound(stored.status())) return absl::NotFoundError("unknown subject");
+    return stored.status();
+  }
+  records::WrappedDek record;
+  if (!record.ParseFromString(*stored)) return absl::DataLossError("subject key record corrupt");
+  absl::StatusOr<KeyCache::Key> kek = keys_->GetKek(tenant, record.kek_version());
+  if (!kek.ok()) return kek.status();
+  absl::StatusOr<crypto::SecretBytes> dek = crypto::XChaCha20Poly1305::DecryptSecret(
+      **kek, record.ciphertext(),
+      DekAd(tenant, subject, record.dek_id(), record.kek_version()));
+  if (!dek.ok()) return absl::DataLossError("subject key failed authentication");
+  auto handle = std::make_shared<const DataKey>(
+      DataKey{record.dek_id(), record.kek_version(), std::move(*dek)});
+  cache_.Put(id, handle);
+  return DataKeyHandle(handle);
+}
+
+absl::StatusOr<DataKeyHandle> SubjectKeyStore::GetOrCreate(std::string_view tenant,
+                                                           std::string_view subject,
+                                                           storage::WriteBatch* batch) {
+  absl::StatusOr<DataKeyHandle> existing = Get(tenant, subject);
+  if (existing.ok() || !absl::IsNotFound(existing.status()) || IsGone(existing.status())) {
+    return existing;
+  }
+  absl::StatusOr<ActiveKek> kek = keys_->GetActiveKek(tenant);
+  if (!kek.ok()) return kek.status();
+  absl::StatusOr<crypto::SecretBytes> dek = random_->Secret(KeyHierarchy::kKeySize);
+  if (!dek.ok()) return dek.status();
+  records::WrappedDek record;
+  record.set_dek_id(random_->Bytes(16));
+  record.set_kek_version(kek->version);
+  record.set_created_at_unix_ms(absl::ToUnixMillis(clock_->Now()));
+  absl::StatusOr<std::string> wrapped = crypto::XChaCha20Poly1305::EncryptSecret(
+      *kek->key, *dek, DekAd(tenant, subject, record.dek_id(), kek->version), *random_);
+  if (!wrapped.ok()) return wrapped.status();
+  record.set_ciphertext(*wrapped);
+  batch->Put(storage::Table::kSubjectKeys, SubjectKey(tenant, subject),
+             record.SerializeAsString());
+  return DataKeyHandle(std::make_shared<const DataKey>(
+      DataKey{record.dek_id(), kek->version, std::move(*dek)}));
+}
+
+void SubjectKeyStore::Evict(std::string_view tenant, std::string_view subject) {
+  cache_.Erase(SubjectKey(tenant, subject));
+}
+
+std::unique_lock<std::mutex> SubjectLocks::Lock(std::string_view tenant,
+                                                std::string_view subject) {
+  size_t h = std::hash<std::string_view>{}(tenant) * 31 + std::hash<std::string_view>{}(subject);
+  return std::unique_lock<std::mutex>(stripes_[h % stripes_.size()]);
+}
+
+}  // namespace vault

@@ -1,0 +1,194 @@
+// SubjectStore implementation.
+#include "vault/subject_store.h"
+
+#include "vault/strings.h"
+#include "absl/time/civil_time.h"
+#include "crypto/aead.h"
+#include "vault/record_keys.h"
+#include "vault/records.pb.h"
+#include "vault/status.h"
+
+namespace vault {
+namespace {
+
+std::string FieldAd(std::string_view tenant, std::string_view subject, std::string_view field,
+                    std::string_view type, std::string_view dek_id, std::string_view retention) {
+  return AssociatedData("field", {tenant, subject, field, type, dek_id, retention});
+}
+
+absl::Status ValidateRetention(std::string_view retention) {
+  if (retention.size() > 32) return absl::InvalidArgumentError("retention class is too long");
+  for (char c : retention) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
+      return absl::InvalidArgumentError("retention class must be of a-z 0-9 _");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Prefixed(std::string_view where, const absl::Status& s) {
+  return absl::Status(s.code(), Cat(where, ": ", s.message()));
+}
+
+}  // namespace
+
+absl::Status SubjectStore::CheckTenantAndSubject(std::string_view tenant,
+                                                 std::string_view subject) {
+  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
+  if (absl::Status s = ValidateSubjectId(subject); !s.ok()) return s;
+  if (options_.keys->sealed()) return SealedError();
+  absl::StatusOr<TenantInfo> info = options_.keys->GetTenant(tenant);
+  return info.status();
+}
+
+absl::Status SubjectStore::PutFields(std::string_view tenant, std::string_view subject,
+                                     const std::map<std::string, FieldInput>& fields) {
+  if (absl::Status s = CheckTenantAndSubject(tenant, subject); !s.ok()) return s;
+  if (fields.empty()) return absl::InvalidArgumentError("fields: at least one field is required");
+
+  // Validate everything before touching storage.
+  struct Prepared {
+    const std::string* name;
+    DataType type;
+    std::string normalized;
+    const std::string* retention;
+  };
+  std::vector<Prepared> prepared;
+  ValidationContext ctx{absl::ToCivilDay(options_.clock->Now(), absl::UTCTimeZone())};
+  for (const auto& [name, input] : fields) {
+    std::string where = Cat("fields.", name);
+    if (absl::Status s = ValidateFieldName(name); !s.ok()) return Prefixed("fields", s);
+    absl::StatusOr<DataType> type = ParseDataType(input.type);
+    if (!type.ok()) return Prefixed(where, type.status());
+    if (absl::Status s = ValidateRetention(input.retention); !s.ok()) return Prefixed(where, s);
+    absl::StatusOr<std::string> normalized = Normalize(*type, input.value, ctx);
+    if (!normalized.ok()) return Prefixed(where, normalized.status());
+    prepared.push_back({&name, *type, std::move(*normalized), &input.retention});
+  }
+
+  std::unique_lock<std::mutex> lock = options_.locks->Lock(tenant, subject);
+  storage::WriteBatch batch;
+  absl::StatusOr<DataKeyHandle> dek = options_.subject_keys->GetOrCreate(tenant, subject, &batch);
+  if (!dek.ok()) return dek.status();
+  const int64_t now_ms = absl::ToUnixMillis(options_.clock->Now());
+  for (const Prepared& p : prepared) {
+    std::string type_name(DataTypeName(p.type));
+    absl::StatusOr<std::string> ciphertext = crypto::XChaCha20Poly1305::Encrypt(
+        (*dek)->key, p.normalized,
+        FieldAd(tenant, subject, *p.name, type_name, (*dek)->dek_id, *p.retention),
+        *options_.random);
+    if (!ciphertext.ok()) return ciphertext.status();
+    records::FieldRecord record;
+    record.set_type(type_name);
+    record.set_dek_id((*dek)->dek_id);
+    record.set_ciphertext(std::move(*ciphertext));
+    record.set_retention(*p.retention);
+    record.set_updated_at_unix_ms(now_ms);
+    batch.Put(storage::Table::kFields, FieldKey(tenant, subject, *p.name),
+              record.SerializeAsString());
+  }
+  return options_.kv->Write(batch);
+}
+
+absl::StatusOr<RevealedField> SubjectStore::Open(std::string_view tenant, std::string_view subject,
+                                                 std::string_view field, std::string_view stored,
+                                                 const DataKey& dek, RevealLevel reveal) {
+  records::FieldRecord record;
+  if (!record.ParseFromArray(stored.data(), static_cast<int>(stored.size()))) {
+    return absl::DataLossError("field record is corrupt");
+  }
+  absl::StatusOr<DataType> type = ParseDataType(record.type());
+  if (!type.ok()) return absl::DataLossError("field record has an unknown type");
+  // The AD uses the DEK's own id, not the record's: a row written under
+  // another key (another subject, an older incarnation) cannot authenticate.
+  absl::StatusOr<std::string> plain = crypto::XChaCha20Poly1305::Decrypt(
+      dek.key, record.ciphertext(),
+      FieldAd(tenant, subject, field, record.type(), dek.dek_id, record.retention()));
+  if (!plain.ok()) return absl::DataLossError("field failed authentication");
+  RevealedField out{*type, "", reveal, record.retention()};
+  switch (reveal) {
+    case RevealLevel::kPlain:
+      out.value = std::move(*plain);
+      break;
+    case RevealLevel::kMasked:
+      out.value = Mask(*type, *plain);
+      break;
+    case RevealLevel::kHashed: {
+      absl::StatusOr<KeyCache::Key> key =
+          options_.keys->GetTenantSubkey(tenant, TenantSubkey::kHash);
+      if (!key.ok()) return key.status();
+      absl::StatusOr<std::string> hashed = HashedView(*type, *plain, **key);
+      if (!hashed.ok()) return hashed.status();
+      out.value = std::move(*hashed);
+      break;
+    }
+    case RevealLevel::kTokenOnly:
+      return absl::InvalidArgumentError("reveal token_only is answered by the token service");
+  }
+  std::fill(plain->begin(), plain->end(), '\0');
+  return out;
+}
+
+absl::StatusOr<std::map<std::string, RevealedField>> SubjectStore::ReadFields(
+    std::string_view tenant, std::string_view subject, const std::vector<std::string>& names,
+    RevealLevel reveal) {
+  if (absl::Status s = CheckTenantAndSubject(tenant, subject); !s.ok()) return s;
+  for (const std::string& name : names) {
+    if (absl::Status s = ValidateFieldName(name); !s.ok()) return Prefixed("fields", s);
+  }
+  if (reveal == RevealLevel::kTokenOnly) {
+    return absl::InvalidArgumentError("reveal token_only is answered by the token service");
+  }
+  absl::StatusOr<DataKeyHandle> dek = options_.subject_keys->Get(tenant, subject);
+  if (!dek.ok()) return dek.status();
+
+  std::vector<std::pair<std::string, std::string>> rows;
+  if (names.empty()) {
+    const std::string prefix = SubjectPrefix(tenant, subject);
+    absl::Status s = options_.kv->ScanPrefix(
+        storage::Table::kFields, prefix, [&](std::string_view key, std::string_view value) {
+          rows.emplace_back(std::string(key.substr(prefix.size())), std::string(value));
+          return true;
+        });
+    if (!s.ok()) return s;
+  } else {
+    std::vector<std::string> keys;
+    keys.reserve(names.size());
+    for (const std::string& name : names) keys.push_back(FieldKey(tenant, subject, name));
+    std::vector<absl::StatusOr<std::string>> values =
+        options_.kv->MultiGet(storage::Table::kFields, keys);
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (values[i].ok()) {
+        rows.emplace_back(names[i], std::move(*values[i]));
+      } else if (!absl::IsNotFound(values[i].status())) {
+        return values[i].status();
+      }
+    }
+  }
+
+  std::map<std::string, RevealedField> out;
+  for (const auto& [field, stored] : rows) {
+    absl::StatusOr<RevealedField> opened = Open(tenant, subject, field, stored, **dek, reveal);
+    if (!opened.ok()) return Prefixed(Cat("fields.", field), opened.status());
+    out.emplace(field, std::move(*opened));
+  }
+  return out;
+}
+
+absl::Status SubjectStore::DeleteField(std::string_view tenant, std::string_view subject,
+                                       std::string_view field) {
+  if (absl::Status s = CheckTenantAndSubject(tenant, subject); !s.ok()) return s;
+  if (absl::Status s = ValidateFieldName(field); !s.ok()) return s;
+  std::unique_lock<std::mutex> lock = options_.locks->Lock(tenant, subject);
+  const std::string key = FieldKey(tenant, subject, field);
+  absl::StatusOr<std::string> existing = options_.kv->Get(storage::Table::kFields, key);
+  if (!existing.ok()) {
+    if (absl::IsNotFound(existing.status())) return absl::NotFoundError("unknown field");
+    return existing.status();
+  }
+  storage::WriteBatch batch;
+  batch.Delete(storage::Table::kFields, key);
+  return options_.kv->Write(batch);
+}
+
+}  // namespace vault

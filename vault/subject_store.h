@@ -1,0 +1,80 @@
+// SubjectStore: a person's record, one encrypted field per name. Each field's
+// normalised value is encrypted under the subject's DEK with associated data
+// binding tenant, subject, field name, type, DEK id (the key version) and
+// retention class, so a row copied elsewhere fails to decrypt. Every change is
+// one atomic write batch (a new subject's wrapped DEK included).
+// Thread-safety: safe for concurrent use; writers to one subject serialise.
+// Never puts a value into an error message or a log.
+#ifndef VAULT_SUBJECT_STORE_H_
+#define VAULT_SUBJECT_STORE_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "crypto/random.h"
+#include "vault/clock.h"
+#include "vault/data_types.h"
+#include "vault/key_hierarchy.h"
+#include "vault/reveal.h"
+#include "vault/storage/kv_store.h"
+#include "vault/subject_key_store.h"
+
+namespace vault {
+
+struct FieldInput {
+  std::string type;       // a data type name, e.g. "phone"
+  std::string value;      // as given by the caller; validated and normalised
+  std::string retention;  // retention class, "" for none
+};
+
+struct RevealedField {
+  DataType type = DataType::kGeneric;
+  std::string value;  // normalised, masked or hashed per `reveal`
+  RevealLevel reveal = RevealLevel::kMasked;
+  std::string retention;
+};
+
+struct SubjectStoreOptions {
+  storage::KvStore* kv = nullptr;
+  KeyHierarchy* keys = nullptr;
+  SubjectKeyStore* subject_keys = nullptr;
+  SubjectLocks* locks = nullptr;
+  const Clock* clock = &SystemClock::Instance();
+  crypto::RandomSource* random = &crypto::SystemRandom::Instance();
+};
+
+class SubjectStore {
+ public:
+  explicit SubjectStore(SubjectStoreOptions options) : options_(options) {}
+
+  // Creates or replaces the listed fields; other fields stay. INVALID_ARGUMENT
+  // naming the field when a name, type or value is bad (nothing is written);
+  // NOT_FOUND for an unknown tenant; SEALED while sealed.
+  [[nodiscard]] absl::Status PutFields(std::string_view tenant, std::string_view subject,
+                                       const std::map<std::string, FieldInput>& fields);
+
+  // Reads `names` (all fields when empty) at `reveal` (plain, masked or
+  // hashed). Absent names are left out. NOT_FOUND for an unknown subject;
+  // DATA_LOSS when a stored row fails authentication.
+  [[nodiscard]] absl::StatusOr<std::map<std::string, RevealedField>> ReadFields(
+      std::string_view tenant, std::string_view subject, const std::vector<std::string>& names,
+      RevealLevel reveal);
+
+  // NOT_FOUND when the subject or the field does not exist.
+  [[nodiscard]] absl::Status DeleteField(std::string_view tenant, std::string_view subject,
+                                         std::string_view field);
+
+ private:
+  absl::Status CheckTenantAndSubject(std::string_view tenant, std::string_view subject);
+  absl::StatusOr<RevealedField> Open(std::string_view tenant, std::string_view subject,
+                                     std::string_view field, std::string_view stored,
+                                     const DataKey& dek, RevealLevel reveal);
+
+  SubjectStoreOptions options_;
+};
+
+}  // namespace vault
+
+#endif  // VAULT_SUBJECT_STORE_H_

@@ -1,0 +1,76 @@
+// Vault wiring.
+#include "vault/vault.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "vault/strings.h"
+#include "vault/storage/rocks_kv_store.h"
+
+namespace vault {
+
+absl::Status PrepareDataDir(const std::string& dir) {
+  if (dir.empty()) return absl::InvalidArgumentError("data folder is not set");
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return absl::UnavailableError(Cat("cannot create data folder: ", std::strerror(errno)));
+  }
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return absl::FailedPreconditionError("data folder is not a directory");
+  }
+  if ((st.st_mode & 077) != 0) {
+    return absl::FailedPreconditionError(
+        "data folder must not be accessible to group or others (chmod 700)");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
+  if (options.clock == nullptr || options.random == nullptr) {
+    return absl::InvalidArgumentError("vault needs a clock and a random source");
+  }
+  if (absl::Status s = PrepareDataDir(options.data_dir); !s.ok()) return s;
+  std::unique_ptr<Vault> v(new Vault());
+  v->data_dir_ = options.data_dir;
+  if (options.kv != nullptr) {
+    v->kv_ = std::move(options.kv);
+  } else {
+    storage::RocksKvOptions rocks;
+    rocks.path = options.data_dir + "/db";
+    rocks.block_cache_bytes = options.block_cache_bytes;
+    absl::StatusOr<std::unique_ptr<storage::KvStore>> kv = storage::OpenRocksKvStore(rocks);
+    if (!kv.ok()) return kv.status();
+    v->kv_ = std::move(*kv);
+  }
+  KeyHierarchyOptions key_options;
+  key_options.dir = options.data_dir;
+  key_options.clock = options.clock;
+  key_options.random = options.random;
+  key_options.argon2 = options.argon2;
+  absl::StatusOr<std::unique_ptr<KeyHierarchy>> keys = KeyHierarchy::Open(key_options);
+  if (!keys.ok()) return keys.status();
+  v->keys_ = std::move(*keys);
+  v->subject_keys_ = std::make_unique<SubjectKeyStore>(
+      v->kv_.get(), v->keys_.get(), options.random, options.clock, options.dek_cache_capacity);
+  v->locks_ = std::make_unique<SubjectLocks>();
+  SubjectStoreOptions subject_options;
+  subject_options.kv = v->kv_.get();
+  subject_options.keys = v->keys_.get();
+  subject_options.subject_keys = v->subject_keys_.get();
+  subject_options.locks = v->locks_.get();
+  subject_options.clock = options.clock;
+  subject_options.random = options.random;
+  v->subjects_ = std::make_unique<SubjectStore>(subject_options);
+  return v;
+}
+
+absl::Status Vault::InitializeAndUnsealDev() {
+  if (!keys_->initialized()) {
+    if (absl::Status s = keys_->InitializeWithKeyFile(DevKeyFilePath()); !s.ok()) return s;
+  }
+  return keys_->UnsealWithKeyFile(DevKeyFilePath());
+}
+
+}  // namespace vault

@@ -1,0 +1,70 @@
+// Vault: the domain's entry point. Opens a data folder (RocksDB in DIR/db, the
+// keyring slots in DIR) and wires the key hierarchy, subject keys and subject
+// store together with the injected clock and randomness.
+// Thread-safety: safe for concurrent use once opened.
+#ifndef VAULT_VAULT_H_
+#define VAULT_VAULT_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "crypto/passphrase.h"
+#include "crypto/random.h"
+#include "vault/clock.h"
+#include "vault/key_hierarchy.h"
+#include "vault/storage/kv_store.h"
+#include "vault/subject_key_store.h"
+#include "vault/subject_store.h"
+
+namespace vault {
+
+struct VaultOptions {
+  // Created (0700) if missing; refused if group or others can access it.
+  std::string data_dir;
+  const Clock* clock = &SystemClock::Instance();
+  crypto::RandomSource* random = &crypto::SystemRandom::Instance();
+  crypto::Argon2idParams argon2;
+  size_t dek_cache_capacity = 100000;
+  size_t block_cache_bytes = 64ULL << 20;
+  // Tests may supply the store (e.g. in memory, or RocksDB with a faulty file
+  // system); null = RocksDB in data_dir/db.
+  std::unique_ptr<storage::KvStore> kv;
+};
+
+class Vault {
+ public:
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Vault>> Open(VaultOptions options);
+
+  KeyHierarchy& keys() { return *keys_; }
+  SubjectKeyStore& subject_keys() { return *subject_keys_; }
+  SubjectStore& subjects() { return *subjects_; }
+  storage::KvStore& kv() { return *kv_; }
+  const std::string& data_dir() const { return data_dir_; }
+  // Where dev mode keeps its unseal key.
+  std::string DevKeyFilePath() const { return data_dir_ + "/unseal.key"; }
+
+  // Dev mode: initialise with a key file in the data folder if needed, then
+  // unseal from it.
+  [[nodiscard]] absl::Status InitializeAndUnsealDev();
+
+ private:
+  Vault() = default;
+
+  std::string data_dir_;
+  // Declaration order is destruction order in reverse: the store outlives
+  // everything that uses it.
+  std::unique_ptr<storage::KvStore> kv_;
+  std::unique_ptr<KeyHierarchy> keys_;
+  std::unique_ptr<SubjectKeyStore> subject_keys_;
+  std::unique_ptr<SubjectLocks> locks_;
+  std::unique_ptr<SubjectStore> subjects_;
+};
+
+// Creates `dir` with mode 0700 if missing; FAILED_PRECONDITION when it exists
+// and group or others have any access to it.
+[[nodiscard]] absl::Status PrepareDataDir(const std::string& dir);
+
+}  // namespace vault
+
+#endif  // VAULT_VAULT_H_
