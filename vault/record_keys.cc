@@ -59,6 +59,19 @@ std::string TenantPrefix(std::string_view tenant) {
   return Cat(tenant, std::string_view("\0", 1));
 }
 
+std::string TokenKey(std::string_view tenant, std::string_view fingerprint) {
+  return Cat(TenantPrefix(tenant), fingerprint);
+}
+
+std::string BlindIndexPrefix(std::string_view tenant, std::string_view hash) {
+  return Cat(TenantPrefix(tenant), hash);
+}
+
+std::string BlindIndexKey(std::string_view tenant, std::string_view hash, std::string_view subject,
+                          std::string_view field) {
+  return Cat(BlindIndexPrefix(tenant, hash), subject, std::string_view("\0", 1), field);
+}
+
 std::string AssociatedData(std::string_view label,
                            std::initializer_list<std::string_view> parts) {
   std::string out = "vaultd/";

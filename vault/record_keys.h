@@ -27,6 +27,13 @@ std::string SubjectKey(std::string_view tenant, std::string_view subject);
 std::string SubjectPrefix(std::string_view tenant, std::string_view subject);  // ends in \0
 std::string FieldKey(std::string_view tenant, std::string_view subject, std::string_view field);
 std::string TenantPrefix(std::string_view tenant);  // ends in \0
+// Table tokens: tenant \0 fingerprint (16 bytes).
+std::string TokenKey(std::string_view tenant, std::string_view fingerprint);
+// Table blind_index: tenant \0 hash (32 bytes) subject \0 field. The hash has
+// a fixed size, so BlindIndexPrefix(tenant, hash) selects exactly one value.
+std::string BlindIndexPrefix(std::string_view tenant, std::string_view hash);
+std::string BlindIndexKey(std::string_view tenant, std::string_view hash, std::string_view subject,
+                          std::string_view field);
 
 // Unambiguous associated data: a domain label and parts, each length-prefixed,
 // so ("ab","c") and ("a","bc") never collide.

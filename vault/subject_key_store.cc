@@ -2,6 +2,7 @@
 #include "vault/subject_key_store.h"
 
 #include <functional>
+#include <set>
 
 #include "crypto/aead.h"
 #include "vault/record_keys.h"
@@ -78,10 +79,24 @@ void SubjectKeyStore::Evict(std::string_view tenant, std::string_view subject) {
   cache_.Erase(SubjectKey(tenant, subject));
 }
 
+size_t SubjectLocks::Stripe(std::string_view tenant, std::string_view subject) const {
+  size_t h = std::hash<std::string_view>{}(tenant) * 31 + std::hash<std::string_view>{}(subject);
+  return h % stripes_.size();
+}
+
 std::unique_lock<std::mutex> SubjectLocks::Lock(std::string_view tenant,
                                                 std::string_view subject) {
-  size_t h = std::hash<std::string_view>{}(tenant) * 31 + std::hash<std::string_view>{}(subject);
-  return std::unique_lock<std::mutex>(stripes_[h % stripes_.size()]);
+  return std::unique_lock<std::mutex>(stripes_[Stripe(tenant, subject)]);
+}
+
+std::vector<std::unique_lock<std::mutex>> SubjectLocks::LockMany(
+    std::string_view tenant, const std::vector<std::string>& subjects) {
+  std::set<size_t> stripes;
+  for (const std::string& subject : subjects) stripes.insert(Stripe(tenant, subject));
+  std::vector<std::unique_lock<std::mutex>> locks;
+  locks.reserve(stripes.size());
+  for (size_t stripe : stripes) locks.emplace_back(stripes_[stripe]);
+  return locks;
 }
 
 }  // namespace vault

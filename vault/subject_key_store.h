@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "crypto/random.h"
@@ -60,8 +61,14 @@ class SubjectKeyStore {
 class SubjectLocks {
  public:
   std::unique_lock<std::mutex> Lock(std::string_view tenant, std::string_view subject);
+  // Locks the stripes of all `subjects` of one tenant, each once, in stripe
+  // order, so concurrent multi-subject writers cannot deadlock.
+  std::vector<std::unique_lock<std::mutex>> LockMany(std::string_view tenant,
+                                                     const std::vector<std::string>& subjects);
 
  private:
+  size_t Stripe(std::string_view tenant, std::string_view subject) const;
+
   std::array<std::mutex, 256> stripes_;
 };
 

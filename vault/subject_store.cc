@@ -1,12 +1,15 @@
 // SubjectStore implementation.
 #include "vault/subject_store.h"
 
-#include "vault/strings.h"
+#include <set>
+
 #include "absl/time/civil_time.h"
 #include "crypto/aead.h"
 #include "vault/record_keys.h"
 #include "vault/records.pb.h"
 #include "vault/status.h"
+#include "vault/strings.h"
+#include "vault/token_codec.h"
 
 namespace vault {
 namespace {
@@ -30,6 +33,10 @@ absl::Status Prefixed(std::string_view where, const absl::Status& s) {
   return absl::Status(s.code(), Cat(where, ": ", s.message()));
 }
 
+ValidationContext ContextAt(const Clock& clock) {
+  return ValidationContext{absl::ToCivilDay(clock.Now(), absl::UTCTimeZone())};
+}
+
 }  // namespace
 
 absl::Status SubjectStore::CheckTenantAndSubject(std::string_view tenant,
@@ -37,12 +44,12 @@ absl::Status SubjectStore::CheckTenantAndSubject(std::string_view tenant,
   if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
   if (absl::Status s = ValidateSubjectId(subject); !s.ok()) return s;
   if (options_.keys->sealed()) return SealedError();
-  absl::StatusOr<TenantInfo> info = options_.keys->GetTenant(tenant);
-  return info.status();
+  return options_.keys->GetTenant(tenant).status();
 }
 
-absl::Status SubjectStore::PutFields(std::string_view tenant, std::string_view subject,
-                                     const std::map<std::string, FieldInput>& fields) {
+absl::StatusOr<std::map<std::string, std::string>> SubjectStore::PutFields(
+    std::string_view tenant, std::string_view subject,
+    const std::map<std::string, FieldInput>& fields) {
   if (absl::Status s = CheckTenantAndSubject(tenant, subject); !s.ok()) return s;
   if (fields.empty()) return absl::InvalidArgumentError("fields: at least one field is required");
 
@@ -54,7 +61,7 @@ absl::Status SubjectStore::PutFields(std::string_view tenant, std::string_view s
     const std::string* retention;
   };
   std::vector<Prepared> prepared;
-  ValidationContext ctx{absl::ToCivilDay(options_.clock->Now(), absl::UTCTimeZone())};
+  const ValidationContext ctx = ContextAt(*options_.clock);
   for (const auto& [name, input] : fields) {
     std::string where = Cat("fields.", name);
     if (absl::Status s = ValidateFieldName(name); !s.ok()) return Prefixed("fields", s);
@@ -65,29 +72,71 @@ absl::Status SubjectStore::PutFields(std::string_view tenant, std::string_view s
     if (!normalized.ok()) return Prefixed(where, normalized.status());
     prepared.push_back({&name, *type, std::move(*normalized), &input.retention});
   }
+  absl::StatusOr<KeyCache::Key> token_key =
+      options_.keys->GetTenantSubkey(tenant, TenantSubkey::kToken);
+  if (!token_key.ok()) return token_key.status();
+  absl::StatusOr<KeyCache::Key> index_key =
+      options_.keys->GetTenantSubkey(tenant, TenantSubkey::kBlindIndex);
+  if (!index_key.ok()) return index_key.status();
 
   std::unique_lock<std::mutex> lock = options_.locks->Lock(tenant, subject);
   storage::WriteBatch batch;
   absl::StatusOr<DataKeyHandle> dek = options_.subject_keys->GetOrCreate(tenant, subject, &batch);
   if (!dek.ok()) return dek.status();
+
+  // Old blind-index entries of replaced fields go in the same batch.
+  std::vector<std::string> field_keys;
+  for (const Prepared& p : prepared) field_keys.push_back(FieldKey(tenant, subject, *p.name));
+  std::vector<absl::StatusOr<std::string>> old = options_.kv->MultiGet(storage::Table::kFields,
+                                                                      field_keys);
   const int64_t now_ms = absl::ToUnixMillis(options_.clock->Now());
-  for (const Prepared& p : prepared) {
+  std::map<std::string, std::string> tokens;
+  for (size_t i = 0; i < prepared.size(); ++i) {
+    const Prepared& p = prepared[i];
+    if (old[i].ok()) {
+      records::FieldRecord previous;
+      if (previous.ParseFromString(*old[i]) && !previous.blind_index().empty()) {
+        batch.Delete(storage::Table::kBlindIndex,
+                     BlindIndexKey(tenant, previous.blind_index(), subject, *p.name));
+      }
+    } else if (!absl::IsNotFound(old[i].status())) {
+      return old[i].status();
+    }
     std::string type_name(DataTypeName(p.type));
     absl::StatusOr<std::string> ciphertext = crypto::XChaCha20Poly1305::Encrypt(
         (*dek)->key, p.normalized,
         FieldAd(tenant, subject, *p.name, type_name, (*dek)->dek_id, *p.retention),
         *options_.random);
     if (!ciphertext.ok()) return ciphertext.status();
+    absl::StatusOr<std::string> index_hash = BlindIndexHash(**index_key, p.type, p.normalized);
+    if (!index_hash.ok()) return index_hash.status();
     records::FieldRecord record;
     record.set_type(type_name);
     record.set_dek_id((*dek)->dek_id);
     record.set_ciphertext(std::move(*ciphertext));
     record.set_retention(*p.retention);
     record.set_updated_at_unix_ms(now_ms);
-    batch.Put(storage::Table::kFields, FieldKey(tenant, subject, *p.name),
-              record.SerializeAsString());
+    record.set_blind_index(*index_hash);
+    batch.Put(storage::Table::kFields, field_keys[i], record.SerializeAsString());
+    batch.Put(storage::Table::kBlindIndex, BlindIndexKey(tenant, *index_hash, subject, *p.name),
+              "");
+
+    absl::StatusOr<std::string> token = FieldToken(**token_key, subject, *p.name);
+    if (!token.ok()) return token.status();
+    absl::StatusOr<std::string> fingerprint = TokenFingerprint(**token_key, *token);
+    if (!fingerprint.ok()) return fingerprint.status();
+    records::TokenRecord token_record;
+    token_record.set_type(type_name);
+    token_record.set_format(std::string(TokenFormatName(TokenFormat::kField)));
+    token_record.set_subject(std::string(subject));
+    token_record.set_field(*p.name);
+    token_record.set_created_at_unix_ms(now_ms);
+    batch.Put(storage::Table::kTokens, TokenKey(tenant, *fingerprint),
+              token_record.SerializeAsString());
+    tokens.emplace(*p.name, std::move(*token));
   }
-  return options_.kv->Write(batch);
+  if (absl::Status s = options_.kv->Write(batch); !s.ok()) return s;
+  return tokens;
 }
 
 absl::StatusOr<RevealedField> SubjectStore::Open(std::string_view tenant, std::string_view subject,
@@ -179,6 +228,9 @@ absl::Status SubjectStore::DeleteField(std::string_view tenant, std::string_view
                                        std::string_view field) {
   if (absl::Status s = CheckTenantAndSubject(tenant, subject); !s.ok()) return s;
   if (absl::Status s = ValidateFieldName(field); !s.ok()) return s;
+  absl::StatusOr<KeyCache::Key> token_key =
+      options_.keys->GetTenantSubkey(tenant, TenantSubkey::kToken);
+  if (!token_key.ok()) return token_key.status();
   std::unique_lock<std::mutex> lock = options_.locks->Lock(tenant, subject);
   const std::string key = FieldKey(tenant, subject, field);
   absl::StatusOr<std::string> existing = options_.kv->Get(storage::Table::kFields, key);
@@ -186,9 +238,47 @@ absl::Status SubjectStore::DeleteField(std::string_view tenant, std::string_view
     if (absl::IsNotFound(existing.status())) return absl::NotFoundError("unknown field");
     return existing.status();
   }
+  records::FieldRecord record;
+  if (!record.ParseFromString(*existing)) return absl::DataLossError("field record is corrupt");
+  absl::StatusOr<std::string> token = FieldToken(**token_key, subject, field);
+  if (!token.ok()) return token.status();
+  absl::StatusOr<std::string> fingerprint = TokenFingerprint(**token_key, *token);
+  if (!fingerprint.ok()) return fingerprint.status();
   storage::WriteBatch batch;
   batch.Delete(storage::Table::kFields, key);
+  if (!record.blind_index().empty()) {
+    batch.Delete(storage::Table::kBlindIndex,
+                 BlindIndexKey(tenant, record.blind_index(), subject, field));
+  }
+  batch.Delete(storage::Table::kTokens, TokenKey(tenant, *fingerprint));
   return options_.kv->Write(batch);
+}
+
+absl::StatusOr<std::vector<std::string>> SubjectStore::Search(std::string_view tenant,
+                                                              std::string_view type,
+                                                              std::string_view value) {
+  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
+  if (options_.keys->sealed()) return SealedError();
+  if (absl::Status s = options_.keys->GetTenant(tenant).status(); !s.ok()) return s;
+  absl::StatusOr<DataType> parsed = ParseDataType(type);
+  if (!parsed.ok()) return Prefixed("type", parsed.status());
+  absl::StatusOr<std::string> normalized = Normalize(*parsed, value, ContextAt(*options_.clock));
+  if (!normalized.ok()) return Prefixed("value", normalized.status());
+  absl::StatusOr<KeyCache::Key> index_key =
+      options_.keys->GetTenantSubkey(tenant, TenantSubkey::kBlindIndex);
+  if (!index_key.ok()) return index_key.status();
+  absl::StatusOr<std::string> hash = BlindIndexHash(**index_key, *parsed, *normalized);
+  if (!hash.ok()) return hash.status();
+  const std::string prefix = BlindIndexPrefix(tenant, *hash);
+  std::set<std::string> subjects;
+  absl::Status s = options_.kv->ScanPrefix(
+      storage::Table::kBlindIndex, prefix, [&](std::string_view key, std::string_view) {
+        std::string_view rest = key.substr(prefix.size());
+        subjects.emplace(rest.substr(0, rest.find('\0')));
+        return true;
+      });
+  if (!s.ok()) return s;
+  return std::vector<std::string>(subjects.begin(), subjects.end());
 }
 
 }  // namespace vault

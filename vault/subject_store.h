@@ -49,11 +49,15 @@ class SubjectStore {
  public:
   explicit SubjectStore(SubjectStoreOptions options) : options_(options) {}
 
-  // Creates or replaces the listed fields; other fields stay. INVALID_ARGUMENT
-  // naming the field when a name, type or value is bad (nothing is written);
-  // NOT_FOUND for an unknown tenant; SEALED while sealed.
-  [[nodiscard]] absl::Status PutFields(std::string_view tenant, std::string_view subject,
-                                       const std::map<std::string, FieldInput>& fields);
+  // Creates or replaces the listed fields; other fields stay. Returns each
+  // field's token (stable per subject and field: it resolves to the field's
+  // current value). The fields, their blind-index entries and their token
+  // records change in one atomic batch. INVALID_ARGUMENT naming the field
+  // when a name, type or value is bad (nothing is written); NOT_FOUND for an
+  // unknown tenant; SEALED while sealed.
+  [[nodiscard]] absl::StatusOr<std::map<std::string, std::string>> PutFields(
+      std::string_view tenant, std::string_view subject,
+      const std::map<std::string, FieldInput>& fields);
 
   // Reads `names` (all fields when empty) at `reveal` (plain, masked or
   // hashed). Absent names are left out. NOT_FOUND for an unknown subject;
@@ -62,9 +66,17 @@ class SubjectStore {
       std::string_view tenant, std::string_view subject, const std::vector<std::string>& names,
       RevealLevel reveal);
 
-  // NOT_FOUND when the subject or the field does not exist.
+  // NOT_FOUND when the subject or the field does not exist. Removes the
+  // field, its blind-index entry and its token in one batch.
   [[nodiscard]] absl::Status DeleteField(std::string_view tenant, std::string_view subject,
                                          std::string_view field);
+
+  // Exact-match search through the keyed blind index: the subjects (sorted,
+  // unique) holding a field of `type` whose normalised value equals the
+  // normalised `value`. INVALID_ARGUMENT for a bad type or value.
+  [[nodiscard]] absl::StatusOr<std::vector<std::string>> Search(std::string_view tenant,
+                                                                std::string_view type,
+                                                                std::string_view value);
 
  private:
   absl::Status CheckTenantAndSubject(std::string_view tenant, std::string_view subject);

@@ -63,6 +63,15 @@ absl::StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
   subject_options.clock = options.clock;
   subject_options.random = options.random;
   v->subjects_ = std::make_unique<SubjectStore>(subject_options);
+  TokenServiceOptions token_options;
+  token_options.kv = v->kv_.get();
+  token_options.keys = v->keys_.get();
+  token_options.subject_keys = v->subject_keys_.get();
+  token_options.subjects = v->subjects_.get();
+  token_options.locks = v->locks_.get();
+  token_options.clock = options.clock;
+  token_options.random = options.random;
+  v->tokens_ = std::make_unique<TokenService>(token_options);
   return v;
 }
 

@@ -16,6 +16,7 @@
 #include "vault/storage/kv_store.h"
 #include "vault/subject_key_store.h"
 #include "vault/subject_store.h"
+#include "vault/token_service.h"
 
 namespace vault {
 
@@ -39,6 +40,7 @@ class Vault {
   KeyHierarchy& keys() { return *keys_; }
   SubjectKeyStore& subject_keys() { return *subject_keys_; }
   SubjectStore& subjects() { return *subjects_; }
+  TokenService& tokens() { return *tokens_; }
   storage::KvStore& kv() { return *kv_; }
   const std::string& data_dir() const { return data_dir_; }
   // Where dev mode keeps its unseal key.
@@ -59,6 +61,7 @@ class Vault {
   std::unique_ptr<SubjectKeyStore> subject_keys_;
   std::unique_ptr<SubjectLocks> locks_;
   std::unique_ptr<SubjectStore> subjects_;
+  std::unique_ptr<TokenService> tokens_;
 };
 
 // Creates `dir` with mode 0700 if missing; FAILED_PRECONDITION when it exists

@@ -57,6 +57,7 @@ class FaultInjectingKvStore final : public storage::KvStore {
     return target_->GetSnapshot();
   }
   absl::Status Flush() override { return target_->Flush(); }
+  storage::StoreStats Stats() const override { return target_->Stats(); }
   absl::Status CompactRange(storage::Table t, std::string_view b, std::string_view e) override {
     return target_->CompactRange(t, b, e);
   }

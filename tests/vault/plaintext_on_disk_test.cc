@@ -52,7 +52,8 @@ Written WriteProfiles(Vault& v, int count) {
         {"home", {"address", address, ""}},
         {"note", {"generic", note, ""}},
     };
-    absl::Status s = v.subjects().PutFields("acme", "subject-" + std::to_string(i), fields);
+    absl::Status s =
+        v.subjects().PutFields("acme", "subject-" + std::to_string(i), fields).status();
     EXPECT_TRUE(s.ok()) << s;
     for (const std::string& n :
          {card, spaced_card, "+86" + national, phone_raw, name, email, address, note}) {

@@ -37,6 +37,10 @@ class SubjectStoreTest : public ::testing::Test {
     vault_ = testing::OpenReadyVault(dir_.path(), &clock_, {"acme", "globex"}, std::move(faulty));
   }
   SubjectStore& subjects() { return vault_->subjects(); }
+  absl::Status Put(std::string_view tenant, std::string_view subject,
+                   const std::map<std::string, FieldInput>& fields) {
+    return subjects().PutFields(tenant, subject, fields).status();
+  }
 
   testing::TempDir dir_;
   FakeClock clock_;
@@ -47,7 +51,7 @@ class SubjectStoreTest : public ::testing::Test {
 };
 
 TEST_F(SubjectStoreTest, PutThenReadPlainReturnsNormalisedValues) {
-  ASSERT_TRUE(subjects().PutFields("acme", "u-123", Profile()).ok());
+  ASSERT_TRUE(Put("acme", "u-123", Profile()).ok());
   auto fields = subjects().ReadFields("acme", "u-123", {}, RevealLevel::kPlain);
   ASSERT_TRUE(fields.ok()) << fields.status();
   ASSERT_EQ(fields->size(), 4u);
@@ -59,7 +63,7 @@ TEST_F(SubjectStoreTest, PutThenReadPlainReturnsNormalisedValues) {
 }
 
 TEST_F(SubjectStoreTest, MaskedAndHashedReads) {
-  ASSERT_TRUE(subjects().PutFields("acme", "u-123", Profile()).ok());
+  ASSERT_TRUE(Put("acme", "u-123", Profile()).ok());
   auto masked = *subjects().ReadFields("acme", "u-123", {"mobile", "id_card"},
                                        RevealLevel::kMasked);
   EXPECT_EQ(masked.at("mobile").value, "+86 138****8000");
@@ -69,14 +73,14 @@ TEST_F(SubjectStoreTest, MaskedAndHashedReads) {
   EXPECT_EQ(hashed.at("mobile").value.size(), 64u);
   EXPECT_EQ(hashed.at("mobile").reveal, RevealLevel::kHashed);
   // The hash is keyed per tenant: the same value in another tenant differs.
-  ASSERT_TRUE(subjects().PutFields("globex", "u-123", Profile()).ok());
+  ASSERT_TRUE(Put("globex", "u-123", Profile()).ok());
   auto other = *subjects().ReadFields("globex", "u-123", {"mobile"}, RevealLevel::kHashed);
   EXPECT_NE(other.at("mobile").value, hashed.at("mobile").value);
 }
 
 TEST_F(SubjectStoreTest, ReplacingAFieldKeepsTheOthers) {
-  ASSERT_TRUE(subjects().PutFields("acme", "u-1", Profile()).ok());
-  ASSERT_TRUE(subjects().PutFields("acme", "u-1", {{"mobile", {"phone", "+14155552671", ""}}}).ok());
+  ASSERT_TRUE(Put("acme", "u-1", Profile()).ok());
+  ASSERT_TRUE(Put("acme", "u-1", {{"mobile", {"phone", "+14155552671", ""}}}).ok());
   auto fields = *subjects().ReadFields("acme", "u-1", {}, RevealLevel::kPlain);
   EXPECT_EQ(fields.size(), 4u);
   EXPECT_EQ(fields.at("mobile").value, "+14155552671");
@@ -84,7 +88,7 @@ TEST_F(SubjectStoreTest, ReplacingAFieldKeepsTheOthers) {
 }
 
 TEST_F(SubjectStoreTest, AbsentNamesAreLeftOut) {
-  ASSERT_TRUE(subjects().PutFields("acme", "u-1", Profile()).ok());
+  ASSERT_TRUE(Put("acme", "u-1", Profile()).ok());
   auto fields = *subjects().ReadFields("acme", "u-1", {"mobile", "email"}, RevealLevel::kMasked);
   EXPECT_EQ(fields.size(), 1u);
   EXPECT_EQ(fields.count("email"), 0u);
@@ -94,7 +98,7 @@ TEST_F(SubjectStoreTest, InvalidFieldRejectsWholeBatchNamingTheField) {
   auto before = memory_->Dump();
   auto fields = Profile();
   fields["salary_card"].value = "6222 0202 0011 2233 447";  // fails Luhn
-  absl::Status s = subjects().PutFields("acme", "u-9", fields);
+  absl::Status s = Put("acme", "u-9", fields);
   EXPECT_TRUE(absl::IsInvalidArgument(s));
   EXPECT_NE(s.message().find("salary_card"), absl::string_view::npos);
   EXPECT_EQ(s.message().find("6222"), absl::string_view::npos);  // no value in errors
@@ -104,27 +108,27 @@ TEST_F(SubjectStoreTest, InvalidFieldRejectsWholeBatchNamingTheField) {
 
 TEST_F(SubjectStoreTest, BadNamesTypesAndRetentionAreInvalid) {
   EXPECT_TRUE(absl::IsInvalidArgument(
-      subjects().PutFields("acme", "u-1", {{"Bad-Name", {"phone", "+8613800138000", ""}}})));
+      Put("acme", "u-1", {{"Bad-Name", {"phone", "+8613800138000", ""}}})));
   EXPECT_TRUE(absl::IsInvalidArgument(
-      subjects().PutFields("acme", "u-1", {{"x", {"shoe_size", "42", ""}}})));
+      Put("acme", "u-1", {{"x", {"shoe_size", "42", ""}}})));
   EXPECT_TRUE(absl::IsInvalidArgument(
-      subjects().PutFields("acme", "u-1", {{"x", {"generic", "v", "Five Years"}}})));
-  EXPECT_TRUE(absl::IsInvalidArgument(subjects().PutFields("acme", "u-1", {})));
+      Put("acme", "u-1", {{"x", {"generic", "v", "Five Years"}}})));
+  EXPECT_TRUE(absl::IsInvalidArgument(Put("acme", "u-1", {})));
   EXPECT_TRUE(absl::IsInvalidArgument(
-      subjects().PutFields("acme", "a@b.c", {{"x", {"generic", "v", ""}}})));
+      Put("acme", "a@b.c", {{"x", {"generic", "v", ""}}})));
   EXPECT_EQ(faulty_->writes(), 0);
 }
 
 TEST_F(SubjectStoreTest, UnknownTenantSubjectAndFieldAreNotFound) {
-  EXPECT_TRUE(absl::IsNotFound(subjects().PutFields("nobody", "u-1", Profile())));
+  EXPECT_TRUE(absl::IsNotFound(Put("nobody", "u-1", Profile())));
   EXPECT_TRUE(absl::IsNotFound(
       subjects().ReadFields("acme", "u-404", {}, RevealLevel::kMasked).status()));
-  ASSERT_TRUE(subjects().PutFields("acme", "u-1", Profile()).ok());
+  ASSERT_TRUE(Put("acme", "u-1", Profile()).ok());
   EXPECT_TRUE(absl::IsNotFound(subjects().DeleteField("acme", "u-1", "email")));
 }
 
 TEST_F(SubjectStoreTest, DeleteFieldRemovesOnlyThatField) {
-  ASSERT_TRUE(subjects().PutFields("acme", "u-1", Profile()).ok());
+  ASSERT_TRUE(Put("acme", "u-1", Profile()).ok());
   ASSERT_TRUE(subjects().DeleteField("acme", "u-1", "mobile").ok());
   auto fields = *subjects().ReadFields("acme", "u-1", {}, RevealLevel::kPlain);
   EXPECT_EQ(fields.size(), 3u);
@@ -132,14 +136,14 @@ TEST_F(SubjectStoreTest, DeleteFieldRemovesOnlyThatField) {
 }
 
 TEST_F(SubjectStoreTest, OtherTenantCannotReadSameSubjectId) {
-  ASSERT_TRUE(subjects().PutFields("acme", "u-1", Profile()).ok());
+  ASSERT_TRUE(Put("acme", "u-1", Profile()).ok());
   EXPECT_TRUE(absl::IsNotFound(
       subjects().ReadFields("globex", "u-1", {}, RevealLevel::kPlain).status()));
 }
 
 TEST_F(SubjectStoreTest, RowCopiedToAnotherSubjectFailsWithDataLoss) {
-  ASSERT_TRUE(subjects().PutFields("acme", "alice", Profile()).ok());
-  ASSERT_TRUE(subjects().PutFields("acme", "bob", {{"mobile", {"phone", "+14155552671", ""}}}).ok());
+  ASSERT_TRUE(Put("acme", "alice", Profile()).ok());
+  ASSERT_TRUE(Put("acme", "bob", {{"mobile", {"phone", "+14155552671", ""}}}).ok());
   // The attacker with write access to storage copies Alice's row onto Bob's.
   std::string alice_row = *memory_->Get(Table::kFields, FieldKey("acme", "alice", "mobile"));
   storage::WriteBatch b;
@@ -151,8 +155,8 @@ TEST_F(SubjectStoreTest, RowCopiedToAnotherSubjectFailsWithDataLoss) {
 }
 
 TEST_F(SubjectStoreTest, RowCopiedToAnotherFieldOrTenantFailsWithDataLoss) {
-  ASSERT_TRUE(subjects().PutFields("acme", "alice", Profile()).ok());
-  ASSERT_TRUE(subjects().PutFields("globex", "alice", Profile()).ok());
+  ASSERT_TRUE(Put("acme", "alice", Profile()).ok());
+  ASSERT_TRUE(Put("globex", "alice", Profile()).ok());
   std::string row = *memory_->Get(Table::kFields, FieldKey("acme", "alice", "mobile"));
   storage::WriteBatch b;
   b.Put(Table::kFields, FieldKey("acme", "alice", "name"), row);    // other field
@@ -165,8 +169,8 @@ TEST_F(SubjectStoreTest, RowCopiedToAnotherFieldOrTenantFailsWithDataLoss) {
 }
 
 TEST_F(SubjectStoreTest, WholeRecordCopiedToAnotherSubjectDoesNotDecrypt) {
-  ASSERT_TRUE(subjects().PutFields("acme", "alice", Profile()).ok());
-  ASSERT_TRUE(subjects().PutFields("acme", "bob", {{"note", {"generic", "bob's", ""}}}).ok());
+  ASSERT_TRUE(Put("acme", "alice", Profile()).ok());
+  ASSERT_TRUE(Put("acme", "bob", {{"note", {"generic", "bob's", ""}}}).ok());
   // Copy Alice's wrapped key and every field row onto Bob: without the
   // subject bound into the associated data, Bob would now read Alice's data.
   storage::WriteBatch b;
@@ -185,21 +189,21 @@ TEST_F(SubjectStoreTest, WholeRecordCopiedToAnotherSubjectDoesNotDecrypt) {
 TEST_F(SubjectStoreTest, FailedWriteOfNewSubjectLeavesNothingAndNoStaleKey) {
   auto before = memory_->Dump();
   faulty_->FailWrites(1);
-  EXPECT_FALSE(subjects().PutFields("acme", "u-new", Profile()).ok());
+  EXPECT_FALSE(Put("acme", "u-new", Profile()).ok());
   EXPECT_EQ(memory_->Dump(), before);  // neither the DEK nor any field
   EXPECT_TRUE(absl::IsNotFound(
       subjects().ReadFields("acme", "u-new", {}, RevealLevel::kPlain).status()));
   // A retry works and reads back: no key was cached for a batch that failed.
-  ASSERT_TRUE(subjects().PutFields("acme", "u-new", Profile()).ok());
+  ASSERT_TRUE(Put("acme", "u-new", Profile()).ok());
   vault_->subject_keys().EvictAll();
   EXPECT_EQ(subjects().ReadFields("acme", "u-new", {}, RevealLevel::kPlain)->size(), 4u);
 }
 
 TEST_F(SubjectStoreTest, FailedWriteToExistingSubjectKeepsOldValues) {
-  ASSERT_TRUE(subjects().PutFields("acme", "u-1", Profile()).ok());
+  ASSERT_TRUE(Put("acme", "u-1", Profile()).ok());
   auto before = memory_->Dump();
   faulty_->FailWrites(1);
-  EXPECT_FALSE(subjects().PutFields("acme", "u-1", {{"mobile", {"phone", "+14155552671", ""}},
+  EXPECT_FALSE(Put("acme", "u-1", {{"mobile", {"phone", "+14155552671", ""}},
                                                     {"name", {"person_name", "李四", ""}}})
                    .ok());
   EXPECT_EQ(memory_->Dump(), before);
@@ -209,7 +213,7 @@ TEST_F(SubjectStoreTest, FailedWriteToExistingSubjectKeepsOldValues) {
 }
 
 TEST_F(SubjectStoreTest, ReadFaultReturnsNoData) {
-  ASSERT_TRUE(subjects().PutFields("acme", "u-1", Profile()).ok());
+  ASSERT_TRUE(Put("acme", "u-1", Profile()).ok());
   faulty_->FailReads(true);
   vault_->subject_keys().EvictAll();
   auto read = subjects().ReadFields("acme", "u-1", {}, RevealLevel::kPlain);
@@ -217,11 +221,11 @@ TEST_F(SubjectStoreTest, ReadFaultReturnsNoData) {
 }
 
 TEST_F(SubjectStoreTest, SealedVaultServesNothing) {
-  ASSERT_TRUE(subjects().PutFields("acme", "u-1", Profile()).ok());
+  ASSERT_TRUE(Put("acme", "u-1", Profile()).ok());
   vault_->keys().Seal();
   EXPECT_EQ(vault_->subject_keys().cached(), 0u);
   EXPECT_TRUE(IsSealed(subjects().ReadFields("acme", "u-1", {}, RevealLevel::kPlain).status()));
-  EXPECT_TRUE(IsSealed(subjects().PutFields("acme", "u-1", Profile())));
+  EXPECT_TRUE(IsSealed(Put("acme", "u-1", Profile())));
 }
 
 TEST_F(SubjectStoreTest, ConcurrentWritersToANewSubjectShareOneKey) {

@@ -78,6 +78,12 @@ class Snapshot {
   virtual ~Snapshot() = default;
 };
 
+// Counters for observing group commit (how many synced writes shared a sync).
+struct StoreStats {
+  uint64_t writes = 0;     // Write calls that succeeded
+  uint64_t wal_syncs = 0;  // WAL fsyncs performed for them
+};
+
 class KvStore {
  public:
   using Visitor = std::function<bool(std::string_view key, std::string_view value)>;
@@ -105,6 +111,8 @@ class KvStore {
   // leave the live files.
   [[nodiscard]] virtual absl::Status CompactRange(Table table, std::string_view begin,
                                                   std::string_view end) = 0;
+  // Counters since open.
+  virtual StoreStats Stats() const = 0;
 };
 
 // The smallest key greater than every key with `prefix` ("" if none exists).

@@ -46,6 +46,7 @@ absl::Status MemoryKvStore::Write(const WriteBatch& batch, const WriteOptions&) 
       map.erase(op.key);
     }
   }
+  ++writes_;
   return absl::OkStatus();
 }
 
@@ -70,6 +71,11 @@ absl::Status MemoryKvStore::ScanPrefix(Table table, std::string_view prefix,
 std::shared_ptr<const Snapshot> MemoryKvStore::GetSnapshot() {
   std::lock_guard<std::mutex> lock(mu_);
   return std::make_shared<MemorySnapshot>(tables_);
+}
+
+StoreStats MemoryKvStore::Stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return StoreStats{writes_, writes_};
 }
 
 MemoryKvStore::Contents MemoryKvStore::Dump() const {

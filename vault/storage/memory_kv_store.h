@@ -29,6 +29,8 @@ class MemoryKvStore final : public KvStore {
     return absl::OkStatus();
   }
 
+  StoreStats Stats() const override;
+
   // A copy of everything stored, for tests that compare before and after.
   Contents Dump() const;
 
@@ -37,6 +39,7 @@ class MemoryKvStore final : public KvStore {
 
   mutable std::mutex mu_;
   Contents tables_;
+  uint64_t writes_ = 0;
 };
 
 }  // namespace vault::storage

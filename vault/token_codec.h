@@ -1,0 +1,68 @@
+// TokenCodec: how tokens look and how they are keyed in storage. Pure
+// functions over tenant subkeys: random tokens, deterministic tokens, field
+// tokens, format-preserving card and phone tokens, token fingerprints (the
+// storage key) and blind-index hashes.
+// Thread-safety: pure; the RandomSource passed in must be safe for the caller.
+// Never logs; tokens are not personal data, but values passed in are.
+#ifndef VAULT_TOKEN_CODEC_H_
+#define VAULT_TOKEN_CODEC_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "crypto/random.h"
+#include "crypto/secret_bytes.h"
+#include "vault/data_types.h"
+
+namespace vault {
+
+enum class TokenFormat { kRandom, kDeterministic, kFormatPreserving, kField };
+
+std::string_view TokenFormatName(TokenFormat format);
+// INVALID_ARGUMENT for anything but random, deterministic, format_preserving
+// ("" means random). kField is internal and cannot be asked for.
+[[nodiscard]] absl::StatusOr<TokenFormat> ParseTokenFormat(std::string_view name);
+
+inline constexpr std::string_view kTokenPrefix = "tok_";
+
+// "tok_" + 22 base64url characters: 128 bits from `random`.
+std::string RandomToken(crypto::RandomSource& random);
+
+// "tok_" + 128-bit keyed BLAKE2b of (type, normalised value, subject) under
+// the tenant token key: equal inputs give equal tokens within the tenant.
+[[nodiscard]] absl::StatusOr<std::string> DeterministicToken(const crypto::SecretBytes& token_key,
+                                                            DataType type,
+                                                            std::string_view normalized,
+                                                            std::string_view subject);
+
+// The stable token that stands for a subject's field (whatever its value).
+[[nodiscard]] absl::StatusOr<std::string> FieldToken(const crypto::SecretBytes& token_key,
+                                                    std::string_view subject,
+                                                    std::string_view field);
+
+// Format-preserving tokens. bank_card: same length, last four kept,
+// Luhn-valid, never equal to the input. phone: "+", same country code, same
+// first national digit and last four, same length, never equal to the input.
+// INVALID_ARGUMENT for other types or numbers too short to vary.
+[[nodiscard]] absl::StatusOr<std::string> FormatPreservingToken(DataType type,
+                                                               std::string_view normalized,
+                                                               crypto::RandomSource& random);
+
+// Whether `token` has a shape any format could produce (cheap pre-check).
+bool LooksLikeToken(std::string_view token);
+
+// The storage key of a token: 16-byte keyed BLAKE2b under the tenant's
+// token key (domain-separated from token generation).
+[[nodiscard]] absl::StatusOr<std::string> TokenFingerprint(const crypto::SecretBytes& token_key,
+                                                          std::string_view token);
+
+// The blind-index hash of a value: 32-byte keyed BLAKE2b of (type,
+// normalised value) under the tenant's blind-index key.
+[[nodiscard]] absl::StatusOr<std::string> BlindIndexHash(const crypto::SecretBytes& index_key,
+                                                        DataType type,
+                                                        std::string_view normalized);
+
+}  // namespace vault
+
+#endif  // VAULT_TOKEN_CODEC_H_

@@ -1,0 +1,332 @@
+// TokenService implementation.
+#include "vault/token_service.h"
+
+#include <map>
+#include <set>
+
+#include "absl/time/civil_time.h"
+#include "crypto/aead.h"
+#include "vault/record_keys.h"
+#include "vault/records.pb.h"
+#include "vault/status.h"
+#include "vault/strings.h"
+
+namespace vault {
+namespace {
+
+constexpr int64_t kMaxTtlSeconds = 100LL * 366 * 24 * 3600;
+constexpr int kFormatPreservingAttempts = 32;
+constexpr size_t kMaxTokenLength = 64;
+
+std::string TokenAd(std::string_view tenant, std::string_view fingerprint,
+                    std::string_view subject, std::string_view type, std::string_view dek_id,
+                    std::string_view format) {
+  return AssociatedData("token", {tenant, fingerprint, subject, type, dek_id, format});
+}
+
+absl::Status ItemError(size_t i, const absl::Status& s) {
+  return absl::Status(s.code(), Cat("items[", i, "]: ", s.message()));
+}
+
+}  // namespace
+
+absl::Status TokenService::CheckTenant(std::string_view tenant) {
+  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
+  if (options_.keys->sealed()) return SealedError();
+  return options_.keys->GetTenant(tenant).status();
+}
+
+absl::StatusOr<std::vector<TokenizeResult>> TokenService::Tokenize(
+    std::string_view tenant, const std::vector<TokenizeItem>& items) {
+  if (absl::Status s = CheckTenant(tenant); !s.ok()) return s;
+  if (items.empty()) return absl::InvalidArgumentError("items: at least one item is required");
+  if (items.size() > options_.max_batch) {
+    return absl::InvalidArgumentError(Cat("items: at most ", options_.max_batch, " per call"));
+  }
+
+  struct Prepared {
+    DataType type;
+    TokenFormat format;
+    std::string normalized;
+    int64_t expires_at_ms;
+  };
+  std::vector<Prepared> prepared;
+  prepared.reserve(items.size());
+  const absl::Time now = options_.clock->Now();
+  const ValidationContext ctx{absl::ToCivilDay(now, absl::UTCTimeZone())};
+  std::set<std::string> subjects;
+  bool any_format_preserving = false;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const TokenizeItem& item = items[i];
+    absl::StatusOr<DataType> type = ParseDataType(item.type);
+    if (!type.ok()) return ItemError(i, type.status());
+    absl::StatusOr<TokenFormat> format = ParseTokenFormat(item.format);
+    if (!format.ok()) return ItemError(i, format.status());
+    if (!item.subject.empty()) {
+      if (absl::Status s = ValidateSubjectId(item.subject); !s.ok()) return ItemError(i, s);
+    }
+    if (item.ttl_seconds < 0 || item.ttl_seconds > kMaxTtlSeconds) {
+      return ItemError(i, absl::InvalidArgumentError("ttl_seconds must be 0 or a positive "
+                                                     "number of seconds up to 100 years"));
+    }
+    if (*format == TokenFormat::kFormatPreserving && *type != DataType::kBankCard &&
+        *type != DataType::kPhone) {
+      return ItemError(i, absl::InvalidArgumentError(
+                              "format_preserving tokens exist only for bank_card and phone"));
+    }
+    absl::StatusOr<std::string> normalized = Normalize(*type, item.value, ctx);
+    if (!normalized.ok()) return ItemError(i, normalized.status());
+    const int64_t expires =
+        item.ttl_seconds == 0 ? 0 : absl::ToUnixMillis(now + absl::Seconds(item.ttl_seconds));
+    prepared.push_back({*type, *format, std::move(*normalized), expires});
+    subjects.insert(item.subject);  // "" stands for the tenant-level key
+    any_format_preserving |= *format == TokenFormat::kFormatPreserving;
+  }
+
+  absl::StatusOr<KeyCache::Key> token_key =
+      options_.keys->GetTenantSubkey(tenant, TenantSubkey::kToken);
+  if (!token_key.ok()) return token_key.status();
+
+  // Existing data keys need no lock (they never change while they exist);
+  // only subjects whose key must be created are locked, so concurrent
+  // tokenize calls run in parallel and share synced writes.
+  storage::WriteBatch batch;
+  std::map<std::string, DataKeyHandle, std::less<>> deks;
+  std::vector<std::string> to_create;
+  for (const std::string& subject : subjects) {
+    absl::StatusOr<DataKeyHandle> dek = options_.subject_keys->Get(tenant, subject);
+    if (dek.ok()) {
+      deks.emplace(subject, std::move(*dek));
+    } else if (absl::IsNotFound(dek.status()) && !IsGone(dek.status())) {
+      to_create.push_back(subject);
+    } else {
+      return dek.status();
+    }
+  }
+  std::vector<std::unique_lock<std::mutex>> locks = options_.locks->LockMany(tenant, to_create);
+  for (const std::string& subject : to_create) {
+    absl::StatusOr<DataKeyHandle> dek = options_.subject_keys->GetOrCreate(tenant, subject, &batch);
+    if (!dek.ok()) return dek.status();
+    deks.emplace(subject, std::move(*dek));
+  }
+  std::unique_lock<std::mutex> fpe_lock(format_preserving_mu_, std::defer_lock);
+  if (any_format_preserving) fpe_lock.lock();
+
+  std::vector<TokenizeResult> results;
+  results.reserve(items.size());
+  std::set<std::string> new_fingerprints;
+  const int64_t now_ms = absl::ToUnixMillis(now);
+  for (size_t i = 0; i < items.size(); ++i) {
+    const Prepared& p = prepared[i];
+    const std::string& subject = items[i].subject;
+    std::string token;
+    std::string fingerprint;
+    if (p.format == TokenFormat::kFormatPreserving) {
+      for (int attempt = 0; attempt < kFormatPreservingAttempts && token.empty(); ++attempt) {
+        absl::StatusOr<std::string> candidate =
+            FormatPreservingToken(p.type, p.normalized, *options_.random);
+        if (!candidate.ok()) return ItemError(i, candidate.status());
+        absl::StatusOr<std::string> fp = TokenFingerprint(**token_key, *candidate);
+        if (!fp.ok()) return fp.status();
+        if (new_fingerprints.count(*fp) != 0) continue;
+        absl::StatusOr<std::string> existing =
+            options_.kv->Get(storage::Table::kTokens, TokenKey(tenant, *fp));
+        if (existing.ok()) continue;  // collision with a token in use: draw again
+        if (!absl::IsNotFound(existing.status())) return existing.status();
+        token = std::move(*candidate);
+        fingerprint = std::move(*fp);
+      }
+      if (token.empty()) {
+        return ItemError(i, absl::ResourceExhaustedError(
+                                "no unused format-preserving token could be drawn"));
+      }
+    } else {
+      absl::StatusOr<std::string> made =
+          p.format == TokenFormat::kDeterministic
+              ? DeterministicToken(**token_key, p.type, p.normalized, subject)
+              : absl::StatusOr<std::string>(RandomToken(*options_.random));
+      if (!made.ok()) return made.status();
+      token = std::move(*made);
+      absl::StatusOr<std::string> fp = TokenFingerprint(**token_key, token);
+      if (!fp.ok()) return fp.status();
+      fingerprint = std::move(*fp);
+    }
+    new_fingerprints.insert(fingerprint);
+
+    const DataKey& dek = *deks.find(subject)->second;
+    const std::string type_name(DataTypeName(p.type));
+    const std::string format_name(TokenFormatName(p.format));
+    absl::StatusOr<std::string> ciphertext = crypto::XChaCha20Poly1305::Encrypt(
+        dek.key, p.normalized,
+        TokenAd(tenant, fingerprint, subject, type_name, dek.dek_id, format_name),
+        *options_.random);
+    if (!ciphertext.ok()) return ciphertext.status();
+    records::TokenRecord record;
+    record.set_type(type_name);
+    record.set_format(format_name);
+    record.set_subject(subject);
+    record.set_dek_id(dek.dek_id);
+    record.set_ciphertext(std::move(*ciphertext));
+    record.set_created_at_unix_ms(now_ms);
+    record.set_expires_at_unix_ms(p.expires_at_ms);
+    batch.Put(storage::Table::kTokens, TokenKey(tenant, fingerprint), record.SerializeAsString());
+    results.push_back({std::move(token), p.type});
+  }
+  if (absl::Status s = options_.kv->Write(batch); !s.ok()) return s;
+  return results;
+}
+
+DetokenizeResult TokenService::Resolve(std::string_view tenant, const std::string& token,
+                                       const absl::StatusOr<std::string>& stored,
+                                       RevealLevel reveal, std::string_view fingerprint,
+                                       const KeyCache::Key& hash_key) {
+  DetokenizeResult out;
+  out.token = token;
+  out.reveal = reveal;
+  if (!stored.ok()) {
+    out.status = absl::NotFoundError("unknown token");
+    return out;
+  }
+  records::TokenRecord record;
+  absl::StatusOr<DataType> type = absl::InternalError("unparsed");
+  if (!record.ParseFromString(*stored) || !(type = ParseDataType(record.type())).ok()) {
+    out.status = absl::DataLossError("token record is corrupt");
+    return out;
+  }
+  out.type = *type;
+  out.subject = record.subject();
+  if (record.expires_at_unix_ms() != 0 &&
+      absl::ToUnixMillis(options_.clock->Now()) >= record.expires_at_unix_ms()) {
+    out.status = ExpiredError("token has expired");
+    return out;
+  }
+
+  if (record.format() == TokenFormatName(TokenFormat::kField)) {
+    const RevealLevel read_at = reveal == RevealLevel::kTokenOnly ? RevealLevel::kMasked : reveal;
+    absl::StatusOr<std::map<std::string, RevealedField>> fields =
+        options_.subjects->ReadFields(tenant, record.subject(), {record.field()}, read_at);
+    if (!fields.ok()) {
+      out.status = absl::IsNotFound(fields.status()) && !IsGone(fields.status())
+                       ? GoneError("the subject was erased")
+                       : fields.status();
+      return out;
+    }
+    auto it = fields->find(record.field());
+    if (it == fields->end()) {
+      out.status = absl::NotFoundError("unknown token");
+      return out;
+    }
+    out.type = it->second.type;
+    if (reveal != RevealLevel::kTokenOnly) out.value = std::move(it->second.value);
+    return out;
+  }
+
+  absl::StatusOr<DataKeyHandle> dek = options_.subject_keys->Get(tenant, record.subject());
+  if (!dek.ok()) {
+    if (absl::IsNotFound(dek.status()) && !record.subject().empty()) {
+      out.status = GoneError("the subject was erased");
+    } else if (absl::IsNotFound(dek.status())) {
+      out.status = absl::DataLossError("tenant data key is missing");
+    } else {
+      out.status = dek.status();
+    }
+    return out;
+  }
+  absl::StatusOr<std::string> plain = crypto::XChaCha20Poly1305::Decrypt(
+      (*dek)->key, record.ciphertext(),
+      TokenAd(tenant, fingerprint, record.subject(), record.type(), (*dek)->dek_id,
+              record.format()));
+  if (!plain.ok()) {
+    out.status = absl::DataLossError("token record failed authentication");
+    return out;
+  }
+  switch (reveal) {
+    case RevealLevel::kPlain:
+      out.value = std::move(*plain);
+      break;
+    case RevealLevel::kMasked:
+      out.value = Mask(*type, *plain);
+      break;
+    case RevealLevel::kHashed: {
+      absl::StatusOr<std::string> hashed = HashedView(*type, *plain, *hash_key);
+      if (!hashed.ok()) {
+        out.status = hashed.status();
+      } else {
+        out.value = std::move(*hashed);
+      }
+      break;
+    }
+    case RevealLevel::kTokenOnly:
+      break;
+  }
+  std::fill(plain->begin(), plain->end(), '\0');
+  return out;
+}
+
+absl::StatusOr<std::vector<DetokenizeResult>> TokenService::Detokenize(
+    std::string_view tenant, const std::vector<std::string>& tokens, RevealLevel reveal) {
+  if (absl::Status s = CheckTenant(tenant); !s.ok()) return s;
+  if (tokens.empty()) return absl::InvalidArgumentError("tokens: at least one token is required");
+  if (tokens.size() > options_.max_batch) {
+    return absl::InvalidArgumentError(Cat("tokens: at most ", options_.max_batch, " per call"));
+  }
+  absl::StatusOr<KeyCache::Key> token_key =
+      options_.keys->GetTenantSubkey(tenant, TenantSubkey::kToken);
+  if (!token_key.ok()) return token_key.status();
+  KeyCache::Key hash_key;
+  if (reveal == RevealLevel::kHashed) {
+    absl::StatusOr<KeyCache::Key> k = options_.keys->GetTenantSubkey(tenant, TenantSubkey::kHash);
+    if (!k.ok()) return k.status();
+    hash_key = std::move(*k);
+  }
+
+  // Malformed tokens never reach storage; they answer NOT_FOUND like any
+  // unknown token, so the answer says nothing about why.
+  std::vector<std::string> fingerprints(tokens.size());
+  std::vector<std::string> keys;
+  std::vector<size_t> key_of(tokens.size(), SIZE_MAX);
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (tokens[i].size() > kMaxTokenLength || !LooksLikeToken(tokens[i])) continue;
+    absl::StatusOr<std::string> fp = TokenFingerprint(**token_key, tokens[i]);
+    if (!fp.ok()) return fp.status();
+    fingerprints[i] = std::move(*fp);
+    key_of[i] = keys.size();
+    keys.push_back(TokenKey(tenant, fingerprints[i]));
+  }
+  std::vector<absl::StatusOr<std::string>> stored =
+      options_.kv->MultiGet(storage::Table::kTokens, keys);
+  for (const absl::StatusOr<std::string>& s : stored) {
+    if (!s.ok() && !absl::IsNotFound(s.status())) return s.status();  // fail closed
+  }
+  const absl::StatusOr<std::string> missing = absl::NotFoundError("unknown token");
+  std::vector<DetokenizeResult> results;
+  results.reserve(tokens.size());
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const absl::StatusOr<std::string>& s = key_of[i] == SIZE_MAX ? missing : stored[key_of[i]];
+    results.push_back(Resolve(tenant, tokens[i], s, reveal, fingerprints[i], hash_key));
+  }
+  return results;
+}
+
+absl::Status TokenService::Revoke(std::string_view tenant, std::string_view token) {
+  if (absl::Status s = CheckTenant(tenant); !s.ok()) return s;
+  if (token.size() > kMaxTokenLength || !LooksLikeToken(token)) {
+    return absl::NotFoundError("unknown token");
+  }
+  absl::StatusOr<KeyCache::Key> token_key =
+      options_.keys->GetTenantSubkey(tenant, TenantSubkey::kToken);
+  if (!token_key.ok()) return token_key.status();
+  absl::StatusOr<std::string> fp = TokenFingerprint(**token_key, token);
+  if (!fp.ok()) return fp.status();
+  const std::string key = TokenKey(tenant, *fp);
+  absl::StatusOr<std::string> existing = options_.kv->Get(storage::Table::kTokens, key);
+  if (!existing.ok()) {
+    if (absl::IsNotFound(existing.status())) return absl::NotFoundError("unknown token");
+    return existing.status();
+  }
+  storage::WriteBatch batch;
+  batch.Delete(storage::Table::kTokens, key);
+  return options_.kv->Write(batch);
+}
+
+}  // namespace vault

@@ -1,0 +1,96 @@
+// TokenService: tokenize a batch of values, detokenize a batch of tokens at a
+// reveal level, revoke a token. A token with a subject is encrypted under
+// that subject's DEK (it dies with the subject); one without a subject under
+// the tenant-level data key (the DEK of the reserved empty subject id). The
+// record's associated data binds tenant, token fingerprint, subject, type,
+// DEK id and format. A token only resolves inside its own tenant: its
+// storage key is a fingerprint under the tenant's own token key.
+// Thread-safety: safe for concurrent use. Concurrent tokenize calls share
+// synced writes through RocksDB's group commit.
+// Never puts a value or a token into an error message or a log.
+#ifndef VAULT_TOKEN_SERVICE_H_
+#define VAULT_TOKEN_SERVICE_H_
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "crypto/random.h"
+#include "vault/clock.h"
+#include "vault/data_types.h"
+#include "vault/key_hierarchy.h"
+#include "vault/reveal.h"
+#include "vault/storage/kv_store.h"
+#include "vault/subject_key_store.h"
+#include "vault/subject_store.h"
+#include "vault/token_codec.h"
+
+namespace vault {
+
+struct TokenizeItem {
+  std::string type;
+  std::string value;
+  std::string subject;     // optional
+  std::string format;      // "", random, deterministic, format_preserving
+  int64_t ttl_seconds = 0;  // 0 = never expires
+};
+
+struct TokenizeResult {
+  std::string token;
+  DataType type = DataType::kGeneric;
+};
+
+struct DetokenizeResult {
+  std::string token;
+  // OK, or per-item NOT_FOUND (unknown, revoked, malformed, other tenant),
+  // GONE (subject shredded), EXPIRED, DATA_LOSS (record failed authentication).
+  absl::Status status;
+  DataType type = DataType::kGeneric;
+  std::string value;  // at `reveal`; empty for token_only
+  RevealLevel reveal = RevealLevel::kMasked;
+  std::string subject;  // empty when the token has none
+};
+
+struct TokenServiceOptions {
+  storage::KvStore* kv = nullptr;
+  KeyHierarchy* keys = nullptr;
+  SubjectKeyStore* subject_keys = nullptr;
+  SubjectStore* subjects = nullptr;
+  SubjectLocks* locks = nullptr;
+  const Clock* clock = &SystemClock::Instance();
+  crypto::RandomSource* random = &crypto::SystemRandom::Instance();
+  size_t max_batch = 10000;
+};
+
+class TokenService {
+ public:
+  explicit TokenService(TokenServiceOptions options) : options_(options) {}
+
+  // All or nothing: every item is validated first; one bad item fails the
+  // call with INVALID_ARGUMENT naming "items[i]" and nothing is written.
+  // Results are in request order.
+  [[nodiscard]] absl::StatusOr<std::vector<TokenizeResult>> Tokenize(
+      std::string_view tenant, const std::vector<TokenizeItem>& items);
+
+  // Per-item outcomes in request order. Fails as a whole only for a bad
+  // tenant, a sealed vault, an oversized batch or a storage fault.
+  [[nodiscard]] absl::StatusOr<std::vector<DetokenizeResult>> Detokenize(
+      std::string_view tenant, const std::vector<std::string>& tokens, RevealLevel reveal);
+
+  // NOT_FOUND when the token does not exist in this tenant.
+  [[nodiscard]] absl::Status Revoke(std::string_view tenant, std::string_view token);
+
+ private:
+  absl::Status CheckTenant(std::string_view tenant);
+  DetokenizeResult Resolve(std::string_view tenant, const std::string& token,
+                           const absl::StatusOr<std::string>& stored, RevealLevel reveal,
+                           std::string_view fingerprint, const KeyCache::Key& hash_key);
+
+  TokenServiceOptions options_;
+  std::mutex format_preserving_mu_;  // serialises uniqueness check + insert
+};
+
+}  // namespace vault
+
+#endif  // VAULT_TOKEN_SERVICE_H_
