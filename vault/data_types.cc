@@ -97,11 +97,15 @@ std::string RemoveChars(std::string_view s, std::string_view remove) {
 
 std::string Stars(size_t n) { return std::string(n, '*'); }
 
-// `s` with every character except the last four replaced by '*'. Values of four characters or
-// fewer are starred entirely: a mask must never show the whole value.
+// Masks never show more than half of a value (the one exception is the
+// national standard for resident IDs, region code plus last four).
+// `s` with every character except the last min(4, half) replaced by '*'.
+// Values of four characters or fewer (never valid for these types) are
+// starred entirely.
 std::string KeepLastFour(std::string_view s) {
   if (s.size() <= 4) return Stars(s.size());
-  return Cat(Stars(s.size() - 4), s.substr(s.size() - 4));
+  const size_t keep = std::min<size_t>(4, s.size() / 2);
+  return Cat(Stars(s.size() - keep), s.substr(s.size() - keep));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -517,8 +521,9 @@ std::string MaskCnResidentId(std::string_view normalized) {
 
 std::string MaskPassport(std::string_view normalized) {
   if (normalized.size() < 5) return std::string(kUnmaskable);
-  return Cat(normalized.substr(0, 2), Stars(normalized.size() - 4),
-                 normalized.substr(normalized.size() - 2));
+  const size_t keep = std::min<size_t>(2, normalized.size() / 4);
+  return Cat(normalized.substr(0, keep), Stars(normalized.size() - 2 * keep),
+             normalized.substr(normalized.size() - keep));
 }
 
 std::string MaskDrivingLicence(std::string_view normalized) {
@@ -533,11 +538,11 @@ std::string MaskPhone(std::string_view normalized) {
   if (!parts.ok()) return std::string(kUnmaskable);
   const std::string_view national = parts->national_number;
   std::string masked_national;
-  if (national.size() >= 8) {
+  if (national.size() >= 11) {  // e.g. Chinese mobiles: 138****8000
     masked_national =
         Cat(national.substr(0, 3), Stars(national.size() - 7), national.substr(national.size() - 4));
   } else {
-    masked_national = Cat(Stars(national.size() - 2), national.substr(national.size() - 2));
+    masked_national = KeepLastFour(national);
   }
   return Cat("+", parts->country_code, " ", masked_national);
 }
@@ -556,7 +561,7 @@ std::string MaskAddress(std::string_view normalized) {
   if (!DecodeUtf8(normalized, &code_points) || code_points.empty()) {
     return std::string(kUnmaskable);
   }
-  const size_t keep = code_points.size() > 6 ? 6 : 1;
+  const size_t keep = std::min<size_t>(6, code_points.size() / 2);
   std::string out;
   for (size_t i = 0; i < keep; ++i) out.append(code_points[i].bytes);
   out.append("***");

@@ -55,34 +55,42 @@ absl::Status WriteNewKeyFile(const std::string& path, const SecretBytes& key) {
   hex.push_back('\n');
   bool ok = ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) &&
             ::fsync(fd) == 0;
-  std::fill(hex.begin(), hex.end(), '\0');
+  crypto::SecureWipe(hex);
   ::close(fd);
-  if (!ok) return absl::UnavailableError("cannot write unseal key file");
+  if (!ok) {
+    ::unlink(path.c_str());  // never leave a partial key file behind
+    return absl::UnavailableError("cannot write unseal key file");
+  }
   return absl::OkStatus();
 }
 
 absl::StatusOr<SecretBytes> ReadKeyFile(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return absl::NotFoundError("unseal key file cannot be opened");
+  if (fd < 0) {
+    if (errno == ENOENT) return absl::NotFoundError("unseal key file does not exist");
+    return absl::PermissionDeniedError(
+        Cat("unseal key file cannot be opened: ", std::strerror(errno)));
+  }
   struct stat st {};
   if (::fstat(fd, &st) != 0 || (st.st_mode & 077) != 0) {
     ::close(fd);
     return absl::FailedPreconditionError(
         "unseal key file must not be accessible to group or others (chmod 600)");
   }
-  char buf[128];
-  ssize_t n = ::read(fd, buf, sizeof buf);
+  std::string buf(128, '\0');
+  ssize_t n = ::read(fd, buf.data(), buf.size());
   ::close(fd);
-  if (n <= 0) return absl::InvalidArgumentError("unseal key file is empty");
-  std::string_view text(buf, static_cast<size_t>(n));
+  buf.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  std::string_view text(buf);
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
   absl::StatusOr<std::string> raw = crypto::HexDecode(text);
-  std::fill(std::begin(buf), std::end(buf), '\0');
+  crypto::SecureWipe(buf);
   if (!raw.ok() || raw->size() != KeyHierarchy::kKeySize) {
+    if (raw.ok()) crypto::SecureWipe(*raw);
     return absl::InvalidArgumentError("unseal key file does not hold a 32-byte hex key");
   }
   absl::StatusOr<SecretBytes> key = SecretBytes::CopyFrom(*raw);
-  std::fill(raw->begin(), raw->end(), '\0');
+  crypto::SecureWipe(*raw);
   return key;
 }
 
@@ -154,13 +162,19 @@ absl::Status KeyHierarchy::InitializeWithUnsealKey(const SecretBytes& unseal_key
 absl::Status KeyHierarchy::InitializeWithKeyFile(const std::string& key_file_path) {
   std::unique_lock lock(mu_);
   if (keyring_.has_value()) return absl::FailedPreconditionError("vault is already initialised");
+  records::SealConfig seal;
+  seal.set_kind(records::SealConfig::KEY_FILE);
+  // A key file without a keyring is what a crash between the two writes
+  // leaves behind: initialise with the key it holds instead of failing.
+  absl::StatusOr<SecretBytes> existing = ReadKeyFile(key_file_path);
+  if (existing.ok()) return InitializeLocked(*existing, std::move(seal));
+  if (!absl::IsNotFound(existing.status())) return existing.status();
   absl::StatusOr<SecretBytes> unseal_key = options_.random->Secret(kKeySize);
   if (!unseal_key.ok()) return unseal_key.status();
   if (absl::Status s = WriteNewKeyFile(key_file_path, *unseal_key); !s.ok()) return s;
-  records::SealConfig seal;
-  seal.set_kind(records::SealConfig::KEY_FILE);
   absl::Status s = InitializeLocked(*unseal_key, std::move(seal));
-  if (!s.ok()) ::unlink(key_file_path.c_str());  // nothing half-made
+  // No keyring slot was made durable when this fails, so the key is useless.
+  if (!s.ok()) ::unlink(key_file_path.c_str());
   return s;
 }
 
@@ -179,6 +193,7 @@ absl::Status KeyHierarchy::InitializeWithPassphrase(std::string_view passphrase)
 }
 
 absl::Status KeyHierarchy::UnsealWithKeyFile(const std::string& key_file_path) {
+  if (!initialized()) return absl::FailedPreconditionError("vault is not initialised");
   if (seal_kind() != records::SealConfig::KEY_FILE) {
     return absl::FailedPreconditionError("vault is not sealed with a key file");
   }
@@ -218,6 +233,11 @@ absl::Status KeyHierarchy::UnsealWithKey(const SecretBytes& unseal_key) {
   if (!seed.ok()) return absl::DataLossError("signing key in the keyring failed authentication");
   absl::StatusOr<crypto::SigningKey> signing = crypto::SigningKey::FromSeed(*seed);
   if (!signing.ok()) return signing.status();
+  // The published key is stored in clear for use while sealed; it must be
+  // the one the authenticated seed yields.
+  if (!crypto::ConstantTimeEquals(signing->public_key(), keyring_->signing_public_key())) {
+    return absl::DataLossError("keyring's signing public key does not match its signing key");
+  }
   root_key_ = std::make_unique<SecretBytes>(std::move(*root));
   signing_key_ = std::make_unique<crypto::SigningKey>(std::move(*signing));
   root_key_ready_.store(true, std::memory_order_release);
@@ -307,7 +327,8 @@ absl::StatusOr<std::vector<TenantInfo>> KeyHierarchy::ListTenants() const {
   }
   for (const std::string& id : ids) {
     absl::StatusOr<TenantInfo> info = GetTenant(id);
-    if (info.ok()) out.push_back(std::move(*info));
+    if (!info.ok()) return info.status();
+    out.push_back(std::move(*info));
   }
   return out;
 }

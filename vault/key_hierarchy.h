@@ -71,8 +71,9 @@ class KeyHierarchy {
 
   // Initialisation creates the root key, the signing key and the keyring,
   // and leaves the vault sealed. FAILED_PRECONDITION when already initialised.
-  // Dev mode: a fresh random unseal key is written to `key_file_path` (0600,
-  // must not exist yet).
+  // Dev mode: a fresh random unseal key is written to `key_file_path` (0600);
+  // if the file already exists (a crash before the keyring was written), the
+  // key it holds is used.
   [[nodiscard]] absl::Status InitializeWithKeyFile(const std::string& key_file_path);
   [[nodiscard]] absl::Status InitializeWithPassphrase(std::string_view passphrase);
   // For unseal keys made elsewhere (Shamir shares are combined by the caller).
@@ -129,7 +130,6 @@ class KeyHierarchy {
   std::optional<records::Keyring> keyring_;          // guarded by mu_
   std::unique_ptr<crypto::SecretBytes> root_key_;    // guarded by mu_; null when sealed
   std::unique_ptr<crypto::SigningKey> signing_key_;  // guarded by mu_; null when sealed
-  std::string signing_public_key_;                   // guarded by mu_
   std::atomic<bool> root_key_ready_{false};
   KeyCache cache_;  // KEKs and subkeys, keyed "k|tenant|version" / "s|tenant|which"
   std::mutex listeners_mu_;

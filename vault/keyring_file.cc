@@ -132,6 +132,9 @@ absl::StatusOr<std::optional<records::Keyring>> KeyringFile::Load() const {
     absl::StatusOr<std::optional<std::string>> data = ReadWhole(SlotPath(slot));
     if (!data.ok()) return data.status();
     if (!data->has_value()) continue;
+    // A slot that does not even start with the magic (empty or zero-filled:
+    // a crash while it was first created) counts as absent.
+    if ((*data)->compare(0, kMagic.size(), kMagic) != 0) continue;
     any_file = true;
     std::optional<records::Keyring> parsed = ParseSlot(**data);
     if (parsed.has_value() && (!best.has_value() || parsed->generation() > best->generation())) {
@@ -171,13 +174,17 @@ absl::Status KeyringFile::Store(const records::Keyring& keyring) {
   if (newest != 0 && keyring.generation() <= newest) {
     return absl::FailedPreconditionError("keyring generation must increase");
   }
-  bool created_any = false;
-  for (int slot : {first, 1 - first}) {
-    bool created = false;
-    if (absl::Status s = WriteSlot(SlotPath(slot), image, &created); !s.ok()) return s;
-    created_any = created_any || created;
+  bool created = false;
+  if (absl::Status s = WriteSlot(SlotPath(first), image, &created); !s.ok()) return s;
+  if (created) {
+    if (absl::Status s = SyncDir(dir_); !s.ok()) return s;
   }
-  if (created_any) return SyncDir(dir_);
+  // The new keyring is durable now (it is the newest valid slot), so the
+  // change has happened whatever follows. A failure on the second slot
+  // leaves the older keyring there until the next Store overwrites it first.
+  bool created_second = false;
+  second_slot_stale_ = !WriteSlot(SlotPath(1 - first), image, &created_second).ok() ||
+                       (created_second && !SyncDir(dir_).ok());
   return absl::OkStatus();
 }
 

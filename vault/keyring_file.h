@@ -27,13 +27,19 @@ class KeyringFile {
   // DATA_LOSS when slots exist but none is valid.
   [[nodiscard]] absl::StatusOr<std::optional<records::Keyring>> Load() const;
 
-  // Writes `keyring` (its generation must exceed the stored one) to both slots.
+  // Writes `keyring` (its generation must exceed the stored one) to both
+  // slots, the one not holding the newest keyring first. OK once that first
+  // slot is durable: the change has then happened. If the second slot cannot
+  // be written, it keeps the older keyring until the next Store, and
+  // second_slot_stale() says so.
   [[nodiscard]] absl::Status Store(const records::Keyring& keyring);
 
+  bool second_slot_stale() const { return second_slot_stale_; }
   std::string SlotPath(int slot) const;
 
  private:
   std::string dir_;
+  bool second_slot_stale_ = false;
 };
 
 }  // namespace vault

@@ -39,7 +39,14 @@ absl::StatusOr<DataKeyHandle> SubjectKeyStore::Get(std::string_view tenant,
   records::WrappedDek record;
   if (!record.ParseFromString(*stored)) return absl::DataLossError("subject key record corrupt");
   absl::StatusOr<KeyCache::Key> kek = keys_->GetKek(tenant, record.kek_version());
-  if (!kek.ok()) return kek.status();
+  if (!kek.ok()) {
+    // The DEK exists but its KEK does not: never report that as "no DEK",
+    // or GetOrCreate would overwrite the subject's key.
+    if (absl::IsNotFound(kek.status()) && !IsGone(kek.status())) {
+      return absl::DataLossError("subject key's tenant key version is missing");
+    }
+    return kek.status();
+  }
   absl::StatusOr<crypto::SecretBytes> dek = crypto::XChaCha20Poly1305::DecryptSecret(
       **kek, record.ciphertext(),
       DekAd(tenant, subject, record.dek_id(), record.kek_version()));
@@ -47,6 +54,10 @@ absl::StatusOr<DataKeyHandle> SubjectKeyStore::Get(std::string_view tenant,
   auto handle = std::make_shared<const DataKey>(
       DataKey{record.dek_id(), record.kek_version(), std::move(*dek)});
   cache_.Put(id, handle);
+  if (keys_->sealed()) {  // sealed meanwhile: the seal listener may have run already
+    cache_.Erase(id);
+    return SealedError();
+  }
   return DataKeyHandle(handle);
 }
 

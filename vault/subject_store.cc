@@ -174,7 +174,7 @@ absl::StatusOr<RevealedField> SubjectStore::Open(std::string_view tenant, std::s
     case RevealLevel::kTokenOnly:
       return absl::InvalidArgumentError("reveal token_only is answered by the token service");
   }
-  std::fill(plain->begin(), plain->end(), '\0');
+  crypto::SecureWipe(*plain);
   return out;
 }
 

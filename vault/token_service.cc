@@ -259,7 +259,7 @@ DetokenizeResult TokenService::Resolve(std::string_view tenant, const std::strin
     case RevealLevel::kTokenOnly:
       break;
   }
-  std::fill(plain->begin(), plain->end(), '\0');
+  crypto::SecureWipe(*plain);
   return out;
 }
 

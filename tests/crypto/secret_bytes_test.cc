@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <type_traits>
+#include <vector>
 
 #include "crypto/random.h"
 
@@ -38,6 +39,39 @@ TEST(SecretBytesTest, CloneIsDeepAndMoveEmptiesSource) {
   SecretBytes moved = std::move(a);
   EXPECT_EQ(a.size(), 0u);  // NOLINT(bugprone-use-after-move): checking the moved-from state
   EXPECT_TRUE(moved.Equals(clone));
+}
+
+// A guarded sodium_malloc per key costs four memory mappings; the kernel's
+// default map limit (65530) would stop at ~16k live keys. The pool holds
+// far more.
+TEST(SecretBytesTest, HundredThousandLiveKeysFit) {
+  std::vector<SecretBytes> keys;
+  keys.reserve(100000);
+  for (int i = 0; i < 100000; ++i) {
+    absl::StatusOr<SecretBytes> k = SecretBytes::Allocate(32);
+    ASSERT_TRUE(k.ok()) << "key " << i << ": " << k.status();
+    keys.push_back(std::move(*k));
+  }
+  EXPECT_GE(GetLockedMemoryReport().pool_bytes, 100000u * 32);
+}
+
+TEST(SecretBytesTest, ReleasedSlotsAreZeroedBeforeReuse) {
+  for (int round = 0; round < 3; ++round) {
+    const uint8_t* slot = nullptr;
+    {
+      SecretBytes filled = *SystemRandom::Instance().Secret(32);
+      slot = RevealSecret(filled).data();
+    }  // released: its slot is the next one handed out
+    SecretBytes fresh = *SecretBytes::Allocate(32);
+    EXPECT_EQ(RevealSecret(fresh).data(), slot);
+    for (uint8_t b : RevealSecret(fresh)) ASSERT_EQ(b, 0);
+  }
+}
+
+TEST(SecretBytesTest, LargeSecretsUseGuardedAllocations) {
+  SecretBytes big = *SecretBytes::CopyFrom(std::string(1000, 'k'));
+  EXPECT_EQ(big.size(), 1000u);
+  EXPECT_TRUE(big.Equals(*SecretBytes::CopyFrom(std::string(1000, 'k'))));
 }
 
 TEST(RandomSourceTest, DeterministicRandomRepeatsAndSystemRandomDoesNot) {

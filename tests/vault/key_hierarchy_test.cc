@@ -78,6 +78,36 @@ TEST_F(KeyHierarchyTest, GroupReadableKeyFileIsRefused) {
   EXPECT_TRUE(keys->sealed());
 }
 
+TEST_F(KeyHierarchyTest, KeyFileWithoutKeyringIsReusedNotRefused) {
+  // A crash after writing the key file but before the keyring leaves this.
+  {
+    testing::TempDir scratch;
+    KeyHierarchyOptions options;
+    options.dir = scratch.path();
+    options.clock = &clock_;
+    std::unique_ptr<KeyHierarchy> other = std::move(*KeyHierarchy::Open(options));
+    ASSERT_TRUE(other->InitializeWithKeyFile(KeyFile()).ok());  // key file in dir_, keyring elsewhere
+  }
+  std::unique_ptr<KeyHierarchy> keys = Open();
+  EXPECT_FALSE(keys->initialized());
+  ASSERT_TRUE(keys->InitializeWithKeyFile(KeyFile()).ok());
+  EXPECT_TRUE(keys->UnsealWithKeyFile(KeyFile()).ok());
+}
+
+TEST_F(KeyHierarchyTest, TamperedPublishedSigningKeyFailsUnseal) {
+  { OpenUnsealed(); }
+  KeyringFile file(dir_.path());
+  records::Keyring k = **file.Load();
+  std::string pk = k.signing_public_key();
+  pk[0] = static_cast<char>(pk[0] ^ 1);
+  k.set_signing_public_key(pk);
+  k.set_generation(k.generation() + 1);
+  ASSERT_TRUE(file.Store(k).ok());
+  std::unique_ptr<KeyHierarchy> keys = Open();
+  EXPECT_TRUE(absl::IsDataLoss(keys->UnsealWithKeyFile(KeyFile())));
+  EXPECT_TRUE(keys->sealed());
+}
+
 TEST_F(KeyHierarchyTest, PassphraseUnsealsAndWrongPassphraseIsCleanError) {
   {
     std::unique_ptr<KeyHierarchy> keys = Open();

@@ -82,6 +82,18 @@ TEST(KeyringFileTest, TornSlotFallsBackToTheOther) {
   EXPECT_EQ((*file.Load())->wrapped_root_key(), "three");
 }
 
+TEST(KeyringFileTest, EmptySlotFileLeftByACrashCountsAsAbsent) {
+  testing::TempDir dir;
+  KeyringFile file(dir.path());
+  std::ofstream(file.SlotPath(0)).close();  // created, never written
+  absl::StatusOr<std::optional<records::Keyring>> loaded = file.Load();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_FALSE(loaded->has_value());
+  ASSERT_TRUE(file.Store(MakeKeyring(1, "one")).ok());
+  EXPECT_EQ((*file.Load())->wrapped_root_key(), "one");
+  EXPECT_FALSE(file.second_slot_stale());
+}
+
 TEST(KeyringFileTest, BothSlotsCorruptIsDataLoss) {
   testing::TempDir dir;
   KeyringFile file(dir.path());

@@ -86,17 +86,22 @@ TEST(PlaintextOnDiskTest, NoWrittenValueAppearsAnywhereInTheDataFolder) {
   EXPECT_TRUE(found.empty()) << found.size() << " found, first: " << found.front();
 }
 
-// The scanner itself must be able to fail: a value stored in clear is found.
+// The scanner itself must be able to fail: a value stored in clear is found,
+// both in the WAL and, after flush and close, in the table files.
 TEST(PlaintextOnDiskTest, ScannerFindsAValueStoredInClear) {
   testing::TempDir dir;
   FakeClock clock;
-  {
-    std::unique_ptr<Vault> v = testing::OpenReadyVault(dir.path(), &clock, {"acme"});
-    storage::WriteBatch b;
-    b.Put(storage::Table::kMeta, "probe", "secret-note-42-zebra");
-    ASSERT_TRUE(v->kv().Write(b).ok());
-  }
+  std::unique_ptr<Vault> v = testing::OpenReadyVault(dir.path(), &clock, {"acme"});
+  storage::WriteBatch b;
+  b.Put(storage::Table::kMeta, "probe", "secret-note-42-zebra");
+  ASSERT_TRUE(v->kv().Write(b).ok());
   EXPECT_FALSE(testing::FindInFiles(dir.path(), {"secret-note-42-zebra"}).empty());
+  ASSERT_TRUE(v->kv().Flush().ok());
+  v.reset();
+  std::vector<std::string> found = testing::FindInFiles(dir.path(), {"secret-note-42-zebra"});
+  bool in_table_file = false;
+  for (const std::string& f : found) in_table_file |= f.find(".sst") != std::string::npos;
+  EXPECT_TRUE(in_table_file);
 }
 
 }  // namespace

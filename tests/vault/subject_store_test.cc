@@ -10,6 +10,7 @@
 #include "tests/testing/fault_kv_store.h"
 #include "tests/testing/vault_fixture.h"
 #include "vault/record_keys.h"
+#include "vault/records.pb.h"
 #include "vault/status.h"
 #include "vault/storage/memory_kv_store.h"
 
@@ -184,6 +185,23 @@ TEST_F(SubjectStoreTest, WholeRecordCopiedToAnotherSubjectDoesNotDecrypt) {
   vault_->subject_keys().EvictAll();
   auto read = subjects().ReadFields("acme", "bob", {"mobile"}, RevealLevel::kPlain);
   EXPECT_TRUE(absl::IsDataLoss(read.status())) << read.status();
+}
+
+TEST_F(SubjectStoreTest, KeyWhoseTenantKeyVersionIsMissingIsNeverReplaced) {
+  ASSERT_TRUE(Put("acme", "u-1", Profile()).ok());
+  // Rewrite the DEK record as if wrapped under a KEK version the keyring lacks
+  // (a keyring rolled back by a restore, say).
+  std::string raw = *memory_->Get(Table::kSubjectKeys, SubjectKey("acme", "u-1"));
+  records::WrappedDek dek;
+  ASSERT_TRUE(dek.ParseFromString(raw));
+  dek.set_kek_version(99);
+  storage::WriteBatch b;
+  b.Put(Table::kSubjectKeys, SubjectKey("acme", "u-1"), dek.SerializeAsString());
+  ASSERT_TRUE(memory_->Write(b).ok());
+  vault_->subject_keys().EvictAll();
+  EXPECT_TRUE(absl::IsDataLoss(Put("acme", "u-1", {{"note", {"generic", "x", ""}}})));
+  EXPECT_EQ(*memory_->Get(Table::kSubjectKeys, SubjectKey("acme", "u-1")),
+            dek.SerializeAsString());  // untouched, not overwritten by a new key
 }
 
 TEST_F(SubjectStoreTest, FailedWriteOfNewSubjectLeavesNothingAndNoStaleKey) {

@@ -189,6 +189,10 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksKvStore(const RocksKvOptions& 
   }
 
   rocksdb::ColumnFamilyOptions cf_options;
+  // Values are AEAD ciphertexts and do not compress; compression would only
+  // cost CPU (and hide bytes from the no-plaintext scans' controls).
+  cf_options.compression = rocksdb::kNoCompression;
+  cf_options.bottommost_compression = rocksdb::kNoCompression;
   rocksdb::BlockBasedTableOptions table_options;
   table_options.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
