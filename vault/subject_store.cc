@@ -135,7 +135,7 @@ absl::StatusOr<std::map<std::string, std::string>> SubjectStore::PutFields(
               token_record.SerializeAsString());
     tokens.emplace(*p.name, std::move(*token));
   }
-  if (absl::Status s = options_.kv->Write(batch); !s.ok()) return s;
+  if (absl::Status s = options_.committer->Commit(batch); !s.ok()) return s;
   return tokens;
 }
 
@@ -251,7 +251,7 @@ absl::Status SubjectStore::DeleteField(std::string_view tenant, std::string_view
                  BlindIndexKey(tenant, record.blind_index(), subject, field));
   }
   batch.Delete(storage::Table::kTokens, TokenKey(tenant, *fingerprint));
-  return options_.kv->Write(batch);
+  return options_.committer->Commit(batch);
 }
 
 absl::StatusOr<std::vector<std::string>> SubjectStore::Search(std::string_view tenant,

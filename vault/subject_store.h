@@ -16,6 +16,7 @@
 #include "crypto/random.h"
 #include "vault/clock.h"
 #include "vault/data_types.h"
+#include "vault/group_committer.h"
 #include "vault/key_hierarchy.h"
 #include "vault/reveal.h"
 #include "vault/storage/kv_store.h"
@@ -41,6 +42,7 @@ struct SubjectStoreOptions {
   KeyHierarchy* keys = nullptr;
   SubjectKeyStore* subject_keys = nullptr;
   SubjectLocks* locks = nullptr;
+  GroupCommitter* committer = nullptr;  // durable writes go through it
   const Clock* clock = &SystemClock::Instance();
   crypto::RandomSource* random = &crypto::SystemRandom::Instance();
 };

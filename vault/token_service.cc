@@ -172,7 +172,7 @@ absl::StatusOr<std::vector<TokenizeResult>> TokenService::Tokenize(
     batch.Put(storage::Table::kTokens, TokenKey(tenant, fingerprint), record.SerializeAsString());
     results.push_back({std::move(token), p.type});
   }
-  if (absl::Status s = options_.kv->Write(batch); !s.ok()) return s;
+  if (absl::Status s = options_.committer->Commit(batch); !s.ok()) return s;
   return results;
 }
 
@@ -326,7 +326,7 @@ absl::Status TokenService::Revoke(std::string_view tenant, std::string_view toke
   }
   storage::WriteBatch batch;
   batch.Delete(storage::Table::kTokens, key);
-  return options_.kv->Write(batch);
+  return options_.committer->Commit(batch);
 }
 
 }  // namespace vault

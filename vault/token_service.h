@@ -6,7 +6,7 @@
 // DEK id and format. A token only resolves inside its own tenant: its
 // storage key is a fingerprint under the tenant's own token key.
 // Thread-safety: safe for concurrent use. Concurrent tokenize calls share
-// synced writes through RocksDB's group commit.
+// synced writes through the GroupCommitter.
 // Never puts a value or a token into an error message or a log.
 #ifndef VAULT_TOKEN_SERVICE_H_
 #define VAULT_TOKEN_SERVICE_H_
@@ -19,6 +19,7 @@
 #include "crypto/random.h"
 #include "vault/clock.h"
 #include "vault/data_types.h"
+#include "vault/group_committer.h"
 #include "vault/key_hierarchy.h"
 #include "vault/reveal.h"
 #include "vault/storage/kv_store.h"
@@ -58,6 +59,7 @@ struct TokenServiceOptions {
   SubjectKeyStore* subject_keys = nullptr;
   SubjectStore* subjects = nullptr;
   SubjectLocks* locks = nullptr;
+  GroupCommitter* committer = nullptr;  // durable writes go through it
   const Clock* clock = &SystemClock::Instance();
   crypto::RandomSource* random = &crypto::SystemRandom::Instance();
   size_t max_batch = 10000;

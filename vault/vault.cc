@@ -44,6 +44,7 @@ absl::StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
     if (!kv.ok()) return kv.status();
     v->kv_ = std::move(*kv);
   }
+  v->committer_ = std::make_unique<GroupCommitter>(v->kv_.get());
   KeyHierarchyOptions key_options;
   key_options.dir = options.data_dir;
   key_options.clock = options.clock;
@@ -60,6 +61,7 @@ absl::StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
   subject_options.keys = v->keys_.get();
   subject_options.subject_keys = v->subject_keys_.get();
   subject_options.locks = v->locks_.get();
+  subject_options.committer = v->committer_.get();
   subject_options.clock = options.clock;
   subject_options.random = options.random;
   v->subjects_ = std::make_unique<SubjectStore>(subject_options);
@@ -69,6 +71,7 @@ absl::StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
   token_options.subject_keys = v->subject_keys_.get();
   token_options.subjects = v->subjects_.get();
   token_options.locks = v->locks_.get();
+  token_options.committer = v->committer_.get();
   token_options.clock = options.clock;
   token_options.random = options.random;
   v->tokens_ = std::make_unique<TokenService>(token_options);

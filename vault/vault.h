@@ -12,6 +12,7 @@
 #include "crypto/passphrase.h"
 #include "crypto/random.h"
 #include "vault/clock.h"
+#include "vault/group_committer.h"
 #include "vault/key_hierarchy.h"
 #include "vault/storage/kv_store.h"
 #include "vault/subject_key_store.h"
@@ -42,6 +43,7 @@ class Vault {
   SubjectStore& subjects() { return *subjects_; }
   TokenService& tokens() { return *tokens_; }
   storage::KvStore& kv() { return *kv_; }
+  GroupCommitter& committer() { return *committer_; }
   const std::string& data_dir() const { return data_dir_; }
   // Where dev mode keeps its unseal key.
   std::string DevKeyFilePath() const { return data_dir_ + "/unseal.key"; }
@@ -57,6 +59,7 @@ class Vault {
   // Declaration order is destruction order in reverse: the store outlives
   // everything that uses it.
   std::unique_ptr<storage::KvStore> kv_;
+  std::unique_ptr<GroupCommitter> committer_;
   std::unique_ptr<KeyHierarchy> keys_;
   std::unique_ptr<SubjectKeyStore> subject_keys_;
   std::unique_ptr<SubjectLocks> locks_;

@@ -48,6 +48,12 @@ class FaultInjectingKvStore final : public storage::KvStore {
     }
     return target_->Write(batch, options);
   }
+  absl::Status WriteGroup(absl::Span<const storage::WriteBatch* const> batches,
+                          const storage::WriteOptions& options = {}) override {
+    storage::WriteBatch merged;
+    for (const storage::WriteBatch* b : batches) merged.Append(*b);
+    return Write(merged, options);
+  }
   absl::Status ScanPrefix(storage::Table t, std::string_view prefix, const Visitor& visitor,
                           const storage::Snapshot* s = nullptr) override {
     if (fail_reads_) return absl::UnavailableError("injected read fault");

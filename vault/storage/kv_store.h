@@ -99,6 +99,13 @@ class KvStore {
   // Applies the whole batch atomically; on error nothing of it is visible.
   [[nodiscard]] virtual absl::Status Write(const WriteBatch& batch,
                                            const WriteOptions& options = {}) = 0;
+  // Applies several batches as one atomic write (in order).
+  [[nodiscard]] virtual absl::Status WriteGroup(absl::Span<const WriteBatch* const> batches,
+                                                const WriteOptions& options = {}) {
+    WriteBatch merged;
+    for (const WriteBatch* b : batches) merged.Append(*b);
+    return Write(merged, options);
+  }
   // Calls `visitor` for every key beginning with `prefix`, in key order,
   // until it returns false.
   [[nodiscard]] virtual absl::Status ScanPrefix(Table table, std::string_view prefix,

@@ -22,6 +22,8 @@ struct RocksKvOptions {
   std::string path;
   // Block cache for reads.
   size_t block_cache_bytes = 64ULL << 20;
+  // Memtable size per column family.
+  size_t write_buffer_bytes = 64ULL << 20;
   // Tests inject faults through a wrapping file system; null = the default.
   std::shared_ptr<rocksdb::FileSystem> file_system;
 };
