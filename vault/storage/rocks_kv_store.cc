@@ -5,6 +5,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/file_system.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice.h>
@@ -208,8 +209,15 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksKvStore(const RocksKvOptions& 
   // every insert walks the whole list, and 64 MiB lists miss L3.
   cf_options.write_buffer_size = options.write_buffer_bytes;
   cf_options.max_write_buffer_number = 4;
+  // A lookup probes every memtable (active and not yet flushed); a whole-key
+  // bloom filter per memtable skips those without the key.
+  cf_options.memtable_whole_key_filtering = true;
+  cf_options.memtable_prefix_bloom_size_ratio = 0.05;
   rocksdb::BlockBasedTableOptions table_options;
   table_options.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  // Point lookups (token, field, key records) skip table files without the
+  // key instead of searching each overlapping level-0 file.
+  table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
