@@ -1,7 +1,10 @@
 // GroupCommitter implementation.
 #include "vault/group_committer.h"
 
+#include <exception>
 #include <vector>
+
+#include "vault/strings.h"
 
 namespace vault {
 
@@ -17,17 +20,24 @@ GroupCommitter::~GroupCommitter() {
   thread_.join();
 }
 
-absl::Status GroupCommitter::Commit(const storage::WriteBatch& batch) {
-  if (batch.empty()) return absl::OkStatus();
-  if (batch.size() >= direct_ops_) return kv_->Write(batch);
-  Pending pending{&batch, absl::OkStatus()};
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_) return absl::UnavailableError("vault is shutting down");
-    queue_.push_back(&pending);
+absl::Status GroupCommitter::Commit(const storage::WriteBatch& batch,
+                                    const std::vector<AuditEvent>* events) {
+  const bool audited = events != nullptr && !events->empty();
+  if (batch.empty() && !audited) return absl::OkStatus();
+  if (!audited && batch.size() >= direct_ops_) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) return absl::UnavailableError("vault is shutting down");
+    }
+    return kv_->Write(batch);
   }
+  if (audited && audit_ == nullptr) return absl::FailedPreconditionError("no audit log");
+  Pending pending{&batch, audited ? events : nullptr, absl::OkStatus()};
+  std::unique_lock<std::mutex> lock(mu_);
+  if (stopping_) return absl::UnavailableError("vault is shutting down");
+  queue_.push_back(&pending);
   work_cv_.notify_one();
-  pending.done.acquire();
+  done_cv_.wait(lock, [&pending] { return pending.done; });
   return pending.status;
 }
 
@@ -39,6 +49,7 @@ uint64_t GroupCommitter::groups() const {
 void GroupCommitter::Run() {
   std::vector<Pending*> group;
   std::vector<const storage::WriteBatch*> batches;
+  std::vector<const AuditEvent*> events;
   for (;;) {
     group.clear();
     {
@@ -46,20 +57,49 @@ void GroupCommitter::Run() {
       work_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping and drained
       size_t ops = 0;
-      while (!queue_.empty() && (group.empty() || ops + queue_.front()->batch->size() <= max_group_ops_)) {
-        ops += queue_.front()->batch->size();
+      while (!queue_.empty() &&
+             (group.empty() || ops + queue_.front()->batch->size() <= max_group_ops_)) {
+        ops += queue_.front()->batch->size() + 1;
         group.push_back(queue_.front());
         queue_.pop_front();
       }
       ++groups_;
     }
     batches.clear();
-    for (Pending* p : group) batches.push_back(p->batch);
-    absl::Status status = kv_->WriteGroup(batches, storage::WriteOptions{});
+    events.clear();
     for (Pending* p : group) {
-      p->status = status;
-      p->done.release();  // `p` may be gone after this
+      batches.push_back(p->batch);
+      if (p->events != nullptr) {
+        for (const AuditEvent& e : *p->events) events.push_back(&e);
+      }
     }
+    storage::WriteBatch audit_batch;
+    absl::Status status = absl::OkStatus();
+    if (!events.empty()) {
+      absl::Status staged = audit_->Stage(events, &audit_batch);
+      if (!staged.ok()) {
+        status = absl::UnavailableError(
+            Cat("audit log cannot be written: ", staged.message()));
+      } else {
+        batches.push_back(&audit_batch);
+      }
+    }
+    if (status.ok()) {
+      try {
+        status = kv_->WriteGroup(batches, storage::WriteOptions{});
+      } catch (const std::exception&) {  // e.g. bad_alloc building the batch
+        status = absl::InternalError("group write failed");
+      }
+    }
+    if (!events.empty() && audit_batch.size() > 0) audit_->Finish(status.ok());
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (Pending* p : group) {
+        p->status = status;
+        p->done = true;
+      }
+    }
+    done_cv_.notify_all();
   }
 }
 

@@ -11,10 +11,10 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
-#include <semaphore>
 #include <thread>
 
 #include "absl/status/status.h"
+#include "vault/audit_log.h"
 #include "vault/storage/kv_store.h"
 
 namespace vault {
@@ -31,25 +31,39 @@ class GroupCommitter {
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
 
-  // Blocks until `batch` is durable or has failed.
-  [[nodiscard]] absl::Status Commit(const storage::WriteBatch& batch);
+  // The audit log whose entries are appended with each group (optional).
+  void set_audit_log(AuditLog* audit) { audit_ = audit; }
+
+  // Blocks until `batch` and the audit entries for `events` are durable in
+  // one atomic write, or have failed. A batch with audit events always goes
+  // through the queue (the chain is appended in commit order). When the
+  // audit entries cannot be staged (sealed, head fails verification), the
+  // call fails with UNAVAILABLE and nothing is written: fail closed.
+  [[nodiscard]] absl::Status Commit(const storage::WriteBatch& batch,
+                                    const std::vector<AuditEvent>* events = nullptr);
 
   // Groups written so far (for tests and metrics).
   uint64_t groups() const;
 
  private:
+  // Lives on the caller's stack; `status` and `done` are guarded by mu_, and
+  // the caller leaves only after seeing `done` under mu_, so the committer
+  // never touches a Pending that is gone.
   struct Pending {
     const storage::WriteBatch* batch;
+    const std::vector<AuditEvent>* events;
     absl::Status status;
-    std::binary_semaphore done{0};
+    bool done = false;
   };
   void Run();
 
   storage::KvStore* kv_;
+  AuditLog* audit_ = nullptr;
   const size_t max_group_ops_;
   const size_t direct_ops_;
   mutable std::mutex mu_;
   std::condition_variable work_cv_;
+  std::condition_variable done_cv_;
   std::deque<Pending*> queue_;  // guarded by mu_
   bool stopping_ = false;        // guarded by mu_
   uint64_t groups_ = 0;          // guarded by mu_

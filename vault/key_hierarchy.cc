@@ -14,6 +14,7 @@
 #include "crypto/aead.h"
 #include "crypto/encoding.h"
 #include "crypto/hashing.h"
+#include "vault/api_keys.h"
 #include "vault/record_keys.h"
 #include "vault/status.h"
 
@@ -34,6 +35,7 @@ std::string SubkeyRootAd(std::string_view tenant) {
   return AssociatedData("tenant-subkey-root", {tenant});
 }
 std::string SigningSeedAd() { return AssociatedData("signing-seed", {}); }
+std::string SystemSecretAd() { return AssociatedData("system-secret", {}); }
 
 std::string KekCacheId(std::string_view tenant, uint32_t version) {
   return Cat("k|", tenant, "|", version);
@@ -127,8 +129,8 @@ absl::Status KeyHierarchy::PersistLocked(records::Keyring next) {
   return absl::OkStatus();
 }
 
-absl::Status KeyHierarchy::InitializeLocked(const SecretBytes& unseal_key,
-                                            records::SealConfig seal) {
+absl::StatusOr<std::string> KeyHierarchy::InitializeLocked(const SecretBytes& unseal_key,
+                                                           records::SealConfig seal) {
   if (keyring_.has_value()) return absl::FailedPreconditionError("vault is already initialised");
   if (unseal_key.size() != kKeySize) return absl::InvalidArgumentError("unseal key must be 32 bytes");
   crypto::RandomSource& random = *options_.random;
@@ -136,6 +138,8 @@ absl::Status KeyHierarchy::InitializeLocked(const SecretBytes& unseal_key,
   if (!root.ok()) return root.status();
   absl::StatusOr<crypto::SigningKey> signing = crypto::SigningKey::Generate(random);
   if (!signing.ok()) return signing.status();
+  absl::StatusOr<SecretBytes> system_secret = random.Secret(kKeySize);
+  if (!system_secret.ok()) return system_secret.status();
 
   records::Keyring next;
   *next.mutable_seal() = std::move(seal);
@@ -149,17 +153,33 @@ absl::Status KeyHierarchy::InitializeLocked(const SecretBytes& unseal_key,
   if (!wrapped_seed.ok()) return wrapped_seed.status();
   next.set_wrapped_signing_seed(*wrapped_seed);
   next.set_signing_public_key(signing->public_key());
+  absl::StatusOr<std::string> wrapped_system =
+      XChaCha20Poly1305::EncryptSecret(*root, *system_secret, SystemSecretAd(), random);
+  if (!wrapped_system.ok()) return wrapped_system.status();
+  next.set_wrapped_system_secret(*wrapped_system);
+
+  std::string root_api_key = NewApiKey(random);
+  absl::StatusOr<SecretBytes> hash_key = crypto::DeriveSubkey(
+      *system_secret, static_cast<uint64_t>(SystemSubkey::kApiKeyHash), "vsystem1", kKeySize);
+  if (!hash_key.ok()) return hash_key.status();
+  absl::StatusOr<std::string> root_hash = ApiKeyHash(*hash_key, root_api_key);
+  if (!root_hash.ok()) return root_hash.status();
+  next.set_root_api_key_hash(*root_hash);
   next.set_initialized_at_unix_ms(ToMs(options_.clock->Now()));
-  return PersistLocked(std::move(next));
+  if (absl::Status s = PersistLocked(std::move(next)); !s.ok()) {
+    crypto::SecureWipe(root_api_key);
+    return s;
+  }
+  return root_api_key;
 }
 
-absl::Status KeyHierarchy::InitializeWithUnsealKey(const SecretBytes& unseal_key,
-                                                   records::SealConfig seal) {
+absl::StatusOr<std::string> KeyHierarchy::InitializeWithUnsealKey(const SecretBytes& unseal_key,
+                                                                  records::SealConfig seal) {
   std::unique_lock lock(mu_);
   return InitializeLocked(unseal_key, std::move(seal));
 }
 
-absl::Status KeyHierarchy::InitializeWithKeyFile(const std::string& key_file_path) {
+absl::StatusOr<std::string> KeyHierarchy::InitializeWithKeyFile(const std::string& key_file_path) {
   std::unique_lock lock(mu_);
   if (keyring_.has_value()) return absl::FailedPreconditionError("vault is already initialised");
   records::SealConfig seal;
@@ -172,13 +192,13 @@ absl::Status KeyHierarchy::InitializeWithKeyFile(const std::string& key_file_pat
   absl::StatusOr<SecretBytes> unseal_key = options_.random->Secret(kKeySize);
   if (!unseal_key.ok()) return unseal_key.status();
   if (absl::Status s = WriteNewKeyFile(key_file_path, *unseal_key); !s.ok()) return s;
-  absl::Status s = InitializeLocked(*unseal_key, std::move(seal));
+  absl::StatusOr<std::string> root_api_key = InitializeLocked(*unseal_key, std::move(seal));
   // No keyring slot was made durable when this fails, so the key is useless.
-  if (!s.ok()) ::unlink(key_file_path.c_str());
-  return s;
+  if (!root_api_key.ok()) ::unlink(key_file_path.c_str());
+  return root_api_key;
 }
 
-absl::Status KeyHierarchy::InitializeWithPassphrase(std::string_view passphrase) {
+absl::StatusOr<std::string> KeyHierarchy::InitializeWithPassphrase(std::string_view passphrase) {
   std::unique_lock lock(mu_);
   if (keyring_.has_value()) return absl::FailedPreconditionError("vault is already initialised");
   records::SealConfig seal;
@@ -413,6 +433,33 @@ absl::StatusOr<KeyCache::Key> KeyHierarchy::GetTenantSubkey(std::string_view ten
   auto shared = std::make_shared<const SecretBytes>(std::move(*subkey));
   cache_.Put(cache_id, shared);
   return KeyCache::Key(shared);
+}
+
+static std::string SystemSubkeyCacheId(SystemSubkey which) {
+  return Cat("y|", static_cast<uint64_t>(which));
+}
+
+absl::StatusOr<KeyCache::Key> KeyHierarchy::GetSystemSubkey(SystemSubkey which) {
+  if (!root_ready()) return SealedError();
+  const std::string cache_id = SystemSubkeyCacheId(which);
+  if (KeyCache::Key hit = cache_.Get(cache_id)) return hit;
+  std::shared_lock lock(mu_);
+  if (root_key_ == nullptr) return SealedError();
+  absl::StatusOr<SecretBytes> secret = XChaCha20Poly1305::DecryptSecret(
+      *root_key_, keyring_->wrapped_system_secret(), SystemSecretAd());
+  if (!secret.ok()) return absl::DataLossError("system secret failed authentication");
+  absl::StatusOr<SecretBytes> subkey =
+      crypto::DeriveSubkey(*secret, static_cast<uint64_t>(which), "vsystem1", kKeySize);
+  if (!subkey.ok()) return subkey.status();
+  auto shared = std::make_shared<const SecretBytes>(std::move(*subkey));
+  cache_.Put(cache_id, shared);
+  return KeyCache::Key(shared);
+}
+
+absl::StatusOr<std::string> KeyHierarchy::RootApiKeyHash() const {
+  std::shared_lock lock(mu_);
+  if (!keyring_.has_value()) return absl::FailedPreconditionError("vault is not initialised");
+  return keyring_->root_api_key_hash();
 }
 
 absl::StatusOr<std::string> KeyHierarchy::SigningPublicKey() const {

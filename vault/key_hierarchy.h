@@ -28,7 +28,10 @@
 namespace vault {
 
 // Subkeys derived from a tenant's subkey root (stable across KEK rotation).
-enum class TenantSubkey : uint64_t { kToken = 1, kBlindIndex = 2, kHash = 3, kApiKey = 4 };
+enum class TenantSubkey : uint64_t { kToken = 1, kBlindIndex = 2, kHash = 3 };
+
+// Subkeys derived from the vault-level system secret.
+enum class SystemSubkey : uint64_t { kApiKeyHash = 1, kAuditMac = 2 };
 
 struct TenantInfo {
   std::string id;
@@ -69,16 +72,19 @@ class KeyHierarchy {
   bool sealed() const { return !root_ready(); }
   records::SealConfig::Kind seal_kind() const;
 
-  // Initialisation creates the root key, the signing key and the keyring,
-  // and leaves the vault sealed. FAILED_PRECONDITION when already initialised.
+  // Initialisation creates the root key, the signing key, the system secret,
+  // the root operator's API key and the keyring, and leaves the vault
+  // sealed. Returns the root API key: it is shown only here (only its keyed
+  // hash is kept). FAILED_PRECONDITION when already initialised.
   // Dev mode: a fresh random unseal key is written to `key_file_path` (0600);
   // if the file already exists (a crash before the keyring was written), the
   // key it holds is used.
-  [[nodiscard]] absl::Status InitializeWithKeyFile(const std::string& key_file_path);
-  [[nodiscard]] absl::Status InitializeWithPassphrase(std::string_view passphrase);
+  [[nodiscard]] absl::StatusOr<std::string> InitializeWithKeyFile(
+      const std::string& key_file_path);
+  [[nodiscard]] absl::StatusOr<std::string> InitializeWithPassphrase(std::string_view passphrase);
   // For unseal keys made elsewhere (Shamir shares are combined by the caller).
-  [[nodiscard]] absl::Status InitializeWithUnsealKey(const crypto::SecretBytes& unseal_key,
-                                                     records::SealConfig seal);
+  [[nodiscard]] absl::StatusOr<std::string> InitializeWithUnsealKey(
+      const crypto::SecretBytes& unseal_key, records::SealConfig seal);
 
   // PERMISSION_DENIED when the key does not open the keyring (wrong file,
   // passphrase or shares); FAILED_PRECONDITION when not initialised or the
@@ -106,6 +112,11 @@ class KeyHierarchy {
   [[nodiscard]] absl::StatusOr<KeyCache::Key> GetTenantSubkey(std::string_view tenant,
                                                               TenantSubkey which);
 
+  // A 32-byte system subkey (API-key hashing, audit head MAC). SEALED while sealed.
+  [[nodiscard]] absl::StatusOr<KeyCache::Key> GetSystemSubkey(SystemSubkey which);
+  // The keyed hash of the root operator's API key.
+  [[nodiscard]] absl::StatusOr<std::string> RootApiKeyHash() const;
+
   // The vault's signing public key (available while sealed too).
   [[nodiscard]] absl::StatusOr<std::string> SigningPublicKey() const;
   // Signs with the vault's key. SEALED while sealed.
@@ -116,7 +127,8 @@ class KeyHierarchy {
 
   // REQUIRES: mu_ held exclusively.
   absl::Status PersistLocked(records::Keyring next);
-  absl::Status InitializeLocked(const crypto::SecretBytes& unseal_key, records::SealConfig seal);
+  absl::StatusOr<std::string> InitializeLocked(const crypto::SecretBytes& unseal_key,
+                                               records::SealConfig seal);
   const records::TenantKeys* FindTenantLocked(std::string_view tenant) const;
   absl::StatusOr<crypto::SecretBytes> NewWrappedKekLocked(std::string_view tenant,
                                                           uint32_t version,

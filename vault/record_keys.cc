@@ -80,6 +80,27 @@ std::string AssociatedData(std::string_view label,
   return out;
 }
 
+std::string EncodeU64(uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    out[static_cast<size_t>(i)] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  return out;
+}
+
+uint64_t DecodeU64(std::string_view bytes) {
+  uint64_t v = 0;
+  for (char c : bytes.substr(0, 8)) v = (v << 8) | static_cast<uint8_t>(c);
+  return v;
+}
+
+std::string EncodeList(const std::vector<std::string>& items) {
+  std::string out = EncodeU32(static_cast<uint32_t>(items.size()));
+  for (const std::string& item : items) AppendLengthPrefixed(out, item);
+  return out;
+}
+
 std::string EncodeU32(uint32_t v) {
   std::string out(4, '\0');
   for (int i = 3; i >= 0; --i) {

@@ -9,6 +9,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 
@@ -39,8 +40,13 @@ std::string BlindIndexKey(std::string_view tenant, std::string_view hash, std::s
 // so ("ab","c") and ("a","bc") never collide.
 std::string AssociatedData(std::string_view label, std::initializer_list<std::string_view> parts);
 
-// Little helpers for binding numbers into associated data.
+// Little helpers for binding numbers into associated data and keys
+// (big-endian, so encoded numbers sort like the numbers).
 std::string EncodeU32(uint32_t v);
+std::string EncodeU64(uint64_t v);
+uint64_t DecodeU64(std::string_view bytes);  // REQUIRES: bytes.size() == 8
+// A list as one unambiguous part: count, then each item length-prefixed.
+std::string EncodeList(const std::vector<std::string>& items);
 
 }  // namespace vault
 

@@ -89,13 +89,26 @@ absl::StatusOr<std::map<std::string, std::string>> SubjectStore::PutFields(
   for (const Prepared& p : prepared) field_keys.push_back(FieldKey(tenant, subject, *p.name));
   std::vector<absl::StatusOr<std::string>> old = options_.kv->MultiGet(storage::Table::kFields,
                                                                       field_keys);
+  // Field token records: a revoked one stays revoked (a tombstone).
+  std::vector<std::string> tokens_by_index, token_keys;
+  for (const Prepared& p : prepared) {
+    absl::StatusOr<std::string> token = FieldToken(**token_key, subject, *p.name, (*dek)->dek_id);
+    if (!token.ok()) return token.status();
+    absl::StatusOr<std::string> fingerprint = TokenFingerprint(**token_key, *token);
+    if (!fingerprint.ok()) return fingerprint.status();
+    tokens_by_index.push_back(std::move(*token));
+    token_keys.push_back(TokenKey(tenant, *fingerprint));
+  }
+  std::vector<absl::StatusOr<std::string>> old_tokens =
+      options_.kv->MultiGet(storage::Table::kTokens, token_keys);
   const int64_t now_ms = absl::ToUnixMillis(options_.clock->Now());
   std::map<std::string, std::string> tokens;
   for (size_t i = 0; i < prepared.size(); ++i) {
     const Prepared& p = prepared[i];
     if (old[i].ok()) {
       records::FieldRecord previous;
-      if (previous.ParseFromString(*old[i]) && !previous.blind_index().empty()) {
+      if (!previous.ParseFromString(*old[i])) return absl::DataLossError("field record is corrupt");
+      if (!previous.blind_index().empty()) {
         batch.Delete(storage::Table::kBlindIndex,
                      BlindIndexKey(tenant, previous.blind_index(), subject, *p.name));
       }
@@ -121,18 +134,37 @@ absl::StatusOr<std::map<std::string, std::string>> SubjectStore::PutFields(
     batch.Put(storage::Table::kBlindIndex, BlindIndexKey(tenant, *index_hash, subject, *p.name),
               "");
 
-    absl::StatusOr<std::string> token = FieldToken(**token_key, subject, *p.name);
-    if (!token.ok()) return token.status();
-    absl::StatusOr<std::string> fingerprint = TokenFingerprint(**token_key, *token);
-    if (!fingerprint.ok()) return fingerprint.status();
-    records::TokenRecord token_record;
-    token_record.set_type(type_name);
-    token_record.set_format(std::string(TokenFormatName(TokenFormat::kField)));
-    token_record.set_subject(std::string(subject));
-    token_record.set_field(*p.name);
-    token_record.set_created_at_unix_ms(now_ms);
-    batch.Put(storage::Table::kTokens, TokenKey(tenant, *fingerprint),
-              token_record.SerializeAsString());
+    bool revoked = false;
+    if (old_tokens[i].ok()) {
+      records::TokenRecord existing;
+      if (!existing.ParseFromString(*old_tokens[i])) {
+        return absl::DataLossError("token record is corrupt");
+      }
+      revoked = existing.revoked();
+    } else if (!absl::IsNotFound(old_tokens[i].status())) {
+      return old_tokens[i].status();
+    }
+    if (!revoked) {
+      const std::string fingerprint = token_keys[i].substr(TenantPrefix(tenant).size());
+      const std::string format(TokenFormatName(TokenFormat::kField));
+      // An empty plaintext: the tag authenticates what the record claims.
+      absl::StatusOr<std::string> sealed = crypto::XChaCha20Poly1305::Encrypt(
+          (*dek)->key, "",
+          TokenRecordAd(tenant, fingerprint, subject, type_name, (*dek)->dek_id, format, *p.name,
+                        0),
+          *options_.random);
+      if (!sealed.ok()) return sealed.status();
+      records::TokenRecord token_record;
+      token_record.set_type(type_name);
+      token_record.set_format(format);
+      token_record.set_subject(std::string(subject));
+      token_record.set_field(*p.name);
+      token_record.set_dek_id((*dek)->dek_id);
+      token_record.set_ciphertext(std::move(*sealed));
+      token_record.set_created_at_unix_ms(now_ms);
+      batch.Put(storage::Table::kTokens, token_keys[i], token_record.SerializeAsString());
+    }
+    std::string* token = &tokens_by_index[i];
     tokens.emplace(*p.name, std::move(*token));
   }
   if (absl::Status s = options_.committer->Commit(batch); !s.ok()) return s;
@@ -240,7 +272,9 @@ absl::Status SubjectStore::DeleteField(std::string_view tenant, std::string_view
   }
   records::FieldRecord record;
   if (!record.ParseFromString(*existing)) return absl::DataLossError("field record is corrupt");
-  absl::StatusOr<std::string> token = FieldToken(**token_key, subject, field);
+  absl::StatusOr<DataKeyHandle> dek = options_.subject_keys->Get(tenant, subject);
+  if (!dek.ok()) return dek.status();
+  absl::StatusOr<std::string> token = FieldToken(**token_key, subject, field, (*dek)->dek_id);
   if (!token.ok()) return token.status();
   absl::StatusOr<std::string> fingerprint = TokenFingerprint(**token_key, *token);
   if (!fingerprint.ok()) return fingerprint.status();
@@ -250,7 +284,13 @@ absl::Status SubjectStore::DeleteField(std::string_view tenant, std::string_view
     batch.Delete(storage::Table::kBlindIndex,
                  BlindIndexKey(tenant, record.blind_index(), subject, field));
   }
-  batch.Delete(storage::Table::kTokens, TokenKey(tenant, *fingerprint));
+  // A revoked field token keeps its tombstone so it can never come back.
+  absl::StatusOr<std::string> token_record =
+      options_.kv->Get(storage::Table::kTokens, TokenKey(tenant, *fingerprint));
+  records::TokenRecord parsed;
+  const bool tombstone =
+      token_record.ok() && parsed.ParseFromString(*token_record) && parsed.revoked();
+  if (!tombstone) batch.Delete(storage::Table::kTokens, TokenKey(tenant, *fingerprint));
   return options_.committer->Commit(batch);
 }
 

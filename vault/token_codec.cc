@@ -99,11 +99,20 @@ absl::StatusOr<std::string> DeterministicToken(const crypto::SecretBytes& token_
 }
 
 absl::StatusOr<std::string> FieldToken(const crypto::SecretBytes& token_key,
-                                       std::string_view subject, std::string_view field) {
+                                       std::string_view subject, std::string_view field,
+                                       std::string_view dek_id) {
   absl::StatusOr<std::string> mac = crypto::Blake2bMac(
-      token_key, AssociatedData("field-token", {subject, field}), kTokenBytes);
+      token_key, AssociatedData("field-token", {subject, field, dek_id}), kTokenBytes);
   if (!mac.ok()) return mac.status();
   return Cat(kTokenPrefix, crypto::Base64UrlEncode(*mac));
+}
+
+std::string TokenRecordAd(std::string_view tenant, std::string_view fingerprint,
+                          std::string_view subject, std::string_view type,
+                          std::string_view dek_id, std::string_view format,
+                          std::string_view field, int64_t expires_at_unix_ms) {
+  return AssociatedData("token", {tenant, fingerprint, subject, type, dek_id, format, field,
+                                  EncodeU64(static_cast<uint64_t>(expires_at_unix_ms))});
 }
 
 absl::StatusOr<std::string> FormatPreservingToken(DataType type, std::string_view normalized,

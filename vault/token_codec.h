@@ -36,10 +36,19 @@ std::string RandomToken(crypto::RandomSource& random);
                                                             std::string_view normalized,
                                                             std::string_view subject);
 
-// The stable token that stands for a subject's field (whatever its value).
+// The stable token that stands for a subject's field (whatever its value)
+// for as long as the subject keeps its data key `dek_id`: a subject id that
+// is reused after an erasure gets new field tokens.
 [[nodiscard]] absl::StatusOr<std::string> FieldToken(const crypto::SecretBytes& token_key,
                                                     std::string_view subject,
-                                                    std::string_view field);
+                                                    std::string_view field,
+                                                    std::string_view dek_id);
+
+// The associated data of a token record: everything the record claims.
+std::string TokenRecordAd(std::string_view tenant, std::string_view fingerprint,
+                          std::string_view subject, std::string_view type,
+                          std::string_view dek_id, std::string_view format,
+                          std::string_view field, int64_t expires_at_unix_ms);
 
 // Format-preserving tokens. bank_card: same length, last four kept,
 // Luhn-valid, never equal to the input. phone: "+", same country code, same

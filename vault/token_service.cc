@@ -18,12 +18,6 @@ constexpr int64_t kMaxTtlSeconds = 100LL * 366 * 24 * 3600;
 constexpr int kFormatPreservingAttempts = 32;
 constexpr size_t kMaxTokenLength = 64;
 
-std::string TokenAd(std::string_view tenant, std::string_view fingerprint,
-                    std::string_view subject, std::string_view type, std::string_view dek_id,
-                    std::string_view format) {
-  return AssociatedData("token", {tenant, fingerprint, subject, type, dek_id, format});
-}
-
 absl::Status ItemError(size_t i, const absl::Status& s) {
   return absl::Status(s.code(), Cat("items[", i, "]: ", s.message()));
 }
@@ -151,6 +145,30 @@ absl::StatusOr<std::vector<TokenizeResult>> TokenService::Tokenize(
       if (!fp.ok()) return fp.status();
       fingerprint = std::move(*fp);
     }
+    int64_t expires_at = p.expires_at_ms;
+    if (p.format == TokenFormat::kDeterministic && new_fingerprints.count(fingerprint) == 0) {
+      // One record serves every caller of this value: keep the longest life
+      // (0 = never) and never revive a revoked token.
+      absl::StatusOr<std::string> existing =
+          options_.kv->Get(storage::Table::kTokens, TokenKey(tenant, fingerprint));
+      if (existing.ok()) {
+        records::TokenRecord old;
+        if (!old.ParseFromString(*existing)) return absl::DataLossError("token record is corrupt");
+        if (old.revoked()) {
+          return ItemError(i, absl::FailedPreconditionError(
+                                  "the deterministic token for this value was revoked"));
+        }
+        const bool old_live = old.expires_at_unix_ms() == 0 ||
+                              old.expires_at_unix_ms() > absl::ToUnixMillis(now);
+        if (old_live && (old.expires_at_unix_ms() == 0 || expires_at == 0)) {
+          expires_at = 0;
+        } else if (old_live) {
+          expires_at = std::max(expires_at, old.expires_at_unix_ms());
+        }
+      } else if (!absl::IsNotFound(existing.status())) {
+        return existing.status();
+      }
+    }
     new_fingerprints.insert(fingerprint);
 
     const DataKey& dek = *deks.find(subject)->second;
@@ -158,7 +176,8 @@ absl::StatusOr<std::vector<TokenizeResult>> TokenService::Tokenize(
     const std::string format_name(TokenFormatName(p.format));
     absl::StatusOr<std::string> ciphertext = crypto::XChaCha20Poly1305::Encrypt(
         dek.key, p.normalized,
-        TokenAd(tenant, fingerprint, subject, type_name, dek.dek_id, format_name),
+        TokenRecordAd(tenant, fingerprint, subject, type_name, dek.dek_id, format_name, "",
+                      expires_at),
         *options_.random);
     if (!ciphertext.ok()) return ciphertext.status();
     records::TokenRecord record;
@@ -168,7 +187,7 @@ absl::StatusOr<std::vector<TokenizeResult>> TokenService::Tokenize(
     record.set_dek_id(dek.dek_id);
     record.set_ciphertext(std::move(*ciphertext));
     record.set_created_at_unix_ms(now_ms);
-    record.set_expires_at_unix_ms(p.expires_at_ms);
+    record.set_expires_at_unix_ms(expires_at);
     batch.Put(storage::Table::kTokens, TokenKey(tenant, fingerprint), record.SerializeAsString());
     results.push_back({std::move(token), p.type});
   }
@@ -176,25 +195,59 @@ absl::StatusOr<std::vector<TokenizeResult>> TokenService::Tokenize(
   return results;
 }
 
-DetokenizeResult TokenService::Resolve(std::string_view tenant, const std::string& token,
-                                       const absl::StatusOr<std::string>& stored,
-                                       RevealLevel reveal, std::string_view fingerprint,
-                                       const KeyCache::Key& hash_key) {
+absl::StatusOr<DetokenizeResult> TokenService::Resolve(
+    std::string_view tenant, const std::string& token, const absl::StatusOr<std::string>& stored,
+    RevealLevel reveal, std::string_view fingerprint, const KeyCache::Key& hash_key,
+    const ItemPolicy& policy) {
   DetokenizeResult out;
   out.token = token;
   out.reveal = reveal;
+  records::TokenRecord record;
   if (!stored.ok()) {
     out.status = absl::NotFoundError("unknown token");
     return out;
   }
-  records::TokenRecord record;
-  absl::StatusOr<DataType> type = absl::InternalError("unparsed");
-  if (!record.ParseFromString(*stored) || !(type = ParseDataType(record.type())).ok()) {
-    out.status = absl::DataLossError("token record is corrupt");
+  if (!record.ParseFromString(*stored)) return absl::DataLossError("token record is corrupt");
+  if (record.revoked()) {
+    out.status = absl::NotFoundError("unknown token");
     return out;
+  }
+  absl::StatusOr<DataType> type = ParseDataType(record.type());
+  if (!type.ok()) return absl::DataLossError("token record has an unknown type");
+  // Authorization comes first: a caller who may not see this type learns
+  // nothing more about the token, not even whether it expired.
+  if (policy) {
+    absl::Status allowed = policy(*type);
+    if (!allowed.ok()) {
+      out.status = allowed;
+      return out;
+    }
   }
   out.type = *type;
   out.subject = record.subject();
+
+  // The data key the record was made under must still exist: otherwise the
+  // subject was erased (or its key replaced), and the answer is GONE.
+  absl::StatusOr<DataKeyHandle> dek = options_.subject_keys->Get(tenant, record.subject());
+  if (!dek.ok()) {
+    if (absl::IsNotFound(dek.status()) && !IsGone(dek.status()) && record.subject().empty()) {
+      return absl::DataLossError("tenant data key is missing");
+    }
+    if (absl::IsNotFound(dek.status())) {
+      out.status = GoneError("the subject was erased");
+      return out;
+    }
+    return dek.status();
+  }
+  if ((*dek)->dek_id != record.dek_id()) {
+    out.status = GoneError("the subject was erased");
+    return out;
+  }
+  absl::StatusOr<std::string> plain = crypto::XChaCha20Poly1305::Decrypt(
+      (*dek)->key, record.ciphertext(),
+      TokenRecordAd(tenant, fingerprint, record.subject(), record.type(), (*dek)->dek_id,
+                    record.format(), record.field(), record.expires_at_unix_ms()));
+  if (!plain.ok()) return absl::DataLossError("token record failed authentication");
   if (record.expires_at_unix_ms() != 0 &&
       absl::ToUnixMillis(options_.clock->Now()) >= record.expires_at_unix_ms()) {
     out.status = ExpiredError("token has expired");
@@ -205,41 +258,24 @@ DetokenizeResult TokenService::Resolve(std::string_view tenant, const std::strin
     const RevealLevel read_at = reveal == RevealLevel::kTokenOnly ? RevealLevel::kMasked : reveal;
     absl::StatusOr<std::map<std::string, RevealedField>> fields =
         options_.subjects->ReadFields(tenant, record.subject(), {record.field()}, read_at);
-    if (!fields.ok()) {
-      out.status = absl::IsNotFound(fields.status()) && !IsGone(fields.status())
-                       ? GoneError("the subject was erased")
-                       : fields.status();
-      return out;
-    }
+    if (!fields.ok()) return fields.status();
     auto it = fields->find(record.field());
     if (it == fields->end()) {
       out.status = absl::NotFoundError("unknown token");
       return out;
+    }
+    if (it->second.type != *type && policy) {  // the field changed type since
+      absl::Status allowed = policy(it->second.type);
+      if (!allowed.ok()) {
+        out.status = allowed;
+        return out;
+      }
     }
     out.type = it->second.type;
     if (reveal != RevealLevel::kTokenOnly) out.value = std::move(it->second.value);
     return out;
   }
 
-  absl::StatusOr<DataKeyHandle> dek = options_.subject_keys->Get(tenant, record.subject());
-  if (!dek.ok()) {
-    if (absl::IsNotFound(dek.status()) && !record.subject().empty()) {
-      out.status = GoneError("the subject was erased");
-    } else if (absl::IsNotFound(dek.status())) {
-      out.status = absl::DataLossError("tenant data key is missing");
-    } else {
-      out.status = dek.status();
-    }
-    return out;
-  }
-  absl::StatusOr<std::string> plain = crypto::XChaCha20Poly1305::Decrypt(
-      (*dek)->key, record.ciphertext(),
-      TokenAd(tenant, fingerprint, record.subject(), record.type(), (*dek)->dek_id,
-              record.format()));
-  if (!plain.ok()) {
-    out.status = absl::DataLossError("token record failed authentication");
-    return out;
-  }
   switch (reveal) {
     case RevealLevel::kPlain:
       out.value = std::move(*plain);
@@ -249,11 +285,8 @@ DetokenizeResult TokenService::Resolve(std::string_view tenant, const std::strin
       break;
     case RevealLevel::kHashed: {
       absl::StatusOr<std::string> hashed = HashedView(*type, *plain, *hash_key);
-      if (!hashed.ok()) {
-        out.status = hashed.status();
-      } else {
-        out.value = std::move(*hashed);
-      }
+      if (!hashed.ok()) return hashed.status();
+      out.value = std::move(*hashed);
       break;
     }
     case RevealLevel::kTokenOnly:
@@ -264,7 +297,8 @@ DetokenizeResult TokenService::Resolve(std::string_view tenant, const std::strin
 }
 
 absl::StatusOr<std::vector<DetokenizeResult>> TokenService::Detokenize(
-    std::string_view tenant, const std::vector<std::string>& tokens, RevealLevel reveal) {
+    std::string_view tenant, const std::vector<std::string>& tokens, RevealLevel reveal,
+    const ItemPolicy& policy) {
   if (absl::Status s = CheckTenant(tenant); !s.ok()) return s;
   if (tokens.empty()) return absl::InvalidArgumentError("tokens: at least one token is required");
   if (tokens.size() > options_.max_batch) {
@@ -303,7 +337,13 @@ absl::StatusOr<std::vector<DetokenizeResult>> TokenService::Detokenize(
   results.reserve(tokens.size());
   for (size_t i = 0; i < tokens.size(); ++i) {
     const absl::StatusOr<std::string>& s = key_of[i] == SIZE_MAX ? missing : stored[key_of[i]];
-    results.push_back(Resolve(tenant, tokens[i], s, reveal, fingerprints[i], hash_key));
+    absl::StatusOr<DetokenizeResult> r =
+        Resolve(tenant, tokens[i], s, reveal, fingerprints[i], hash_key, policy);
+    if (!r.ok()) {
+      for (DetokenizeResult& done : results) crypto::SecureWipe(done.value);
+      return r.status();
+    }
+    results.push_back(std::move(*r));
   }
   return results;
 }
@@ -324,9 +364,41 @@ absl::Status TokenService::Revoke(std::string_view tenant, std::string_view toke
     if (absl::IsNotFound(existing.status())) return absl::NotFoundError("unknown token");
     return existing.status();
   }
+  records::TokenRecord record;
+  if (!record.ParseFromString(*existing)) return absl::DataLossError("token record is corrupt");
+  if (record.revoked()) return absl::NotFoundError("unknown token");
+  records::TokenRecord tombstone;
+  tombstone.set_type(record.type());
+  tombstone.set_format(record.format());
+  tombstone.set_subject(record.subject());
+  tombstone.set_field(record.field());
+  tombstone.set_created_at_unix_ms(absl::ToUnixMillis(options_.clock->Now()));
+  tombstone.set_revoked(true);
   storage::WriteBatch batch;
-  batch.Delete(storage::Table::kTokens, key);
+  batch.Put(storage::Table::kTokens, key, tombstone.SerializeAsString());
   return options_.committer->Commit(batch);
+}
+
+absl::StatusOr<TokenService::TokenFacts> TokenService::Describe(std::string_view tenant,
+                                                                std::string_view token) {
+  if (absl::Status s = CheckTenant(tenant); !s.ok()) return s;
+  if (token.size() > kMaxTokenLength || !LooksLikeToken(token)) {
+    return absl::NotFoundError("unknown token");
+  }
+  absl::StatusOr<KeyCache::Key> token_key =
+      options_.keys->GetTenantSubkey(tenant, TenantSubkey::kToken);
+  if (!token_key.ok()) return token_key.status();
+  absl::StatusOr<std::string> fp = TokenFingerprint(**token_key, token);
+  if (!fp.ok()) return fp.status();
+  absl::StatusOr<std::string> stored =
+      options_.kv->Get(storage::Table::kTokens, TokenKey(tenant, *fp));
+  if (!stored.ok()) return stored.status();
+  records::TokenRecord record;
+  if (!record.ParseFromString(*stored)) return absl::DataLossError("token record is corrupt");
+  if (record.revoked()) return absl::NotFoundError("unknown token");
+  absl::StatusOr<DataType> type = ParseDataType(record.type());
+  if (!type.ok()) return absl::DataLossError("token record has an unknown type");
+  return TokenFacts{*type, record.subject()};
 }
 
 }  // namespace vault

@@ -11,6 +11,7 @@
 #ifndef VAULT_TOKEN_SERVICE_H_
 #define VAULT_TOKEN_SERVICE_H_
 
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -45,7 +46,8 @@ struct TokenizeResult {
 struct DetokenizeResult {
   std::string token;
   // OK, or per-item NOT_FOUND (unknown, revoked, malformed, other tenant),
-  // GONE (subject shredded), EXPIRED, DATA_LOSS (record failed authentication).
+  // PERMISSION_DENIED (the item policy refused its type), GONE (the data
+  // key it was made under no longer exists), EXPIRED.
   absl::Status status;
   DataType type = DataType::kGeneric;
   std::string value;  // at `reveal`; empty for token_only
@@ -75,19 +77,38 @@ class TokenService {
   [[nodiscard]] absl::StatusOr<std::vector<TokenizeResult>> Tokenize(
       std::string_view tenant, const std::vector<TokenizeItem>& items);
 
-  // Per-item outcomes in request order. Fails as a whole only for a bad
-  // tenant, a sealed vault, an oversized batch or a storage fault.
-  [[nodiscard]] absl::StatusOr<std::vector<DetokenizeResult>> Detokenize(
-      std::string_view tenant, const std::vector<std::string>& tokens, RevealLevel reveal);
+  // Decides per item, from its type, before anything is decrypted: OK or
+  // PERMISSION_DENIED.
+  using ItemPolicy = std::function<absl::Status(DataType type)>;
 
-  // NOT_FOUND when the token does not exist in this tenant.
+  // Per-item outcomes in request order. Fails as a whole for a bad tenant,
+  // a sealed vault, an oversized batch, a storage fault or a record that
+  // fails authentication (DATA_LOSS): never a partial answer then.
+  [[nodiscard]] absl::StatusOr<std::vector<DetokenizeResult>> Detokenize(
+      std::string_view tenant, const std::vector<std::string>& tokens, RevealLevel reveal,
+      const ItemPolicy& policy = nullptr);
+
+  // Leaves a tombstone: the token answers NOT_FOUND from now on and its
+  // string is never issued or revived again. NOT_FOUND when the token does
+  // not exist in this tenant (or was already revoked).
   [[nodiscard]] absl::Status Revoke(std::string_view tenant, std::string_view token);
+
+  // What a token looks like to the audit log: its type and subject, without
+  // decrypting anything. NOT_FOUND when unknown.
+  struct TokenFacts {
+    DataType type = DataType::kGeneric;
+    std::string subject;
+  };
+  [[nodiscard]] absl::StatusOr<TokenFacts> Describe(std::string_view tenant,
+                                                    std::string_view token);
 
  private:
   absl::Status CheckTenant(std::string_view tenant);
-  DetokenizeResult Resolve(std::string_view tenant, const std::string& token,
-                           const absl::StatusOr<std::string>& stored, RevealLevel reveal,
-                           std::string_view fingerprint, const KeyCache::Key& hash_key);
+  absl::StatusOr<DetokenizeResult> Resolve(std::string_view tenant, const std::string& token,
+                                           const absl::StatusOr<std::string>& stored,
+                                           RevealLevel reveal, std::string_view fingerprint,
+                                           const KeyCache::Key& hash_key,
+                                           const ItemPolicy& policy);
 
   TokenServiceOptions options_;
   std::mutex format_preserving_mu_;  // serialises uniqueness check + insert

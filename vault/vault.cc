@@ -1,7 +1,9 @@
 // Vault wiring.
 #include "vault/vault.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -80,9 +82,24 @@ absl::StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
 
 absl::Status Vault::InitializeAndUnsealDev() {
   if (!keys_->initialized()) {
-    if (absl::Status s = keys_->InitializeWithKeyFile(DevKeyFilePath()); !s.ok()) return s;
+    absl::StatusOr<std::string> root_api_key = keys_->InitializeWithKeyFile(DevKeyFilePath());
+    if (!root_api_key.ok()) return root_api_key.status();
+    absl::Status written = WritePrivateFile(DevRootApiKeyPath(), *root_api_key + "\n");
+    crypto::SecureWipe(*root_api_key);
+    if (!written.ok()) return written;
   }
   return keys_->UnsealWithKeyFile(DevKeyFilePath());
+}
+
+absl::Status WritePrivateFile(const std::string& path, std::string_view contents) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return absl::UnavailableError(Cat("cannot create ", path, ": ", std::strerror(errno)));
+  bool ok = ::fchmod(fd, 0600) == 0 &&
+            ::write(fd, contents.data(), contents.size()) == static_cast<ssize_t>(contents.size()) &&
+            ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) return absl::UnavailableError(Cat("cannot write ", path));
+  return absl::OkStatus();
 }
 
 }  // namespace vault

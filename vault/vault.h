@@ -45,10 +45,12 @@ class Vault {
   storage::KvStore& kv() { return *kv_; }
   GroupCommitter& committer() { return *committer_; }
   const std::string& data_dir() const { return data_dir_; }
-  // Where dev mode keeps its unseal key.
+  // Where dev mode keeps its unseal key and the root API key.
   std::string DevKeyFilePath() const { return data_dir_ + "/unseal.key"; }
+  std::string DevRootApiKeyPath() const { return data_dir_ + "/root-api-key"; }
 
-  // Dev mode: initialise with a key file in the data folder if needed, then
+  // Dev mode: initialise with a key file in the data folder if needed
+  // (writing the root API key to DevRootApiKeyPath(), mode 0600), then
   // unseal from it.
   [[nodiscard]] absl::Status InitializeAndUnsealDev();
 
@@ -66,6 +68,9 @@ class Vault {
   std::unique_ptr<SubjectStore> subjects_;
   std::unique_ptr<TokenService> tokens_;
 };
+
+// Creates or replaces `path` with mode 0600 and `contents`, fsynced.
+[[nodiscard]] absl::Status WritePrivateFile(const std::string& path, std::string_view contents);
 
 // Creates `dir` with mode 0700 if missing; FAILED_PRECONDITION when it exists
 // and group or others have any access to it.

@@ -10,7 +10,7 @@
 
 namespace vault::testing {
 
-class FaultInjectingKvStore final : public storage::KvStore {
+class FaultInjectingKvStore : public storage::KvStore {
  public:
   explicit FaultInjectingKvStore(storage::KvStore* target) : target_(target) {}
 
@@ -58,6 +58,11 @@ class FaultInjectingKvStore final : public storage::KvStore {
                           const storage::Snapshot* s = nullptr) override {
     if (fail_reads_) return absl::UnavailableError("injected read fault");
     return target_->ScanPrefix(t, prefix, visitor, s);
+  }
+  absl::Status ScanRange(storage::Table t, std::string_view begin, std::string_view end,
+                         const Visitor& visitor, const storage::Snapshot* s = nullptr) override {
+    if (fail_reads_) return absl::UnavailableError("injected read fault");
+    return target_->ScanRange(t, begin, end, visitor, s);
   }
   std::shared_ptr<const storage::Snapshot> GetSnapshot() override {
     return target_->GetSnapshot();

@@ -52,7 +52,7 @@ TEST_F(KeyHierarchyTest, InitialiseLeavesVaultSealedAndKeyFilePrivate) {
   struct stat st {};
   ASSERT_EQ(::stat(KeyFile().c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  EXPECT_TRUE(absl::IsFailedPrecondition(keys->InitializeWithKeyFile(dir_.Sub("other.key"))));
+  EXPECT_TRUE(absl::IsFailedPrecondition(keys->InitializeWithKeyFile(dir_.Sub("other.key")).status()));
   ASSERT_TRUE(keys->UnsealWithKeyFile(KeyFile()).ok());
   EXPECT_FALSE(keys->sealed());
 }

@@ -246,6 +246,51 @@ TEST_F(SubjectStoreTest, SealedVaultServesNothing) {
   EXPECT_TRUE(IsSealed(Put("acme", "u-1", Profile())));
 }
 
+TEST_F(SubjectStoreTest, SearchFindsExactlyTheHoldersAndFollowsChanges) {
+  ASSERT_TRUE(Put("acme", "alice", {{"mobile", {"phone", "+86 138 0013 8000", ""}}}).ok());
+  ASSERT_TRUE(Put("acme", "bob", {{"work", {"phone", "+8613800138000", ""}}}).ok());
+  ASSERT_TRUE(Put("acme", "carol", {{"mobile", {"phone", "+14155552671", ""}}}).ok());
+  ASSERT_TRUE(Put("globex", "dave", {{"mobile", {"phone", "+8613800138000", ""}}}).ok());
+  auto found = subjects().Search("acme", "phone", "+86-138-0013-8000");
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(*found, (std::vector<std::string>{"alice", "bob"}));
+  EXPECT_TRUE(subjects().Search("acme", "generic", "+8613800138000")->empty());  // typed
+  // Alice's number changes: she is no longer found under the old one.
+  ASSERT_TRUE(Put("acme", "alice", {{"mobile", {"phone", "+14155552671", ""}}}).ok());
+  EXPECT_EQ(*subjects().Search("acme", "phone", "+8613800138000"),
+            std::vector<std::string>{"bob"});
+  EXPECT_EQ(*subjects().Search("acme", "phone", "+14155552671"),
+            (std::vector<std::string>{"alice", "carol"}));
+  // Bob's field changes type, then Carol's field is deleted.
+  ASSERT_TRUE(Put("acme", "bob", {{"work", {"generic", "+8613800138000", ""}}}).ok());
+  EXPECT_TRUE(subjects().Search("acme", "phone", "+8613800138000")->empty());
+  EXPECT_EQ(*subjects().Search("acme", "generic", "+8613800138000"),
+            std::vector<std::string>{"bob"});
+  ASSERT_TRUE(subjects().DeleteField("acme", "carol", "mobile").ok());
+  EXPECT_EQ(*subjects().Search("acme", "phone", "+14155552671"),
+            std::vector<std::string>{"alice"});
+  // The other tenant's index is its own.
+  EXPECT_EQ(*subjects().Search("globex", "phone", "+8613800138000"),
+            std::vector<std::string>{"dave"});
+  EXPECT_TRUE(absl::IsInvalidArgument(subjects().Search("acme", "phone", "12345").status()));
+}
+
+TEST_F(SubjectStoreTest, ConcurrentRewritesLeaveOneIndexEntryPerField) {
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([this, i] {
+      for (int k = 0; k < 20; ++k) {
+        std::string value = "+8613800" + std::to_string(100000 + i * 100 + k);
+        ASSERT_TRUE(Put("acme", "u-1", {{"mobile", {"phone", value, ""}}}).ok());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(memory_->Dump()[static_cast<size_t>(Table::kBlindIndex)].size(), 1u);
+  std::string current = subjects().ReadFields("acme", "u-1", {}, RevealLevel::kPlain)->at("mobile").value;
+  EXPECT_EQ(*subjects().Search("acme", "phone", current), std::vector<std::string>{"u-1"});
+}
+
 TEST_F(SubjectStoreTest, ConcurrentWritersToANewSubjectShareOneKey) {
   constexpr int kThreads = 8;
   std::vector<std::thread> threads;

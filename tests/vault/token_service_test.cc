@@ -11,6 +11,7 @@
 #include "tests/testing/fault_kv_store.h"
 #include "tests/testing/vault_fixture.h"
 #include "vault/record_keys.h"
+#include "vault/records.pb.h"
 #include "vault/status.h"
 #include "vault/storage/memory_kv_store.h"
 
@@ -218,10 +219,9 @@ TEST_F(TokenServiceTest, RecordMovedToAnotherTokenFailsAuthentication) {
   swap.Put(Table::kTokens, rows[0].first, rows[1].second);
   swap.Put(Table::kTokens, rows[1].first, rows[0].second);
   ASSERT_TRUE(memory_->Write(swap).ok());
-  auto r = *tokens().Detokenize("acme", {a, b}, RevealLevel::kPlain);
-  EXPECT_TRUE(absl::IsDataLoss(r[0].status));
-  EXPECT_TRUE(absl::IsDataLoss(r[1].status));
-  EXPECT_EQ(r[0].value, "");
+  // Integrity failure fails the whole call: never a partial answer.
+  EXPECT_TRUE(absl::IsDataLoss(tokens().Detokenize("acme", {a}, RevealLevel::kPlain).status()));
+  EXPECT_TRUE(absl::IsDataLoss(tokens().Detokenize("acme", {b}, RevealLevel::kPlain).status()));
 }
 
 TEST_F(TokenServiceTest, ReadFaultFailsTheWholeCallWithNoData) {
@@ -260,6 +260,122 @@ TEST_F(TokenServiceTest, ManyItemsForTheSameNewSubjectShareOneKey) {
   for (const auto& x : *r) ts.push_back(x.token);
   auto d = *tokens().Detokenize("acme", ts, RevealLevel::kPlain);
   for (int i = 0; i < 20; ++i) EXPECT_EQ(d[static_cast<size_t>(i)].value, "v" + std::to_string(i));
+}
+
+TEST_F(TokenServiceTest, RevokedTokensNeverComeBack) {
+  // Deterministic: tokenizing the value again does not revive it.
+  TokenizeItem det{"email", "a@example.com", "", "deterministic", 0};
+  std::string d = Tokenize("acme", det);
+  ASSERT_TRUE(tokens().Revoke("acme", d).ok());
+  auto again = tokens().Tokenize("acme", {det});
+  EXPECT_TRUE(absl::IsFailedPrecondition(again.status()));
+  EXPECT_TRUE(absl::IsNotFound(Detokenize("acme", d).status));
+  // Field token: rewriting, deleting and rewriting the field keeps it dead.
+  auto put = *vault_->subjects().PutFields("acme", "u-1", {{"mobile", {"phone", "+8613800138000", ""}}});
+  const std::string f = put.at("mobile");
+  ASSERT_TRUE(tokens().Revoke("acme", f).ok());
+  ASSERT_TRUE(vault_->subjects().PutFields("acme", "u-1", {{"mobile", {"phone", "+14155552671", ""}}}).ok());
+  EXPECT_TRUE(absl::IsNotFound(Detokenize("acme", f).status));
+  ASSERT_TRUE(vault_->subjects().DeleteField("acme", "u-1", "mobile").ok());
+  ASSERT_TRUE(vault_->subjects().PutFields("acme", "u-1", {{"mobile", {"phone", "+14155552671", ""}}}).ok());
+  EXPECT_TRUE(absl::IsNotFound(Detokenize("acme", f).status));
+}
+
+TEST_F(TokenServiceTest, RevokedFormatPreservingTokenIsNeverReissued) {
+  // A phone with three free digits has 1,000 possible tokens: revoke many,
+  // then issue more; none of the revoked strings may come back.
+  std::set<std::string> revoked;
+  for (int i = 0; i < 300; ++i) {
+    std::string t = Tokenize("acme", {"phone", "+85223456789", "", "format_preserving", 0});
+    ASSERT_TRUE(tokens().Revoke("acme", t).ok());
+    revoked.insert(t);
+  }
+  for (int i = 0; i < 300; ++i) {
+    auto r = tokens().Tokenize("acme", {{"phone", "+85223456789", "", "format_preserving", 0}});
+    if (!r.ok()) {
+      EXPECT_TRUE(absl::IsResourceExhausted(r.status()));
+      continue;
+    }
+    EXPECT_EQ(revoked.count(r->at(0).token), 0u);
+  }
+}
+
+TEST_F(TokenServiceTest, TokensOfAReplacedSubjectKeyAreGone) {
+  std::string t = Tokenize("acme", {"phone", "+8613800138000", "u-1", "", 0});
+  auto put = *vault_->subjects().PutFields("acme", "u-1", {{"mobile", {"phone", "+8613800138000", ""}}});
+  const std::string f = put.at("mobile");
+  // The subject's key is destroyed, and the id is later used again.
+  storage::WriteBatch shred;
+  shred.Delete(Table::kSubjectKeys, SubjectKey("acme", "u-1"));
+  ASSERT_TRUE(memory_->Write(shred).ok());
+  vault_->subject_keys().Evict("acme", "u-1");
+  auto reused = *vault_->subjects().PutFields("acme", "u-1", {{"mobile", {"phone", "+14155552671", ""}}});
+  EXPECT_NE(reused.at("mobile"), f);  // a new incarnation gets new field tokens
+  EXPECT_TRUE(IsGone(Detokenize("acme", t).status));
+  EXPECT_TRUE(IsGone(Detokenize("acme", f).status));  // never the new person's data
+  EXPECT_EQ(Detokenize("acme", reused.at("mobile")).value, "+14155552671");
+}
+
+TEST_F(TokenServiceTest, ErasedSubjectsExpiredTokenIsGoneNotExpired) {
+  std::string t = Tokenize("acme", {"phone", "+8613800138000", "u-1", "", 10});
+  clock_.Advance(absl::Seconds(11));
+  storage::WriteBatch shred;
+  shred.Delete(Table::kSubjectKeys, SubjectKey("acme", "u-1"));
+  ASSERT_TRUE(memory_->Write(shred).ok());
+  vault_->subject_keys().Evict("acme", "u-1");
+  EXPECT_TRUE(IsGone(Detokenize("acme", t).status));
+}
+
+TEST_F(TokenServiceTest, ExpiryIsAuthenticated) {
+  std::string t = Tokenize("acme", {"generic", "short-lived", "", "", 60});
+  std::vector<std::pair<std::string, std::string>> rows;
+  ASSERT_TRUE(memory_->ScanPrefix(Table::kTokens, TenantPrefix("acme"),
+                                  [&](std::string_view k, std::string_view v) {
+                                    rows.emplace_back(k, v);
+                                    return true;
+                                  }).ok());
+  ASSERT_EQ(rows.size(), 1u);
+  records::TokenRecord record;
+  ASSERT_TRUE(record.ParseFromString(rows[0].second));
+  record.set_expires_at_unix_ms(0);  // an attacker removes the expiry
+  storage::WriteBatch b;
+  b.Put(Table::kTokens, rows[0].first, record.SerializeAsString());
+  ASSERT_TRUE(memory_->Write(b).ok());
+  EXPECT_TRUE(absl::IsDataLoss(tokens().Detokenize("acme", {t}, RevealLevel::kPlain).status()));
+}
+
+TEST_F(TokenServiceTest, DeterministicTokenKeepsTheLongestLife) {
+  TokenizeItem forever{"email", "a@example.com", "", "deterministic", 0};
+  TokenizeItem brief{"email", "a@example.com", "", "deterministic", 1};
+  std::string t = Tokenize("acme", forever);
+  EXPECT_EQ(Tokenize("acme", brief), t);
+  clock_.Advance(absl::Hours(1));
+  EXPECT_TRUE(Detokenize("acme", t).status.ok());  // not shortened by the second call
+
+  TokenizeItem a{"email", "b@example.com", "", "deterministic", 60};
+  TokenizeItem b{"email", "b@example.com", "", "deterministic", 600};
+  std::string u = Tokenize("acme", b);
+  EXPECT_EQ(Tokenize("acme", a), u);
+  clock_.Advance(absl::Seconds(300));
+  EXPECT_TRUE(Detokenize("acme", u).status.ok());
+  clock_.Advance(absl::Seconds(301));
+  EXPECT_TRUE(IsExpired(Detokenize("acme", u).status));
+}
+
+TEST_F(TokenServiceTest, ItemPolicyRefusesBeforeAnythingIsRevealed) {
+  std::string card = Tokenize("acme", {"bank_card", "4111111111111111", "", "", 0});
+  std::string phone = Tokenize("acme", {"phone", "+8613800138000", "", "", 0});
+  int asked = 0;
+  auto policy = [&](DataType type) {
+    ++asked;
+    return type == DataType::kPhone ? absl::OkStatus()
+                                    : absl::PermissionDeniedError("type not granted");
+  };
+  auto r = *tokens().Detokenize("acme", {card, phone}, RevealLevel::kPlain, policy);
+  EXPECT_EQ(asked, 2);
+  EXPECT_TRUE(absl::IsPermissionDenied(r[0].status));
+  EXPECT_EQ(r[0].value, "");
+  EXPECT_EQ(r[1].value, "+8613800138000");
 }
 
 // Concurrent durable tokenizations on RocksDB share WAL syncs.

@@ -111,6 +111,11 @@ class KvStore {
   [[nodiscard]] virtual absl::Status ScanPrefix(Table table, std::string_view prefix,
                                                 const Visitor& visitor,
                                                 const Snapshot* snapshot = nullptr) = 0;
+  // Calls `visitor` for every key in [begin, end) (empty end = unbounded),
+  // in key order, until it returns false.
+  [[nodiscard]] virtual absl::Status ScanRange(Table table, std::string_view begin,
+                                               std::string_view end, const Visitor& visitor,
+                                               const Snapshot* snapshot = nullptr) = 0;
   [[nodiscard]] virtual std::shared_ptr<const Snapshot> GetSnapshot() = 0;
   // Persists memtables to table files.
   [[nodiscard]] virtual absl::Status Flush() = 0;

@@ -68,6 +68,23 @@ absl::Status MemoryKvStore::ScanPrefix(Table table, std::string_view prefix,
   return absl::OkStatus();
 }
 
+absl::Status MemoryKvStore::ScanRange(Table table, std::string_view begin, std::string_view end,
+                                      const Visitor& visitor, const Snapshot* snapshot) {
+  std::vector<std::pair<std::string, std::string>> range;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const TableMap& map = View(snapshot)[Index(table)];
+    for (auto it = map.lower_bound(begin); it != map.end(); ++it) {
+      if (!end.empty() && std::string_view(it->first) >= end) break;
+      range.emplace_back(it->first, it->second);
+    }
+  }
+  for (const auto& [key, value] : range) {
+    if (!visitor(key, value)) break;
+  }
+  return absl::OkStatus();
+}
+
 std::shared_ptr<const Snapshot> MemoryKvStore::GetSnapshot() {
   std::lock_guard<std::mutex> lock(mu_);
   return std::make_shared<MemorySnapshot>(tables_);

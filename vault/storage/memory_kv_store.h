@@ -23,6 +23,8 @@ class MemoryKvStore final : public KvStore {
   absl::Status Write(const WriteBatch& batch, const WriteOptions& options = {}) override;
   absl::Status ScanPrefix(Table table, std::string_view prefix, const Visitor& visitor,
                           const Snapshot* snapshot = nullptr) override;
+  absl::Status ScanRange(Table table, std::string_view begin, std::string_view end,
+                         const Visitor& visitor, const Snapshot* snapshot = nullptr) override;
   std::shared_ptr<const Snapshot> GetSnapshot() override;
   absl::Status Flush() override { return absl::OkStatus(); }
   absl::Status CompactRange(Table, std::string_view, std::string_view) override {

@@ -132,6 +132,20 @@ class RocksKvStore final : public KvStore {
     return FromRocks(it->status(), "scan");
   }
 
+  absl::Status ScanRange(Table table, std::string_view begin, std::string_view end,
+                         const Visitor& visitor, const Snapshot* snapshot) override {
+    rocksdb::ReadOptions ro = ReadOptionsFor(snapshot);
+    rocksdb::Slice upper_slice = ToSlice(end);
+    if (!end.empty()) ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handle(table)));
+    for (it->Seek(ToSlice(begin)); it->Valid(); it->Next()) {
+      rocksdb::Slice k = it->key();
+      rocksdb::Slice v = it->value();
+      if (!visitor({k.data(), k.size()}, {v.data(), v.size()})) break;
+    }
+    return FromRocks(it->status(), "scan");
+  }
+
   std::shared_ptr<const Snapshot> GetSnapshot() override {
     return std::make_shared<RocksSnapshot>(db_.get(), db_->GetSnapshot());
   }

@@ -23,7 +23,7 @@ struct RocksKvOptions {
   // Block cache for reads.
   size_t block_cache_bytes = 64ULL << 20;
   // Memtable size per column family.
-  size_t write_buffer_bytes = 64ULL << 20;
+  size_t write_buffer_bytes = 16ULL << 20;
   // Tests inject faults through a wrapping file system; null = the default.
   std::shared_ptr<rocksdb::FileSystem> file_system;
 };

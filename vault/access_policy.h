@@ -1,0 +1,85 @@
+// Access policy: actions, roles, principals and the one authorization
+// function every guarded operation goes through. Deny by default; a
+// principal may do what any one of its roles allows; purposes bind
+// detokenize, read, search and export.
+// Thread-safety: pure functions over immutable values.
+#ifndef VAULT_ACCESS_POLICY_H_
+#define VAULT_ACCESS_POLICY_H_
+
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "vault/data_types.h"
+#include "vault/records.pb.h"
+#include "vault/reveal.h"
+
+namespace vault {
+
+enum class Action {
+  kTokenize, kDetokenize, kWrite, kRead, kSearch, kExport, kErase, kHold, kAudit, kKeys, kAdmin
+};
+inline constexpr Action kAllActions[] = {Action::kTokenize, Action::kDetokenize, Action::kWrite,
+                                         Action::kRead,     Action::kSearch,     Action::kExport,
+                                         Action::kErase,    Action::kHold,       Action::kAudit,
+                                         Action::kKeys,     Action::kAdmin};
+
+std::string_view ActionName(Action action);
+[[nodiscard]] absl::StatusOr<Action> ParseAction(std::string_view name);
+// Actions whose calls state (or must state) a purpose.
+bool IsPurposeBound(Action action);
+// Actions that reveal data and so are limited by max_reveal.
+bool IsRevealing(Action action);
+
+struct Role {
+  std::string name;
+  std::set<Action> actions;
+  bool all_types = false;
+  std::set<DataType> types;
+  RevealLevel max_reveal = RevealLevel::kTokenOnly;
+  std::set<std::string> purposes;
+  bool require_purpose = false;
+};
+
+// Validates a stored or requested role: known actions, types ("*" alone or
+// type names), reveal level, purposes of lowercase words. INVALID_ARGUMENT
+// naming the bad part otherwise.
+[[nodiscard]] absl::StatusOr<Role> RoleFromRecord(const records::RoleRecord& record);
+// Role names: 1-64 of a-z 0-9 - _ .
+[[nodiscard]] absl::Status ValidateRoleName(std::string_view name);
+// Purposes: 1-32 of a-z _ .
+[[nodiscard]] absl::Status ValidatePurpose(std::string_view purpose);
+
+struct Principal {
+  std::string id;
+  std::string tenant;  // empty for operators
+  std::string name;
+  bool is_operator = false;
+  std::vector<Role> roles;
+};
+
+struct AccessRequest {
+  std::string_view tenant;
+  Action action = Action::kRead;
+  // The data type the request touches; nullopt for a call-level check that
+  // precedes per-item checks (or for actions without data types).
+  std::optional<DataType> type;
+  RevealLevel reveal = RevealLevel::kTokenOnly;
+  std::string_view purpose;  // empty = none stated
+};
+
+struct Decision {
+  bool allowed = false;
+  // A fixed phrase (never data) saying why a request was denied.
+  std::string_view reason;
+};
+
+// The authorization function. Pure: request facts in, decision out.
+Decision Authorize(const Principal& principal, const AccessRequest& request);
+
+}  // namespace vault
+
+#endif  // VAULT_ACCESS_POLICY_H_

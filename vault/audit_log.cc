@@ -1,0 +1,291 @@
+// AuditLog implementation.
+#include "vault/audit_log.h"
+
+#include <map>
+
+#include "crypto/encoding.h"
+#include "crypto/hashing.h"
+#include "crypto/signing.h"
+#include "vault/record_keys.h"
+#include "vault/status.h"
+#include "vault/strings.h"
+
+namespace vault {
+namespace {
+
+constexpr size_t kHashSize = 32;
+const std::string& ZeroHash() {
+  static const std::string* zero = new std::string(kHashSize, '\0');
+  return *zero;
+}
+
+std::string CheckpointMessage(uint64_t seq, std::string_view hash, int64_t time_ms) {
+  return AssociatedData("audit-checkpoint",
+                        {EncodeU64(seq), hash, EncodeU64(static_cast<uint64_t>(time_ms))});
+}
+
+absl::StatusOr<std::string> HeadMac(const crypto::SecretBytes& key, uint64_t seq,
+                                    std::string_view hash) {
+  return crypto::Blake2bMac(key, AssociatedData("audit-head", {EncodeU64(seq), hash}), 32);
+}
+
+AuditVerification Problem(AuditVerification v, std::string_view what, uint64_t seq) {
+  v.ok = false;
+  v.problem = std::string(what);
+  v.at_seq = seq;
+  return v;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> AuditEntryHash(const records::AuditEntry& e) {
+  std::vector<std::string> types(e.types().begin(), e.types().end());
+  std::vector<std::string> fps(e.fingerprints().begin(), e.fingerprints().end());
+  return crypto::Blake2b(
+      AssociatedData("audit-entry",
+                     {e.prev_hash(), EncodeU64(e.seq()),
+                      EncodeU64(static_cast<uint64_t>(e.time_unix_ms())), e.principal(),
+                      e.tenant(), e.action(), e.subject(), EncodeList(types), e.purpose(),
+                      e.outcome(), e.request_id(), e.reason(), EncodeList(fps)}),
+      kHashSize);
+}
+
+std::string AuditLog::EntryKey(uint64_t seq) { return Cat("e", EncodeU64(seq)); }
+std::string AuditLog::HeadKey() { return "h"; }
+std::string AuditLog::CheckpointKey(uint64_t seq) { return Cat("c", EncodeU64(seq)); }
+
+AuditLog::AuditLog(storage::KvStore* kv, KeyHierarchy* keys, const Clock* clock,
+                   uint64_t checkpoint_every)
+    : kv_(kv), keys_(keys), clock_(clock), checkpoint_every_(checkpoint_every) {}
+
+uint64_t AuditLog::appended() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return appended_;
+}
+
+absl::Status AuditLog::LoadHeadLocked() {
+  absl::StatusOr<KeyCache::Key> mac_key = keys_->GetSystemSubkey(SystemSubkey::kAuditMac);
+  if (!mac_key.ok()) return mac_key.status();
+  absl::StatusOr<std::string> stored = kv_->Get(storage::Table::kAudit, HeadKey());
+  if (!stored.ok()) {
+    if (!absl::IsNotFound(stored.status())) return stored.status();
+    bool any_entry = false;
+    absl::Status s = kv_->ScanPrefix(storage::Table::kAudit, "e",
+                                     [&](std::string_view, std::string_view) {
+                                       any_entry = true;
+                                       return false;
+                                     });
+    if (!s.ok()) return s;
+    if (any_entry) return absl::DataLossError("audit head is missing but entries exist");
+    head_seq_ = 0;
+    head_hash_ = ZeroHash();
+    loaded_ = true;
+    return absl::OkStatus();
+  }
+  records::AuditHead head;
+  if (!head.ParseFromString(*stored)) return absl::DataLossError("audit head is corrupt");
+  absl::StatusOr<std::string> mac = HeadMac(**mac_key, head.seq(), head.hash());
+  if (!mac.ok()) return mac.status();
+  if (!crypto::ConstantTimeEquals(*mac, head.mac())) {
+    return absl::DataLossError("audit head failed authentication");
+  }
+  head_seq_ = head.seq();
+  head_hash_ = head.hash();
+  loaded_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status AuditLog::Stage(const std::vector<const AuditEvent*>& events,
+                             storage::WriteBatch* batch) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!loaded_) {
+    if (absl::Status s = LoadHeadLocked(); !s.ok()) return s;
+  }
+  absl::StatusOr<KeyCache::Key> mac_key = keys_->GetSystemSubkey(SystemSubkey::kAuditMac);
+  if (!mac_key.ok()) return mac_key.status();
+  uint64_t seq = head_seq_;
+  std::string hash = head_hash_;
+  const int64_t now_ms = absl::ToUnixMillis(clock_->Now());
+  for (const AuditEvent* event : events) {
+    records::AuditEntry entry;
+    entry.set_seq(++seq);
+    entry.set_time_unix_ms(now_ms);
+    entry.set_principal(event->principal);
+    entry.set_tenant(event->tenant);
+    entry.set_action(event->action);
+    entry.set_subject(event->subject);
+    for (const std::string& t : event->types) entry.add_types(t);
+    entry.set_purpose(event->purpose);
+    entry.set_outcome(event->allowed ? "allowed" : "denied");
+    entry.set_request_id(event->request_id);
+    entry.set_reason(event->reason);
+    for (const std::string& f : event->fingerprints) entry.add_fingerprints(f);
+    entry.set_prev_hash(hash);
+    absl::StatusOr<std::string> h = AuditEntryHash(entry);
+    if (!h.ok()) return h.status();
+    hash = *h;
+    entry.set_hash(hash);
+    batch->Put(storage::Table::kAudit, EntryKey(seq), entry.SerializeAsString());
+    if (checkpoint_every_ != 0 && seq % checkpoint_every_ == 0) {
+      records::AuditCheckpoint checkpoint;
+      checkpoint.set_seq(seq);
+      checkpoint.set_hash(hash);
+      checkpoint.set_time_unix_ms(now_ms);
+      absl::StatusOr<std::string> sig = keys_->Sign(CheckpointMessage(seq, hash, now_ms));
+      if (!sig.ok()) return sig.status();
+      checkpoint.set_signature(*sig);
+      batch->Put(storage::Table::kAudit, CheckpointKey(seq), checkpoint.SerializeAsString());
+    }
+  }
+  absl::StatusOr<std::string> mac = HeadMac(**mac_key, seq, hash);
+  if (!mac.ok()) return mac.status();
+  records::AuditHead head;
+  head.set_seq(seq);
+  head.set_hash(hash);
+  head.set_mac(*mac);
+  batch->Put(storage::Table::kAudit, HeadKey(), head.SerializeAsString());
+  staged_seq_ = seq;
+  staged_hash_ = std::move(hash);
+  return absl::OkStatus();
+}
+
+void AuditLog::Finish(bool written) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!written) return;
+  appended_ += staged_seq_ - head_seq_;
+  head_seq_ = staged_seq_;
+  head_hash_ = staged_hash_;
+}
+
+absl::StatusOr<AuditVerification> AuditLog::Verify() {
+  absl::StatusOr<KeyCache::Key> mac_key = keys_->GetSystemSubkey(SystemSubkey::kAuditMac);
+  if (!mac_key.ok()) return mac_key.status();
+  absl::StatusOr<std::string> public_key = keys_->SigningPublicKey();
+  if (!public_key.ok()) return public_key.status();
+  std::shared_ptr<const storage::Snapshot> snapshot = kv_->GetSnapshot();
+
+  AuditVerification v;
+  // Checkpoints first: seq -> claimed hash, each with a valid signature.
+  std::map<uint64_t, std::string> checkpoints;
+  std::optional<AuditVerification> problem;
+  absl::Status s = kv_->ScanPrefix(
+      storage::Table::kAudit, "c",
+      [&](std::string_view key, std::string_view value) {
+        records::AuditCheckpoint c;
+        if (!c.ParseFromArray(value.data(), static_cast<int>(value.size())) ||
+            key != CheckpointKey(c.seq())) {
+          problem = Problem(v, "checkpoint is corrupt or misplaced", 0);
+          return false;
+        }
+        if (!crypto::VerifySignature(*public_key, CheckpointMessage(c.seq(), c.hash(),
+                                                                    c.time_unix_ms()),
+                                     c.signature())
+                 .ok()) {
+          problem = Problem(v, "checkpoint signature does not verify", c.seq());
+          return false;
+        }
+        checkpoints[c.seq()] = c.hash();
+        return true;
+      },
+      snapshot.get());
+  if (!s.ok()) return s;
+  if (problem) return *problem;
+
+  uint64_t expected = 1;
+  std::string prev = ZeroHash();
+  s = kv_->ScanPrefix(
+      storage::Table::kAudit, "e",
+      [&](std::string_view key, std::string_view value) {
+        records::AuditEntry e;
+        if (!e.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          problem = Problem(v, "entry is corrupt", expected);
+          return false;
+        }
+        if (key != EntryKey(e.seq())) {
+          problem = Problem(v, "entry stored under another sequence number (reordered)", expected);
+          return false;
+        }
+        if (e.seq() != expected) {
+          problem = Problem(v, "sequence gap (entry deleted) or entry inserted", expected);
+          return false;
+        }
+        if (e.prev_hash() != prev) {
+          problem = Problem(v, "entry does not follow its predecessor", expected);
+          return false;
+        }
+        absl::StatusOr<std::string> h = AuditEntryHash(e);
+        if (!h.ok() || *h != e.hash()) {
+          problem = Problem(v, "entry was modified", expected);
+          return false;
+        }
+        auto cp = checkpoints.find(e.seq());
+        if (cp != checkpoints.end() && cp->second != e.hash()) {
+          problem = Problem(v, "chain differs from a signed checkpoint", expected);
+          return false;
+        }
+        prev = e.hash();
+        v.entries = expected;
+        ++expected;
+        return true;
+      },
+      snapshot.get());
+  if (!s.ok()) return s;
+  if (problem) return *problem;
+
+  if (!checkpoints.empty() && checkpoints.rbegin()->first > v.entries) {
+    return Problem(v, "entries after a signed checkpoint are missing (truncated)",
+                   v.entries + 1);
+  }
+  absl::StatusOr<std::string> stored_head = kv_->Get(storage::Table::kAudit, HeadKey(),
+                                                     snapshot.get());
+  if (!stored_head.ok()) {
+    if (!absl::IsNotFound(stored_head.status())) return stored_head.status();
+    if (v.entries != 0) return Problem(v, "head record is missing", v.entries);
+  } else {
+    records::AuditHead head;
+    absl::StatusOr<std::string> mac =
+        head.ParseFromString(*stored_head) ? HeadMac(**mac_key, head.seq(), head.hash())
+                                           : absl::StatusOr<std::string>(absl::DataLossError(""));
+    if (!mac.ok() || !crypto::ConstantTimeEquals(*mac, head.mac())) {
+      return Problem(v, "head record failed authentication", v.entries);
+    }
+    if (head.seq() != v.entries || head.hash() != prev) {
+      return Problem(v, "chain ends before or after the head (truncated or appended)",
+                     v.entries + 1);
+    }
+  }
+  v.ok = true;
+  v.head = crypto::HexEncode(prev);
+  return v;
+}
+
+absl::StatusOr<AuditPage> AuditLog::Find(const AuditQuery& query) {
+  AuditPage page;
+  const size_t limit = std::clamp<size_t>(query.limit, 1, 1000);
+  const std::optional<int64_t> since =
+      query.since ? std::optional<int64_t>(absl::ToUnixMillis(*query.since)) : std::nullopt;
+  const std::optional<int64_t> until =
+      query.until ? std::optional<int64_t>(absl::ToUnixMillis(*query.until)) : std::nullopt;
+  absl::Status s = kv_->ScanRange(
+      storage::Table::kAudit, EntryKey(query.after_seq + 1), "f",
+      [&](std::string_view, std::string_view value) {
+        records::AuditEntry e;
+        if (!e.ParseFromArray(value.data(), static_cast<int>(value.size()))) return true;
+        if (e.tenant() != query.tenant) return true;
+        if (!query.subject.empty() && e.subject() != query.subject) return true;
+        if (!query.principal.empty() && e.principal() != query.principal) return true;
+        if (!query.action.empty() && e.action() != query.action) return true;
+        if (since && e.time_unix_ms() < *since) return true;
+        if (until && e.time_unix_ms() >= *until) return true;
+        if (page.entries.size() == limit) {
+          page.next_after_seq = page.entries.back().seq();
+          return false;
+        }
+        page.entries.push_back(std::move(e));
+        return true;
+      });
+  if (!s.ok()) return s;
+  return page;
+}
+
+}  // namespace vault

@@ -1,0 +1,110 @@
+// AuditLog: the tamper-evident record of every read, reveal, search, export,
+// write, erasure, hold, key and admin change, and every denied attempt.
+// Entries are hash-chained (each commits to the previous one); a MACed head
+// record is written with every append (so tail deletion shows) and an
+// Ed25519-signed checkpoint every `checkpoint_every` entries. Entries are
+// appended by the GroupCommitter's thread, in commit order, inside the same
+// atomic write as the change they describe.
+// Thread-safety: Stage/Finish only from the committer thread; Verify and
+// Find from any thread.
+// Never holds a value: tokens and keys appear only as keyed fingerprints.
+#ifndef VAULT_AUDIT_LOG_H_
+#define VAULT_AUDIT_LOG_H_
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "vault/clock.h"
+#include "vault/key_hierarchy.h"
+#include "vault/records.pb.h"
+#include "vault/storage/kv_store.h"
+
+namespace vault {
+
+struct AuditEvent {
+  std::string principal;
+  std::string tenant;
+  std::string action;
+  std::string subject;
+  std::vector<std::string> types;
+  std::string purpose;
+  bool allowed = true;
+  std::string request_id;
+  std::string reason;  // fixed phrase when denied
+  std::vector<std::string> fingerprints;
+};
+
+struct AuditQuery {
+  std::string tenant;  // required
+  std::string subject, principal, action;
+  std::optional<absl::Time> since, until;
+  size_t limit = 100;
+  uint64_t after_seq = 0;  // page token
+};
+
+struct AuditPage {
+  std::vector<records::AuditEntry> entries;
+  uint64_t next_after_seq = 0;  // 0 = no more
+};
+
+struct AuditVerification {
+  bool ok = false;
+  uint64_t entries = 0;
+  std::string head;     // hex of the last entry's hash
+  std::string problem;  // empty when ok
+  uint64_t at_seq = 0;  // where the problem was found
+};
+
+class AuditLog {
+ public:
+  AuditLog(storage::KvStore* kv, KeyHierarchy* keys, const Clock* clock,
+           uint64_t checkpoint_every = 1000);
+
+  // Committer thread: gives `events` their sequence numbers and hashes and
+  // adds the entries, the new head and any checkpoint to `batch`. Must be
+  // followed by Finish with the write's outcome. Fails (and the group with
+  // it) while sealed or when the stored head does not verify.
+  [[nodiscard]] absl::Status Stage(const std::vector<const AuditEvent*>& events,
+                                   storage::WriteBatch* batch);
+  void Finish(bool written);
+
+  // Walks the whole chain and checks hashes, sequence, head and checkpoints.
+  [[nodiscard]] absl::StatusOr<AuditVerification> Verify();
+
+  // Entries of one tenant matching the filters, oldest first.
+  [[nodiscard]] absl::StatusOr<AuditPage> Find(const AuditQuery& query);
+
+  // Entries appended since open (for metrics and tests).
+  uint64_t appended() const;
+
+  static std::string EntryKey(uint64_t seq);
+  static std::string HeadKey();
+  static std::string CheckpointKey(uint64_t seq);
+
+ private:
+  absl::Status LoadHeadLocked();
+
+  storage::KvStore* kv_;
+  KeyHierarchy* keys_;
+  const Clock* clock_;
+  const uint64_t checkpoint_every_;
+  mutable std::mutex mu_;
+  bool loaded_ = false;       // guarded by mu_
+  uint64_t head_seq_ = 0;     // guarded by mu_
+  std::string head_hash_;     // guarded by mu_
+  uint64_t staged_seq_ = 0;   // guarded by mu_
+  std::string staged_hash_;   // guarded by mu_
+  uint64_t appended_ = 0;     // guarded by mu_
+};
+
+// The hash of an entry given its fields (hash field ignored) and prev_hash.
+[[nodiscard]] absl::StatusOr<std::string> AuditEntryHash(const records::AuditEntry& entry);
+
+}  // namespace vault
+
+#endif  // VAULT_AUDIT_LOG_H_
