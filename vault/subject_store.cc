@@ -49,7 +49,7 @@ absl::Status SubjectStore::CheckTenantAndSubject(std::string_view tenant,
 
 absl::StatusOr<std::map<std::string, std::string>> SubjectStore::PutFields(
     std::string_view tenant, std::string_view subject,
-    const std::map<std::string, FieldInput>& fields) {
+    const std::map<std::string, FieldInput>& fields, const std::vector<AuditEvent>* audit) {
   if (absl::Status s = CheckTenantAndSubject(tenant, subject); !s.ok()) return s;
   if (fields.empty()) return absl::InvalidArgumentError("fields: at least one field is required");
 
@@ -167,7 +167,7 @@ absl::StatusOr<std::map<std::string, std::string>> SubjectStore::PutFields(
     std::string* token = &tokens_by_index[i];
     tokens.emplace(*p.name, std::move(*token));
   }
-  if (absl::Status s = options_.committer->Commit(batch); !s.ok()) return s;
+  if (absl::Status s = options_.committer->Commit(batch, audit); !s.ok()) return s;
   return tokens;
 }
 
@@ -212,7 +212,8 @@ absl::StatusOr<RevealedField> SubjectStore::Open(std::string_view tenant, std::s
 
 absl::StatusOr<std::map<std::string, RevealedField>> SubjectStore::ReadFields(
     std::string_view tenant, std::string_view subject, const std::vector<std::string>& names,
-    RevealLevel reveal) {
+    RevealLevel reveal, const std::function<bool(DataType)>& visible,
+    std::vector<std::string>* withheld) {
   if (absl::Status s = CheckTenantAndSubject(tenant, subject); !s.ok()) return s;
   for (const std::string& name : names) {
     if (absl::Status s = ValidateFieldName(name); !s.ok()) return Prefixed("fields", s);
@@ -249,6 +250,16 @@ absl::StatusOr<std::map<std::string, RevealedField>> SubjectStore::ReadFields(
 
   std::map<std::string, RevealedField> out;
   for (const auto& [field, stored] : rows) {
+    if (visible) {
+      records::FieldRecord peek;
+      absl::StatusOr<DataType> type = absl::DataLossError("field record is corrupt");
+      if (peek.ParseFromString(stored)) type = ParseDataType(peek.type());
+      if (!type.ok()) return Prefixed(Cat("fields.", field), absl::DataLossError("field record is corrupt"));
+      if (!visible(*type)) {
+        if (withheld != nullptr) withheld->push_back(field);
+        continue;
+      }
+    }
     absl::StatusOr<RevealedField> opened = Open(tenant, subject, field, stored, **dek, reveal);
     if (!opened.ok()) return Prefixed(Cat("fields.", field), opened.status());
     out.emplace(field, std::move(*opened));
@@ -257,7 +268,8 @@ absl::StatusOr<std::map<std::string, RevealedField>> SubjectStore::ReadFields(
 }
 
 absl::Status SubjectStore::DeleteField(std::string_view tenant, std::string_view subject,
-                                       std::string_view field) {
+                                       std::string_view field,
+                                       const std::vector<AuditEvent>* audit) {
   if (absl::Status s = CheckTenantAndSubject(tenant, subject); !s.ok()) return s;
   if (absl::Status s = ValidateFieldName(field); !s.ok()) return s;
   absl::StatusOr<KeyCache::Key> token_key =
@@ -291,7 +303,7 @@ absl::Status SubjectStore::DeleteField(std::string_view tenant, std::string_view
   const bool tombstone =
       token_record.ok() && parsed.ParseFromString(*token_record) && parsed.revoked();
   if (!tombstone) batch.Delete(storage::Table::kTokens, TokenKey(tenant, *fingerprint));
-  return options_.committer->Commit(batch);
+  return options_.committer->Commit(batch, audit);
 }
 
 absl::StatusOr<std::vector<std::string>> SubjectStore::Search(std::string_view tenant,

@@ -8,6 +8,7 @@
 #ifndef VAULT_SUBJECT_STORE_H_
 #define VAULT_SUBJECT_STORE_H_
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -59,19 +60,24 @@ class SubjectStore {
   // unknown tenant; SEALED while sealed.
   [[nodiscard]] absl::StatusOr<std::map<std::string, std::string>> PutFields(
       std::string_view tenant, std::string_view subject,
-      const std::map<std::string, FieldInput>& fields);
+      const std::map<std::string, FieldInput>& fields,
+      const std::vector<AuditEvent>* audit = nullptr);
 
   // Reads `names` (all fields when empty) at `reveal` (plain, masked or
   // hashed). Absent names are left out. NOT_FOUND for an unknown subject;
   // DATA_LOSS when a stored row fails authentication.
+  // `visible`, when set, decides per field type before decryption; fields
+  // it refuses are not decrypted and their names go to `withheld`.
   [[nodiscard]] absl::StatusOr<std::map<std::string, RevealedField>> ReadFields(
       std::string_view tenant, std::string_view subject, const std::vector<std::string>& names,
-      RevealLevel reveal);
+      RevealLevel reveal, const std::function<bool(DataType)>& visible = nullptr,
+      std::vector<std::string>* withheld = nullptr);
 
   // NOT_FOUND when the subject or the field does not exist. Removes the
   // field, its blind-index entry and its token in one batch.
   [[nodiscard]] absl::Status DeleteField(std::string_view tenant, std::string_view subject,
-                                         std::string_view field);
+                                         std::string_view field,
+                                         const std::vector<AuditEvent>* audit = nullptr);
 
   // Exact-match search through the keyed blind index: the subjects (sorted,
   // unique) holding a field of `type` whose normalised value equals the

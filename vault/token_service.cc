@@ -6,6 +6,7 @@
 
 #include "absl/time/civil_time.h"
 #include "crypto/aead.h"
+#include "crypto/encoding.h"
 #include "vault/record_keys.h"
 #include "vault/records.pb.h"
 #include "vault/status.h"
@@ -31,7 +32,8 @@ absl::Status TokenService::CheckTenant(std::string_view tenant) {
 }
 
 absl::StatusOr<std::vector<TokenizeResult>> TokenService::Tokenize(
-    std::string_view tenant, const std::vector<TokenizeItem>& items) {
+    std::string_view tenant, const std::vector<TokenizeItem>& items,
+    const std::vector<AuditEvent>* audit) {
   if (absl::Status s = CheckTenant(tenant); !s.ok()) return s;
   if (items.empty()) return absl::InvalidArgumentError("items: at least one item is required");
   if (items.size() > options_.max_batch) {
@@ -191,7 +193,7 @@ absl::StatusOr<std::vector<TokenizeResult>> TokenService::Tokenize(
     batch.Put(storage::Table::kTokens, TokenKey(tenant, fingerprint), record.SerializeAsString());
     results.push_back({std::move(token), p.type});
   }
-  if (absl::Status s = options_.committer->Commit(batch); !s.ok()) return s;
+  if (absl::Status s = options_.committer->Commit(batch, audit); !s.ok()) return s;
   return results;
 }
 
@@ -202,6 +204,7 @@ absl::StatusOr<DetokenizeResult> TokenService::Resolve(
   DetokenizeResult out;
   out.token = token;
   out.reveal = reveal;
+  if (!fingerprint.empty()) out.fingerprint = crypto::HexEncode(fingerprint);
   records::TokenRecord record;
   if (!stored.ok()) {
     out.status = absl::NotFoundError("unknown token");
@@ -214,6 +217,8 @@ absl::StatusOr<DetokenizeResult> TokenService::Resolve(
   }
   absl::StatusOr<DataType> type = ParseDataType(record.type());
   if (!type.ok()) return absl::DataLossError("token record has an unknown type");
+  out.type = *type;
+  out.subject = record.subject();
   // Authorization comes first: a caller who may not see this type learns
   // nothing more about the token, not even whether it expired.
   if (policy) {
@@ -348,7 +353,8 @@ absl::StatusOr<std::vector<DetokenizeResult>> TokenService::Detokenize(
   return results;
 }
 
-absl::Status TokenService::Revoke(std::string_view tenant, std::string_view token) {
+absl::Status TokenService::Revoke(std::string_view tenant, std::string_view token,
+                                  const std::vector<AuditEvent>* audit) {
   if (absl::Status s = CheckTenant(tenant); !s.ok()) return s;
   if (token.size() > kMaxTokenLength || !LooksLikeToken(token)) {
     return absl::NotFoundError("unknown token");
@@ -376,7 +382,7 @@ absl::Status TokenService::Revoke(std::string_view tenant, std::string_view toke
   tombstone.set_revoked(true);
   storage::WriteBatch batch;
   batch.Put(storage::Table::kTokens, key, tombstone.SerializeAsString());
-  return options_.committer->Commit(batch);
+  return options_.committer->Commit(batch, audit);
 }
 
 absl::StatusOr<TokenService::TokenFacts> TokenService::Describe(std::string_view tenant,

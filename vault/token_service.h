@@ -53,6 +53,7 @@ struct DetokenizeResult {
   std::string value;  // at `reveal`; empty for token_only
   RevealLevel reveal = RevealLevel::kMasked;
   std::string subject;  // empty when the token has none
+  std::string fingerprint;  // hex keyed fingerprint (for the audit log); empty if malformed
 };
 
 struct TokenServiceOptions {
@@ -74,8 +75,10 @@ class TokenService {
   // All or nothing: every item is validated first; one bad item fails the
   // call with INVALID_ARGUMENT naming "items[i]" and nothing is written.
   // Results are in request order.
+  // `audit` entries, if any, are written in the same atomic batch.
   [[nodiscard]] absl::StatusOr<std::vector<TokenizeResult>> Tokenize(
-      std::string_view tenant, const std::vector<TokenizeItem>& items);
+      std::string_view tenant, const std::vector<TokenizeItem>& items,
+      const std::vector<AuditEvent>* audit = nullptr);
 
   // Decides per item, from its type, before anything is decrypted: OK or
   // PERMISSION_DENIED.
@@ -91,7 +94,8 @@ class TokenService {
   // Leaves a tombstone: the token answers NOT_FOUND from now on and its
   // string is never issued or revived again. NOT_FOUND when the token does
   // not exist in this tenant (or was already revoked).
-  [[nodiscard]] absl::Status Revoke(std::string_view tenant, std::string_view token);
+  [[nodiscard]] absl::Status Revoke(std::string_view tenant, std::string_view token,
+                                    const std::vector<AuditEvent>* audit = nullptr);
 
   // What a token looks like to the audit log: its type and subject, without
   // decrypting anything. NOT_FOUND when unknown.

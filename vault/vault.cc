@@ -46,7 +46,6 @@ absl::StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
     if (!kv.ok()) return kv.status();
     v->kv_ = std::move(*kv);
   }
-  v->committer_ = std::make_unique<GroupCommitter>(v->kv_.get());
   KeyHierarchyOptions key_options;
   key_options.dir = options.data_dir;
   key_options.clock = options.clock;
@@ -55,6 +54,10 @@ absl::StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
   absl::StatusOr<std::unique_ptr<KeyHierarchy>> keys = KeyHierarchy::Open(key_options);
   if (!keys.ok()) return keys.status();
   v->keys_ = std::move(*keys);
+  v->audit_ = std::make_unique<AuditLog>(v->kv_.get(), v->keys_.get(), options.clock,
+                                         options.audit_checkpoint_every);
+  v->committer_ = std::make_unique<GroupCommitter>(v->kv_.get());
+  v->committer_->set_audit_log(v->audit_.get());
   v->subject_keys_ = std::make_unique<SubjectKeyStore>(
       v->kv_.get(), v->keys_.get(), options.random, options.clock, options.dek_cache_capacity);
   v->locks_ = std::make_unique<SubjectLocks>();
@@ -77,6 +80,17 @@ absl::StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
   token_options.clock = options.clock;
   token_options.random = options.random;
   v->tokens_ = std::make_unique<TokenService>(token_options);
+  v->principals_ = std::make_unique<PrincipalStore>(v->kv_.get(), v->keys_.get(),
+                                                    v->committer_.get(), options.clock,
+                                                    options.random);
+  DataAccessOptions access_options;
+  access_options.keys = v->keys_.get();
+  access_options.tokens = v->tokens_.get();
+  access_options.subjects = v->subjects_.get();
+  access_options.principals = v->principals_.get();
+  access_options.audit = v->audit_.get();
+  access_options.committer = v->committer_.get();
+  v->access_ = std::make_unique<DataAccess>(access_options);
   return v;
 }
 

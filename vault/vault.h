@@ -12,7 +12,10 @@
 #include "crypto/passphrase.h"
 #include "crypto/random.h"
 #include "vault/clock.h"
+#include "vault/audit_log.h"
+#include "vault/data_access.h"
 #include "vault/group_committer.h"
+#include "vault/principal_store.h"
 #include "vault/key_hierarchy.h"
 #include "vault/storage/kv_store.h"
 #include "vault/subject_key_store.h"
@@ -29,6 +32,8 @@ struct VaultOptions {
   crypto::Argon2idParams argon2;
   size_t dek_cache_capacity = 100000;
   size_t block_cache_bytes = 64ULL << 20;
+  // A signed audit checkpoint every this many entries.
+  uint64_t audit_checkpoint_every = 1000;
   // Tests may supply the store (e.g. in memory, or RocksDB with a faulty file
   // system); null = RocksDB in data_dir/db.
   std::unique_ptr<storage::KvStore> kv;
@@ -42,6 +47,10 @@ class Vault {
   SubjectKeyStore& subject_keys() { return *subject_keys_; }
   SubjectStore& subjects() { return *subjects_; }
   TokenService& tokens() { return *tokens_; }
+  PrincipalStore& principals() { return *principals_; }
+  AuditLog& audit() { return *audit_; }
+  // The guarded entry point (authorization + audit) for every caller.
+  DataAccess& access() { return *access_; }
   storage::KvStore& kv() { return *kv_; }
   GroupCommitter& committer() { return *committer_; }
   const std::string& data_dir() const { return data_dir_; }
@@ -61,12 +70,15 @@ class Vault {
   // Declaration order is destruction order in reverse: the store outlives
   // everything that uses it.
   std::unique_ptr<storage::KvStore> kv_;
-  std::unique_ptr<GroupCommitter> committer_;
   std::unique_ptr<KeyHierarchy> keys_;
+  std::unique_ptr<AuditLog> audit_;
+  std::unique_ptr<GroupCommitter> committer_;
   std::unique_ptr<SubjectKeyStore> subject_keys_;
   std::unique_ptr<SubjectLocks> locks_;
   std::unique_ptr<SubjectStore> subjects_;
   std::unique_ptr<TokenService> tokens_;
+  std::unique_ptr<PrincipalStore> principals_;
+  std::unique_ptr<DataAccess> access_;
 };
 
 // Creates or replaces `path` with mode 0600 and `contents`, fsynced.

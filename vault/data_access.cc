@@ -1,0 +1,335 @@
+// DataAccess implementation.
+#include "vault/data_access.h"
+
+#include <set>
+
+#include "vault/record_keys.h"
+#include "vault/status.h"
+#include "vault/strings.h"
+
+namespace vault {
+namespace {
+
+std::vector<std::string> TypeNames(const std::set<DataType>& types) {
+  std::vector<std::string> out;
+  for (DataType t : types) out.emplace_back(DataTypeName(t));
+  return out;
+}
+
+// One audit entry per subject touched by a read: which types it touched,
+// whether anything was returned, and the keyed fingerprints of its tokens.
+struct SubjectTouch {
+  std::set<DataType> types;
+  bool returned = false;
+  bool refused = false;
+  std::vector<std::string> fingerprints;
+};
+
+}  // namespace
+
+AuditEvent DataAccess::Event(const RequestContext& ctx, std::string_view tenant, Action action,
+                             std::string_view subject, std::vector<std::string> types,
+                             bool allowed, std::string_view reason) const {
+  AuditEvent e;
+  e.principal = ctx.principal.id;
+  e.tenant = std::string(tenant);
+  e.action = std::string(ActionName(action));
+  e.subject = std::string(subject);
+  e.types = std::move(types);
+  e.purpose = ctx.purpose;
+  e.allowed = allowed;
+  e.request_id = ctx.request_id;
+  e.reason = std::string(reason);
+  return e;
+}
+
+absl::Status DataAccess::CommitAudit(std::vector<AuditEvent> events) {
+  if (events.empty()) return absl::OkStatus();
+  absl::Status s = options_.committer->Commit(storage::WriteBatch(), &events);
+  if (s.ok()) return s;
+  if (IsSealed(s)) return s;
+  return absl::UnavailableError("audit log cannot be written");
+}
+
+absl::Status DataAccess::Deny(const RequestContext& ctx, std::string_view tenant, Action action,
+                              std::string_view subject, std::vector<std::string> types,
+                              std::string_view reason) {
+  std::vector<AuditEvent> events;
+  events.push_back(Event(ctx, tenant, action, subject, std::move(types), false, reason));
+  if (absl::Status s = CommitAudit(std::move(events)); !s.ok()) return s;
+  return absl::PermissionDeniedError(std::string(reason));
+}
+
+absl::Status DataAccess::Guard(const RequestContext& ctx, std::string_view tenant, Action action,
+                               std::optional<DataType> type, RevealLevel reveal,
+                               std::string_view subject, std::vector<std::string> types) {
+  if (!ctx.purpose.empty()) {
+    if (absl::Status s = ValidatePurpose(ctx.purpose); !s.ok()) return s;
+  }
+  if (options_.keys->sealed()) return SealedError();
+  Decision d = Authorize(ctx.principal, {tenant, action, type, reveal, ctx.purpose});
+  if (d.allowed) return absl::OkStatus();
+  return Deny(ctx, tenant, action, subject, std::move(types), d.reason);
+}
+
+absl::StatusOr<std::vector<TokenizeResult>> DataAccess::Tokenize(
+    const RequestContext& ctx, std::string_view tenant, const std::vector<TokenizeItem>& items) {
+  std::map<std::string, std::set<DataType>> by_subject;
+  std::set<DataType> all_types;
+  for (const TokenizeItem& item : items) {
+    absl::StatusOr<DataType> type = ParseDataType(item.type);
+    if (!type.ok()) continue;  // the service names the bad item
+    by_subject[item.subject].insert(*type);
+    all_types.insert(*type);
+  }
+  if (absl::Status s = Guard(ctx, tenant, Action::kTokenize, std::nullopt,
+                             RevealLevel::kTokenOnly, "", TypeNames(all_types));
+      !s.ok()) {
+    return s;
+  }
+  for (DataType t : all_types) {
+    Decision d = Authorize(ctx.principal, {tenant, Action::kTokenize, t, RevealLevel::kTokenOnly,
+                                           ctx.purpose});
+    if (!d.allowed) return Deny(ctx, tenant, Action::kTokenize, "", TypeNames(all_types), d.reason);
+  }
+  std::vector<AuditEvent> events;
+  for (const auto& [subject, types] : by_subject) {
+    events.push_back(Event(ctx, tenant, Action::kTokenize, subject, TypeNames(types), true, ""));
+  }
+  return options_.tokens->Tokenize(tenant, items, &events);
+}
+
+absl::StatusOr<std::vector<DetokenizeResult>> DataAccess::Detokenize(
+    const RequestContext& ctx, std::string_view tenant, const std::vector<std::string>& tokens,
+    RevealLevel reveal) {
+  if (absl::Status s =
+          Guard(ctx, tenant, Action::kDetokenize, std::nullopt, reveal, "", {});
+      !s.ok()) {
+    return s;
+  }
+  auto policy = [&](DataType type) -> absl::Status {
+    Decision d = Authorize(ctx.principal, {tenant, Action::kDetokenize, type, reveal, ctx.purpose});
+    if (d.allowed) return absl::OkStatus();
+    return absl::PermissionDeniedError(std::string(d.reason));
+  };
+  absl::StatusOr<std::vector<DetokenizeResult>> results =
+      options_.tokens->Detokenize(tenant, tokens, reveal, policy);
+  if (!results.ok()) return results.status();
+
+  std::map<std::string, SubjectTouch> touched;
+  for (const DetokenizeResult& r : *results) {
+    const bool returned = r.status.ok();
+    const bool refused = absl::IsPermissionDenied(r.status);
+    if (!returned && !refused) continue;  // unknown, gone, expired: no data either way
+    SubjectTouch& t = touched[r.subject];
+    t.types.insert(r.type);
+    t.returned |= returned;
+    t.refused |= refused;
+    t.fingerprints.push_back(r.fingerprint);
+  }
+  std::vector<AuditEvent> events;
+  for (auto& [subject, t] : touched) {
+    AuditEvent e = Event(ctx, tenant, Action::kDetokenize, subject, TypeNames(t.types),
+                         t.returned, t.refused ? "some items refused: type not granted" : "");
+    e.fingerprints = std::move(t.fingerprints);
+    events.push_back(std::move(e));
+  }
+  // Durable before anything is returned; no entry, no data.
+  if (absl::Status s = CommitAudit(std::move(events)); !s.ok()) {
+    for (DetokenizeResult& r : *results) crypto::SecureWipe(r.value);
+    return s;
+  }
+  return results;
+}
+
+absl::Status DataAccess::Revoke(const RequestContext& ctx, std::string_view tenant,
+                                std::string_view token) {
+  if (absl::Status s = Guard(ctx, tenant, Action::kTokenize, std::nullopt,
+                             RevealLevel::kTokenOnly, "", {});
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<TokenService::TokenFacts> facts = options_.tokens->Describe(tenant, token);
+  if (!facts.ok()) return facts.status();
+  std::vector<AuditEvent> events;
+  events.push_back(Event(ctx, tenant, Action::kTokenize, facts->subject,
+                         {std::string(DataTypeName(facts->type))}, true, "token revoked"));
+  return options_.tokens->Revoke(tenant, token, &events);
+}
+
+absl::StatusOr<std::map<std::string, std::string>> DataAccess::PutSubject(
+    const RequestContext& ctx, std::string_view tenant, std::string_view subject,
+    const std::map<std::string, FieldInput>& fields) {
+  std::set<DataType> types;
+  for (const auto& [name, input] : fields) {
+    absl::StatusOr<DataType> type = ParseDataType(input.type);
+    if (type.ok()) types.insert(*type);
+  }
+  if (absl::Status s = Guard(ctx, tenant, Action::kWrite, std::nullopt, RevealLevel::kTokenOnly,
+                             subject, TypeNames(types));
+      !s.ok()) {
+    return s;
+  }
+  for (DataType t : types) {
+    Decision d =
+        Authorize(ctx.principal, {tenant, Action::kWrite, t, RevealLevel::kTokenOnly, ctx.purpose});
+    if (!d.allowed) return Deny(ctx, tenant, Action::kWrite, subject, TypeNames(types), d.reason);
+  }
+  std::vector<AuditEvent> events;
+  events.push_back(Event(ctx, tenant, Action::kWrite, subject, TypeNames(types), true, ""));
+  return options_.subjects->PutFields(tenant, subject, fields, &events);
+}
+
+absl::StatusOr<SubjectView> DataAccess::ReadSubject(const RequestContext& ctx,
+                                                    std::string_view tenant,
+                                                    std::string_view subject,
+                                                    const std::vector<std::string>& names,
+                                                    RevealLevel reveal) {
+  if (absl::Status s = Guard(ctx, tenant, Action::kRead, std::nullopt, reveal, subject, {});
+      !s.ok()) {
+    return s;
+  }
+  std::set<DataType> refused_types;
+  auto visible = [&](DataType type) {
+    bool ok = Authorize(ctx.principal, {tenant, Action::kRead, type, reveal, ctx.purpose}).allowed;
+    if (!ok) refused_types.insert(type);
+    return ok;
+  };
+  SubjectView view;
+  absl::StatusOr<std::map<std::string, RevealedField>> fields =
+      options_.subjects->ReadFields(tenant, subject, names, reveal, visible, &view.withheld);
+  if (!fields.ok()) return fields.status();
+  view.fields = std::move(*fields);
+  std::set<DataType> types = refused_types;
+  for (const auto& [name, f] : view.fields) types.insert(f.type);
+  const bool returned = !view.fields.empty();
+  if (returned || !view.withheld.empty()) {
+    std::vector<AuditEvent> events;
+    events.push_back(Event(ctx, tenant, Action::kRead, subject, TypeNames(types), returned,
+                           view.withheld.empty() ? "" : "some fields withheld: type not granted"));
+    if (absl::Status s = CommitAudit(std::move(events)); !s.ok()) {
+      for (auto& [name, f] : view.fields) crypto::SecureWipe(f.value);
+      return s;
+    }
+  }
+  return view;
+}
+
+absl::Status DataAccess::DeleteField(const RequestContext& ctx, std::string_view tenant,
+                                     std::string_view subject, std::string_view field) {
+  if (absl::Status s = Guard(ctx, tenant, Action::kWrite, std::nullopt, RevealLevel::kTokenOnly,
+                             subject, {});
+      !s.ok()) {
+    return s;
+  }
+  std::vector<AuditEvent> events;
+  events.push_back(Event(ctx, tenant, Action::kWrite, subject, {}, true, "field deleted"));
+  return options_.subjects->DeleteField(tenant, subject, field, &events);
+}
+
+absl::StatusOr<std::vector<std::string>> DataAccess::Search(const RequestContext& ctx,
+                                                            std::string_view tenant,
+                                                            std::string_view type,
+                                                            std::string_view value) {
+  absl::StatusOr<DataType> parsed = ParseDataType(type);
+  if (!parsed.ok()) return absl::InvalidArgumentError(Cat("type: ", parsed.status().message()));
+  const std::vector<std::string> type_names = {std::string(type)};
+  if (absl::Status s = Guard(ctx, tenant, Action::kSearch, *parsed, RevealLevel::kTokenOnly, "",
+                             type_names);
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<std::vector<std::string>> found = options_.subjects->Search(tenant, type, value);
+  if (!found.ok()) return found.status();
+  std::vector<AuditEvent> events;
+  for (const std::string& subject : *found) {
+    events.push_back(Event(ctx, tenant, Action::kSearch, subject, type_names, true, ""));
+  }
+  if (found->empty()) {
+    events.push_back(Event(ctx, tenant, Action::kSearch, "", type_names, true, "no match"));
+  }
+  if (absl::Status s = CommitAudit(std::move(events)); !s.ok()) return s;
+  return found;
+}
+
+absl::StatusOr<AuditPage> DataAccess::QueryAudit(const RequestContext& ctx,
+                                                 const AuditQuery& query) {
+  if (absl::Status s = Guard(ctx, query.tenant, Action::kAudit, std::nullopt,
+                             RevealLevel::kTokenOnly, query.subject, {});
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = options_.keys->GetTenant(query.tenant).status(); !s.ok()) return s;
+  std::vector<AuditEvent> events;
+  events.push_back(Event(ctx, query.tenant, Action::kAudit, query.subject, {}, true, ""));
+  if (absl::Status s = CommitAudit(std::move(events)); !s.ok()) return s;
+  return options_.audit->Find(query);
+}
+
+absl::Status DataAccess::CreateTenant(const RequestContext& ctx, std::string_view tenant,
+                                      std::string_view residency) {
+  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
+  if (absl::Status s = Guard(ctx, tenant, Action::kAdmin, std::nullopt, RevealLevel::kTokenOnly,
+                             "", {});
+      !s.ok()) {
+    return s;
+  }
+  if (options_.keys->GetTenant(tenant).ok()) return absl::AlreadyExistsError("tenant already exists");
+  // The keyring lives outside the store, so the entry is written first (the
+  // intent), then the tenant.
+  std::vector<AuditEvent> events;
+  events.push_back(Event(ctx, tenant, Action::kAdmin, "", {}, true, "tenant created"));
+  if (absl::Status s = CommitAudit(std::move(events)); !s.ok()) return s;
+  return options_.keys->CreateTenant(tenant, residency);
+}
+
+absl::StatusOr<records::RoleRecord> DataAccess::PutRole(const RequestContext& ctx,
+                                                        std::string_view tenant,
+                                                        records::RoleRecord role) {
+  if (absl::Status s = Guard(ctx, tenant, Action::kAdmin, std::nullopt, RevealLevel::kTokenOnly,
+                             "", {});
+      !s.ok()) {
+    return s;
+  }
+  std::vector<AuditEvent> events;
+  events.push_back(Event(ctx, tenant, Action::kAdmin, "", {}, true, "role written"));
+  return options_.principals->PutRole(tenant, std::move(role), events);
+}
+
+absl::StatusOr<std::vector<records::RoleRecord>> DataAccess::ListRoles(const RequestContext& ctx,
+                                                                       std::string_view tenant) {
+  if (absl::Status s = Guard(ctx, tenant, Action::kAdmin, std::nullopt, RevealLevel::kTokenOnly,
+                             "", {});
+      !s.ok()) {
+    return s;
+  }
+  return options_.principals->ListRoles(tenant);
+}
+
+absl::StatusOr<IssuedPrincipal> DataAccess::CreatePrincipal(const RequestContext& ctx,
+                                                            std::string_view tenant,
+                                                            std::string_view name,
+                                                            const std::vector<std::string>& roles) {
+  if (absl::Status s = Guard(ctx, tenant, Action::kAdmin, std::nullopt, RevealLevel::kTokenOnly,
+                             "", {});
+      !s.ok()) {
+    return s;
+  }
+  std::vector<AuditEvent> events;
+  events.push_back(Event(ctx, tenant, Action::kAdmin, "", {}, true, "principal created"));
+  return options_.principals->CreatePrincipal(tenant, name, roles, events);
+}
+
+absl::Status DataAccess::DeletePrincipal(const RequestContext& ctx, std::string_view tenant,
+                                         std::string_view id) {
+  if (absl::Status s = Guard(ctx, tenant, Action::kAdmin, std::nullopt, RevealLevel::kTokenOnly,
+                             "", {});
+      !s.ok()) {
+    return s;
+  }
+  std::vector<AuditEvent> events;
+  events.push_back(Event(ctx, tenant, Action::kAdmin, "", {}, true, "principal deleted"));
+  return options_.principals->DeletePrincipal(tenant, id, events);
+}
+
+}  // namespace vault

@@ -1,0 +1,111 @@
+// DataAccess: the guarded entry point for every data and admin operation.
+// Each call authorizes through Authorize() (access_policy.h) and is logged:
+// writes carry their audit entries in the same atomic batch; reads write
+// theirs durably before any data is returned, and return no data (UNAVAILABLE)
+// when that fails; refusals are logged as denied entries. The HTTP layer and
+// vaultctl call only this, never the services beneath it.
+// Thread-safety: safe for concurrent use.
+// Never puts a value, token or API key into an audit entry or error message.
+#ifndef VAULT_DATA_ACCESS_H_
+#define VAULT_DATA_ACCESS_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "vault/access_policy.h"
+#include "vault/audit_log.h"
+#include "vault/principal_store.h"
+#include "vault/subject_store.h"
+#include "vault/token_service.h"
+
+namespace vault {
+
+struct RequestContext {
+  Principal principal;
+  std::string request_id;
+  std::string purpose;  // X-Purpose; empty when none was stated
+};
+
+struct SubjectView {
+  std::map<std::string, RevealedField> fields;
+  std::vector<std::string> withheld;  // fields the principal may not see
+};
+
+struct DataAccessOptions {
+  KeyHierarchy* keys = nullptr;
+  TokenService* tokens = nullptr;
+  SubjectStore* subjects = nullptr;
+  PrincipalStore* principals = nullptr;
+  AuditLog* audit = nullptr;
+  GroupCommitter* committer = nullptr;
+};
+
+class DataAccess {
+ public:
+  explicit DataAccess(DataAccessOptions options) : options_(options) {}
+
+  [[nodiscard]] absl::StatusOr<std::vector<TokenizeResult>> Tokenize(
+      const RequestContext& ctx, std::string_view tenant, const std::vector<TokenizeItem>& items);
+  // 403 for the whole call when no role allows detokenize at `reveal` with
+  // this purpose; per-item PERMISSION_DENIED for types no role covers.
+  [[nodiscard]] absl::StatusOr<std::vector<DetokenizeResult>> Detokenize(
+      const RequestContext& ctx, std::string_view tenant, const std::vector<std::string>& tokens,
+      RevealLevel reveal);
+  [[nodiscard]] absl::Status Revoke(const RequestContext& ctx, std::string_view tenant,
+                                    std::string_view token);
+
+  [[nodiscard]] absl::StatusOr<std::map<std::string, std::string>> PutSubject(
+      const RequestContext& ctx, std::string_view tenant, std::string_view subject,
+      const std::map<std::string, FieldInput>& fields);
+  [[nodiscard]] absl::StatusOr<SubjectView> ReadSubject(const RequestContext& ctx,
+                                                        std::string_view tenant,
+                                                        std::string_view subject,
+                                                        const std::vector<std::string>& names,
+                                                        RevealLevel reveal);
+  [[nodiscard]] absl::Status DeleteField(const RequestContext& ctx, std::string_view tenant,
+                                         std::string_view subject, std::string_view field);
+  [[nodiscard]] absl::StatusOr<std::vector<std::string>> Search(const RequestContext& ctx,
+                                                                std::string_view tenant,
+                                                                std::string_view type,
+                                                                std::string_view value);
+
+  [[nodiscard]] absl::StatusOr<AuditPage> QueryAudit(const RequestContext& ctx,
+                                                     const AuditQuery& query);
+
+  // Admin.
+  [[nodiscard]] absl::Status CreateTenant(const RequestContext& ctx, std::string_view tenant,
+                                          std::string_view residency);
+  [[nodiscard]] absl::StatusOr<records::RoleRecord> PutRole(const RequestContext& ctx,
+                                                            std::string_view tenant,
+                                                            records::RoleRecord role);
+  [[nodiscard]] absl::StatusOr<std::vector<records::RoleRecord>> ListRoles(
+      const RequestContext& ctx, std::string_view tenant);
+  [[nodiscard]] absl::StatusOr<IssuedPrincipal> CreatePrincipal(
+      const RequestContext& ctx, std::string_view tenant, std::string_view name,
+      const std::vector<std::string>& roles);
+  [[nodiscard]] absl::Status DeletePrincipal(const RequestContext& ctx, std::string_view tenant,
+                                             std::string_view id);
+
+ private:
+  AuditEvent Event(const RequestContext& ctx, std::string_view tenant, Action action,
+                   std::string_view subject, std::vector<std::string> types, bool allowed,
+                   std::string_view reason) const;
+  // Logs a refusal durably and returns PERMISSION_DENIED (or UNAVAILABLE
+  // when even the refusal cannot be logged).
+  absl::Status Deny(const RequestContext& ctx, std::string_view tenant, Action action,
+                    std::string_view subject, std::vector<std::string> types,
+                    std::string_view reason);
+  // Checks the purpose's form and the call-level permission.
+  absl::Status Guard(const RequestContext& ctx, std::string_view tenant, Action action,
+                     std::optional<DataType> type, RevealLevel reveal, std::string_view subject,
+                     std::vector<std::string> types);
+  absl::Status CommitAudit(std::vector<AuditEvent> events);
+
+  DataAccessOptions options_;
+};
+
+}  // namespace vault
+
+#endif  // VAULT_DATA_ACCESS_H_
