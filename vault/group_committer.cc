@@ -32,12 +32,13 @@ absl::Status GroupCommitter::Commit(const storage::WriteBatch& batch,
     return kv_->Write(batch);
   }
   if (audited && audit_ == nullptr) return absl::FailedPreconditionError("no audit log");
-  Pending pending{&batch, audited ? events : nullptr, absl::OkStatus()};
+  thread_local std::condition_variable wake;
+  Pending pending{&batch, audited ? events : nullptr, &wake, absl::OkStatus()};
   std::unique_lock<std::mutex> lock(mu_);
   if (stopping_) return absl::UnavailableError("vault is shutting down");
   queue_.push_back(&pending);
   work_cv_.notify_one();
-  done_cv_.wait(lock, [&pending] { return pending.done; });
+  wake.wait(lock, [&pending] { return pending.done; });
   return pending.status;
 }
 
@@ -92,14 +93,12 @@ void GroupCommitter::Run() {
       }
     }
     if (!events.empty() && audit_batch.size() > 0) audit_->Finish(status.ok());
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      for (Pending* p : group) {
-        p->status = status;
-        p->done = true;
-      }
+    std::lock_guard<std::mutex> lock(mu_);
+    for (Pending* p : group) {
+      p->status = status;
+      p->done = true;
+      p->wake->notify_one();  // under mu_: the caller cannot have left yet
     }
-    done_cv_.notify_all();
   }
 }
 

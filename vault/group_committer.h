@@ -48,10 +48,13 @@ class GroupCommitter {
  private:
   // Lives on the caller's stack; `status` and `done` are guarded by mu_, and
   // the caller leaves only after seeing `done` under mu_, so the committer
-  // never touches a Pending that is gone.
+  // never touches a Pending that is gone. `wake` is the calling thread's own
+  // condition variable (thread_local, so it outlives the call); it is
+  // notified under mu_, so only the callers of a finished group wake up.
   struct Pending {
     const storage::WriteBatch* batch;
     const std::vector<AuditEvent>* events;
+    std::condition_variable* wake;
     absl::Status status;
     bool done = false;
   };
@@ -63,7 +66,6 @@ class GroupCommitter {
   const size_t direct_ops_;
   mutable std::mutex mu_;
   std::condition_variable work_cv_;
-  std::condition_variable done_cv_;
   std::deque<Pending*> queue_;  // guarded by mu_
   bool stopping_ = false;        // guarded by mu_
   uint64_t groups_ = 0;          // guarded by mu_
