@@ -212,6 +212,58 @@ absl::StatusOr<std::string> KeyHierarchy::InitializeWithPassphrase(std::string_v
   return InitializeLocked(*unseal_key, std::move(seal));
 }
 
+absl::StatusOr<KeyHierarchy::ShamirInit> KeyHierarchy::InitializeWithShares(int shares,
+                                                                           int threshold) {
+  if (threshold < 2 || shares < threshold || shares > 255) {
+    return absl::InvalidArgumentError("need 2 <= threshold <= shares <= 255");
+  }
+  absl::StatusOr<SecretBytes> unseal_key = options_.random->Secret(kKeySize);
+  if (!unseal_key.ok()) return unseal_key.status();
+  absl::StatusOr<std::vector<std::string>> split =
+      crypto::SplitSecret(*unseal_key, shares, threshold);
+  if (!split.ok()) return split.status();
+  records::SealConfig seal;
+  seal.set_kind(records::SealConfig::SHAMIR);
+  seal.set_shamir_shares(static_cast<uint32_t>(shares));
+  seal.set_shamir_threshold(static_cast<uint32_t>(threshold));
+  absl::StatusOr<std::string> root_api_key = InitializeWithUnsealKey(*unseal_key, seal);
+  if (!root_api_key.ok()) {
+    for (std::string& share : *split) crypto::SecureWipe(share);
+    return root_api_key.status();
+  }
+  return ShamirInit{std::move(*split), std::move(*root_api_key)};
+}
+
+absl::StatusOr<KeyHierarchy::UnsealProgress> KeyHierarchy::SubmitUnsealShare(
+    std::string_view share) {
+  records::SealConfig seal;
+  {
+    std::shared_lock lock(mu_);
+    if (!keyring_.has_value()) return absl::FailedPreconditionError("vault is not initialised");
+    seal = keyring_->seal();
+  }
+  const int threshold = static_cast<int>(seal.shamir_threshold());
+  if (seal.kind() != records::SealConfig::SHAMIR) {
+    return absl::FailedPreconditionError("vault is not sealed with Shamir shares");
+  }
+  if (!sealed()) return UnsealProgress{false, 0, threshold};
+  absl::StatusOr<crypto::DecodedShare> decoded = crypto::DecodeShare(share);
+  if (!decoded.ok()) return decoded.status();
+  std::lock_guard<std::mutex> lock(shares_mu_);
+  for (const crypto::DecodedShare& have : pending_shares_) {
+    if (have.x == decoded->x) return absl::InvalidArgumentError("this share was already given");
+  }
+  pending_shares_.push_back(std::move(*decoded));
+  if (static_cast<int>(pending_shares_.size()) < threshold) {
+    return UnsealProgress{true, static_cast<int>(pending_shares_.size()), threshold};
+  }
+  absl::StatusOr<SecretBytes> key = crypto::CombineShares(pending_shares_);
+  pending_shares_.clear();
+  if (!key.ok()) return key.status();
+  if (absl::Status s = UnsealWithKey(*key); !s.ok()) return s;
+  return UnsealProgress{false, 0, threshold};
+}
+
 absl::Status KeyHierarchy::UnsealWithKeyFile(const std::string& key_file_path) {
   if (!initialized()) return absl::FailedPreconditionError("vault is not initialised");
   if (seal_kind() != records::SealConfig::KEY_FILE) {

@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "crypto/passphrase.h"
 #include "crypto/random.h"
+#include "crypto/shamir.h"
 #include "crypto/signing.h"
 #include "vault/clock.h"
 #include "vault/key_cache.h"
@@ -86,6 +87,25 @@ class KeyHierarchy {
   [[nodiscard]] absl::StatusOr<std::string> InitializeWithUnsealKey(
       const crypto::SecretBytes& unseal_key, records::SealConfig seal);
 
+  // Shamir: a fresh unseal key split into `shares`, any `threshold` of which
+  // unseal; the key itself is never stored. Returns the shares and the
+  // root API key.
+  struct ShamirInit {
+    std::vector<std::string> shares;
+    std::string root_api_key;
+  };
+  [[nodiscard]] absl::StatusOr<ShamirInit> InitializeWithShares(int shares, int threshold);
+
+  // Adds one share; at the threshold the shares are combined and the vault
+  // unseals (or, with a wrong combination, PERMISSION_DENIED and progress
+  // starts over). INVALID_ARGUMENT for a malformed or repeated share.
+  struct UnsealProgress {
+    bool sealed = true;
+    int progress = 0;
+    int threshold = 0;
+  };
+  [[nodiscard]] absl::StatusOr<UnsealProgress> SubmitUnsealShare(std::string_view share);
+
   // PERMISSION_DENIED when the key does not open the keyring (wrong file,
   // passphrase or shares); FAILED_PRECONDITION when not initialised or the
   // method does not match the seal configuration.
@@ -144,6 +164,8 @@ class KeyHierarchy {
   std::unique_ptr<crypto::SigningKey> signing_key_;  // guarded by mu_; null when sealed
   std::atomic<bool> root_key_ready_{false};
   KeyCache cache_;  // KEKs and subkeys, keyed "k|tenant|version" / "s|tenant|which"
+  std::mutex shares_mu_;
+  std::vector<crypto::DecodedShare> pending_shares_;  // guarded by shares_mu_
   std::mutex listeners_mu_;
   std::vector<std::function<void()>> seal_listeners_;
 };

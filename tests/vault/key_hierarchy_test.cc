@@ -108,6 +108,59 @@ TEST_F(KeyHierarchyTest, TamperedPublishedSigningKeyFailsUnseal) {
   EXPECT_TRUE(keys->sealed());
 }
 
+TEST_F(KeyHierarchyTest, ThreeOfFiveSharesUnsealTwoDoNot) {
+  std::vector<std::string> shares;
+  {
+    std::unique_ptr<KeyHierarchy> keys = Open();
+    absl::StatusOr<KeyHierarchy::ShamirInit> init = keys->InitializeWithShares(5, 3);
+    ASSERT_TRUE(init.ok()) << init.status();
+    shares = init->shares;
+    EXPECT_EQ(init->root_api_key.substr(0, 7), "vaultd_");
+    EXPECT_TRUE(absl::IsFailedPrecondition(keys->InitializeWithShares(5, 3).status()));
+  }
+  // No share and no whole unseal key is stored anywhere in the folder.
+  std::vector<std::string> needles;
+  for (const std::string& s : shares) needles.push_back(s);
+  EXPECT_TRUE(testing::FindInFiles(dir_.path(), needles).empty());
+
+  std::unique_ptr<KeyHierarchy> keys = Open();
+  auto p1 = keys->SubmitUnsealShare(shares[4]);
+  ASSERT_TRUE(p1.ok());
+  EXPECT_TRUE(p1->sealed);
+  EXPECT_EQ(p1->progress, 1);
+  EXPECT_EQ(p1->threshold, 3);
+  EXPECT_TRUE(absl::IsInvalidArgument(keys->SubmitUnsealShare(shares[4]).status()));  // repeated
+  auto p2 = keys->SubmitUnsealShare(shares[1]);
+  EXPECT_TRUE(p2->sealed);
+  EXPECT_EQ(p2->progress, 2);
+  EXPECT_TRUE(keys->sealed());
+  auto p3 = keys->SubmitUnsealShare(shares[2]);
+  ASSERT_TRUE(p3.ok()) << p3.status();
+  EXPECT_FALSE(p3->sealed);
+  EXPECT_FALSE(keys->sealed());
+}
+
+TEST_F(KeyHierarchyTest, SharesOfAnotherVaultDoNotUnsealAndProgressRestarts) {
+  std::vector<std::string> mine, theirs;
+  {
+    std::unique_ptr<KeyHierarchy> keys = Open();
+    mine = keys->InitializeWithShares(3, 2)->shares;
+  }
+  {
+    testing::TempDir other;
+    KeyHierarchyOptions options;
+    options.dir = other.path();
+    options.clock = &clock_;
+    theirs = (*KeyHierarchy::Open(options))->InitializeWithShares(3, 2)->shares;
+  }
+  std::unique_ptr<KeyHierarchy> keys = Open();
+  ASSERT_TRUE(keys->SubmitUnsealShare(theirs[0]).ok());
+  EXPECT_TRUE(absl::IsPermissionDenied(keys->SubmitUnsealShare(theirs[1]).status()));
+  EXPECT_TRUE(keys->sealed());
+  EXPECT_EQ(keys->SubmitUnsealShare(mine[0])->progress, 1);  // started over
+  EXPECT_FALSE(keys->SubmitUnsealShare(mine[2])->sealed);
+}
+
 TEST_F(KeyHierarchyTest, PassphraseUnsealsAndWrongPassphraseIsCleanError) {
   {
     std::unique_ptr<KeyHierarchy> keys = Open();
