@@ -1,19 +1,28 @@
-// vaultd entry point. Opens the data folder, and in --dev mode initialises
-// (if needed) and unseals from the key file in the folder, then waits for
-// SIGINT/SIGTERM and closes cleanly. Never logs keys or personal data.
+// vaultd entry point: flags and optional config file, start-up hardening,
+// the vault (dev mode self-initialises and unseals from its key file), the
+// HTTP server, and a clean stop on SIGINT/SIGTERM. Never logs keys, API keys
+// or personal data.
+#include <google/protobuf/text_format.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
 #include <cstdio>
-#include <iostream>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "api/config.pb.h"
+#include "api/request_handler.h"
+#include "api/server.h"
+#include "crypto/secret_bytes.h"
 #include "spdlog/spdlog.h"
 #include "vault/vault.h"
 
 namespace {
+
+constexpr char kVersion[] = "0.1.0";
 
 // Core dumps could hold unwrapped keys: switch them off before any key exists.
 void DisableCoreDumps() {
@@ -29,18 +38,74 @@ void ReportMlockLimit() {
   }
 }
 
+bool SplitHostPort(const std::string& listen, std::string* host, uint16_t* port) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return false;
+  *host = listen.substr(0, colon);
+  if (host->size() >= 2 && host->front() == '[' && host->back() == ']') {
+    *host = host->substr(1, host->size() - 2);
+  }
+  try {
+    int p = std::stoi(listen.substr(colon + 1));
+    if (p < 0 || p > 65535) return false;
+    *port = static_cast<uint16_t>(p);
+  } catch (...) {
+    return false;
+  }
+  return !host->empty();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"vaultd: personal-data vault server"};
-  std::string data_dir;
+  std::string data_dir, listen, config_file, tls_cert, tls_key, tls_client_ca;
   bool dev = false;
   app.add_option("--data-dir", data_dir, "data folder (created 0700 if missing)")->required();
+  app.add_option("--listen", listen, "HOST:PORT to listen on (default 127.0.0.1:8200; port 0 = any)");
+  app.add_option("--config", config_file, "configuration file (protobuf text format)");
+  app.add_option("--tls-cert", tls_cert, "PEM certificate chain: serve HTTPS");
+  app.add_option("--tls-key", tls_key, "PEM private key for --tls-cert");
+  app.add_option("--tls-client-ca", tls_client_ca, "PEM CA: require client certificates it signed");
   app.add_flag("--dev", dev, "development mode: self-initialise and unseal from a key file");
   CLI11_PARSE(app, argc, argv);
 
   DisableCoreDumps();
   ReportMlockLimit();
+
+  vault::api::v1::ServerConfig config;
+  if (!config_file.empty()) {
+    std::ifstream in(config_file);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in || !google::protobuf::TextFormat::ParseFromString(text, &config)) {
+      std::fprintf(stderr, "vaultd: cannot parse config file %s\n", config_file.c_str());
+      return 2;
+    }
+  }
+  vault::api::ServerOptions server_options;
+  if (listen.empty()) listen = config.listen().empty() ? "127.0.0.1:8200" : config.listen();
+  if (!SplitHostPort(listen, &server_options.host, &server_options.port)) {
+    std::fprintf(stderr, "vaultd: --listen must be HOST:PORT\n");
+    return 2;
+  }
+  if (config.body_limit_bytes() != 0) server_options.body_limit = config.body_limit_bytes();
+  if (config.header_limit_bytes() != 0) server_options.header_limit = config.header_limit_bytes();
+  if (config.handler_threads() != 0) {
+    server_options.handler_threads = static_cast<int>(config.handler_threads());
+  }
+  if (config.io_threads() != 0) server_options.io_threads = static_cast<int>(config.io_threads());
+  if (config.read_timeout_ms() != 0) {
+    server_options.read_timeout = std::chrono::milliseconds(config.read_timeout_ms());
+  }
+  if (config.idle_timeout_ms() != 0) {
+    server_options.idle_timeout = std::chrono::milliseconds(config.idle_timeout_ms());
+  }
+  if (config.max_connections() != 0) server_options.max_connections = config.max_connections();
+  server_options.tls_cert_file = tls_cert.empty() ? config.tls_cert() : tls_cert;
+  server_options.tls_key_file = tls_key.empty() ? config.tls_key() : tls_key;
+  server_options.tls_client_ca_file = tls_client_ca.empty() ? config.tls_client_ca() : tls_client_ca;
+  const auto shutdown_deadline = std::chrono::milliseconds(
+      config.shutdown_deadline_ms() != 0 ? config.shutdown_deadline_ms() : 10000);
 
   // Block the stop signals before any thread starts, so sigwait receives them.
   sigset_t stop_signals;
@@ -53,29 +118,46 @@ int main(int argc, char** argv) {
   options.data_dir = data_dir;
   absl::StatusOr<std::unique_ptr<vault::Vault>> opened = vault::Vault::Open(std::move(options));
   if (!opened.ok()) {
-    spdlog::error("cannot open the vault: {}", opened.status().ToString());
+    std::fprintf(stderr, "vaultd: cannot open the vault: %s\n",
+                 std::string(opened.status().message()).c_str());
     return 1;
   }
   vault::Vault& v = **opened;
-
   if (dev) {
-    spdlog::warn("*** DEVELOPMENT MODE: the unseal key is stored in {} next to the data. "
-                 "Never use --dev for real personal data. ***", v.DevKeyFilePath());
+    spdlog::warn("*** DEVELOPMENT MODE: the unseal key ({}) and the root API key ({}) are kept "
+                 "next to the data. Never use --dev for real personal data. ***",
+                 v.DevKeyFilePath(), v.DevRootApiKeyPath());
     if (absl::Status s = v.InitializeAndUnsealDev(); !s.ok()) {
-      spdlog::error("dev unseal failed: {}", s.ToString());
+      std::fprintf(stderr, "vaultd: dev unseal failed: %s\n", std::string(s.message()).c_str());
       return 1;
     }
   }
-  const bool initialized = v.keys().initialized();
-  const bool sealed = v.keys().sealed();
-  std::printf("vaultd %s: data folder %s, initialized=%s, sealed=%s\n", "0.1.0",
-              data_dir.c_str(), initialized ? "true" : "false", sealed ? "true" : "false");
-  std::printf("HTTP API: not built yet in this version; press Ctrl-C to stop\n");
+  if (vault::crypto::GetLockedMemoryReport().lock_failures > 0) {
+    spdlog::warn("some key memory could not be locked (raise RLIMIT_MEMLOCK)");
+  }
+
+  vault::api::Metrics metrics;
+  vault::api::RequestHandler handler(&v, &metrics, vault::api::HandlerOptions{kVersion});
+  absl::StatusOr<std::unique_ptr<vault::api::Server>> server =
+      vault::api::Server::Start(server_options, &handler);
+  if (!server.ok()) {
+    std::fprintf(stderr, "vaultd: %s\n", std::string(server.status().message()).c_str());
+    return 1;
+  }
+  std::printf("listening on %s:%u\n", server_options.host.c_str(),
+              static_cast<unsigned>((*server)->port()));
   std::fflush(stdout);
+  spdlog::info("vaultd {} {}; initialized={} sealed={}", kVersion,
+               server_options.tls_cert_file.empty() ? "http" : "https", v.keys().initialized(),
+               v.keys().sealed());
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
-  spdlog::info("signal {} received, closing", sig);
+  spdlog::info("signal {} received: draining", sig);
+  (*server)->Shutdown(shutdown_deadline);
+  server->reset();
+  if (absl::Status s = v.kv().Flush(); !s.ok()) spdlog::warn("flush at shutdown failed");
   v.keys().Seal();
+  spdlog::info("stopped");
   return 0;
 }

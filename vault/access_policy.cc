@@ -146,7 +146,7 @@ Decision Authorize(const Principal& principal, const AccessRequest& request) {
         request.action == Action::kAudit) {
       return {true, ""};
     }
-    return {false, "operators read no personal data unless a role grants it"};
+    return {false, "operators read no personal data"};
   }
   if (principal.tenant != request.tenant) return {false, "principal belongs to another tenant"};
   Failure best = Failure::kAction;

@@ -151,6 +151,10 @@ absl::Status DataAccess::Revoke(const RequestContext& ctx, std::string_view tena
   }
   absl::StatusOr<TokenService::TokenFacts> facts = options_.tokens->Describe(tenant, token);
   if (!facts.ok()) return facts.status();
+  const std::vector<std::string> type_name = {std::string(DataTypeName(facts->type))};
+  Decision d = Authorize(ctx.principal, {tenant, Action::kTokenize, facts->type,
+                                         RevealLevel::kTokenOnly, ctx.purpose});
+  if (!d.allowed) return Deny(ctx, tenant, Action::kTokenize, facts->subject, type_name, d.reason);
   std::vector<AuditEvent> events;
   events.push_back(Event(ctx, tenant, Action::kTokenize, facts->subject,
                          {std::string(DataTypeName(facts->type))}, true, "token revoked"));
@@ -222,8 +226,14 @@ absl::Status DataAccess::DeleteField(const RequestContext& ctx, std::string_view
       !s.ok()) {
     return s;
   }
+  absl::StatusOr<DataType> type = options_.subjects->FieldType(tenant, subject, field);
+  if (!type.ok()) return type.status();
+  const std::vector<std::string> type_name = {std::string(DataTypeName(*type))};
+  Decision d = Authorize(ctx.principal,
+                         {tenant, Action::kWrite, *type, RevealLevel::kTokenOnly, ctx.purpose});
+  if (!d.allowed) return Deny(ctx, tenant, Action::kWrite, subject, type_name, d.reason);
   std::vector<AuditEvent> events;
-  events.push_back(Event(ctx, tenant, Action::kWrite, subject, {}, true, "field deleted"));
+  events.push_back(Event(ctx, tenant, Action::kWrite, subject, type_name, true, "field deleted"));
   return options_.subjects->DeleteField(tenant, subject, field, &events);
 }
 
@@ -266,6 +276,43 @@ absl::StatusOr<AuditPage> DataAccess::QueryAudit(const RequestContext& ctx,
   return options_.audit->Find(query);
 }
 
+absl::StatusOr<TenantInfo> DataAccess::GetTenant(const RequestContext& ctx,
+                                                 std::string_view tenant) {
+  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
+  if (absl::Status s = Guard(ctx, tenant, Action::kAdmin, std::nullopt, RevealLevel::kTokenOnly,
+                             "", {});
+      !s.ok()) {
+    return s;
+  }
+  return options_.keys->GetTenant(tenant);
+}
+
+absl::StatusOr<std::vector<KekInfo>> DataAccess::ListKeys(const RequestContext& ctx,
+                                                          std::string_view tenant) {
+  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
+  if (absl::Status s = Guard(ctx, tenant, Action::kKeys, std::nullopt, RevealLevel::kTokenOnly,
+                             "", {});
+      !s.ok()) {
+    return s;
+  }
+  return options_.keys->ListKeks(tenant);
+}
+
+absl::StatusOr<uint32_t> DataAccess::RotateKey(const RequestContext& ctx, std::string_view tenant) {
+  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
+  if (absl::Status s = Guard(ctx, tenant, Action::kKeys, std::nullopt, RevealLevel::kTokenOnly,
+                             "", {});
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = options_.keys->GetTenant(tenant).status(); !s.ok()) return s;
+  // The keyring is outside the store: the entry (the intent) goes first.
+  std::vector<AuditEvent> events;
+  events.push_back(Event(ctx, tenant, Action::kKeys, "", {}, true, "tenant key rotation requested"));
+  if (absl::Status s = CommitAudit(std::move(events)); !s.ok()) return s;
+  return options_.keys->RotateKek(tenant);
+}
+
 absl::Status DataAccess::CreateTenant(const RequestContext& ctx, std::string_view tenant,
                                       std::string_view residency) {
   if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
@@ -278,7 +325,7 @@ absl::Status DataAccess::CreateTenant(const RequestContext& ctx, std::string_vie
   // The keyring lives outside the store, so the entry is written first (the
   // intent), then the tenant.
   std::vector<AuditEvent> events;
-  events.push_back(Event(ctx, tenant, Action::kAdmin, "", {}, true, "tenant created"));
+  events.push_back(Event(ctx, tenant, Action::kAdmin, "", {}, true, "tenant creation requested"));
   if (absl::Status s = CommitAudit(std::move(events)); !s.ok()) return s;
   return options_.keys->CreateTenant(tenant, residency);
 }

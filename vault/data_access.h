@@ -75,6 +75,12 @@ class DataAccess {
                                                      const AuditQuery& query);
 
   // Admin.
+  [[nodiscard]] absl::StatusOr<TenantInfo> GetTenant(const RequestContext& ctx,
+                                                     std::string_view tenant);
+  [[nodiscard]] absl::StatusOr<std::vector<KekInfo>> ListKeys(const RequestContext& ctx,
+                                                              std::string_view tenant);
+  [[nodiscard]] absl::StatusOr<uint32_t> RotateKey(const RequestContext& ctx,
+                                                   std::string_view tenant);
   [[nodiscard]] absl::Status CreateTenant(const RequestContext& ctx, std::string_view tenant,
                                           std::string_view residency);
   [[nodiscard]] absl::StatusOr<records::RoleRecord> PutRole(const RequestContext& ctx,

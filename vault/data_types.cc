@@ -97,8 +97,9 @@ std::string RemoveChars(std::string_view s, std::string_view remove) {
 
 std::string Stars(size_t n) { return std::string(n, '*'); }
 
-// Masks never show more than half of a value (the one exception is the
-// national standard for resident IDs, region code plus last four).
+// Masks show at most half of the characters that identify a value, except
+// where a national format says otherwise: resident IDs keep region code and
+// last four, Chinese-length mobiles keep 3 + 4 digits, e-mail keeps the domain.
 // `s` with every character except the last min(4, half) replaced by '*'.
 // Values of four characters or fewer (never valid for these types) are
 // starred entirely.

@@ -4,6 +4,7 @@
 #include <exception>
 #include <vector>
 
+#include "vault/status.h"
 #include "vault/strings.h"
 
 namespace vault {
@@ -77,8 +78,15 @@ void GroupCommitter::Run() {
     storage::WriteBatch audit_batch;
     absl::Status status = absl::OkStatus();
     if (!events.empty()) {
-      absl::Status staged = audit_->Stage(events, &audit_batch);
-      if (!staged.ok()) {
+      absl::Status staged;
+      try {
+        staged = audit_->Stage(events, &audit_batch);
+      } catch (const std::exception&) {
+        staged = absl::InternalError("staging failed");
+      }
+      if (IsSealed(staged)) {
+        status = staged;
+      } else if (!staged.ok()) {
         status = absl::UnavailableError(
             Cat("audit log cannot be written: ", staged.message()));
       } else {

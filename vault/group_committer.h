@@ -37,8 +37,9 @@ class GroupCommitter {
   // Blocks until `batch` and the audit entries for `events` are durable in
   // one atomic write, or have failed. A batch with audit events always goes
   // through the queue (the chain is appended in commit order). When the
-  // audit entries cannot be staged (sealed, head fails verification), the
-  // call fails with UNAVAILABLE and nothing is written: fail closed.
+  // audit entries cannot be staged (sealed: SEALED; head fails verification:
+  // UNAVAILABLE), every call of that group fails and nothing is written:
+  // fail closed.
   [[nodiscard]] absl::Status Commit(const storage::WriteBatch& batch,
                                     const std::vector<AuditEvent>* events = nullptr);
 

@@ -128,7 +128,7 @@ class KeyHierarchy {
   [[nodiscard]] absl::StatusOr<uint32_t> RotateKek(std::string_view tenant);
   [[nodiscard]] absl::StatusOr<std::vector<KekInfo>> ListKeks(std::string_view tenant) const;
 
-  // A 32-byte tenant subkey (token, blind-index, hash, API-key hashing).
+  // A 32-byte tenant subkey (token, blind-index, hash).
   [[nodiscard]] absl::StatusOr<KeyCache::Key> GetTenantSubkey(std::string_view tenant,
                                                               TenantSubkey which);
 

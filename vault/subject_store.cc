@@ -299,11 +299,32 @@ absl::Status SubjectStore::DeleteField(std::string_view tenant, std::string_view
   // A revoked field token keeps its tombstone so it can never come back.
   absl::StatusOr<std::string> token_record =
       options_.kv->Get(storage::Table::kTokens, TokenKey(tenant, *fingerprint));
+  if (!token_record.ok() && !absl::IsNotFound(token_record.status())) {
+    return token_record.status();  // never guess "no tombstone"
+  }
   records::TokenRecord parsed;
   const bool tombstone =
       token_record.ok() && parsed.ParseFromString(*token_record) && parsed.revoked();
   if (!tombstone) batch.Delete(storage::Table::kTokens, TokenKey(tenant, *fingerprint));
   return options_.committer->Commit(batch, audit);
+}
+
+absl::StatusOr<DataType> SubjectStore::FieldType(std::string_view tenant,
+                                                 std::string_view subject,
+                                                 std::string_view field) {
+  if (absl::Status s = CheckTenantAndSubject(tenant, subject); !s.ok()) return s;
+  if (absl::Status s = ValidateFieldName(field); !s.ok()) return s;
+  absl::StatusOr<std::string> stored =
+      options_.kv->Get(storage::Table::kFields, FieldKey(tenant, subject, field));
+  if (!stored.ok()) {
+    if (absl::IsNotFound(stored.status())) return absl::NotFoundError("unknown field");
+    return stored.status();
+  }
+  records::FieldRecord record;
+  if (!record.ParseFromString(*stored)) return absl::DataLossError("field record is corrupt");
+  absl::StatusOr<DataType> type = ParseDataType(record.type());
+  if (!type.ok()) return absl::DataLossError("field record has an unknown type");
+  return type;
 }
 
 absl::StatusOr<std::vector<std::string>> SubjectStore::Search(std::string_view tenant,

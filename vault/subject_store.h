@@ -79,6 +79,12 @@ class SubjectStore {
                                          std::string_view field,
                                          const std::vector<AuditEvent>* audit = nullptr);
 
+  // The stored type of a field (unauthenticated until the field is read;
+  // used to authorize a delete). NOT_FOUND when absent.
+  [[nodiscard]] absl::StatusOr<DataType> FieldType(std::string_view tenant,
+                                                   std::string_view subject,
+                                                   std::string_view field);
+
   // Exact-match search through the keyed blind index: the subjects (sorted,
   // unique) holding a field of `type` whose normalised value equals the
   // normalised `value`. INVALID_ARGUMENT for a bad type or value.

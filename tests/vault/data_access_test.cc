@@ -212,6 +212,26 @@ TEST_F(DataAccessTest, SubjectReadsWithholdFieldsTheRoleMayNotSee) {
       access().ReadSubject(Ctx(support_, "support"), "acme", "u-2", {}, RevealLevel::kMasked).status()));
 }
 
+TEST_F(DataAccessTest, DeleteAndRevokeAreCheckedAgainstTheDataType) {
+  ASSERT_TRUE(access()
+                  .PutSubject(Ctx(tokenizer_), "acme", "u-1",
+                              {{"mobile", {"phone", "+8613800138000", ""}},
+                               {"card", {"bank_card", "4111111111111111", ""}}})
+                  .ok());
+  auto card_token = *access().Tokenize(Ctx(tokenizer_), "acme",
+                                       {{"bank_card", "4111111111111111", "", "", 0}});
+  ASSERT_TRUE(access()
+                  .PutRole(root_, "acme",
+                           MakeRole("phone-clerk", {"write", "tokenize"}, {"phone"}, "token_only"))
+                  .ok());
+  Principal clerk = Login("acme", "clerk", {"phone-clerk"});
+  EXPECT_TRUE(absl::IsPermissionDenied(access().DeleteField(Ctx(clerk), "acme", "u-1", "card")));
+  EXPECT_TRUE(absl::IsPermissionDenied(access().Revoke(Ctx(clerk), "acme", card_token[0].token)));
+  EXPECT_TRUE(access().DeleteField(Ctx(clerk), "acme", "u-1", "mobile").ok());
+  EXPECT_EQ(AllEntries().back().outcome(), "allowed");
+  EXPECT_TRUE(access().Revoke(Ctx(tokenizer_), "acme", card_token[0].token).ok());
+}
+
 TEST_F(DataAccessTest, EveryReadAndRefusalIsLoggedPerSubject) {
   auto t = *access().Tokenize(Ctx(tokenizer_), "acme",
                               {{"phone", "+8613800138000", "u-1", "", 0},

@@ -21,7 +21,7 @@ namespace vault::storage {
 
 // One table per record kind (a RocksDB column family each).
 enum class Table : uint8_t {
-  kMeta = 0,         // vault-level records (format version, ...)
+  kMeta = 0,         // roles, principals, API-key hashes
   kSubjectKeys = 1,  // wrapped subject data keys (DEKs)
   kFields = 2,       // encrypted subject fields
   kTokens = 3,       // token records

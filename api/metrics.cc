@@ -1,0 +1,61 @@
+// Prometheus text rendering.
+#include "api/metrics.h"
+
+#include <sstream>
+#include <tuple>
+
+namespace vault::api {
+
+void Metrics::ObserveRequest(const std::string& method, const std::string& route, int status,
+                             double seconds) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Histogram& h = requests_[{method, route, status}];
+  for (size_t i = 0; i < kBuckets.size(); ++i) {
+    if (seconds <= kBuckets[i]) ++h.buckets[i];
+  }
+  ++h.count;
+  h.sum += seconds;
+}
+
+void Metrics::Add(const std::string& counter, uint64_t n) {
+  std::lock_guard<std::mutex> lock(mu_);
+  counters_[counter] += n;
+}
+
+std::string Metrics::Render(const std::map<std::string, double>& gauges) const {
+  std::ostringstream out;
+  std::lock_guard<std::mutex> lock(mu_);
+  out << "# HELP vaultd_http_requests_total HTTP requests by route and status.\n"
+      << "# TYPE vaultd_http_requests_total counter\n";
+  for (const auto& [key, h] : requests_) {
+    const auto& [method, route, status] = key;
+    out << "vaultd_http_requests_total{method=\"" << method << "\",route=\"" << route
+        << "\",status=\"" << status << "\"} " << h.count << "\n";
+  }
+  out << "# HELP vaultd_http_request_duration_seconds Request latency.\n"
+      << "# TYPE vaultd_http_request_duration_seconds histogram\n";
+  for (const auto& [key, h] : requests_) {
+    const auto& [method, route, status] = key;
+    const std::string labels = "method=\"" + method + "\",route=\"" + route + "\",status=\"" +
+                               std::to_string(status) + "\"";
+    for (size_t i = 0; i < kBuckets.size(); ++i) {
+      out << "vaultd_http_request_duration_seconds_bucket{" << labels << ",le=\"" << kBuckets[i]
+          << "\"} " << h.buckets[i] << "\n";
+    }
+    out << "vaultd_http_request_duration_seconds_bucket{" << labels << ",le=\"+Inf\"} " << h.count
+        << "\n";
+    out << "vaultd_http_request_duration_seconds_sum{" << labels << "} " << h.sum << "\n";
+    out << "vaultd_http_request_duration_seconds_count{" << labels << "} " << h.count << "\n";
+  }
+  for (const auto& [name, value] : counters_) {
+    out << "# TYPE vaultd_" << name << "_total counter\n"
+        << "vaultd_" << name << "_total " << value << "\n";
+  }
+  for (const auto& [name, value] : gauges) {
+    out << "# TYPE vaultd_" << name << " gauge\n"
+        << "vaultd_" << name << " " << value << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace vault::api

@@ -1,0 +1,56 @@
+// Server: vaultd's HTTP/1.1 listener on Boost.Beast/Asio, optionally TLS
+// (1.2/1.3, with optional required client certificates). One session per
+// connection on its own strand; requests are handed to a pool of handler
+// threads (vault calls block on durable writes) and the response is written
+// back on the session's strand. Limits: body size, header size, a read
+// deadline for the whole request (a client that trickles bytes is cut off),
+// idle keep-alive timeout, connection count. Shutdown stops accepting,
+// lets in-flight requests finish within a deadline, then stops.
+// Thread-safety: Start/Shutdown from one thread; sessions are internal.
+#ifndef VAULT_API_SERVER_H_
+#define VAULT_API_SERVER_H_
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "api/request_handler.h"
+
+namespace vault::api {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8200;  // 0 = any free port
+  int io_threads = 0;    // 0 = one per core
+  int handler_threads = 32;
+  size_t body_limit = 1 << 20;
+  size_t header_limit = 16 << 10;
+  std::chrono::milliseconds read_timeout{10000};  // whole request, headers and body
+  std::chrono::milliseconds idle_timeout{30000};  // between requests on a kept-alive connection
+  size_t max_connections = 1024;
+  std::string tls_cert_file;       // PEM; TLS when set
+  std::string tls_key_file;        // PEM
+  std::string tls_client_ca_file;  // PEM; clients must present a certificate it signed
+};
+
+class Server {
+ public:
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Server>> Start(ServerOptions options,
+                                                                     RequestHandler* handler);
+  ~Server();
+  uint16_t port() const;
+  // Stops accepting, waits up to `deadline` for in-flight requests, stops.
+  void Shutdown(std::chrono::milliseconds deadline);
+
+  class Impl;
+
+ private:
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vault::api
+
+#endif  // VAULT_API_SERVER_H_
