@@ -17,6 +17,8 @@
 #include "api/request_handler.h"
 #include "api/server.h"
 #include "crypto/secret_bytes.h"
+#include "spdlog/async.h"
+#include "spdlog/sinks/stdout_sinks.h"
 #include "spdlog/spdlog.h"
 #include "vault/vault.h"
 
@@ -70,6 +72,9 @@ int main(int argc, char** argv) {
   app.add_flag("--dev", dev, "development mode: self-initialise and unseal from a key file");
   CLI11_PARSE(app, argc, argv);
 
+  // The access log is written by a background thread, off the request path.
+  spdlog::init_thread_pool(16384, 1);
+  spdlog::set_default_logger(spdlog::stderr_logger_mt<spdlog::async_factory>("vaultd"));
   DisableCoreDumps();
   ReportMlockLimit();
 
@@ -159,5 +164,6 @@ int main(int argc, char** argv) {
   if (absl::Status s = v.kv().Flush(); !s.ok()) spdlog::warn("flush at shutdown failed");
   v.keys().Seal();
   spdlog::info("stopped");
+  spdlog::shutdown();
   return 0;
 }

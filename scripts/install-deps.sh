@@ -10,7 +10,7 @@ packages=(
   libprotobuf-dev protobuf-compiler libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libabsl-dev
   libcli11-dev libspdlog-dev libfmt-dev libgfshare-dev
-  openssl curl
+  openssl curl wrk
 )
 
 missing=()

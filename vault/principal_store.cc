@@ -57,7 +57,9 @@ absl::StatusOr<records::RoleRecord> PrincipalStore::PutRole(std::string_view ten
   if (role.max_reveal().empty()) role.set_max_reveal("masked");
   storage::WriteBatch batch;
   batch.Put(storage::Table::kMeta, RoleKey(tenant, role.name()), role.SerializeAsString());
-  if (absl::Status s = committer_->Commit(batch, &audit); !s.ok()) return s;
+  absl::Status committed = committer_->Commit(batch, &audit);
+  ++generation_;  // even on failure: the write may have landed
+  if (!committed.ok()) return committed;
   return role;
 }
 
@@ -123,7 +125,9 @@ absl::StatusOr<IssuedPrincipal> PrincipalStore::CreatePrincipal(
   batch.Put(storage::Table::kMeta, PrincipalKey(issued.id), record.SerializeAsString());
   batch.Put(storage::Table::kMeta, PrincipalNameKey(tenant, name), issued.id);
   batch.Put(storage::Table::kMeta, ApiKeyKey(*hash), issued.id);
-  if (absl::Status s = committer_->Commit(batch, &audit); !s.ok()) {
+  absl::Status committed = committer_->Commit(batch, &audit);
+  ++generation_;
+  if (absl::Status s = committed; !s.ok()) {
     crypto::SecureWipe(issued.api_key);
     return s;
   }
@@ -146,7 +150,10 @@ absl::Status PrincipalStore::DeletePrincipal(std::string_view tenant, std::strin
   batch.Delete(storage::Table::kMeta, PrincipalKey(id));
   batch.Delete(storage::Table::kMeta, PrincipalNameKey(tenant, record.name()));
   batch.Delete(storage::Table::kMeta, ApiKeyKey(record.api_key_hash()));
-  return committer_->Commit(batch, &audit);
+  ++generation_;  // before and after: no request may see the old entry again
+  absl::Status committed = committer_->Commit(batch, &audit);
+  ++generation_;
+  return committed;
 }
 
 absl::StatusOr<Principal> PrincipalStore::Authenticate(std::string_view api_key) {
@@ -160,6 +167,12 @@ absl::StatusOr<Principal> PrincipalStore::Authenticate(std::string_view api_key)
   if (!root_hash.ok()) return root_hash.status();
   if (crypto::ConstantTimeEquals(*hash, *root_hash)) {
     return Principal{std::string(kRootPrincipalId), "", "root", /*is_operator=*/true, {}};
+  }
+  const uint64_t generation = generation_.load();
+  {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    auto it = cache_.find(*hash);
+    if (it != cache_.end() && it->second.generation == generation) return it->second.principal;
   }
   absl::StatusOr<std::string> id = kv_->Get(storage::Table::kMeta, ApiKeyKey(*hash));
   if (!id.ok()) {
@@ -189,6 +202,11 @@ absl::StatusOr<Principal> PrincipalStore::Authenticate(std::string_view api_key)
     absl::StatusOr<Role> role = RoleFromRecord(role_record);
     if (!role.ok()) return absl::DataLossError("stored role is invalid");
     principal.roles.push_back(std::move(*role));
+  }
+  {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    if (cache_.size() >= 10000) cache_.clear();
+    cache_[*hash] = Cached{generation, principal};
   }
   return principal;
 }

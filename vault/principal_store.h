@@ -8,7 +8,9 @@
 #ifndef VAULT_PRINCIPAL_STORE_H_
 #define VAULT_PRINCIPAL_STORE_H_
 
+#include <atomic>
 #include <mutex>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -67,6 +69,17 @@ class PrincipalStore {
   const Clock* clock_;
   crypto::RandomSource* random_;
   std::mutex admin_mu_;  // serialises read-check-write of names
+
+  // Authenticated principals by key hash, valid while `generation_` is
+  // unchanged; every role or principal change bumps it, so a deleted
+  // principal's key stops working on the very next request (single node).
+  struct Cached {
+    uint64_t generation;
+    Principal principal;
+  };
+  std::atomic<uint64_t> generation_{0};
+  std::mutex cache_mu_;
+  std::unordered_map<std::string, Cached> cache_;  // guarded by cache_mu_
 };
 
 // Principal names: 1-64 of a-z 0-9 - _ .
