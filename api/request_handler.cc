@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <optional>
+#include <set>
 
 #include "absl/time/time.h"
 #include "api/api.pb.h"
@@ -148,6 +149,9 @@ struct RequestHandler::Call {
       if (!message->ParseFromString(req.body)) {
         return absl::InvalidArgumentError("body is not a valid protobuf message");
       }
+      if (!message->GetReflection()->GetUnknownFields(*message).empty()) {
+        return absl::InvalidArgumentError("body has unknown fields");
+      }
       return absl::OkStatus();
     }
     const std::string body = req.body.empty() ? "{}" : req.body;
@@ -208,7 +212,10 @@ HttpResponse RequestHandler::Handle(const HttpRequest& request) {
   if (metrics_ != nullptr) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    metrics_->ObserveRequest(request.method, call.route, response.status, seconds);
+    // Labels come from fixed sets only (route templates, known methods).
+    static const std::set<std::string> kMethods = {"GET", "POST", "PUT", "DELETE", "HEAD", "PATCH"};
+    const std::string method = kMethods.count(request.method) != 0 ? request.method : "OTHER";
+    metrics_->ObserveRequest(method, call.route, response.status, seconds);
     if (response.status == 403) metrics_->Add("denials");
   }
   return response;
@@ -565,8 +572,10 @@ HttpResponse RequestHandler::Dispatch(Call& call) {
     return call.NoContent();
   }
   if (collection == "subjects" && s.size() >= 6) {
-    call.route = "/v1/tenants/{tenant}/subjects/{subject}/" + (s[5] == "holds" ? s[5] : s[5]);
-    if (s[5] == "export" || s[5] == "erasure" || s[5] == "holds") return not_built();
+    if (s[5] == "export" || s[5] == "erasure" || s[5] == "holds") {
+      call.route = "/v1/tenants/{tenant}/subjects/{subject}/" + std::string(s[5]);  // fixed names only
+      return not_built();
+    }
     return call.Error(absl::NotFoundError("no such route"));
   }
   if (collection == "erasures") {
@@ -606,7 +615,7 @@ HttpResponse RequestHandler::Dispatch(Call& call) {
         n = n * 10 + static_cast<uint64_t>(c - '0');
       }
       if (std::string_view(key) == "limit") {
-        q.limit = n;
+        if (n != 0) q.limit = n;  // 0 = the default
       } else {
         q.after_seq = n;
       }

@@ -179,7 +179,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     counted_ = false;
     response_.reset();
     if (ec || !keep_alive) return Close();
-    DoRead(server_->options_.idle_timeout);
+    // The whole next request, from its first byte, must arrive within the
+    // shorter of the two deadlines: keep-alive gives no extra time to trickle.
+    DoRead(std::min(server_->options_.idle_timeout, server_->options_.read_timeout));
   }
 
   void Close() {
