@@ -7,7 +7,10 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <thread>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -72,6 +75,13 @@ int main(int argc, char** argv) {
   app.add_flag("--dev", dev, "development mode: self-initialise and unseal from a key file");
   CLI11_PARSE(app, argc, argv);
 
+  // Block the stop signals before any thread starts (the logger's included),
+  // so only sigwait below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   // The access log is written by a background thread, off the request path.
   spdlog::init_thread_pool(16384, 1);
   spdlog::set_default_logger(spdlog::stderr_logger_mt<spdlog::async_factory>("vaultd"));
@@ -106,18 +116,18 @@ int main(int argc, char** argv) {
     server_options.idle_timeout = std::chrono::milliseconds(config.idle_timeout_ms());
   }
   if (config.max_connections() != 0) server_options.max_connections = config.max_connections();
+  if (config.max_in_flight() != 0) {
+    server_options.max_in_flight = static_cast<int>(config.max_in_flight());
+  }
   server_options.tls_cert_file = tls_cert.empty() ? config.tls_cert() : tls_cert;
   server_options.tls_key_file = tls_key.empty() ? config.tls_key() : tls_key;
   server_options.tls_client_ca_file = tls_client_ca.empty() ? config.tls_client_ca() : tls_client_ca;
+  if (server_options.tls_cert_file.empty() && !server_options.tls_client_ca_file.empty()) {
+    std::fprintf(stderr, "vaultd: --tls-client-ca needs --tls-cert and --tls-key\n");
+    return 2;
+  }
   const auto shutdown_deadline = std::chrono::milliseconds(
       config.shutdown_deadline_ms() != 0 ? config.shutdown_deadline_ms() : 10000);
-
-  // Block the stop signals before any thread starts, so sigwait receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   vault::VaultOptions options;
   options.data_dir = data_dir;
@@ -156,9 +166,26 @@ int main(int argc, char** argv) {
                server_options.tls_cert_file.empty() ? "http" : "https", v.keys().initialized(),
                v.keys().sealed());
 
+  // Due erasures run inside vaultd, once a second while unsealed; they are
+  // persisted, so a restart picks up whatever came due meanwhile.
+  std::atomic<bool> stopping{false};
+  std::thread scheduler([&v, &stopping] {
+    while (!stopping.load()) {
+      if (!v.keys().sealed()) {
+        absl::StatusOr<int> n = v.lifecycle().RunDue();
+        if (n.ok() && *n > 0) spdlog::info("executed {} due erasure(s)", *n);
+      }
+      for (int i = 0; i < 10 && !stopping.load(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
+  });
+
   int sig = 0;
   sigwait(&stop_signals, &sig);
   spdlog::info("signal {} received: draining", sig);
+  stopping = true;
+  scheduler.join();
   (*server)->Shutdown(shutdown_deadline);
   server->reset();
   if (absl::Status s = v.kv().Flush(); !s.ok()) spdlog::warn("flush at shutdown failed");

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "absl/time/time.h"
 #include "api/api.pb.h"
@@ -163,6 +164,15 @@ struct RequestHandler::Call {
     return s;
   }
 };
+
+RequestHandler::~RequestHandler() {
+  std::vector<std::thread> threads;
+  {
+    std::lock_guard<std::mutex> lock(jobs_mu_);
+    threads.swap(job_threads_);
+  }
+  for (std::thread& t : threads) t.join();
+}
 
 HttpResponse RequestHandler::Handle(const HttpRequest& request) {
   const auto start = std::chrono::steady_clock::now();
@@ -344,9 +354,21 @@ HttpResponse RequestHandler::Dispatch(Call& call) {
     call.route = "/v1/sys/rotate-root";
     return not_built();
   }
-  if (s[1] == "jobs") {
+  if (s[1] == "jobs" && s.size() == 3) {
     call.route = "/v1/jobs/{job_id}";
-    return not_built();
+    if (method != "GET") return wrong_method();
+    std::lock_guard<std::mutex> lock(jobs_mu_);
+    auto it = jobs_.find(s[2]);
+    if (it == jobs_.end()) return call.Error(absl::NotFoundError("unknown job"));
+    if (!ctx.principal.is_operator && ctx.principal.tenant != it->second.tenant) {
+      return call.Error(absl::NotFoundError("unknown job"));
+    }
+    v1::JobResponse out;
+    out.set_job_id(it->first);
+    out.set_state(it->second.state);
+    out.set_done(static_cast<double>(it->second.done));
+    out.set_total(static_cast<double>(it->second.total));
+    return call.Reply(out);
   }
   if (s[1] != "tenants") return call.Error(absl::NotFoundError("no such route"));
 
@@ -571,16 +593,77 @@ HttpResponse RequestHandler::Dispatch(Call& call) {
     }
     return call.NoContent();
   }
-  if (collection == "subjects" && s.size() >= 6) {
-    if (s[5] == "export" || s[5] == "erasure" || s[5] == "holds") {
-      call.route = "/v1/tenants/{tenant}/subjects/{subject}/" + std::string(s[5]);  // fixed names only
-      return not_built();
+  auto erasure_reply = [&](const records::ErasureRecord& e, int status) {
+    v1::ErasureResponse out;
+    out.set_erasure_id(e.erasure_id());
+    out.set_state(e.state());
+    if (e.state() == "pending") out.set_due_at(Rfc3339(absl::FromUnixMillis(e.due_at_unix_ms())));
+    if (e.has_receipt()) {
+      const records::ErasureReceipt& r = e.receipt();
+      v1::Receipt* receipt = out.mutable_receipt();
+      receipt->set_erasure_id(r.erasure_id());
+      receipt->set_tenant(r.tenant());
+      receipt->set_subject(r.subject());
+      receipt->set_requested_at(r.requested_at());
+      receipt->set_shredded_at(r.shredded_at());
+      receipt->set_destroyed_key_id(r.destroyed_key_id());
+      receipt->set_signature(crypto::Base64Encode(r.signature()));
+      receipt->set_public_key(crypto::Base64Encode(r.public_key()));
     }
-    return call.Error(absl::NotFoundError("no such route"));
+    return call.Reply(out, status);
+  };
+  if (collection == "subjects" && s.size() == 6 && s[5] == "erasure") {
+    call.route = "/v1/tenants/{tenant}/subjects/{subject}/erasure";
+    if (method == "POST") {
+      v1::ErasureRequest in;
+      if (absl::Status st = call.Parse(&in); !st.ok()) return call.Error(st);
+      const int64_t grace = in.has_grace_seconds() ? in.grace_seconds() : 259200;
+      if (grace < 0) return call.Error(absl::InvalidArgumentError("grace_seconds must be >= 0"));
+      absl::StatusOr<records::ErasureRecord> e =
+          access.RequestErasure(ctx, tenant, s[4], absl::Seconds(grace));
+      if (!e.ok()) return call.Error(e.status());
+      if (metrics_ != nullptr && e->state() == "done") metrics_->Add("shreds");
+      return erasure_reply(*e, e->state() == "done" ? 200 : 202);
+    }
+    if (method == "DELETE") {
+      absl::StatusOr<records::ErasureRecord> e = access.CancelErasure(ctx, tenant, s[4]);
+      if (!e.ok()) return call.Error(e.status());
+      return call.NoContent();
+    }
+    return wrong_method();
   }
-  if (collection == "erasures") {
-    call.route = "/v1/tenants/{tenant}/erasures/{erasure_id}";
+  if (collection == "subjects" && s.size() == 7 && s[5] == "holds") {
+    call.route = "/v1/tenants/{tenant}/subjects/{subject}/holds/{hold_id}";
+    if (method == "PUT") {
+      v1::HoldRequest in;
+      if (absl::Status st = call.Parse(&in); !st.ok()) return call.Error(st);
+      absl::StatusOr<records::HoldRecord> hold =
+          access.PutHold(ctx, tenant, s[4], s[6], in.reason());
+      if (!hold.ok()) return call.Error(hold.status());
+      v1::HoldResponse out;
+      out.set_hold_id(hold->hold_id());
+      out.set_reason(hold->reason());
+      out.set_created_at(Rfc3339(absl::FromUnixMillis(hold->created_at_unix_ms())));
+      return call.Reply(out);
+    }
+    if (method == "DELETE") {
+      if (absl::Status st = access.ReleaseHold(ctx, tenant, s[4], s[6]); !st.ok()) {
+        return call.Error(st);
+      }
+      return call.NoContent();
+    }
+    return wrong_method();
+  }
+  if (collection == "subjects" && s.size() == 6 && s[5] == "export") {
+    call.route = "/v1/tenants/{tenant}/subjects/{subject}/export";
     return not_built();
+  }
+  if (collection == "erasures" && s.size() == 5) {
+    call.route = "/v1/tenants/{tenant}/erasures/{erasure_id}";
+    if (method != "GET") return wrong_method();
+    absl::StatusOr<records::ErasureRecord> e = access.GetErasure(ctx, tenant, s[4]);
+    if (!e.ok()) return call.Error(e.status());
+    return erasure_reply(*e, 200);
   }
   if (collection == "audit" && s.size() == 4) {
     call.route = "/v1/tenants/{tenant}/audit";
@@ -670,7 +753,29 @@ HttpResponse RequestHandler::Dispatch(Call& call) {
   }
   if (collection == "keys" && s.size() == 5 && s[4] == "rewrap") {
     call.route = "/v1/tenants/{tenant}/keys/rewrap";
-    return not_built();
+    if (method != "POST") return wrong_method();
+    // Authorize (and log) now; the epoch runs as a background job.
+    Decision d = Authorize(ctx.principal, {tenant, Action::kKeys, std::nullopt,
+                                           RevealLevel::kTokenOnly, ctx.purpose});
+    if (!d.allowed) return call.Error(absl::PermissionDeniedError(std::string(d.reason)));
+    if (absl::Status st = vault_->keys().GetTenant(tenant).status(); !st.ok()) return call.Error(st);
+    const std::string job_id = Cat("job_", crypto::HexEncode(crypto::SystemRandom::Instance().Bytes(8)));
+    {
+      std::lock_guard<std::mutex> lock(jobs_mu_);
+      jobs_[job_id] = Job{tenant};
+    }
+    std::lock_guard<std::mutex> jobs_lock(jobs_mu_);
+    job_threads_.emplace_back([this, job_id, ctx, tenant = std::string(tenant)] {
+      absl::StatusOr<uint64_t> n = vault_->access().CloseEpoch(ctx, tenant);
+      std::lock_guard<std::mutex> lock(jobs_mu_);
+      Job& job = jobs_[job_id];
+      job.state = n.ok() ? "done" : "failed";
+      job.done = job.total = n.ok() ? *n : 0;
+    });
+    v1::JobResponse out;
+    out.set_job_id(job_id);
+    out.set_state("running");
+    return call.Reply(out, 202);
   }
   return call.Error(absl::NotFoundError("no such route"));
 }

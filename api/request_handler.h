@@ -9,7 +9,11 @@
 #ifndef VAULT_API_REQUEST_HANDLER_H_
 #define VAULT_API_REQUEST_HANDLER_H_
 
+#include <map>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "api/http_types.h"
 #include "api/metrics.h"
@@ -25,6 +29,7 @@ class RequestHandler {
  public:
   RequestHandler(Vault* vault, Metrics* metrics, HandlerOptions options = {})
       : vault_(vault), metrics_(metrics), options_(std::move(options)) {}
+  ~RequestHandler();  // waits for background jobs
 
   HttpResponse Handle(const HttpRequest& request);
 
@@ -35,6 +40,17 @@ class RequestHandler {
   Vault* vault_;
   Metrics* metrics_;
   HandlerOptions options_;
+
+  // Background jobs (shred epochs started by keys/rewrap).
+  struct Job {
+    std::string tenant;
+    std::string state = "running";
+    uint64_t done = 0;
+    uint64_t total = 0;
+  };
+  std::mutex jobs_mu_;
+  std::map<std::string, Job> jobs_;  // guarded by jobs_mu_
+  std::vector<std::thread> job_threads_;  // guarded by jobs_mu_
 };
 
 // A response with {"error": {...}} for `status` (used by the socket layer

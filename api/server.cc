@@ -136,6 +136,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     if (ec) return Close();  // timeout, reset, malformed
     keep_alive_ = parser_->get().keep_alive() && !server_->draining_;
+    if (server_->in_flight_.load() >= server_->options_.max_in_flight) {
+      return Respond(MakeErrorResponse(429, "RESOURCE_EXHAUSTED", "too many requests in flight", ""),
+                     keep_alive_);
+    }
+    if (server_->draining_) {
+      return Respond(MakeErrorResponse(503, "UNAVAILABLE", "shutting down", ""), false);
+    }
     ++server_->in_flight_;
     auto self = this->shared_from_this();
     HttpRequest request = ToRequest(parser_->get());

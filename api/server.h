@@ -4,7 +4,7 @@
 // threads (vault calls block on durable writes) and the response is written
 // back on the session's strand. Limits: body size, header size, a read
 // deadline for the whole request (a client that trickles bytes is cut off),
-// idle keep-alive timeout, connection count. Shutdown stops accepting,
+// idle keep-alive timeout, connection count, requests in flight (429). Shutdown stops accepting,
 // lets in-flight requests finish within a deadline, then stops.
 // Thread-safety: Start/Shutdown from one thread; sessions are internal.
 #ifndef VAULT_API_SERVER_H_
@@ -30,6 +30,8 @@ struct ServerOptions {
   std::chrono::milliseconds read_timeout{10000};  // whole request, headers and body
   std::chrono::milliseconds idle_timeout{30000};  // between requests on a kept-alive connection
   size_t max_connections = 1024;
+  // Requests being handled at once; more answer 429 RESOURCE_EXHAUSTED.
+  int max_in_flight = 2048;
   std::string tls_cert_file;       // PEM; TLS when set
   std::string tls_key_file;        // PEM
   std::string tls_client_ca_file;  // PEM; clients must present a certificate it signed

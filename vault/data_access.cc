@@ -276,6 +276,86 @@ absl::StatusOr<AuditPage> DataAccess::QueryAudit(const RequestContext& ctx,
   return options_.audit->Find(query);
 }
 
+absl::StatusOr<records::HoldRecord> DataAccess::PutHold(const RequestContext& ctx,
+                                                        std::string_view tenant,
+                                                        std::string_view subject,
+                                                        std::string_view hold_id,
+                                                        std::string_view reason) {
+  if (absl::Status s = Guard(ctx, tenant, Action::kHold, std::nullopt, RevealLevel::kTokenOnly,
+                             subject, {});
+      !s.ok()) {
+    return s;
+  }
+  std::vector<AuditEvent> events;
+  events.push_back(Event(ctx, tenant, Action::kHold, subject, {}, true, "hold placed"));
+  return options_.lifecycle->PutHold(tenant, subject, hold_id, reason, events);
+}
+
+absl::Status DataAccess::ReleaseHold(const RequestContext& ctx, std::string_view tenant,
+                                     std::string_view subject, std::string_view hold_id) {
+  if (absl::Status s = Guard(ctx, tenant, Action::kHold, std::nullopt, RevealLevel::kTokenOnly,
+                             subject, {});
+      !s.ok()) {
+    return s;
+  }
+  std::vector<AuditEvent> events;
+  events.push_back(Event(ctx, tenant, Action::kHold, subject, {}, true, "hold released"));
+  return options_.lifecycle->ReleaseHold(tenant, subject, hold_id, events);
+}
+
+absl::StatusOr<records::ErasureRecord> DataAccess::RequestErasure(const RequestContext& ctx,
+                                                                  std::string_view tenant,
+                                                                  std::string_view subject,
+                                                                  absl::Duration grace) {
+  if (absl::Status s = Guard(ctx, tenant, Action::kErase, std::nullopt, RevealLevel::kTokenOnly,
+                             subject, {});
+      !s.ok()) {
+    return s;
+  }
+  std::vector<AuditEvent> events;
+  events.push_back(Event(ctx, tenant, Action::kErase, subject, {}, true,
+                         grace == absl::ZeroDuration() ? "erased" : "erasure requested"));
+  return options_.lifecycle->RequestErasure(tenant, subject, grace, ctx.principal.id, events);
+}
+
+absl::StatusOr<records::ErasureRecord> DataAccess::CancelErasure(const RequestContext& ctx,
+                                                                 std::string_view tenant,
+                                                                 std::string_view subject) {
+  if (absl::Status s = Guard(ctx, tenant, Action::kErase, std::nullopt, RevealLevel::kTokenOnly,
+                             subject, {});
+      !s.ok()) {
+    return s;
+  }
+  std::vector<AuditEvent> events;
+  events.push_back(Event(ctx, tenant, Action::kErase, subject, {}, true, "erasure cancelled"));
+  return options_.lifecycle->CancelErasure(tenant, subject, events);
+}
+
+absl::StatusOr<records::ErasureRecord> DataAccess::GetErasure(const RequestContext& ctx,
+                                                              std::string_view tenant,
+                                                              std::string_view erasure_id) {
+  if (absl::Status s = Guard(ctx, tenant, Action::kErase, std::nullopt, RevealLevel::kTokenOnly,
+                             "", {});
+      !s.ok()) {
+    return s;
+  }
+  return options_.lifecycle->GetErasure(tenant, erasure_id);
+}
+
+absl::StatusOr<uint64_t> DataAccess::CloseEpoch(const RequestContext& ctx,
+                                                std::string_view tenant) {
+  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
+  if (absl::Status s = Guard(ctx, tenant, Action::kKeys, std::nullopt, RevealLevel::kTokenOnly,
+                             "", {});
+      !s.ok()) {
+    return s;
+  }
+  std::vector<AuditEvent> events;
+  events.push_back(Event(ctx, tenant, Action::kKeys, "", {}, true, "shred epoch close requested"));
+  if (absl::Status s = CommitAudit(std::move(events)); !s.ok()) return s;
+  return options_.lifecycle->CloseEpoch(tenant);
+}
+
 absl::StatusOr<TenantInfo> DataAccess::GetTenant(const RequestContext& ctx,
                                                  std::string_view tenant) {
   if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "vault/access_policy.h"
 #include "vault/audit_log.h"
+#include "vault/lifecycle.h"
 #include "vault/principal_store.h"
 #include "vault/subject_store.h"
 #include "vault/token_service.h"
@@ -40,6 +41,7 @@ struct DataAccessOptions {
   PrincipalStore* principals = nullptr;
   AuditLog* audit = nullptr;
   GroupCommitter* committer = nullptr;
+  SubjectLifecycle* lifecycle = nullptr;
 };
 
 class DataAccess {
@@ -73,6 +75,27 @@ class DataAccess {
 
   [[nodiscard]] absl::StatusOr<AuditPage> QueryAudit(const RequestContext& ctx,
                                                      const AuditQuery& query);
+
+  // Lifecycle: holds (action hold), erasure (action erase), epochs (keys).
+  [[nodiscard]] absl::StatusOr<records::HoldRecord> PutHold(const RequestContext& ctx,
+                                                            std::string_view tenant,
+                                                            std::string_view subject,
+                                                            std::string_view hold_id,
+                                                            std::string_view reason);
+  [[nodiscard]] absl::Status ReleaseHold(const RequestContext& ctx, std::string_view tenant,
+                                         std::string_view subject, std::string_view hold_id);
+  [[nodiscard]] absl::StatusOr<records::ErasureRecord> RequestErasure(const RequestContext& ctx,
+                                                                      std::string_view tenant,
+                                                                      std::string_view subject,
+                                                                      absl::Duration grace);
+  [[nodiscard]] absl::StatusOr<records::ErasureRecord> CancelErasure(const RequestContext& ctx,
+                                                                     std::string_view tenant,
+                                                                     std::string_view subject);
+  [[nodiscard]] absl::StatusOr<records::ErasureRecord> GetErasure(const RequestContext& ctx,
+                                                                  std::string_view tenant,
+                                                                  std::string_view erasure_id);
+  [[nodiscard]] absl::StatusOr<uint64_t> CloseEpoch(const RequestContext& ctx,
+                                                    std::string_view tenant);
 
   // Admin.
   [[nodiscard]] absl::StatusOr<TenantInfo> GetTenant(const RequestContext& ctx,

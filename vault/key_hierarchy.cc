@@ -454,6 +454,29 @@ absl::StatusOr<uint32_t> KeyHierarchy::RotateKek(std::string_view tenant) {
   return newest + 1;
 }
 
+absl::StatusOr<std::vector<uint32_t>> KeyHierarchy::DestroyRetiredKeks(std::string_view tenant) {
+  std::unique_lock lock(mu_);
+  if (root_key_ == nullptr) return SealedError();
+  if (FindTenantLocked(tenant) == nullptr) return absl::NotFoundError("unknown tenant");
+  records::Keyring next = *keyring_;
+  std::vector<uint32_t> destroyed;
+  const int64_t now_ms = ToMs(options_.clock->Now());
+  for (records::TenantKeys& t : *next.mutable_tenants()) {
+    if (t.tenant() != tenant) continue;
+    for (records::KekVersion& k : *t.mutable_keks()) {
+      if (k.state() != records::KekVersion::RETIRED) continue;
+      k.set_state(records::KekVersion::DESTROYED);
+      k.clear_wrapped_key();
+      k.set_destroyed_at_unix_ms(now_ms);
+      destroyed.push_back(k.version());
+    }
+  }
+  if (destroyed.empty()) return destroyed;
+  if (absl::Status s = PersistLocked(std::move(next)); !s.ok()) return s;
+  for (uint32_t v : destroyed) cache_.Erase(KekCacheId(tenant, v));
+  return destroyed;
+}
+
 absl::StatusOr<std::vector<KekInfo>> KeyHierarchy::ListKeks(std::string_view tenant) const {
   std::shared_lock lock(mu_);
   if (!root_ready()) return SealedError();

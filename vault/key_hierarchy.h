@@ -127,6 +127,11 @@ class KeyHierarchy {
   [[nodiscard]] absl::StatusOr<KeyCache::Key> GetKek(std::string_view tenant, uint32_t version);
   [[nodiscard]] absl::StatusOr<uint32_t> RotateKek(std::string_view tenant);
   [[nodiscard]] absl::StatusOr<std::vector<KekInfo>> ListKeks(std::string_view tenant) const;
+  // Destroys every retired KEK version of the tenant: its wrapped bytes are
+  // removed from the keyring (both slots rewritten in place) and from the
+  // cache. REQUIRES: no DEK is wrapped under a retired version any more.
+  // Returns the destroyed versions.
+  [[nodiscard]] absl::StatusOr<std::vector<uint32_t>> DestroyRetiredKeks(std::string_view tenant);
 
   // A 32-byte tenant subkey (token, blind-index, hash).
   [[nodiscard]] absl::StatusOr<KeyCache::Key> GetTenantSubkey(std::string_view tenant,

@@ -72,6 +72,10 @@ std::string BlindIndexKey(std::string_view tenant, std::string_view hash, std::s
   return Cat(BlindIndexPrefix(tenant, hash), subject, std::string_view("\0", 1), field);
 }
 
+std::string ShreddedKey(std::string_view tenant, std::string_view subject) {
+  return Cat("shredded", std::string_view("\0", 1), SubjectKey(tenant, subject));
+}
+
 std::string AssociatedData(std::string_view label,
                            std::initializer_list<std::string_view> parts) {
   std::string out = "vaultd/";

@@ -36,6 +36,9 @@ std::string BlindIndexPrefix(std::string_view tenant, std::string_view hash);
 std::string BlindIndexKey(std::string_view tenant, std::string_view hash, std::string_view subject,
                           std::string_view field);
 
+// Table shred_ledger: the marker that a subject was crypto-shredded.
+std::string ShreddedKey(std::string_view tenant, std::string_view subject);
+
 // Unambiguous associated data: a domain label and parts, each length-prefixed,
 // so ("ab","c") and ("a","bc") never collide.
 std::string AssociatedData(std::string_view label, std::initializer_list<std::string_view> parts);

@@ -33,8 +33,13 @@ absl::StatusOr<DataKeyHandle> SubjectKeyStore::Get(std::string_view tenant,
   if (DataKeyHandle hit = cache_.Get(id)) return hit;
   absl::StatusOr<std::string> stored = kv_->Get(storage::Table::kSubjectKeys, id);
   if (!stored.ok()) {
-    if (absl::IsNotFound(stored.status())) return absl::NotFoundError("unknown subject");
-    return stored.status();
+    if (!absl::IsNotFound(stored.status())) return stored.status();
+    // No key: never existed, or crypto-shredded (then GONE, for good).
+    absl::StatusOr<std::string> shredded =
+        kv_->Get(storage::Table::kLedger, ShreddedKey(tenant, subject));
+    if (shredded.ok()) return GoneError("the subject was erased");
+    if (!absl::IsNotFound(shredded.status())) return shredded.status();
+    return absl::NotFoundError("unknown subject");
   }
   records::WrappedDek record;
   if (!record.ParseFromString(*stored)) return absl::DataLossError("subject key record corrupt");

@@ -83,6 +83,15 @@ absl::StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
   v->principals_ = std::make_unique<PrincipalStore>(v->kv_.get(), v->keys_.get(),
                                                     v->committer_.get(), options.clock,
                                                     options.random);
+  LifecycleOptions lifecycle_options;
+  lifecycle_options.kv = v->kv_.get();
+  lifecycle_options.keys = v->keys_.get();
+  lifecycle_options.subject_keys = v->subject_keys_.get();
+  lifecycle_options.locks = v->locks_.get();
+  lifecycle_options.committer = v->committer_.get();
+  lifecycle_options.clock = options.clock;
+  lifecycle_options.random = options.random;
+  v->lifecycle_ = std::make_unique<SubjectLifecycle>(lifecycle_options);
   DataAccessOptions access_options;
   access_options.keys = v->keys_.get();
   access_options.tokens = v->tokens_.get();
@@ -90,6 +99,7 @@ absl::StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
   access_options.principals = v->principals_.get();
   access_options.audit = v->audit_.get();
   access_options.committer = v->committer_.get();
+  access_options.lifecycle = v->lifecycle_.get();
   v->access_ = std::make_unique<DataAccess>(access_options);
   return v;
 }

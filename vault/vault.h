@@ -17,6 +17,7 @@
 #include "vault/group_committer.h"
 #include "vault/principal_store.h"
 #include "vault/key_hierarchy.h"
+#include "vault/lifecycle.h"
 #include "vault/storage/kv_store.h"
 #include "vault/subject_key_store.h"
 #include "vault/subject_store.h"
@@ -48,6 +49,7 @@ class Vault {
   SubjectStore& subjects() { return *subjects_; }
   TokenService& tokens() { return *tokens_; }
   PrincipalStore& principals() { return *principals_; }
+  SubjectLifecycle& lifecycle() { return *lifecycle_; }
   AuditLog& audit() { return *audit_; }
   // The guarded entry point (authorization + audit) for every caller.
   DataAccess& access() { return *access_; }
@@ -78,6 +80,7 @@ class Vault {
   std::unique_ptr<SubjectStore> subjects_;
   std::unique_ptr<TokenService> tokens_;
   std::unique_ptr<PrincipalStore> principals_;
+  std::unique_ptr<SubjectLifecycle> lifecycle_;
   std::unique_ptr<DataAccess> access_;
 };
 

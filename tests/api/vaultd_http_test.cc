@@ -342,6 +342,73 @@ TEST_F(VaultdHttpTest, ManyConcurrentConnectionsLoseNoWrite) {
   }
 }
 
+TEST_F(VaultdHttpTest, HoldsErasureReceiptsAndShredEpoch) {
+  Provision();
+  ASSERT_EQ(Call("PUT", "/v1/tenants/acme/roles/dpo",
+                 R"({"actions": ["erase", "hold", "keys"], "types": ["*"], "max_reveal": "token_only"})",
+                 root_key_).status, 200);
+  HttpResult p = Call("POST", "/v1/tenants/acme/principals", R"({"name": "dpo", "roles": ["dpo"]})", root_key_);
+  const std::string dpo = Parse<api::v1::PrincipalResponse>(p.body).api_key();
+  ASSERT_EQ(Call("PUT", "/v1/tenants/acme/subjects/u-1",
+                 R"({"fields": {"mobile": {"type": "phone", "value": "+8613800138000"}}})", tokenizer_key_).status, 200);
+  ASSERT_EQ(Call("PUT", "/v1/tenants/acme/subjects/u-2",
+                 R"({"fields": {"mobile": {"type": "phone", "value": "+8613900139000"}}})", tokenizer_key_).status, 200);
+  HttpResult t = Call("POST", "/v1/tenants/acme/tokenize",
+                      R"({"items": [{"type": "phone", "value": "+8613800138000", "subject": "u-1"}]})", tokenizer_key_);
+  const std::string token = Parse<api::v1::TokenizeResponse>(t.body).items(0).token();
+
+  // A hold blocks erasure (409), releasing it allows it.
+  HttpResult hold = Call("PUT", "/v1/tenants/acme/subjects/u-1/holds/dispute-42", R"({"reason": "dispute 42"})", dpo);
+  ASSERT_EQ(hold.status, 200) << hold.body;
+  HttpResult blocked = Call("POST", "/v1/tenants/acme/subjects/u-1/erasure", R"({"grace_seconds": 0})", dpo);
+  EXPECT_EQ(blocked.status, 409);
+  EXPECT_EQ(ErrorCode(blocked), "FAILED_PRECONDITION");
+  EXPECT_EQ(Call("DELETE", "/v1/tenants/acme/subjects/u-1/holds/dispute-42", "", dpo).status, 204);
+  // Pending erasure (default grace), then cancelled.
+  HttpResult pending = Call("POST", "/v1/tenants/acme/subjects/u-2/erasure", "", dpo);
+  ASSERT_EQ(pending.status, 202) << pending.body;
+  auto pe = Parse<api::v1::ErasureResponse>(pending.body);
+  EXPECT_EQ(pe.state(), "pending");
+  EXPECT_FALSE(pe.due_at().empty());
+  EXPECT_EQ(Call("DELETE", "/v1/tenants/acme/subjects/u-2/erasure", "", dpo).status, 204);
+  EXPECT_EQ(Parse<api::v1::ErasureResponse>(Call("GET", "/v1/tenants/acme/erasures/" + pe.erasure_id(), "", dpo).body).state(),
+            "cancelled");
+  EXPECT_EQ(Call("DELETE", "/v1/tenants/acme/subjects/u-2/erasure", "", dpo).status, 409);
+  // Immediate erasure with a signed receipt.
+  HttpResult now = Call("POST", "/v1/tenants/acme/subjects/u-1/erasure", R"({"grace_seconds": 0})", dpo);
+  ASSERT_EQ(now.status, 200) << now.body;
+  auto done = Parse<api::v1::ErasureResponse>(now.body);
+  EXPECT_EQ(done.state(), "done");
+  EXPECT_EQ(done.receipt().subject(), "u-1");
+  EXPECT_EQ(done.receipt().public_key(),
+            Parse<api::v1::ReceiptKeyResponse>(Call("GET", "/v1/sys/receipt-key").body).public_key());
+  // After erasure: reads 410, tokens per-item GONE, search finds nothing.
+  HttpResult read = Call("GET", "/v1/tenants/acme/subjects/u-1", "", support_key_, "support");
+  EXPECT_EQ(read.status, 410);
+  EXPECT_EQ(ErrorCode(read), "GONE");
+  HttpResult d = Call("POST", "/v1/tenants/acme/detokenize", R"({"tokens": [")" + token + R"("]})",
+                      support_key_, "support");
+  EXPECT_EQ(Parse<api::v1::DetokenizeResponse>(d.body).items(0).error().code(), "GONE");
+  HttpResult search = Call("POST", "/v1/tenants/acme/subjects:search",
+                           R"({"type": "phone", "value": "+8613800138000"})", support_key_, "support");
+  EXPECT_EQ(Parse<api::v1::SearchResponse>(search.body).subjects_size(), 0);
+  // A shred epoch as a job; u-2 stays readable.
+  HttpResult job = Call("POST", "/v1/tenants/acme/keys/rewrap", "", dpo);
+  ASSERT_EQ(job.status, 202) << job.body;
+  const std::string job_id = Parse<api::v1::JobResponse>(job.body).job_id();
+  std::string state = "running";
+  for (int i = 0; i < 100 && state == "running"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    state = Parse<api::v1::JobResponse>(Call("GET", "/v1/jobs/" + job_id, "", dpo).body).state();
+  }
+  EXPECT_EQ(state, "done");
+  auto keys = Parse<api::v1::KeyList>(Call("GET", "/v1/tenants/acme/keys", "", dpo).body);
+  ASSERT_EQ(keys.versions_size(), 2);
+  EXPECT_EQ(keys.versions(0).state(), "destroyed");
+  HttpResult u2 = Call("GET", "/v1/tenants/acme/subjects/u-2", "", support_key_, "support");
+  EXPECT_EQ(u2.status, 200) << u2.body;
+}
+
 // Init and unseal through the API: 3 of 5 shares unseal, 2 do not.
 TEST(VaultdInitTest, InitAndUnsealWithThreeOfFiveShares) {
   TempDir dir;

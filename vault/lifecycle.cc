@@ -1,0 +1,402 @@
+// SubjectLifecycle implementation.
+#include "vault/lifecycle.h"
+
+#include <set>
+
+#include "crypto/aead.h"
+#include "crypto/encoding.h"
+#include "crypto/signing.h"
+#include "vault/record_keys.h"
+#include "vault/status.h"
+#include "vault/strings.h"
+
+namespace vault {
+namespace {
+
+const std::string_view kSep("\0", 1);
+
+std::string HoldKey(std::string_view tenant, std::string_view subject, std::string_view hold_id) {
+  return Cat("hold", kSep, SubjectKey(tenant, subject), kSep, hold_id);
+}
+std::string HoldPrefix(std::string_view tenant, std::string_view subject) {
+  return Cat("hold", kSep, SubjectKey(tenant, subject), kSep);
+}
+std::string ErasureKey(std::string_view id) { return Cat("erasure", kSep, id); }
+std::string PendingKey(int64_t due_ms, std::string_view id) {
+  return Cat("pending", kSep, EncodeU64(static_cast<uint64_t>(due_ms)), id);
+}
+std::string SubjectErasureKey(std::string_view tenant, std::string_view subject) {
+  return Cat("subject-erasure", kSep, SubjectKey(tenant, subject));
+}
+std::string Rfc3339(int64_t ms) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::FromUnixMillis(ms), absl::UTCTimeZone());
+}
+
+absl::Status ValidateHoldId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return absl::InvalidArgumentError("hold id must be 1-64 characters");
+  for (char c : id) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '_' || c == '.')) {
+      return absl::InvalidArgumentError("hold id must be of A-Z a-z 0-9 . _ -");
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string ReceiptMessage(const records::ErasureReceipt& r) {
+  return Cat("vaultd-erasure-receipt-v1\n", r.erasure_id(), "\n", r.tenant(), "\n", r.subject(),
+             "\n", r.requested_at(), "\n", r.shredded_at(), "\n", r.destroyed_key_id());
+}
+
+absl::Status VerifyReceipt(const records::ErasureReceipt& receipt, std::string_view public_key) {
+  return crypto::VerifySignature(public_key, ReceiptMessage(receipt), receipt.signature());
+}
+
+absl::Status SubjectLifecycle::CheckTenantAndSubject(std::string_view tenant,
+                                                     std::string_view subject) {
+  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
+  if (absl::Status s = ValidateSubjectId(subject); !s.ok()) return s;
+  if (options_.keys->sealed()) return SealedError();
+  return options_.keys->GetTenant(tenant).status();
+}
+
+absl::StatusOr<bool> SubjectLifecycle::HasHold(std::string_view tenant, std::string_view subject) {
+  bool any = false;
+  absl::Status s = options_.kv->ScanPrefix(storage::Table::kLedger, HoldPrefix(tenant, subject),
+                                           [&](std::string_view, std::string_view) {
+                                             any = true;
+                                             return false;
+                                           });
+  if (!s.ok()) return s;
+  return any;
+}
+
+absl::StatusOr<records::HoldRecord> SubjectLifecycle::PutHold(std::string_view tenant,
+                                                              std::string_view subject,
+                                                              std::string_view hold_id,
+                                                              std::string_view reason,
+                                                              const std::vector<AuditEvent>& audit) {
+  if (absl::Status s = CheckTenantAndSubject(tenant, subject); !s.ok()) return s;
+  if (absl::Status s = ValidateHoldId(hold_id); !s.ok()) return s;
+  if (reason.size() > 1024) return absl::InvalidArgumentError("reason is too long");
+  absl::StatusOr<DataKeyHandle> dek = options_.subject_keys->Get(tenant, subject);
+  if (!dek.ok()) return dek.status();  // unknown: NOT_FOUND; erased: GONE
+  records::HoldRecord hold;
+  hold.set_hold_id(std::string(hold_id));
+  hold.set_reason(std::string(reason));
+  hold.set_created_at_unix_ms(absl::ToUnixMillis(options_.clock->Now()));
+  hold.set_principal(audit.empty() ? "" : audit.front().principal);
+  std::unique_lock<std::mutex> lock = options_.locks->Lock(tenant, subject);
+  storage::WriteBatch batch;
+  batch.Put(storage::Table::kLedger, HoldKey(tenant, subject, hold_id), hold.SerializeAsString());
+  if (absl::Status s = options_.committer->Commit(batch, &audit); !s.ok()) return s;
+  return hold;
+}
+
+absl::Status SubjectLifecycle::ReleaseHold(std::string_view tenant, std::string_view subject,
+                                           std::string_view hold_id,
+                                           const std::vector<AuditEvent>& audit) {
+  if (absl::Status s = CheckTenantAndSubject(tenant, subject); !s.ok()) return s;
+  if (absl::Status s = ValidateHoldId(hold_id); !s.ok()) return s;
+  std::unique_lock<std::mutex> lock = options_.locks->Lock(tenant, subject);
+  absl::StatusOr<std::string> existing =
+      options_.kv->Get(storage::Table::kLedger, HoldKey(tenant, subject, hold_id));
+  if (!existing.ok()) {
+    if (absl::IsNotFound(existing.status())) return absl::NotFoundError("unknown hold");
+    return existing.status();
+  }
+  storage::WriteBatch batch;
+  batch.Delete(storage::Table::kLedger, HoldKey(tenant, subject, hold_id));
+  return options_.committer->Commit(batch, &audit);
+}
+
+absl::StatusOr<std::vector<records::HoldRecord>> SubjectLifecycle::ListHolds(
+    std::string_view tenant, std::string_view subject) {
+  if (absl::Status s = CheckTenantAndSubject(tenant, subject); !s.ok()) return s;
+  std::vector<records::HoldRecord> out;
+  absl::Status s = options_.kv->ScanPrefix(
+      storage::Table::kLedger, HoldPrefix(tenant, subject),
+      [&](std::string_view, std::string_view value) {
+        records::HoldRecord h;
+        if (h.ParseFromArray(value.data(), static_cast<int>(value.size()))) out.push_back(h);
+        return true;
+      });
+  if (!s.ok()) return s;
+  return out;
+}
+
+absl::StatusOr<records::ErasureRecord> SubjectLifecycle::RequestErasure(
+    std::string_view tenant, std::string_view subject, absl::Duration grace,
+    std::string_view principal, const std::vector<AuditEvent>& audit) {
+  if (absl::Status s = CheckTenantAndSubject(tenant, subject); !s.ok()) return s;
+  if (grace < absl::ZeroDuration() || grace > absl::Hours(24 * 366)) {
+    return absl::InvalidArgumentError("grace_seconds must be 0 to one year");
+  }
+  std::unique_lock<std::mutex> lock = options_.locks->Lock(tenant, subject);
+  absl::StatusOr<DataKeyHandle> dek = options_.subject_keys->Get(tenant, subject);
+  if (!dek.ok()) return dek.status();  // NOT_FOUND or GONE
+  absl::StatusOr<bool> held = HasHold(tenant, subject);
+  if (!held.ok()) return held.status();
+  if (*held) return absl::FailedPreconditionError("a legal hold blocks erasure of this subject");
+  absl::StatusOr<std::string> pending =
+      options_.kv->Get(storage::Table::kLedger, SubjectErasureKey(tenant, subject));
+  if (pending.ok()) return absl::FailedPreconditionError("an erasure is already pending");
+  if (!absl::IsNotFound(pending.status())) return pending.status();
+
+  const absl::Time now = options_.clock->Now();
+  records::ErasureRecord erasure;
+  erasure.set_erasure_id(Cat("er_", crypto::HexEncode(options_.random->Bytes(10))));
+  erasure.set_tenant(std::string(tenant));
+  erasure.set_subject(std::string(subject));
+  erasure.set_requested_at_unix_ms(absl::ToUnixMillis(now));
+  erasure.set_due_at_unix_ms(absl::ToUnixMillis(now + grace));
+  erasure.set_principal(std::string(principal));
+  if (grace == absl::ZeroDuration()) return ShredLocked(std::move(erasure), audit);
+
+  erasure.set_state("pending");
+  storage::WriteBatch batch;
+  batch.Put(storage::Table::kLedger, ErasureKey(erasure.erasure_id()), erasure.SerializeAsString());
+  batch.Put(storage::Table::kLedger, PendingKey(erasure.due_at_unix_ms(), erasure.erasure_id()), "");
+  batch.Put(storage::Table::kLedger, SubjectErasureKey(tenant, subject), erasure.erasure_id());
+  if (absl::Status s = options_.committer->Commit(batch, &audit); !s.ok()) return s;
+  return erasure;
+}
+
+absl::StatusOr<records::ErasureRecord> SubjectLifecycle::CancelErasure(
+    std::string_view tenant, std::string_view subject, const std::vector<AuditEvent>& audit) {
+  if (absl::Status s = CheckTenantAndSubject(tenant, subject); !s.ok()) return s;
+  std::unique_lock<std::mutex> lock = options_.locks->Lock(tenant, subject);
+  absl::StatusOr<std::string> id =
+      options_.kv->Get(storage::Table::kLedger, SubjectErasureKey(tenant, subject));
+  if (!id.ok()) {
+    if (absl::IsNotFound(id.status())) {
+      return absl::FailedPreconditionError("no erasure is pending for this subject");
+    }
+    return id.status();
+  }
+  absl::StatusOr<std::string> stored = options_.kv->Get(storage::Table::kLedger, ErasureKey(*id));
+  if (!stored.ok()) return stored.status();
+  records::ErasureRecord erasure;
+  if (!erasure.ParseFromString(*stored)) return absl::DataLossError("erasure record is corrupt");
+  erasure.set_state("cancelled");
+  storage::WriteBatch batch;
+  batch.Put(storage::Table::kLedger, ErasureKey(*id), erasure.SerializeAsString());
+  batch.Delete(storage::Table::kLedger, PendingKey(erasure.due_at_unix_ms(), *id));
+  batch.Delete(storage::Table::kLedger, SubjectErasureKey(tenant, subject));
+  if (absl::Status s = options_.committer->Commit(batch, &audit); !s.ok()) return s;
+  return erasure;
+}
+
+absl::StatusOr<records::ErasureRecord> SubjectLifecycle::GetErasure(std::string_view tenant,
+                                                                    std::string_view erasure_id) {
+  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
+  absl::StatusOr<std::string> stored =
+      options_.kv->Get(storage::Table::kLedger, ErasureKey(erasure_id));
+  if (!stored.ok()) {
+    if (absl::IsNotFound(stored.status())) return absl::NotFoundError("unknown erasure");
+    return stored.status();
+  }
+  records::ErasureRecord erasure;
+  if (!erasure.ParseFromString(*stored)) return absl::DataLossError("erasure record is corrupt");
+  if (erasure.tenant() != tenant) return absl::NotFoundError("unknown erasure");
+  return erasure;
+}
+
+absl::StatusOr<records::ErasureRecord> SubjectLifecycle::ShredLocked(
+    records::ErasureRecord erasure, const std::vector<AuditEvent>& audit) {
+  const std::string& tenant = erasure.tenant();
+  const std::string& subject = erasure.subject();
+  absl::StatusOr<DataKeyHandle> dek = options_.subject_keys->Get(tenant, subject);
+  if (!dek.ok()) return dek.status();
+  const int64_t now_ms = absl::ToUnixMillis(options_.clock->Now());
+
+  storage::WriteBatch batch;
+  batch.Delete(storage::Table::kSubjectKeys, SubjectKey(tenant, subject));
+  const std::string prefix = SubjectPrefix(tenant, subject);
+  absl::Status scanned = options_.kv->ScanPrefix(
+      storage::Table::kFields, prefix, [&](std::string_view key, std::string_view value) {
+        batch.Delete(storage::Table::kFields, key);
+        records::FieldRecord field;
+        if (field.ParseFromArray(value.data(), static_cast<int>(value.size())) &&
+            !field.blind_index().empty()) {
+          batch.Delete(storage::Table::kBlindIndex,
+                       BlindIndexKey(tenant, field.blind_index(), subject,
+                                     key.substr(prefix.size())));
+        }
+        return true;
+      });
+  if (!scanned.ok()) return scanned;
+
+  records::ErasureReceipt* receipt = erasure.mutable_receipt();
+  receipt->set_erasure_id(erasure.erasure_id());
+  receipt->set_tenant(tenant);
+  receipt->set_subject(subject);
+  receipt->set_requested_at(Rfc3339(erasure.requested_at_unix_ms()));
+  receipt->set_shredded_at(Rfc3339(now_ms));
+  receipt->set_destroyed_key_id(Cat("dek:", crypto::HexEncode((*dek)->dek_id)));
+  absl::StatusOr<std::string> signature = options_.keys->Sign(ReceiptMessage(*receipt));
+  if (!signature.ok()) return signature.status();
+  receipt->set_signature(*signature);
+  absl::StatusOr<std::string> public_key = options_.keys->SigningPublicKey();
+  if (!public_key.ok()) return public_key.status();
+  receipt->set_public_key(*public_key);
+  erasure.set_state("done");
+
+  records::ShredRecord shred;
+  shred.set_erasure_id(erasure.erasure_id());
+  shred.set_shredded_at_unix_ms(now_ms);
+  shred.set_dek_id((*dek)->dek_id);
+  batch.Put(storage::Table::kLedger, ShreddedKey(tenant, subject), shred.SerializeAsString());
+  batch.Put(storage::Table::kLedger, ErasureKey(erasure.erasure_id()), erasure.SerializeAsString());
+  batch.Delete(storage::Table::kLedger, PendingKey(erasure.due_at_unix_ms(), erasure.erasure_id()));
+  batch.Delete(storage::Table::kLedger, SubjectErasureKey(tenant, subject));
+  absl::Status committed = options_.committer->Commit(batch, &audit);
+  options_.subject_keys->Evict(tenant, subject);  // whatever happened, drop it from memory
+  if (!committed.ok()) return committed;
+
+  // Push the deletions out of the live files: the wrapped DEK and the
+  // ciphertexts must not sit in a memtable or an older table file.
+  const std::string end = storage::PrefixSuccessor(SubjectKey(tenant, subject));
+  if (absl::Status s = options_.kv->Flush(); !s.ok()) return s;
+  if (absl::Status s = options_.kv->CompactRange(storage::Table::kSubjectKeys,
+                                                 SubjectKey(tenant, subject), end);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = options_.kv->CompactRange(storage::Table::kFields, prefix,
+                                                 storage::PrefixSuccessor(prefix));
+      !s.ok()) {
+    return s;
+  }
+  return erasure;
+}
+
+absl::StatusOr<int> SubjectLifecycle::RunDue() {
+  if (options_.keys->sealed()) return SealedError();
+  const int64_t now_ms = absl::ToUnixMillis(options_.clock->Now());
+  std::vector<std::string> due;
+  const std::string start = Cat("pending", kSep);
+  absl::Status s = options_.kv->ScanRange(
+      storage::Table::kLedger, start, Cat(start, EncodeU64(static_cast<uint64_t>(now_ms) + 1)),
+      [&](std::string_view key, std::string_view) {
+        due.emplace_back(key.substr(start.size() + 8));
+        return true;
+      });
+  if (!s.ok()) return s;
+  int executed = 0;
+  for (const std::string& id : due) {
+    absl::StatusOr<std::string> stored = options_.kv->Get(storage::Table::kLedger, ErasureKey(id));
+    if (!stored.ok()) continue;
+    records::ErasureRecord erasure;
+    if (!erasure.ParseFromString(*stored) || erasure.state() != "pending") continue;
+    std::unique_lock<std::mutex> lock =
+        options_.locks->Lock(erasure.tenant(), erasure.subject());
+    absl::StatusOr<bool> held = HasHold(erasure.tenant(), erasure.subject());
+    if (!held.ok() || *held) continue;  // a hold makes a due erasure wait
+    AuditEvent event;
+    event.principal = "scheduler";
+    event.tenant = erasure.tenant();
+    event.action = "erase";
+    event.subject = erasure.subject();
+    event.reason = "due erasure executed";
+    absl::StatusOr<records::ErasureRecord> done = ShredLocked(std::move(erasure), {event});
+    if (done.ok()) ++executed;
+  }
+  return executed;
+}
+
+absl::StatusOr<uint64_t> SubjectLifecycle::CloseEpoch(std::string_view tenant) {
+  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
+  absl::StatusOr<std::vector<KekInfo>> keks = options_.keys->ListKeks(tenant);
+  if (!keks.ok()) return keks.status();
+  // Resume an interrupted epoch (retired versions still present) instead of
+  // rotating again.
+  bool pending_retired = false;
+  for (const KekInfo& k : *keks) pending_retired |= k.state == records::KekVersion::RETIRED;
+  if (!pending_retired) {
+    if (absl::Status s = options_.keys->RotateKek(tenant).status(); !s.ok()) return s;
+  }
+  absl::StatusOr<ActiveKek> active = options_.keys->GetActiveKek(tenant);
+  if (!active.ok()) return active.status();
+
+  uint64_t rewrapped = 0;
+  std::vector<std::pair<std::string, records::WrappedDek>> chunk;
+  auto flush_chunk = [&]() -> absl::Status {
+    if (chunk.empty()) return absl::OkStatus();
+    std::vector<std::string> subjects;
+    for (const auto& [subject, record] : chunk) subjects.push_back(subject);
+    std::vector<std::unique_lock<std::mutex>> locks = options_.locks->LockMany(tenant, subjects);
+    storage::WriteBatch batch;
+    for (auto& [subject, record] : chunk) {
+      // Re-read under the lock: a shred may have removed it meanwhile.
+      absl::StatusOr<std::string> current =
+          options_.kv->Get(storage::Table::kSubjectKeys, SubjectKey(tenant, subject));
+      if (!current.ok()) continue;
+      records::WrappedDek now;
+      if (!now.ParseFromString(*current)) return absl::DataLossError("subject key record is corrupt");
+      if (now.kek_version() == active->version) continue;
+      absl::StatusOr<KeyCache::Key> old_kek = options_.keys->GetKek(tenant, now.kek_version());
+      if (!old_kek.ok()) return old_kek.status();
+      const std::string old_ad = AssociatedData(
+          "dek", {tenant, subject, now.dek_id(), EncodeU32(now.kek_version())});
+      absl::StatusOr<crypto::SecretBytes> dek =
+          crypto::XChaCha20Poly1305::DecryptSecret(**old_kek, now.ciphertext(), old_ad);
+      if (!dek.ok()) return absl::DataLossError("subject key failed authentication");
+      absl::StatusOr<std::string> wrapped = crypto::XChaCha20Poly1305::EncryptSecret(
+          *active->key, *dek,
+          AssociatedData("dek", {tenant, subject, now.dek_id(), EncodeU32(active->version)}),
+          *options_.random);
+      if (!wrapped.ok()) return wrapped.status();
+      now.set_kek_version(active->version);
+      now.set_ciphertext(*wrapped);
+      batch.Put(storage::Table::kSubjectKeys, SubjectKey(tenant, subject), now.SerializeAsString());
+      ++rewrapped;
+    }
+    chunk.clear();
+    return options_.kv->Write(batch);
+  };
+
+  // Collect in chunks (the scan itself holds no lock).
+  std::vector<std::pair<std::string, records::WrappedDek>> all;
+  const std::string prefix = TenantPrefix(tenant);
+  absl::Status scanned = options_.kv->ScanPrefix(
+      storage::Table::kSubjectKeys, prefix, [&](std::string_view key, std::string_view value) {
+        records::WrappedDek record;
+        if (record.ParseFromArray(value.data(), static_cast<int>(value.size())) &&
+            record.kek_version() != active->version) {
+          all.emplace_back(std::string(key.substr(prefix.size())), std::move(record));
+        }
+        return true;
+      });
+  if (!scanned.ok()) return scanned;
+  for (auto& entry : all) {
+    chunk.push_back(std::move(entry));
+    if (chunk.size() == 500) {
+      if (absl::Status s = flush_chunk(); !s.ok()) return s;
+    }
+  }
+  if (absl::Status s = flush_chunk(); !s.ok()) return s;
+
+  // Every DEK must be under the active version before anything is destroyed.
+  bool stragglers = false;
+  scanned = options_.kv->ScanPrefix(storage::Table::kSubjectKeys, prefix,
+                                    [&](std::string_view, std::string_view value) {
+                                      records::WrappedDek record;
+                                      if (record.ParseFromArray(value.data(),
+                                                                static_cast<int>(value.size())) &&
+                                          record.kek_version() != active->version) {
+                                        stragglers = true;
+                                        return false;
+                                      }
+                                      return true;
+                                    });
+  if (!scanned.ok()) return scanned;
+  if (stragglers) return absl::AbortedError("keys changed during the epoch; run it again");
+  if (absl::Status s = options_.kv->Flush(); !s.ok()) return s;
+  if (absl::Status s = options_.keys->DestroyRetiredKeks(tenant).status(); !s.ok()) return s;
+  return rewrapped;
+}
+
+}  // namespace vault

@@ -1,0 +1,106 @@
+// SubjectLifecycle: legal holds, erasure requests (pending with a grace
+// period, cancellable, executed when due by RunDue; immediate with grace 0),
+// crypto-shredding of a subject, signed erasure receipts, and shred epochs.
+//
+// Shredding a subject: one atomic batch deletes the wrapped DEK, the
+// subject's field rows and blind-index entries, and records the subject in
+// the shred ledger (so reads answer GONE and the id is never reused); the DEK
+// leaves the key cache at once, and the key and field ranges are flushed and
+// compacted so no live table file still holds them. Token records stay, as
+// ciphertext under a key that no longer exists, so they answer GONE.
+// A shred epoch (CloseEpoch) rotates the tenant KEK, rewraps every surviving
+// DEK and destroys the retired KEK versions in the keyring: leftover bytes of
+// a shredded wrapped DEK in old WAL/SST blocks or in copies of the RocksDB
+// files are then wrapped under a key that exists nowhere.
+//
+// Receipt message: the UTF-8 lines "vaultd-erasure-receipt-v1", erasure_id,
+// tenant, subject, requested_at, shredded_at, destroyed_key_id joined by
+// "\n" (no trailing newline), signed with the vault's Ed25519 key.
+// Thread-safety: safe for concurrent use; a subject's shred holds its lock.
+#ifndef VAULT_LIFECYCLE_H_
+#define VAULT_LIFECYCLE_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "crypto/random.h"
+#include "vault/audit_log.h"
+#include "vault/clock.h"
+#include "vault/group_committer.h"
+#include "vault/key_hierarchy.h"
+#include "vault/records.pb.h"
+#include "vault/storage/kv_store.h"
+#include "vault/subject_key_store.h"
+
+namespace vault {
+
+struct LifecycleOptions {
+  storage::KvStore* kv = nullptr;
+  KeyHierarchy* keys = nullptr;
+  SubjectKeyStore* subject_keys = nullptr;
+  SubjectLocks* locks = nullptr;
+  GroupCommitter* committer = nullptr;
+  const Clock* clock = &SystemClock::Instance();
+  crypto::RandomSource* random = &crypto::SystemRandom::Instance();
+};
+
+// The message a receipt's signature covers.
+std::string ReceiptMessage(const records::ErasureReceipt& receipt);
+// OK when the receipt's signature verifies under `public_key` (raw 32 bytes).
+[[nodiscard]] absl::Status VerifyReceipt(const records::ErasureReceipt& receipt,
+                                         std::string_view public_key);
+
+class SubjectLifecycle {
+ public:
+  static constexpr absl::Duration kDefaultGrace = absl::Hours(72);
+
+  explicit SubjectLifecycle(LifecycleOptions options) : options_(options) {}
+
+  [[nodiscard]] absl::StatusOr<records::HoldRecord> PutHold(std::string_view tenant,
+                                                            std::string_view subject,
+                                                            std::string_view hold_id,
+                                                            std::string_view reason,
+                                                            const std::vector<AuditEvent>& audit);
+  // NOT_FOUND when there is no such hold.
+  [[nodiscard]] absl::Status ReleaseHold(std::string_view tenant, std::string_view subject,
+                                         std::string_view hold_id,
+                                         const std::vector<AuditEvent>& audit);
+  [[nodiscard]] absl::StatusOr<std::vector<records::HoldRecord>> ListHolds(
+      std::string_view tenant, std::string_view subject);
+
+  // FAILED_PRECONDITION while a hold exists or an erasure is already
+  // pending; NOT_FOUND for an unknown subject; GONE when already erased.
+  // grace == 0 shreds at once (state done, with receipt).
+  [[nodiscard]] absl::StatusOr<records::ErasureRecord> RequestErasure(
+      std::string_view tenant, std::string_view subject, absl::Duration grace,
+      std::string_view principal, const std::vector<AuditEvent>& audit);
+  // FAILED_PRECONDITION when no erasure is pending for the subject.
+  [[nodiscard]] absl::StatusOr<records::ErasureRecord> CancelErasure(
+      std::string_view tenant, std::string_view subject, const std::vector<AuditEvent>& audit);
+  // NOT_FOUND when unknown in this tenant.
+  [[nodiscard]] absl::StatusOr<records::ErasureRecord> GetErasure(std::string_view tenant,
+                                                                  std::string_view erasure_id);
+
+  // Executes every pending erasure whose time has come and whose subject has
+  // no hold (held ones wait). Returns how many were executed.
+  [[nodiscard]] absl::StatusOr<int> RunDue();
+
+  // Rotates the tenant KEK, rewraps every DEK wrapped under an older
+  // version, then destroys the retired versions. Resumable: running it
+  // again finishes an interrupted epoch. Returns DEKs rewrapped.
+  [[nodiscard]] absl::StatusOr<uint64_t> CloseEpoch(std::string_view tenant);
+
+ private:
+  absl::StatusOr<records::ErasureRecord> ShredLocked(records::ErasureRecord erasure,
+                                                     const std::vector<AuditEvent>& audit);
+  absl::StatusOr<bool> HasHold(std::string_view tenant, std::string_view subject);
+  absl::Status CheckTenantAndSubject(std::string_view tenant, std::string_view subject);
+
+  LifecycleOptions options_;
+};
+
+}  // namespace vault
+
+#endif  // VAULT_LIFECYCLE_H_
