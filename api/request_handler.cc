@@ -394,7 +394,21 @@ HttpResponse RequestHandler::Dispatch(Call& call) {
   const std::string& tenant = s[2];
   if (s.size() == 3) {
     call.route = "/v1/tenants/{tenant}";
-    if (method == "DELETE") return not_built();
+    if (method == "DELETE") {
+      absl::StatusOr<records::ErasureReceipt> r = access.EraseTenant(ctx, tenant);
+      if (!r.ok()) return call.Error(r.status());
+      v1::Receipt out;
+      out.set_erasure_id(r->erasure_id());
+      out.set_tenant(r->tenant());
+      out.set_subject(r->subject());
+      out.set_requested_at(r->requested_at());
+      out.set_shredded_at(r->shredded_at());
+      out.set_destroyed_key_id(r->destroyed_key_id());
+      out.set_signature(crypto::Base64Encode(r->signature()));
+      out.set_public_key(crypto::Base64Encode(r->public_key()));
+      if (metrics_ != nullptr) metrics_->Add("shreds");
+      return call.Reply(out);
+    }
     if (method != "GET") return wrong_method();
     absl::StatusOr<TenantInfo> info = access.GetTenant(ctx, tenant);
     if (!info.ok()) return call.Error(info.status());
@@ -656,7 +670,44 @@ HttpResponse RequestHandler::Dispatch(Call& call) {
   }
   if (collection == "subjects" && s.size() == 6 && s[5] == "export") {
     call.route = "/v1/tenants/{tenant}/subjects/{subject}/export";
-    return not_built();
+    if (method != "GET") return wrong_method();
+    absl::StatusOr<SubjectExport> ex = access.Export(ctx, tenant, s[4]);
+    if (!ex.ok()) return call.Error(ex.status());
+    v1::ExportResponse out;
+    out.set_subject(s[4]);
+    for (auto& [name, f] : ex->fields) {
+      v1::FieldView& v = (*out.mutable_fields())[name];
+      v.set_type(std::string(DataTypeName(f.type)));
+      v.set_value(std::move(f.value));
+      v.set_reveal("plain");
+    }
+    for (const records::HoldRecord& h : ex->holds) {
+      v1::HoldResponse* hold = out.add_holds();
+      hold->set_hold_id(h.hold_id());
+      hold->set_reason(h.reason());
+      hold->set_created_at(Rfc3339(absl::FromUnixMillis(h.created_at_unix_ms())));
+    }
+    if (ex->pending_erasure.has_value()) {
+      out.mutable_erasure()->set_erasure_id(ex->pending_erasure->erasure_id());
+      out.mutable_erasure()->set_state(ex->pending_erasure->state());
+      out.mutable_erasure()->set_due_at(
+          Rfc3339(absl::FromUnixMillis(ex->pending_erasure->due_at_unix_ms())));
+    }
+    for (const records::AuditEntry& e : ex->access_report) {
+      v1::AuditEntryView* v = out.add_access_report();
+      v->set_seq(static_cast<double>(e.seq()));
+      v->set_time(Rfc3339(absl::FromUnixMillis(e.time_unix_ms())));
+      v->set_principal(e.principal());
+      v->set_action(e.action());
+      v->set_subject(e.subject());
+      for (const auto& t : e.types()) v->add_types(t);
+      v->set_purpose(e.purpose());
+      v->set_outcome(e.outcome());
+      v->set_request_id(e.request_id());
+    }
+    HttpResponse reply = call.Reply(out);
+    for (auto& [name, f] : *out.mutable_fields()) crypto::SecureWipe(*f.mutable_value());
+    return reply;
   }
   if (collection == "erasures" && s.size() == 5) {
     call.route = "/v1/tenants/{tenant}/erasures/{erasure_id}";

@@ -356,6 +356,72 @@ absl::StatusOr<uint64_t> DataAccess::CloseEpoch(const RequestContext& ctx,
   return options_.lifecycle->CloseEpoch(tenant);
 }
 
+absl::StatusOr<records::ErasureReceipt> DataAccess::EraseTenant(const RequestContext& ctx,
+                                                                std::string_view tenant) {
+  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
+  if (!ctx.principal.is_operator) {
+    return Deny(ctx, tenant, Action::kAdmin, "", {}, "only operators may erase a tenant");
+  }
+  std::vector<AuditEvent> events;
+  events.push_back(Event(ctx, tenant, Action::kErase, "", {}, true, "tenant erasure requested"));
+  return options_.lifecycle->EraseTenant(tenant, events);
+}
+
+absl::StatusOr<SubjectExport> DataAccess::Export(const RequestContext& ctx,
+                                                 std::string_view tenant,
+                                                 std::string_view subject) {
+  RequestContext export_ctx = ctx;
+  if (export_ctx.purpose.empty()) export_ctx.purpose = "subject_request";
+  if (absl::Status s = Guard(export_ctx, tenant, Action::kExport, std::nullopt, RevealLevel::kPlain,
+                             subject, {});
+      !s.ok()) {
+    return s;
+  }
+  std::set<DataType> refused;
+  auto visible = [&](DataType type) {
+    bool ok = Authorize(export_ctx.principal,
+                        {tenant, Action::kExport, type, RevealLevel::kPlain, export_ctx.purpose})
+                  .allowed;
+    if (!ok) refused.insert(type);
+    return ok;
+  };
+  SubjectExport out;
+  std::vector<std::string> withheld;
+  absl::StatusOr<std::map<std::string, RevealedField>> fields = options_.subjects->ReadFields(
+      tenant, subject, {}, RevealLevel::kPlain, visible, &withheld);
+  if (!fields.ok()) return fields.status();
+  if (!withheld.empty()) {
+    for (auto& [name, f] : *fields) crypto::SecureWipe(f.value);
+    return Deny(export_ctx, tenant, Action::kExport, subject, TypeNames(refused),
+                "an export must include every field: a type is not granted");
+  }
+  out.fields = std::move(*fields);
+  absl::StatusOr<std::vector<records::HoldRecord>> holds =
+      options_.lifecycle->ListHolds(tenant, subject);
+  if (!holds.ok()) return holds.status();
+  out.holds = std::move(*holds);
+  absl::StatusOr<std::optional<records::ErasureRecord>> pending =
+      options_.lifecycle->PendingErasure(tenant, subject);
+  if (!pending.ok()) return pending.status();
+  out.pending_erasure = std::move(*pending);
+  AuditQuery q;
+  q.tenant = std::string(tenant);
+  q.subject = std::string(subject);
+  q.limit = 1000;
+  absl::StatusOr<AuditPage> report = options_.audit->Find(q);
+  if (!report.ok()) return report.status();
+  out.access_report = std::move(report->entries);
+  std::set<DataType> types;
+  for (const auto& [name, f] : out.fields) types.insert(f.type);
+  std::vector<AuditEvent> events;
+  events.push_back(Event(export_ctx, tenant, Action::kExport, subject, TypeNames(types), true, ""));
+  if (absl::Status s = CommitAudit(std::move(events)); !s.ok()) {
+    for (auto& [name, f] : out.fields) crypto::SecureWipe(f.value);
+    return s;
+  }
+  return out;
+}
+
 absl::StatusOr<TenantInfo> DataAccess::GetTenant(const RequestContext& ctx,
                                                  std::string_view tenant) {
   if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;

@@ -34,6 +34,13 @@ struct SubjectView {
   std::vector<std::string> withheld;  // fields the principal may not see
 };
 
+struct SubjectExport {
+  std::map<std::string, RevealedField> fields;  // plain
+  std::vector<records::HoldRecord> holds;
+  std::optional<records::ErasureRecord> pending_erasure;
+  std::vector<records::AuditEntry> access_report;
+};
+
 struct DataAccessOptions {
   KeyHierarchy* keys = nullptr;
   TokenService* tokens = nullptr;
@@ -96,6 +103,16 @@ class DataAccess {
                                                                   std::string_view erasure_id);
   [[nodiscard]] absl::StatusOr<uint64_t> CloseEpoch(const RequestContext& ctx,
                                                     std::string_view tenant);
+  // Operators only (action admin): crypto-shreds the whole tenant.
+  [[nodiscard]] absl::StatusOr<records::ErasureReceipt> EraseTenant(const RequestContext& ctx,
+                                                                    std::string_view tenant);
+  // A data subject's access request (action export, reveal plain; purpose
+  // subject_request unless another is stated): every field in plain text,
+  // the holds, a pending erasure and the access report. Logged before it is
+  // returned.
+  [[nodiscard]] absl::StatusOr<SubjectExport> Export(const RequestContext& ctx,
+                                                     std::string_view tenant,
+                                                     std::string_view subject);
 
   // Admin.
   [[nodiscard]] absl::StatusOr<TenantInfo> GetTenant(const RequestContext& ctx,

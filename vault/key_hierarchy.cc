@@ -382,6 +382,7 @@ absl::StatusOr<TenantInfo> KeyHierarchy::GetTenant(std::string_view tenant) cons
   if (!root_ready()) return SealedError();
   const records::TenantKeys* t = FindTenantLocked(tenant);
   if (t == nullptr) return absl::NotFoundError("unknown tenant");
+  if (t->erased()) return GoneError("the tenant was erased");
   TenantInfo info{t->tenant(), t->residency(), FromMs(t->created_at_unix_ms()), 0};
   for (const records::KekVersion& k : t->keks()) {
     if (k.state() == records::KekVersion::ACTIVE) info.active_kek_version = k.version();
@@ -395,7 +396,9 @@ absl::StatusOr<std::vector<TenantInfo>> KeyHierarchy::ListTenants() const {
   {
     std::shared_lock lock(mu_);
     if (!root_ready()) return SealedError();
-    for (const records::TenantKeys& t : keyring_->tenants()) ids.push_back(t.tenant());
+    for (const records::TenantKeys& t : keyring_->tenants()) {
+      if (!t.erased()) ids.push_back(t.tenant());
+    }
   }
   for (const std::string& id : ids) {
     absl::StatusOr<TenantInfo> info = GetTenant(id);
@@ -454,6 +457,33 @@ absl::StatusOr<uint32_t> KeyHierarchy::RotateKek(std::string_view tenant) {
   return newest + 1;
 }
 
+absl::StatusOr<std::vector<uint32_t>> KeyHierarchy::EraseTenant(std::string_view tenant) {
+  std::unique_lock lock(mu_);
+  if (root_key_ == nullptr) return SealedError();
+  const records::TenantKeys* found = FindTenantLocked(tenant);
+  if (found == nullptr) return absl::NotFoundError("unknown tenant");
+  if (found->erased()) return GoneError("the tenant was erased");
+  records::Keyring next = *keyring_;
+  std::vector<uint32_t> destroyed;
+  const int64_t now_ms = ToMs(options_.clock->Now());
+  for (records::TenantKeys& t : *next.mutable_tenants()) {
+    if (t.tenant() != tenant) continue;
+    for (records::KekVersion& k : *t.mutable_keks()) {
+      if (k.state() != records::KekVersion::DESTROYED) destroyed.push_back(k.version());
+      k.set_state(records::KekVersion::DESTROYED);
+      k.clear_wrapped_key();
+      if (k.destroyed_at_unix_ms() == 0) k.set_destroyed_at_unix_ms(now_ms);
+    }
+    t.clear_wrapped_subkey_root();
+    t.set_erased(true);
+    t.set_erased_at_unix_ms(now_ms);
+  }
+  if (absl::Status s = PersistLocked(std::move(next)); !s.ok()) return s;
+  cache_.ErasePrefix(Cat("k|", tenant, "|"));
+  cache_.ErasePrefix(Cat("s|", tenant, "|"));
+  return destroyed;
+}
+
 absl::StatusOr<std::vector<uint32_t>> KeyHierarchy::DestroyRetiredKeks(std::string_view tenant) {
   std::unique_lock lock(mu_);
   if (root_key_ == nullptr) return SealedError();
@@ -499,6 +529,7 @@ absl::StatusOr<KeyCache::Key> KeyHierarchy::GetTenantSubkey(std::string_view ten
   if (root_key_ == nullptr) return SealedError();
   const records::TenantKeys* t = FindTenantLocked(tenant);
   if (t == nullptr) return absl::NotFoundError("unknown tenant");
+  if (t->erased()) return GoneError("the tenant was erased");
   absl::StatusOr<SecretBytes> subkey_root = XChaCha20Poly1305::DecryptSecret(
       *root_key_, t->wrapped_subkey_root(), SubkeyRootAd(tenant));
   if (!subkey_root.ok()) return absl::DataLossError("tenant subkey root failed authentication");

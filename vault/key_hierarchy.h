@@ -119,7 +119,12 @@ class KeyHierarchy {
 
   // Tenants. SEALED while sealed.
   [[nodiscard]] absl::Status CreateTenant(std::string_view tenant, std::string_view residency);
+  // GONE for an erased tenant.
   [[nodiscard]] absl::StatusOr<TenantInfo> GetTenant(std::string_view tenant) const;
+  // Crypto-shreds a tenant: destroys every KEK version and the subkey root
+  // in the keyring (both slots rewritten in place) and in the cache. The id
+  // stays reserved. Returns the destroyed KEK versions.
+  [[nodiscard]] absl::StatusOr<std::vector<uint32_t>> EraseTenant(std::string_view tenant);
   [[nodiscard]] absl::StatusOr<std::vector<TenantInfo>> ListTenants() const;
 
   // KEKs. NOT_FOUND for an unknown tenant or version; GONE for a destroyed one.

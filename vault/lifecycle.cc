@@ -307,6 +307,84 @@ absl::StatusOr<int> SubjectLifecycle::RunDue() {
   return executed;
 }
 
+absl::StatusOr<std::optional<records::ErasureRecord>> SubjectLifecycle::PendingErasure(
+    std::string_view tenant, std::string_view subject) {
+  absl::StatusOr<std::string> id =
+      options_.kv->Get(storage::Table::kLedger, SubjectErasureKey(tenant, subject));
+  if (!id.ok()) {
+    if (absl::IsNotFound(id.status())) return std::optional<records::ErasureRecord>();
+    return id.status();
+  }
+  absl::StatusOr<records::ErasureRecord> e = GetErasure(tenant, *id);
+  if (!e.ok()) return e.status();
+  return std::optional<records::ErasureRecord>(std::move(*e));
+}
+
+absl::StatusOr<records::ErasureReceipt> SubjectLifecycle::EraseTenant(
+    std::string_view tenant, const std::vector<AuditEvent>& audit) {
+  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
+  if (options_.keys->sealed()) return SealedError();
+  if (absl::Status s = options_.keys->GetTenant(tenant).status(); !s.ok()) return s;
+  // The entry first (the keyring lives outside the store).
+  if (absl::Status s = options_.committer->Commit(storage::WriteBatch(), &audit); !s.ok()) {
+    return s;
+  }
+  const absl::Time now = options_.clock->Now();
+  absl::StatusOr<std::vector<uint32_t>> destroyed = options_.keys->EraseTenant(tenant);
+  if (!destroyed.ok()) return destroyed.status();
+  options_.subject_keys->EvictAll();
+
+  // Everything under the tenant's prefix is now ciphertext under keys that
+  // exist nowhere; delete it anyway and compact it out of the live files.
+  const std::string prefix = TenantPrefix(tenant);
+  for (storage::Table table : {storage::Table::kSubjectKeys, storage::Table::kFields,
+                               storage::Table::kTokens, storage::Table::kBlindIndex}) {
+    storage::WriteBatch batch;
+    absl::Status s = options_.kv->ScanPrefix(table, prefix,
+                                             [&](std::string_view key, std::string_view) {
+                                               batch.Delete(table, key);
+                                               return true;
+                                             });
+    if (!s.ok()) return s;
+    if (!batch.empty()) {
+      if (absl::Status w = options_.kv->Write(batch); !w.ok()) return w;
+    }
+  }
+  if (absl::Status s = options_.kv->Flush(); !s.ok()) return s;
+  for (storage::Table table : {storage::Table::kSubjectKeys, storage::Table::kFields,
+                               storage::Table::kTokens, storage::Table::kBlindIndex}) {
+    if (absl::Status s = options_.kv->CompactRange(table, prefix, storage::PrefixSuccessor(prefix));
+        !s.ok()) {
+      return s;
+    }
+  }
+
+  records::ErasureReceipt receipt;
+  receipt.set_erasure_id(Cat("er_", crypto::HexEncode(options_.random->Bytes(10))));
+  receipt.set_tenant(std::string(tenant));
+  receipt.set_requested_at(Rfc3339(absl::ToUnixMillis(now)));
+  receipt.set_shredded_at(Rfc3339(absl::ToUnixMillis(options_.clock->Now())));
+  std::string versions;
+  for (uint32_t v : *destroyed) versions += Cat(versions.empty() ? "" : ",", "v", v);
+  receipt.set_destroyed_key_id(Cat("tenant-kek:", versions));
+  absl::StatusOr<std::string> signature = options_.keys->Sign(ReceiptMessage(receipt));
+  if (!signature.ok()) return signature.status();
+  receipt.set_signature(*signature);
+  absl::StatusOr<std::string> public_key = options_.keys->SigningPublicKey();
+  if (!public_key.ok()) return public_key.status();
+  receipt.set_public_key(*public_key);
+  records::ErasureRecord record;
+  record.set_erasure_id(receipt.erasure_id());
+  record.set_tenant(std::string(tenant));
+  record.set_state("done");
+  record.set_requested_at_unix_ms(absl::ToUnixMillis(now));
+  *record.mutable_receipt() = receipt;
+  storage::WriteBatch batch;
+  batch.Put(storage::Table::kLedger, ErasureKey(receipt.erasure_id()), record.SerializeAsString());
+  if (absl::Status s = options_.kv->Write(batch); !s.ok()) return s;
+  return receipt;
+}
+
 absl::StatusOr<uint64_t> SubjectLifecycle::CloseEpoch(std::string_view tenant) {
   if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
   absl::StatusOr<std::vector<KekInfo>> keks = options_.keys->ListKeks(tenant);

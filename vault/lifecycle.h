@@ -20,6 +20,7 @@
 #ifndef VAULT_LIFECYCLE_H_
 #define VAULT_LIFECYCLE_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,16 @@ class SubjectLifecycle {
   // Executes every pending erasure whose time has come and whose subject has
   // no hold (held ones wait). Returns how many were executed.
   [[nodiscard]] absl::StatusOr<int> RunDue();
+
+  // Crypto-shreds a whole tenant: destroys all its KEK versions and its
+  // subkey root in the keyring, then deletes its records from the store and
+  // compacts them away. Returns the signed receipt (subject empty).
+  [[nodiscard]] absl::StatusOr<records::ErasureReceipt> EraseTenant(
+      std::string_view tenant, const std::vector<AuditEvent>& audit);
+
+  // The pending erasure of a subject, if any (for exports).
+  [[nodiscard]] absl::StatusOr<std::optional<records::ErasureRecord>> PendingErasure(
+      std::string_view tenant, std::string_view subject);
 
   // Rotates the tenant KEK, rewraps every DEK wrapped under an older
   // version, then destroys the retired versions. Resumable: running it

@@ -407,6 +407,29 @@ TEST_F(VaultdHttpTest, HoldsErasureReceiptsAndShredEpoch) {
   EXPECT_EQ(keys.versions(0).state(), "destroyed");
   HttpResult u2 = Call("GET", "/v1/tenants/acme/subjects/u-2", "", support_key_, "support");
   EXPECT_EQ(u2.status, 200) << u2.body;
+  // The whole tenant: operators only; then everything answers 410.
+  EXPECT_EQ(Call("DELETE", "/v1/tenants/acme", "", dpo).status, 403);
+  HttpResult gone = Call("DELETE", "/v1/tenants/acme", "", root_key_);
+  ASSERT_EQ(gone.status, 200) << gone.body;
+  EXPECT_EQ(Parse<api::v1::Receipt>(gone.body).destroyed_key_id(), "tenant-kek:v2");
+  EXPECT_EQ(Call("GET", "/v1/tenants/acme/subjects/u-2", "", support_key_, "support").status, 410);
+}
+
+TEST_F(VaultdHttpTest, ExportForASubjectAccessRequest) {
+  Provision();
+  ASSERT_EQ(Call("PUT", "/v1/tenants/acme/roles/dpo",
+                 R"({"actions": ["export"], "types": ["*"], "max_reveal": "plain", "purposes": ["subject_request"]})",
+                 root_key_).status, 200);
+  HttpResult p = Call("POST", "/v1/tenants/acme/principals", R"({"name": "dpo", "roles": ["dpo"]})", root_key_);
+  const std::string dpo = Parse<api::v1::PrincipalResponse>(p.body).api_key();
+  ASSERT_EQ(Call("PUT", "/v1/tenants/acme/subjects/u-1",
+                 R"({"fields": {"mobile": {"type": "phone", "value": "+8613800138000"}}})", tokenizer_key_).status, 200);
+  HttpResult ex = Call("GET", "/v1/tenants/acme/subjects/u-1/export", "", dpo);
+  ASSERT_EQ(ex.status, 200) << ex.body;
+  auto out = Parse<api::v1::ExportResponse>(ex.body);
+  EXPECT_EQ(out.fields().at("mobile").value(), "+8613800138000");
+  EXPECT_EQ(out.fields().at("mobile").reveal(), "plain");
+  EXPECT_GE(out.access_report_size(), 1);
 }
 
 // Init and unseal through the API: 3 of 5 shares unseal, 2 do not.

@@ -232,6 +232,35 @@ TEST_F(DataAccessTest, DeleteAndRevokeAreCheckedAgainstTheDataType) {
   EXPECT_TRUE(access().Revoke(Ctx(tokenizer_), "acme", card_token[0].token).ok());
 }
 
+TEST_F(DataAccessTest, ExportGivesEverythingForASubjectAccessRequest) {
+  ASSERT_TRUE(access()
+                  .PutSubject(Ctx(tokenizer_), "acme", "u-1",
+                              {{"mobile", {"phone", "+8613800138000", ""}},
+                               {"card", {"bank_card", "4111111111111111", ""}}})
+                  .ok());
+  ASSERT_TRUE(access().PutRole(root_, "acme",
+                               MakeRole("dpo", {"export", "hold", "erase"}, {"*"}, "plain",
+                                        {"subject_request"})).ok());
+  Principal dpo = Login("acme", "privacy-officer", {"dpo"});
+  ASSERT_TRUE(access().PutHold(Ctx(dpo), "acme", "u-1", "dispute-1", "dispute").ok());
+  auto ex = access().Export(Ctx(dpo), "acme", "u-1");
+  ASSERT_TRUE(ex.ok()) << ex.status();
+  EXPECT_EQ(ex->fields.at("card").value, "4111111111111111");
+  EXPECT_EQ(ex->fields.at("mobile").value, "+8613800138000");
+  ASSERT_EQ(ex->holds.size(), 1u);
+  EXPECT_EQ(ex->holds[0].hold_id(), "dispute-1");
+  EXPECT_FALSE(ex->pending_erasure.has_value());
+  EXPECT_GE(ex->access_report.size(), 2u);  // the write and the hold
+  EXPECT_EQ(AllEntries().back().action(), "export");
+  EXPECT_EQ(AllEntries().back().purpose(), "subject_request");
+  // Support may not export; a partial export is refused, not trimmed.
+  EXPECT_TRUE(absl::IsPermissionDenied(access().Export(Ctx(support_, "support"), "acme", "u-1").status()));
+  ASSERT_TRUE(access().PutRole(root_, "acme",
+                               MakeRole("narrow", {"export"}, {"phone"}, "plain", {"subject_request"})).ok());
+  Principal narrow = Login("acme", "narrow", {"narrow"});
+  EXPECT_TRUE(absl::IsPermissionDenied(access().Export(Ctx(narrow), "acme", "u-1").status()));
+}
+
 TEST_F(DataAccessTest, EveryReadAndRefusalIsLoggedPerSubject) {
   auto t = *access().Tokenize(Ctx(tokenizer_), "acme",
                               {{"phone", "+8613800138000", "u-1", "", 0},

@@ -226,5 +226,32 @@ TEST_F(LifecycleTest, ReceiptsVerifyAndFailWhenAnyByteChanges) {
   }
 }
 
+TEST_F(LifecycleTest, ErasingATenantDestroysAllItsKeysAndData) {
+  ASSERT_TRUE(vault_->keys().CreateTenant("globex", "").ok());
+  Put(1);
+  ASSERT_TRUE(vault_->subjects().PutFields("globex", "g-1", Profile(5)).ok());
+  ASSERT_TRUE(vault_->keys().RotateKek("acme").ok());
+  auto receipt = life().EraseTenant("acme", {});
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  EXPECT_EQ(receipt->destroyed_key_id(), "tenant-kek:v1,v2");
+  EXPECT_TRUE(VerifyReceipt(*receipt, *vault_->keys().SigningPublicKey()).ok());
+  EXPECT_TRUE(IsGone(vault_->keys().GetTenant("acme").status()));
+  EXPECT_TRUE(IsGone(vault_->keys().GetKek("acme", 2).status()));
+  EXPECT_TRUE(IsGone(vault_->subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain).status()));
+  EXPECT_TRUE(IsGone(life().EraseTenant("acme", {}).status()));
+  EXPECT_TRUE(absl::IsAlreadyExists(vault_->keys().CreateTenant("acme", "")));  // id stays reserved
+  bool any = false;
+  ASSERT_TRUE(vault_->kv().ScanPrefix(Table::kSubjectKeys, TenantPrefix("acme"),
+                                      [&](std::string_view, std::string_view) {
+                                        any = true;
+                                        return false;
+                                      }).ok());
+  EXPECT_FALSE(any);
+  // The other tenant is untouched, also after a restart.
+  Reopen();
+  EXPECT_EQ(vault_->subjects().ReadFields("globex", "g-1", {}, RevealLevel::kPlain)->size(), 2u);
+  EXPECT_EQ(vault_->keys().ListTenants()->size(), 1u);
+}
+
 }  // namespace
 }  // namespace vault
