@@ -174,6 +174,9 @@ int main(int argc, char** argv) {
       if (!v.keys().sealed()) {
         absl::StatusOr<int> n = v.lifecycle().RunDue();
         if (n.ok() && *n > 0) spdlog::info("executed {} due erasure(s)", *n);
+        if (absl::Status c = v.lifecycle().CompactShredded(); !c.ok()) {
+          spdlog::warn("compaction after erasure failed; will retry");
+        }
       }
       for (int i = 0; i < 10 && !stopping.load(); ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));

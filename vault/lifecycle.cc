@@ -256,21 +256,22 @@ absl::StatusOr<records::ErasureRecord> SubjectLifecycle::ShredLocked(
   options_.subject_keys->Evict(tenant, subject);  // whatever happened, drop it from memory
   if (!committed.ok()) return committed;
 
-  // Push the deletions out of the live files: the wrapped DEK and the
-  // ciphertexts must not sit in a memtable or an older table file.
-  const std::string end = storage::PrefixSuccessor(SubjectKey(tenant, subject));
-  if (absl::Status s = options_.kv->Flush(); !s.ok()) return s;
-  if (absl::Status s = options_.kv->CompactRange(storage::Table::kSubjectKeys,
-                                                 SubjectKey(tenant, subject), end);
-      !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = options_.kv->CompactRange(storage::Table::kFields, prefix,
-                                                 storage::PrefixSuccessor(prefix));
-      !s.ok()) {
-    return s;
-  }
+  // The deletions reach the table files at the next CompactShredded (the
+  // scheduler runs it within seconds); compacting here would cost every
+  // erasure a rewrite of the tables.
+  compaction_pending_ = true;
   return erasure;
+}
+
+absl::Status SubjectLifecycle::CompactShredded() {
+  if (!compaction_pending_.exchange(false)) return absl::OkStatus();
+  absl::Status s = options_.kv->Flush();
+  for (storage::Table table : {storage::Table::kSubjectKeys, storage::Table::kFields,
+                               storage::Table::kBlindIndex}) {
+    if (s.ok()) s = options_.kv->CompactRange(table, "", "");
+  }
+  if (!s.ok()) compaction_pending_ = true;  // try again next time
+  return s;
 }
 
 absl::StatusOr<int> SubjectLifecycle::RunDue() {

@@ -20,6 +20,7 @@
 #ifndef VAULT_LIFECYCLE_H_
 #define VAULT_LIFECYCLE_H_
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <vector>
@@ -98,6 +99,11 @@ class SubjectLifecycle {
   [[nodiscard]] absl::StatusOr<std::optional<records::ErasureRecord>> PendingErasure(
       std::string_view tenant, std::string_view subject);
 
+  // Flushes and compacts the key, field and index tables if anything was
+  // shredded since the last call.
+  [[nodiscard]] absl::Status CompactShredded();
+  bool compaction_pending() const { return compaction_pending_.load(); }
+
   // Rotates the tenant KEK, rewraps every DEK wrapped under an older
   // version, then destroys the retired versions. Resumable: running it
   // again finishes an interrupted epoch. Returns DEKs rewrapped.
@@ -110,6 +116,7 @@ class SubjectLifecycle {
   absl::Status CheckTenantAndSubject(std::string_view tenant, std::string_view subject);
 
   LifecycleOptions options_;
+  std::atomic<bool> compaction_pending_{false};
 };
 
 }  // namespace vault

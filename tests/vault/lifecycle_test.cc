@@ -83,7 +83,10 @@ TEST_F(LifecycleTest, ShredLeavesNoWrappedKeyOrCiphertextInLiveFiles) {
   ASSERT_TRUE(dek.ParseFromString(wrapped));
   ASSERT_FALSE(testing::FindInFiles(dir_.Sub("db"), {dek.ciphertext()}).empty());  // control
   ASSERT_TRUE(Erase("s-1", absl::ZeroDuration()).ok());
-  vault_.reset();  // close: no memtable holds anything now
+  EXPECT_TRUE(life().compaction_pending());
+  ASSERT_TRUE(life().CompactShredded().ok());  // what the scheduler does
+  EXPECT_FALSE(life().compaction_pending());
+  vault_.reset();
   std::vector<std::string> live;
   for (const std::string& f : testing::ListFiles(dir_.Sub("db"))) {
     if (f.find(".sst") != std::string::npos) live.push_back(f);
