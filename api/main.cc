@@ -191,6 +191,9 @@ int main(int argc, char** argv) {
   scheduler.join();
   (*server)->Shutdown(shutdown_deadline);
   server->reset();
+  if (!v.keys().sealed() && !v.lifecycle().CompactShredded().ok()) {
+    spdlog::warn("compaction at shutdown failed");
+  }
   if (absl::Status s = v.kv().Flush(); !s.ok()) spdlog::warn("flush at shutdown failed");
   v.keys().Seal();
   spdlog::info("stopped");

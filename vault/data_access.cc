@@ -456,7 +456,7 @@ absl::StatusOr<uint32_t> DataAccess::RotateKey(const RequestContext& ctx, std::s
   std::vector<AuditEvent> events;
   events.push_back(Event(ctx, tenant, Action::kKeys, "", {}, true, "tenant key rotation requested"));
   if (absl::Status s = CommitAudit(std::move(events)); !s.ok()) return s;
-  return options_.keys->RotateKek(tenant);
+  return options_.lifecycle->RotateKey(tenant);
 }
 
 absl::Status DataAccess::CreateTenant(const RequestContext& ctx, std::string_view tenant,

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -126,6 +127,19 @@ absl::Status KeyHierarchy::PersistLocked(records::Keyring next) {
   next.set_generation(keyring_.has_value() ? keyring_->generation() + 1 : 1);
   if (absl::Status s = file_.Store(next); !s.ok()) return s;
   keyring_ = std::move(next);
+  return absl::OkStatus();
+}
+
+absl::Status KeyHierarchy::PersistDestructiveLocked(records::Keyring next) {
+  records::Keyring copy = next;
+  if (absl::Status s = PersistLocked(std::move(next)); !s.ok()) return s;
+  if (!file_.second_slot_stale()) return absl::OkStatus();
+  // Write the same content again (a new generation): the stale slot is now
+  // the one written first.
+  if (absl::Status s = PersistLocked(std::move(copy)); !s.ok()) return s;
+  if (file_.second_slot_stale()) {
+    return absl::UnavailableError("keyring: the older slot could not be overwritten");
+  }
   return absl::OkStatus();
 }
 
@@ -441,6 +455,7 @@ absl::StatusOr<uint32_t> KeyHierarchy::RotateKek(std::string_view tenant) {
   std::unique_lock lock(mu_);
   if (root_key_ == nullptr) return SealedError();
   if (FindTenantLocked(tenant) == nullptr) return absl::NotFoundError("unknown tenant");
+  if (FindTenantLocked(tenant)->erased()) return GoneError("the tenant was erased");
   records::Keyring next = *keyring_;
   records::TenantKeys* t = nullptr;
   for (records::TenantKeys& candidate : *next.mutable_tenants()) {
@@ -478,23 +493,40 @@ absl::StatusOr<std::vector<uint32_t>> KeyHierarchy::EraseTenant(std::string_view
     t.set_erased(true);
     t.set_erased_at_unix_ms(now_ms);
   }
-  if (absl::Status s = PersistLocked(std::move(next)); !s.ok()) return s;
+  if (absl::Status s = PersistDestructiveLocked(std::move(next)); !s.ok()) return s;
   cache_.ErasePrefix(Cat("k|", tenant, "|"));
   cache_.ErasePrefix(Cat("s|", tenant, "|"));
   return destroyed;
 }
 
 absl::StatusOr<std::vector<uint32_t>> KeyHierarchy::DestroyRetiredKeks(std::string_view tenant) {
+  absl::StatusOr<std::vector<KekInfo>> keks = ListKeks(tenant);
+  if (!keks.ok()) return keks.status();
+  std::vector<uint32_t> retired;
+  for (const KekInfo& k : *keks) {
+    if (k.state == records::KekVersion::RETIRED) retired.push_back(k.version);
+  }
+  return DestroyKekVersions(tenant, retired);
+}
+
+absl::StatusOr<std::vector<uint32_t>> KeyHierarchy::DestroyKekVersions(
+    std::string_view tenant, const std::vector<uint32_t>& versions) {
   std::unique_lock lock(mu_);
   if (root_key_ == nullptr) return SealedError();
-  if (FindTenantLocked(tenant) == nullptr) return absl::NotFoundError("unknown tenant");
+  const records::TenantKeys* found = FindTenantLocked(tenant);
+  if (found == nullptr) return absl::NotFoundError("unknown tenant");
+  if (found->erased()) return GoneError("the tenant was erased");
   records::Keyring next = *keyring_;
   std::vector<uint32_t> destroyed;
   const int64_t now_ms = ToMs(options_.clock->Now());
   for (records::TenantKeys& t : *next.mutable_tenants()) {
     if (t.tenant() != tenant) continue;
     for (records::KekVersion& k : *t.mutable_keks()) {
-      if (k.state() != records::KekVersion::RETIRED) continue;
+      if (std::find(versions.begin(), versions.end(), k.version()) == versions.end()) continue;
+      if (k.state() == records::KekVersion::ACTIVE) {
+        return absl::FailedPreconditionError("the active key version cannot be destroyed");
+      }
+      if (k.state() == records::KekVersion::DESTROYED) continue;
       k.set_state(records::KekVersion::DESTROYED);
       k.clear_wrapped_key();
       k.set_destroyed_at_unix_ms(now_ms);
@@ -502,7 +534,7 @@ absl::StatusOr<std::vector<uint32_t>> KeyHierarchy::DestroyRetiredKeks(std::stri
     }
   }
   if (destroyed.empty()) return destroyed;
-  if (absl::Status s = PersistLocked(std::move(next)); !s.ok()) return s;
+  if (absl::Status s = PersistDestructiveLocked(std::move(next)); !s.ok()) return s;
   for (uint32_t v : destroyed) cache_.Erase(KekCacheId(tenant, v));
   return destroyed;
 }

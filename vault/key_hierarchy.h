@@ -137,6 +137,9 @@ class KeyHierarchy {
   // cache. REQUIRES: no DEK is wrapped under a retired version any more.
   // Returns the destroyed versions.
   [[nodiscard]] absl::StatusOr<std::vector<uint32_t>> DestroyRetiredKeks(std::string_view tenant);
+  // Destroys exactly `versions` (which must not include the active one).
+  [[nodiscard]] absl::StatusOr<std::vector<uint32_t>> DestroyKekVersions(
+      std::string_view tenant, const std::vector<uint32_t>& versions);
 
   // A 32-byte tenant subkey (token, blind-index, hash).
   [[nodiscard]] absl::StatusOr<KeyCache::Key> GetTenantSubkey(std::string_view tenant,
@@ -157,6 +160,9 @@ class KeyHierarchy {
 
   // REQUIRES: mu_ held exclusively.
   absl::Status PersistLocked(records::Keyring next);
+  // As PersistLocked, but for changes that destroy keys: both slots must
+  // hold the new keyring, or it is an error (the old bytes may linger).
+  absl::Status PersistDestructiveLocked(records::Keyring next);
   absl::StatusOr<std::string> InitializeLocked(const crypto::SecretBytes& unseal_key,
                                                records::SealConfig seal);
   const records::TenantKeys* FindTenantLocked(std::string_view tenant) const;

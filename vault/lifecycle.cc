@@ -81,6 +81,7 @@ absl::StatusOr<records::HoldRecord> SubjectLifecycle::PutHold(std::string_view t
   if (absl::Status s = CheckTenantAndSubject(tenant, subject); !s.ok()) return s;
   if (absl::Status s = ValidateHoldId(hold_id); !s.ok()) return s;
   if (reason.size() > 1024) return absl::InvalidArgumentError("reason is too long");
+  std::unique_lock<std::mutex> lock = options_.locks->Lock(tenant, subject);
   absl::StatusOr<DataKeyHandle> dek = options_.subject_keys->Get(tenant, subject);
   if (!dek.ok()) return dek.status();  // unknown: NOT_FOUND; erased: GONE
   records::HoldRecord hold;
@@ -88,7 +89,6 @@ absl::StatusOr<records::HoldRecord> SubjectLifecycle::PutHold(std::string_view t
   hold.set_reason(std::string(reason));
   hold.set_created_at_unix_ms(absl::ToUnixMillis(options_.clock->Now()));
   hold.set_principal(audit.empty() ? "" : audit.front().principal);
-  std::unique_lock<std::mutex> lock = options_.locks->Lock(tenant, subject);
   storage::WriteBatch batch;
   batch.Put(storage::Table::kLedger, HoldKey(tenant, subject, hold_id), hold.SerializeAsString());
   if (absl::Status s = options_.committer->Commit(batch, &audit); !s.ok()) return s;
@@ -215,10 +215,15 @@ absl::StatusOr<records::ErasureRecord> SubjectLifecycle::ShredLocked(
   storage::WriteBatch batch;
   batch.Delete(storage::Table::kSubjectKeys, SubjectKey(tenant, subject));
   const std::string prefix = SubjectPrefix(tenant, subject);
+  bool retained = false;
   absl::Status scanned = options_.kv->ScanPrefix(
       storage::Table::kFields, prefix, [&](std::string_view key, std::string_view value) {
         batch.Delete(storage::Table::kFields, key);
         records::FieldRecord field;
+        if (field.ParseFromArray(value.data(), static_cast<int>(value.size())) &&
+            !field.retention().empty()) {
+          retained = true;
+        }
         if (field.ParseFromArray(value.data(), static_cast<int>(value.size())) &&
             !field.blind_index().empty()) {
           batch.Delete(storage::Table::kBlindIndex,
@@ -228,6 +233,12 @@ absl::StatusOr<records::ErasureRecord> SubjectLifecycle::ShredLocked(
         return true;
       });
   if (!scanned.ok()) return scanned;
+  // Retention classes are not built yet: rather than destroy records kept
+  // under a legal retention duty, the erasure is refused.
+  if (retained) {
+    return absl::FailedPreconditionError(
+        "the subject has fields under a retention class; retained erasure is not supported yet");
+  }
 
   records::ErasureReceipt* receipt = erasure.mutable_receipt();
   receipt->set_erasure_id(erasure.erasure_id());
@@ -252,6 +263,7 @@ absl::StatusOr<records::ErasureRecord> SubjectLifecycle::ShredLocked(
   batch.Put(storage::Table::kLedger, ErasureKey(erasure.erasure_id()), erasure.SerializeAsString());
   batch.Delete(storage::Table::kLedger, PendingKey(erasure.due_at_unix_ms(), erasure.erasure_id()));
   batch.Delete(storage::Table::kLedger, SubjectErasureKey(tenant, subject));
+  options_.subject_keys->Evict(tenant, subject);
   absl::Status committed = options_.committer->Commit(batch, &audit);
   options_.subject_keys->Evict(tenant, subject);  // whatever happened, drop it from memory
   if (!committed.ok()) return committed;
@@ -294,6 +306,9 @@ absl::StatusOr<int> SubjectLifecycle::RunDue() {
     if (!erasure.ParseFromString(*stored) || erasure.state() != "pending") continue;
     std::unique_lock<std::mutex> lock =
         options_.locks->Lock(erasure.tenant(), erasure.subject());
+    // Look again under the lock: a cancel may have won the race.
+    stored = options_.kv->Get(storage::Table::kLedger, ErasureKey(id));
+    if (!stored.ok() || !erasure.ParseFromString(*stored) || erasure.state() != "pending") continue;
     absl::StatusOr<bool> held = HasHold(erasure.tenant(), erasure.subject());
     if (!held.ok() || *held) continue;  // a hold makes a due erasure wait
     AuditEvent event;
@@ -388,15 +403,8 @@ absl::StatusOr<records::ErasureReceipt> SubjectLifecycle::EraseTenant(
 
 absl::StatusOr<uint64_t> SubjectLifecycle::CloseEpoch(std::string_view tenant) {
   if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
-  absl::StatusOr<std::vector<KekInfo>> keks = options_.keys->ListKeks(tenant);
-  if (!keks.ok()) return keks.status();
-  // Resume an interrupted epoch (retired versions still present) instead of
-  // rotating again.
-  bool pending_retired = false;
-  for (const KekInfo& k : *keks) pending_retired |= k.state == records::KekVersion::RETIRED;
-  if (!pending_retired) {
-    if (absl::Status s = options_.keys->RotateKek(tenant).status(); !s.ok()) return s;
-  }
+  std::lock_guard<std::mutex> epoch(epoch_mu_);
+  if (absl::Status s = options_.keys->RotateKek(tenant).status(); !s.ok()) return s;
   absl::StatusOr<ActiveKek> active = options_.keys->GetActiveKek(tenant);
   if (!active.ok()) return active.status();
 
@@ -458,7 +466,9 @@ absl::StatusOr<uint64_t> SubjectLifecycle::CloseEpoch(std::string_view tenant) {
   }
   if (absl::Status s = flush_chunk(); !s.ok()) return s;
 
-  // Every DEK must be under the active version before anything is destroyed.
+  // Every DEK must be under the active version before anything is destroyed;
+  // with every subject stripe held, no new DEK can be committed meanwhile.
+  std::vector<std::unique_lock<std::mutex>> all_subjects = options_.locks->LockAll();
   bool stragglers = false;
   scanned = options_.kv->ScanPrefix(storage::Table::kSubjectKeys, prefix,
                                     [&](std::string_view, std::string_view value) {
@@ -474,8 +484,21 @@ absl::StatusOr<uint64_t> SubjectLifecycle::CloseEpoch(std::string_view tenant) {
   if (!scanned.ok()) return scanned;
   if (stragglers) return absl::AbortedError("keys changed during the epoch; run it again");
   if (absl::Status s = options_.kv->Flush(); !s.ok()) return s;
-  if (absl::Status s = options_.keys->DestroyRetiredKeks(tenant).status(); !s.ok()) return s;
+  absl::StatusOr<std::vector<KekInfo>> keks = options_.keys->ListKeks(tenant);
+  if (!keks.ok()) return keks.status();
+  std::vector<uint32_t> older;
+  for (const KekInfo& k : *keks) {
+    if (k.version < active->version && k.state != records::KekVersion::DESTROYED) {
+      older.push_back(k.version);
+    }
+  }
+  if (absl::Status s = options_.keys->DestroyKekVersions(tenant, older).status(); !s.ok()) return s;
   return rewrapped;
+}
+
+absl::StatusOr<uint32_t> SubjectLifecycle::RotateKey(std::string_view tenant) {
+  std::lock_guard<std::mutex> epoch(epoch_mu_);
+  return options_.keys->RotateKek(tenant);
 }
 
 }  // namespace vault

@@ -21,6 +21,7 @@
 #define VAULT_LIFECYCLE_H_
 
 #include <atomic>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -105,9 +106,14 @@ class SubjectLifecycle {
   bool compaction_pending() const { return compaction_pending_.load(); }
 
   // Rotates the tenant KEK, rewraps every DEK wrapped under an older
-  // version, then destroys the retired versions. Resumable: running it
-  // again finishes an interrupted epoch. Returns DEKs rewrapped.
+  // version, then destroys every older version. Epochs and rotations of a
+  // vault are serialised. An interrupted epoch is finished by running it
+  // again (it rotates once more; everything ends on the newest version).
+  // Returns DEKs rewrapped.
   [[nodiscard]] absl::StatusOr<uint64_t> CloseEpoch(std::string_view tenant);
+  // A KEK rotation serialised with epochs (so an epoch never destroys a
+  // version it did not retire itself).
+  [[nodiscard]] absl::StatusOr<uint32_t> RotateKey(std::string_view tenant);
 
  private:
   absl::StatusOr<records::ErasureRecord> ShredLocked(records::ErasureRecord erasure,
@@ -116,7 +122,10 @@ class SubjectLifecycle {
   absl::Status CheckTenantAndSubject(std::string_view tenant, std::string_view subject);
 
   LifecycleOptions options_;
-  std::atomic<bool> compaction_pending_{false};
+  // Set at start too: a crash may have come between a shred and its
+  // compaction.
+  std::atomic<bool> compaction_pending_{true};
+  std::mutex epoch_mu_;
 };
 
 }  // namespace vault

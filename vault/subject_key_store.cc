@@ -63,6 +63,14 @@ absl::StatusOr<DataKeyHandle> SubjectKeyStore::Get(std::string_view tenant,
     cache_.Erase(id);
     return SealedError();
   }
+  // A shred may have committed (and evicted) between our read and our Put:
+  // look again, so a shredded key never stays in the cache.
+  absl::StatusOr<std::string> still = kv_->Get(storage::Table::kSubjectKeys, id);
+  if (!still.ok() || *still != *stored) {
+    cache_.Erase(id);
+    if (!still.ok() && !absl::IsNotFound(still.status())) return still.status();
+    return Get(tenant, subject);  // re-resolve (GONE after a shred)
+  }
   return DataKeyHandle(handle);
 }
 
@@ -112,6 +120,13 @@ std::vector<std::unique_lock<std::mutex>> SubjectLocks::LockMany(
   std::vector<std::unique_lock<std::mutex>> locks;
   locks.reserve(stripes.size());
   for (size_t stripe : stripes) locks.emplace_back(stripes_[stripe]);
+  return locks;
+}
+
+std::vector<std::unique_lock<std::mutex>> SubjectLocks::LockAll() {
+  std::vector<std::unique_lock<std::mutex>> locks;
+  locks.reserve(stripes_.size());
+  for (std::mutex& m : stripes_) locks.emplace_back(m);
   return locks;
 }
 

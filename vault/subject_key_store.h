@@ -65,6 +65,8 @@ class SubjectLocks {
   // order, so concurrent multi-subject writers cannot deadlock.
   std::vector<std::unique_lock<std::mutex>> LockMany(std::string_view tenant,
                                                      const std::vector<std::string>& subjects);
+  // Every stripe, in order: no subject can be written while they are held.
+  std::vector<std::unique_lock<std::mutex>> LockAll();
 
  private:
   size_t Stripe(std::string_view tenant, std::string_view subject) const;

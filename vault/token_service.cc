@@ -107,6 +107,22 @@ absl::StatusOr<std::vector<TokenizeResult>> TokenService::Tokenize(
   }
   std::unique_lock<std::mutex> fpe_lock(format_preserving_mu_, std::defer_lock);
   if (any_format_preserving) fpe_lock.lock();
+  // Deterministic tokens are computed up front so their stripes can be
+  // locked in one go (a revocation of one of them waits for this call).
+  std::vector<std::string> deterministic(items.size());
+  std::vector<std::string> deterministic_fps;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (prepared[i].format != TokenFormat::kDeterministic) continue;
+    absl::StatusOr<std::string> token =
+        DeterministicToken(**token_key, prepared[i].type, prepared[i].normalized, items[i].subject);
+    if (!token.ok()) return token.status();
+    absl::StatusOr<std::string> fp = TokenFingerprint(**token_key, *token);
+    if (!fp.ok()) return fp.status();
+    deterministic[i] = std::move(*token);
+    deterministic_fps.push_back(std::move(*fp));
+  }
+  std::vector<std::unique_lock<std::mutex>> token_locks =
+      token_locks_.LockMany(tenant, deterministic_fps);
 
   std::vector<TokenizeResult> results;
   results.reserve(items.size());
@@ -139,7 +155,7 @@ absl::StatusOr<std::vector<TokenizeResult>> TokenService::Tokenize(
     } else {
       absl::StatusOr<std::string> made =
           p.format == TokenFormat::kDeterministic
-              ? DeterministicToken(**token_key, p.type, p.normalized, subject)
+              ? absl::StatusOr<std::string>(deterministic[i])
               : absl::StatusOr<std::string>(RandomToken(*options_.random));
       if (!made.ok()) return made.status();
       token = std::move(*made);
@@ -371,6 +387,19 @@ absl::Status TokenService::Revoke(std::string_view tenant, std::string_view toke
     return existing.status();
   }
   records::TokenRecord record;
+  if (!record.ParseFromString(*existing)) return absl::DataLossError("token record is corrupt");
+  // Lock the subject (field tokens are rewritten under it) and then the
+  // token's stripe, and look again: nothing may overwrite the tombstone.
+  std::unique_lock<std::mutex> subject_lock;
+  if (!record.subject().empty()) {
+    subject_lock = options_.locks->Lock(tenant, record.subject());
+  }
+  std::unique_lock<std::mutex> token_lock = token_locks_.Lock(tenant, *fp);
+  existing = options_.kv->Get(storage::Table::kTokens, key);
+  if (!existing.ok()) {
+    if (absl::IsNotFound(existing.status())) return absl::NotFoundError("unknown token");
+    return existing.status();
+  }
   if (!record.ParseFromString(*existing)) return absl::DataLossError("token record is corrupt");
   if (record.revoked()) return absl::NotFoundError("unknown token");
   records::TokenRecord tombstone;

@@ -116,6 +116,10 @@ class TokenService {
 
   TokenServiceOptions options_;
   std::mutex format_preserving_mu_;  // serialises uniqueness check + insert
+  // Stripes keyed by token fingerprint: a revocation and a deterministic
+  // re-tokenization of the same token never interleave (lock order: subject
+  // stripes first, then these).
+  SubjectLocks token_locks_;
 };
 
 }  // namespace vault

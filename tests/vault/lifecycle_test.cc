@@ -12,6 +12,8 @@
 
 #include "crypto/aead.h"
 #include "tests/testing/vault_fixture.h"
+#include "crypto/signing.h"
+#include "vault/keyring_file.h"
 #include "vault/record_keys.h"
 #include "vault/status.h"
 #include "vault/storage/rocks_kv_store.h"
@@ -107,6 +109,14 @@ TEST_F(LifecycleTest, CopyTakenBeforeErasureIsUselessAfterTheEpoch) {
   for (int i = 0; i < 20; ++i) Put(i);
   ASSERT_TRUE(vault_->kv().Flush().ok());
   testing::CopyTree(dir_.Sub("db"), dir_.Sub("db-copy"));  // the attacker's copy
+  // Version 1's wrapped bytes, as the keyring holds them before the epoch.
+  records::Keyring before = **KeyringFile(dir_.path()).Load();
+  std::string v1_wrapped;
+  for (const auto& t : before.tenants()) {
+    if (t.tenant() == "acme") v1_wrapped = t.keks(0).wrapped_key();
+  }
+  ASSERT_FALSE(v1_wrapped.empty());
+  ASSERT_FALSE(testing::FindInFiles(dir_.path(), {v1_wrapped}).empty());  // control
   ASSERT_TRUE(Erase("s-7", absl::ZeroDuration()).ok());
   auto rewrapped = life().CloseEpoch("acme");
   ASSERT_TRUE(rewrapped.ok()) << rewrapped.status();
@@ -130,8 +140,13 @@ TEST_F(LifecycleTest, CopyTakenBeforeErasureIsUselessAfterTheEpoch) {
   records::WrappedDek old_dek;
   ASSERT_TRUE(old_dek.ParseFromString(*copy->Get(Table::kSubjectKeys, SubjectKey("acme", "s-7"))));
   EXPECT_EQ(old_dek.kek_version(), 1u);
-  // Version 1 exists nowhere any more.
+  // Version 1 exists nowhere any more: not in the keyring's state, not in
+  // the bytes of either keyring slot (nor anywhere else in the folder).
   EXPECT_TRUE(IsGone(vault_->keys().GetKek("acme", 1).status()));
+  std::vector<std::string> found = testing::FindInFiles(dir_.path(), {v1_wrapped});
+  for (const std::string& f : found) {
+    EXPECT_NE(f.find("db-copy"), std::string::npos) << "old KEK bytes still live: " << f;
+  }
   // And no live key opens it either.
   const std::vector<KekInfo> live_keks = *vault_->keys().ListKeks("acme");
   for (const KekInfo& k : live_keks) {
@@ -211,7 +226,15 @@ TEST_F(LifecycleTest, ReceiptsVerifyAndFailWhenAnyByteChanges) {
   EXPECT_EQ(r.tenant(), "acme");
   EXPECT_EQ(r.subject(), "s-1");
   EXPECT_EQ(r.destroyed_key_id().substr(0, 4), "dek:");
-  EXPECT_EQ(ReceiptMessage(r).substr(0, 26), "vaultd-erasure-receipt-v1\n");
+  // The message exactly as API.md defines it, built here independently.
+  const std::string literal = "vaultd-erasure-receipt-v1\n" + r.erasure_id() + "\nacme\ns-1\n" +
+                              r.requested_at() + "\n" + r.shredded_at() + "\n" +
+                              r.destroyed_key_id();
+  EXPECT_TRUE(crypto::VerifySignature(pk, literal, r.signature()).ok());
+  absl::Time t;
+  std::string err;
+  EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, r.shredded_at(), &t, &err)) << r.shredded_at();
+  EXPECT_EQ(r.shredded_at().back(), 'Z');
   ASSERT_TRUE(VerifyReceipt(r, pk).ok());
   // Offline check with nothing but the public key and the fields.
   for (int field = 0; field < 6; ++field) {
@@ -227,6 +250,28 @@ TEST_F(LifecycleTest, ReceiptsVerifyAndFailWhenAnyByteChanges) {
     (*bad.mutable_signature())[i] = static_cast<char>(bad.signature()[i] ^ 1);
     EXPECT_FALSE(VerifyReceipt(bad, pk).ok()) << i;
   }
+}
+
+TEST_F(LifecycleTest, EpochAfterAManualRotationDestroysEveryOlderVersion) {
+  Put(1);
+  ASSERT_TRUE(life().RotateKey("acme").ok());  // v2 active, v1 retired
+  Put(2);                                       // wrapped under v2
+  ASSERT_TRUE(Erase("s-2", absl::ZeroDuration()).ok());
+  ASSERT_TRUE(life().CloseEpoch("acme").ok());
+  std::vector<KekInfo> keks = *vault_->keys().ListKeks("acme");
+  ASSERT_EQ(keks.size(), 3u);
+  EXPECT_EQ(keks[0].state, records::KekVersion::DESTROYED);
+  EXPECT_EQ(keks[1].state, records::KekVersion::DESTROYED);  // s-2's key was wrapped under it
+  EXPECT_EQ(keks[2].state, records::KekVersion::ACTIVE);
+  EXPECT_EQ(vault_->subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain)->size(), 2u);
+}
+
+TEST_F(LifecycleTest, RetainedFieldsBlockErasureRatherThanBeingDestroyed) {
+  ASSERT_TRUE(vault_->subjects()
+                  .PutFields("acme", "s-1", {{"card", {"bank_card", "4111111111111111", "financial_5y"}}})
+                  .ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(Erase("s-1", absl::ZeroDuration()).status()));
+  EXPECT_EQ(vault_->subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain)->size(), 1u);
 }
 
 TEST_F(LifecycleTest, ErasingATenantDestroysAllItsKeysAndData) {
