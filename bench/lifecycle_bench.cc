@@ -2,8 +2,9 @@
 // Usage: lifecycle_bench [subjects=1000000] [erasures=1000] [writer_threads=8]
 // Creates a vault in $TMPDIR, writes `subjects` subjects (two fields each)
 // through the subject store, erases `erasures` of them one by one (grace 0:
-// shred, flush, compact) measuring each, then closes a shred epoch (KEK
-// rotation, rewrap of every surviving DEK, destruction of the old KEK).
+// the durable shred batch) measuring each, times the compaction the
+// scheduler then runs, and closes a shred epoch (KEK rotation, rewrap of
+// every surviving DEK, destruction of the old KEK).
 #include <stdlib.h>
 
 #include <algorithm>

@@ -140,6 +140,20 @@ absl::StatusOr<records::ErasureRecord> SubjectLifecycle::RequestErasure(
   absl::StatusOr<bool> held = HasHold(tenant, subject);
   if (!held.ok()) return held.status();
   if (*held) return absl::FailedPreconditionError("a legal hold blocks erasure of this subject");
+  bool retained = false;
+  absl::Status scanned = options_.kv->ScanPrefix(
+      storage::Table::kFields, SubjectPrefix(tenant, subject),
+      [&](std::string_view, std::string_view value) {
+        records::FieldRecord field;
+        retained = field.ParseFromArray(value.data(), static_cast<int>(value.size())) &&
+                   !field.retention().empty();
+        return !retained;
+      });
+  if (!scanned.ok()) return scanned;
+  if (retained) {
+    return absl::FailedPreconditionError(
+        "the subject has fields under a retention class; retained erasure is not supported yet");
+  }
   absl::StatusOr<std::string> pending =
       options_.kv->Get(storage::Table::kLedger, SubjectErasureKey(tenant, subject));
   if (pending.ok()) return absl::FailedPreconditionError("an erasure is already pending");

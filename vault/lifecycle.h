@@ -5,8 +5,9 @@
 // Shredding a subject: one atomic batch deletes the wrapped DEK, the
 // subject's field rows and blind-index entries, and records the subject in
 // the shred ledger (so reads answer GONE and the id is never reused); the DEK
-// leaves the key cache at once, and the key and field ranges are flushed and
-// compacted so no live table file still holds them. Token records stay, as
+// leaves the key cache at once. CompactShredded (run by vaultd's scheduler
+// after erasures) flushes and compacts the key, field and index tables so no
+// live table file still holds the deleted records. Token records stay, as
 // ciphertext under a key that no longer exists, so they answer GONE.
 // A shred epoch (CloseEpoch) rotates the tenant KEK, rewraps every surviving
 // DEK and destroys the retired KEK versions in the keyring: leftover bytes of

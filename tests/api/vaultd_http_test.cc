@@ -35,17 +35,33 @@ M Parse(const std::string& json) {
 
 std::string ErrorCode(const HttpResult& r) { return Parse<api::v1::ErrorResponse>(r.body).error().code(); }
 
-class VaultdHttpTest : public ::testing::Test {
+// Every test runs twice: over plain HTTP and over TLS (a self-signed
+// certificate made for the test).
+class VaultdHttpTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
     data_ = dir_.Sub("data");
     std::ofstream(dir_.Sub("vaultd.conf")) << "read_timeout_ms: 800\nbody_limit_bytes: 65536\n";
-    server_ = std::make_unique<VaultdProcess>(
-        std::vector<std::string>{"--dev", "--data-dir", data_, "--config", dir_.Sub("vaultd.conf")});
+    std::vector<std::string> args = {"--dev", "--data-dir", data_, "--config", dir_.Sub("vaultd.conf")};
+    if (GetParam()) {
+      const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+                              "-addext subjectAltName=IP:127.0.0.1 2>/dev/null -keyout " +
+                              dir_.Sub("key.pem") + " -out " + dir_.Sub("cert.pem");
+      ASSERT_EQ(std::system(cmd.c_str()), 0);
+      tls_ = TlsClientOptions{dir_.Sub("cert.pem"), "", ""};
+      for (const std::string& a : std::vector<std::string>{"--tls-cert", dir_.Sub("cert.pem"), "--tls-key",
+                                                           dir_.Sub("key.pem")}) {
+        args.push_back(a);
+      }
+    }
+    server_ = std::make_unique<VaultdProcess>(args);
     ASSERT_GT(server_->port(), 0) << "vaultd did not start";
     root_key_ = ReadFirstLine(data_ + "/root-api-key");
     ASSERT_EQ(root_key_.substr(0, 7), "vaultd_");
-    client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
+    client_ = NewClient();
+  }
+  std::unique_ptr<HttpClient> NewClient() {
+    return std::make_unique<HttpClient>("127.0.0.1", server_->port(), GetParam() ? &tls_ : nullptr);
   }
 
   HttpResult Call(const std::string& method, const std::string& target, const std::string& body = "",
@@ -77,13 +93,14 @@ class VaultdHttpTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  TlsClientOptions tls_;
   std::string data_;
   std::unique_ptr<VaultdProcess> server_;
   std::unique_ptr<HttpClient> client_;
   std::string root_key_, tokenizer_key_, support_key_;
 };
 
-TEST_F(VaultdHttpTest, HealthPrintsEveryField) {
+TEST_P(VaultdHttpTest, HealthPrintsEveryField) {
   HttpResult r = Call("GET", "/v1/sys/health");
   EXPECT_EQ(r.status, 200);
   EXPECT_NE(r.body.find("\"initialized\":true"), std::string::npos) << r.body;
@@ -94,7 +111,7 @@ TEST_F(VaultdHttpTest, HealthPrintsEveryField) {
   EXPECT_EQ(echoed.headers["x-request-id"], "abc-123");
 }
 
-TEST_F(VaultdHttpTest, TokenizeDetokenizeRoundTripWithRolesAndPurpose) {
+TEST_P(VaultdHttpTest, TokenizeDetokenizeRoundTripWithRolesAndPurpose) {
   Provision();
   HttpResult t = Call("POST", "/v1/tenants/acme/tokenize",
                       R"({"items": [{"type": "bank_card", "value": "4111 1111 1111 1111", "subject": "u-123"},
@@ -133,7 +150,7 @@ TEST_F(VaultdHttpTest, TokenizeDetokenizeRoundTripWithRolesAndPurpose) {
   EXPECT_EQ(Parse<api::v1::DetokenizeResponse>(after.body).items(0).error().code(), "NOT_FOUND");
 }
 
-TEST_F(VaultdHttpTest, SubjectsSearchAuditAndKeys) {
+TEST_P(VaultdHttpTest, SubjectsSearchAuditAndKeys) {
   Provision();
   HttpResult put = Call("PUT", "/v1/tenants/acme/subjects/u-123",
                         R"({"fields": {"mobile": {"type": "phone", "value": "+86 138 0013 8000"},
@@ -182,7 +199,7 @@ TEST_F(VaultdHttpTest, SubjectsSearchAuditAndKeys) {
   EXPECT_EQ(metrics.body.find("u-123"), std::string::npos);  // labels hold routes, not ids
 }
 
-TEST_F(VaultdHttpTest, BadInputGetsTheDocumentedErrors) {
+TEST_P(VaultdHttpTest, BadInputGetsTheDocumentedErrors) {
   Provision();
   struct Case {
     std::string method, target, body, key;
@@ -208,10 +225,10 @@ TEST_F(VaultdHttpTest, BadInputGetsTheDocumentedErrors) {
       {"GET", "/v1/nowhere", "", root_key_, 404, "NOT_FOUND"},
   };
   for (const Case& c : cases) {
-    HttpClient fresh("127.0.0.1", server_->port());  // 413 closes the connection
+    std::unique_ptr<HttpClient> fresh = NewClient();  // 413 closes the connection
     std::map<std::string, std::string> headers;
     if (!c.key.empty()) headers["Authorization"] = "Bearer " + c.key;
-    HttpResult r = fresh.Request(c.method, c.target, c.body, headers);
+    HttpResult r = fresh->Request(c.method, c.target, c.body, headers);
     EXPECT_EQ(r.status, c.status) << c.method << " " << c.target << " " << c.body.substr(0, 60);
     if (r.status == c.status) {
       EXPECT_EQ(ErrorCode(r), c.code) << r.body;
@@ -228,7 +245,7 @@ TEST_F(VaultdHttpTest, BadInputGetsTheDocumentedErrors) {
   EXPECT_EQ(Parse<api::v1::AuditQueryResponse>(audit.body).entries_size(), 0) << audit.body;
 }
 
-TEST_F(VaultdHttpTest, OversizedHeadersAndSlowClientsAreCutOff) {
+TEST_P(VaultdHttpTest, OversizedHeadersAndSlowClientsAreCutOff) {
   HttpResult big = client_->Request("GET", "/v1/sys/health", "", {{"X-Junk", std::string(20000, 'j')}});
   EXPECT_EQ(big.status, 431);
   // A client that trickles its request one byte at a time is disconnected
@@ -256,7 +273,7 @@ TEST_F(VaultdHttpTest, OversizedHeadersAndSlowClientsAreCutOff) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
 }
 
-TEST_F(VaultdHttpTest, BinaryProtobufRoundTrip) {
+TEST_P(VaultdHttpTest, BinaryProtobufRoundTrip) {
   Provision();
   api::v1::TokenizeRequest req;
   auto* item = req.add_items();
@@ -272,7 +289,7 @@ TEST_F(VaultdHttpTest, BinaryProtobufRoundTrip) {
   EXPECT_EQ(out.items(0).type(), "email");
 }
 
-TEST_F(VaultdHttpTest, SealedVaultAnswers503AndStopIsClean) {
+TEST_P(VaultdHttpTest, SealedVaultAnswers503AndStopIsClean) {
   Provision();
   EXPECT_EQ(Call("POST", "/v1/sys/seal", "", support_key_).status, 403);
   EXPECT_EQ(Call("POST", "/v1/sys/seal", "", root_key_).status, 204);
@@ -283,7 +300,7 @@ TEST_F(VaultdHttpTest, SealedVaultAnswers503AndStopIsClean) {
   EXPECT_EQ(server_->Stop(), 0);
 }
 
-TEST_F(VaultdHttpTest, NoPlaintextInTheDataFolderAfterStop) {
+TEST_P(VaultdHttpTest, NoPlaintextInTheDataFolderAfterStop) {
   Provision();
   std::vector<std::string> values;
   for (int i = 0; i < 200; ++i) {
@@ -300,7 +317,7 @@ TEST_F(VaultdHttpTest, NoPlaintextInTheDataFolderAfterStop) {
   EXPECT_TRUE(found.empty()) << found.size() << " found";
 }
 
-TEST_F(VaultdHttpTest, ManyConcurrentConnectionsLoseNoWrite) {
+TEST_P(VaultdHttpTest, ManyConcurrentConnectionsLoseNoWrite) {
   Provision();
   constexpr int kConnections = 500;
   std::atomic<int> ok{0};
@@ -308,15 +325,15 @@ TEST_F(VaultdHttpTest, ManyConcurrentConnectionsLoseNoWrite) {
   std::vector<std::string> tokens(kConnections);
   for (int i = 0; i < kConnections; ++i) {
     threads.emplace_back([&, i] {
-      HttpClient c("127.0.0.1", server_->port());
-      HttpResult r = c.Request("POST", "/v1/tenants/acme/tokenize",
+      std::unique_ptr<HttpClient> c = NewClient();
+      HttpResult r = c->Request("POST", "/v1/tenants/acme/tokenize",
                                R"({"items": [{"type": "generic", "value": "v-)" + std::to_string(i) + R"("}]})",
                                {{"Authorization", "Bearer " + tokenizer_key_}});
       if (r.status == 200) {
         tokens[static_cast<size_t>(i)] = Parse<api::v1::TokenizeResponse>(r.body).items(0).token();
         ++ok;
       }
-      HttpResult h = c.Request("GET", "/v1/sys/health");
+      HttpResult h = c->Request("GET", "/v1/sys/health");
       if (h.status != 200) --ok;
     });
   }
@@ -324,9 +341,16 @@ TEST_F(VaultdHttpTest, ManyConcurrentConnectionsLoseNoWrite) {
   EXPECT_EQ(ok.load(), kConnections);
   // Every acknowledged token reads back after a restart.
   ASSERT_EQ(server_->Stop(), 0);
-  server_ = std::make_unique<VaultdProcess>(std::vector<std::string>{"--dev", "--data-dir", data_});
+  std::vector<std::string> args = {"--dev", "--data-dir", data_};
+  if (GetParam()) {
+    for (const std::string& a : std::vector<std::string>{"--tls-cert", dir_.Sub("cert.pem"), "--tls-key",
+                                                         dir_.Sub("key.pem")}) {
+      args.push_back(a);
+    }
+  }
+  server_ = std::make_unique<VaultdProcess>(args);
   ASSERT_GT(server_->port(), 0);
-  client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
+  client_ = NewClient();
   ASSERT_EQ(Call("PUT", "/v1/tenants/acme/roles/reader",
                  R"({"actions": ["detokenize"], "types": ["generic"], "max_reveal": "plain"})", root_key_).status, 200);
   HttpResult reader = Call("POST", "/v1/tenants/acme/principals", R"({"name": "reader", "roles": ["reader"]})", root_key_);
@@ -342,7 +366,7 @@ TEST_F(VaultdHttpTest, ManyConcurrentConnectionsLoseNoWrite) {
   }
 }
 
-TEST_F(VaultdHttpTest, HoldsErasureReceiptsAndShredEpoch) {
+TEST_P(VaultdHttpTest, HoldsErasureReceiptsAndShredEpoch) {
   Provision();
   ASSERT_EQ(Call("PUT", "/v1/tenants/acme/roles/dpo",
                  R"({"actions": ["erase", "hold", "keys"], "types": ["*"], "max_reveal": "token_only"})",
@@ -415,7 +439,7 @@ TEST_F(VaultdHttpTest, HoldsErasureReceiptsAndShredEpoch) {
   EXPECT_EQ(Call("GET", "/v1/tenants/acme/subjects/u-2", "", support_key_, "support").status, 410);
 }
 
-TEST_F(VaultdHttpTest, ExportForASubjectAccessRequest) {
+TEST_P(VaultdHttpTest, ExportForASubjectAccessRequest) {
   Provision();
   ASSERT_EQ(Call("PUT", "/v1/tenants/acme/roles/dpo",
                  R"({"actions": ["export"], "types": ["*"], "max_reveal": "plain", "purposes": ["subject_request"]})",
@@ -431,6 +455,11 @@ TEST_F(VaultdHttpTest, ExportForASubjectAccessRequest) {
   EXPECT_EQ(out.fields().at("mobile").reveal(), "plain");
   EXPECT_GE(out.access_report_size(), 1);
 }
+
+INSTANTIATE_TEST_SUITE_P(Transports, VaultdHttpTest, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& p) {
+                           return p.param ? "tls" : "plain";
+                         });
 
 // Init and unseal through the API: 3 of 5 shares unseal, 2 do not.
 TEST(VaultdInitTest, InitAndUnsealWithThreeOfFiveShares) {

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 
 namespace vault::testing {
 namespace {
@@ -36,6 +37,13 @@ std::unique_ptr<Vault> OpenReadyVault(const std::string& data_dir, const Clock* 
   Check(v->InitializeAndUnsealDev(), "dev unseal");
   for (std::string_view t : tenants) Check(v->keys().CreateTenant(t, ""), "create tenant");
   return v;
+}
+
+std::string ReadRootKey(const Vault& vault) {
+  std::ifstream in(vault.data_dir() + "/root-api-key");
+  std::string line;
+  std::getline(in, line);
+  return line;
 }
 
 }  // namespace vault::testing

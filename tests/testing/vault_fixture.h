@@ -22,6 +22,9 @@ std::unique_ptr<Vault> OpenReadyVault(const std::string& data_dir, const Clock* 
                                       std::initializer_list<std::string_view> tenants,
                                       std::unique_ptr<storage::KvStore> kv = nullptr);
 
+// The dev-mode root API key of `vault` (from DIR/root-api-key).
+std::string ReadRootKey(const Vault& vault);
+
 }  // namespace vault::testing
 
 #endif  // VAULT_TESTS_TESTING_VAULT_FIXTURE_H_
