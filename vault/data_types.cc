@@ -767,4 +767,17 @@ absl::StatusOr<PhoneParts> SplitE164(std::string_view normalized_phone) {
   return parts;
 }
 
+absl::StatusOr<std::string> RevealValue(DataType type, std::string_view normalized,
+                                        RevealLevel reveal, const crypto::SecretBytes* hash_key) {
+  switch (reveal) {
+    case RevealLevel::kPlain: return std::string(normalized);
+    case RevealLevel::kMasked: return Mask(type, normalized);
+    case RevealLevel::kHashed:
+      if (hash_key == nullptr) return absl::InternalError("hashed reveal needs the hash key");
+      return HashedView(type, normalized, *hash_key);
+    case RevealLevel::kTokenOnly: return std::string();
+  }
+  return std::string();
+}
+
 }  // namespace vault

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
 #include "crypto/secret_bytes.h"
+#include "vault/reveal.h"
 
 namespace vault {
 
@@ -78,6 +79,12 @@ struct PhoneParts {
 // Splits a normalised phone number ("+8613800138000" -> {"86", "13800138000"}).
 // INVALID_ARGUMENT if `normalized_phone` is not a valid, already-normalised phone number.
 [[nodiscard]] absl::StatusOr<PhoneParts> SplitE164(std::string_view normalized_phone);
+
+// The normalised value at a reveal level: plain, masked, hashed (needs
+// `hash_key`) or token_only (empty).
+[[nodiscard]] absl::StatusOr<std::string> RevealValue(DataType type, std::string_view normalized,
+                                                     RevealLevel reveal,
+                                                     const crypto::SecretBytes* hash_key);
 
 }  // namespace vault
 

@@ -187,26 +187,19 @@ absl::StatusOr<RevealedField> SubjectStore::Open(std::string_view tenant, std::s
       FieldAd(tenant, subject, field, record.type(), dek.dek_id, record.retention()));
   if (!plain.ok()) return absl::DataLossError("field failed authentication");
   RevealedField out{*type, "", reveal, record.retention()};
-  switch (reveal) {
-    case RevealLevel::kPlain:
-      out.value = std::move(*plain);
-      break;
-    case RevealLevel::kMasked:
-      out.value = Mask(*type, *plain);
-      break;
-    case RevealLevel::kHashed: {
-      absl::StatusOr<KeyCache::Key> key =
-          options_.keys->GetTenantSubkey(tenant, TenantSubkey::kHash);
-      if (!key.ok()) return key.status();
-      absl::StatusOr<std::string> hashed = HashedView(*type, *plain, **key);
-      if (!hashed.ok()) return hashed.status();
-      out.value = std::move(*hashed);
-      break;
-    }
-    case RevealLevel::kTokenOnly:
-      return absl::InvalidArgumentError("reveal token_only is answered by the token service");
+  if (reveal == RevealLevel::kTokenOnly) {
+    return absl::InvalidArgumentError("reveal token_only is answered by the token service");
   }
+  KeyCache::Key hash_key;
+  if (reveal == RevealLevel::kHashed) {
+    absl::StatusOr<KeyCache::Key> key = options_.keys->GetTenantSubkey(tenant, TenantSubkey::kHash);
+    if (!key.ok()) return key.status();
+    hash_key = std::move(*key);
+  }
+  absl::StatusOr<std::string> revealed = RevealValue(*type, *plain, reveal, hash_key.get());
   crypto::SecureWipe(*plain);
+  if (!revealed.ok()) return revealed.status();
+  out.value = std::move(*revealed);
   return out;
 }
 

@@ -297,23 +297,10 @@ absl::StatusOr<DetokenizeResult> TokenService::Resolve(
     return out;
   }
 
-  switch (reveal) {
-    case RevealLevel::kPlain:
-      out.value = std::move(*plain);
-      break;
-    case RevealLevel::kMasked:
-      out.value = Mask(*type, *plain);
-      break;
-    case RevealLevel::kHashed: {
-      absl::StatusOr<std::string> hashed = HashedView(*type, *plain, *hash_key);
-      if (!hashed.ok()) return hashed.status();
-      out.value = std::move(*hashed);
-      break;
-    }
-    case RevealLevel::kTokenOnly:
-      break;
-  }
+  absl::StatusOr<std::string> revealed = RevealValue(*type, *plain, reveal, hash_key.get());
   crypto::SecureWipe(*plain);
+  if (!revealed.ok()) return revealed.status();
+  out.value = std::move(*revealed);
   return out;
 }
 
