@@ -7,6 +7,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <array>
 #include <atomic>
 #include <optional>
 #include <thread>
@@ -128,9 +129,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void OnRead(beast::error_code ec, std::size_t) {
     if (ec == http::error::end_of_stream) return Close();
     if (ec == http::error::body_limit) {
+      linger_ = true;
       return Respond(MakeErrorResponse(413, "PAYLOAD_TOO_LARGE", "body over the limit", ""), false);
     }
     if (ec == http::error::header_limit) {
+      linger_ = true;
       return Respond(MakeErrorResponse(431, "INVALID_ARGUMENT", "headers over the limit", ""),
                      false);
     }
@@ -185,10 +188,24 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (counted_) --server_->in_flight_;
     counted_ = false;
     response_.reset();
+    if (!ec && linger_) return Linger();
     if (ec || !keep_alive) return Close();
     // The whole next request, from its first byte, must arrive within the
     // shorter of the two deadlines: keep-alive gives no extra time to trickle.
     DoRead(std::min(server_->options_.idle_timeout, server_->options_.read_timeout));
+  }
+
+  // After refusing a request whose rest is still arriving (413, 431): read
+  // and discard for a moment before closing, so the client receives the
+  // answer instead of a reset caused by its unread bytes.
+  void Linger() {
+    Lowest().expires_after(std::chrono::seconds(2));
+    stream_.async_read_some(
+        asio::buffer(discard_),
+        [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+          if (ec || n == 0) return self->Close();
+          self->Linger();
+        });
   }
 
   void Close() {
@@ -211,6 +228,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::shared_ptr<http::response<http::string_body>> response_;
   bool keep_alive_ = false;
   bool counted_ = false;
+  bool linger_ = false;
+  std::array<char, 16384> discard_{};
 };
 
 absl::Status Server::Impl::Listen() {

@@ -62,11 +62,19 @@ class HttpClient::Impl {
     HttpResult out;
     beast::error_code ec;
     http::write(stream, req, ec);
-    if (ec) return out;
+    // A server may answer (413) before the whole request is sent: read the
+    // answer even when the write was cut short.
+    const bool write_failed = static_cast<bool>(ec);
     beast::flat_buffer buffer;
     http::response<http::string_body> res;
     http::read(stream, buffer, res, ec);
-    if (ec) return out;
+    if (ec) {
+      if (write_failed) {
+        plain_.reset();
+        tls_stream_.reset();
+      }
+      return out;
+    }
     out.status = static_cast<int>(res.result_int());
     out.body = res.body();
     for (const auto& f : res) {
