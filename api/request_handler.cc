@@ -85,6 +85,20 @@ std::string_view StateName(records::KekVersion::State s) {
   }
 }
 
+v1::AuditEntryView AuditEntryViewOf(const records::AuditEntry& e) {
+  v1::AuditEntryView v;
+  v.set_seq(static_cast<double>(e.seq()));
+  v.set_time(Rfc3339(absl::FromUnixMillis(e.time_unix_ms())));
+  v.set_principal(e.principal());
+  v.set_action(e.action());
+  v.set_subject(e.subject());
+  for (const auto& t : e.types()) v.add_types(t);
+  v.set_purpose(e.purpose());
+  v.set_outcome(e.outcome());
+  v.set_request_id(e.request_id());
+  return v;
+}
+
 v1::KeyList KeyListOf(const std::vector<KekInfo>& keys) {
   v1::KeyList out;
   for (const KekInfo& k : keys) {
@@ -705,16 +719,7 @@ HttpResponse RequestHandler::Dispatch(Call& call) {
           Rfc3339(absl::FromUnixMillis(ex->pending_erasure->due_at_unix_ms())));
     }
     for (const records::AuditEntry& e : ex->access_report) {
-      v1::AuditEntryView* v = out.add_access_report();
-      v->set_seq(static_cast<double>(e.seq()));
-      v->set_time(Rfc3339(absl::FromUnixMillis(e.time_unix_ms())));
-      v->set_principal(e.principal());
-      v->set_action(e.action());
-      v->set_subject(e.subject());
-      for (const auto& t : e.types()) v->add_types(t);
-      v->set_purpose(e.purpose());
-      v->set_outcome(e.outcome());
-      v->set_request_id(e.request_id());
+      *out.add_access_report() = AuditEntryViewOf(e);
     }
     HttpResponse reply = call.Reply(out);
     for (auto& [name, f] : *out.mutable_fields()) crypto::SecureWipe(*f.mutable_value());
@@ -768,18 +773,7 @@ HttpResponse RequestHandler::Dispatch(Call& call) {
     absl::StatusOr<AuditPage> page = access.QueryAudit(ctx, q);
     if (!page.ok()) return call.Error(page.status());
     v1::AuditQueryResponse out;
-    for (const records::AuditEntry& e : page->entries) {
-      v1::AuditEntryView* v = out.add_entries();
-      v->set_seq(static_cast<double>(e.seq()));
-      v->set_time(Rfc3339(absl::FromUnixMillis(e.time_unix_ms())));
-      v->set_principal(e.principal());
-      v->set_action(e.action());
-      v->set_subject(e.subject());
-      for (const auto& t : e.types()) v->add_types(t);
-      v->set_purpose(e.purpose());
-      v->set_outcome(e.outcome());
-      v->set_request_id(e.request_id());
-    }
+    for (const records::AuditEntry& e : page->entries) *out.add_entries() = AuditEntryViewOf(e);
     if (page->next_after_seq != 0) out.set_next_page_token(std::to_string(page->next_after_seq));
     return call.Reply(out);
   }

@@ -356,8 +356,8 @@ absl::StatusOr<std::vector<DetokenizeResult>> TokenService::Detokenize(
   return results;
 }
 
-absl::Status TokenService::Revoke(std::string_view tenant, std::string_view token,
-                                  const std::vector<AuditEvent>* audit) {
+absl::StatusOr<std::string> TokenService::FingerprintOf(std::string_view tenant,
+                                                        std::string_view token) {
   if (absl::Status s = CheckTenant(tenant); !s.ok()) return s;
   if (token.size() > kMaxTokenLength || !LooksLikeToken(token)) {
     return absl::NotFoundError("unknown token");
@@ -365,7 +365,12 @@ absl::Status TokenService::Revoke(std::string_view tenant, std::string_view toke
   absl::StatusOr<KeyCache::Key> token_key =
       options_.keys->GetTenantSubkey(tenant, TenantSubkey::kToken);
   if (!token_key.ok()) return token_key.status();
-  absl::StatusOr<std::string> fp = TokenFingerprint(**token_key, token);
+  return TokenFingerprint(**token_key, token);
+}
+
+absl::Status TokenService::Revoke(std::string_view tenant, std::string_view token,
+                                  const std::vector<AuditEvent>* audit) {
+  absl::StatusOr<std::string> fp = FingerprintOf(tenant, token);
   if (!fp.ok()) return fp.status();
   const std::string key = TokenKey(tenant, *fp);
   absl::StatusOr<std::string> existing = options_.kv->Get(storage::Table::kTokens, key);
@@ -403,14 +408,7 @@ absl::Status TokenService::Revoke(std::string_view tenant, std::string_view toke
 
 absl::StatusOr<TokenService::TokenFacts> TokenService::Describe(std::string_view tenant,
                                                                 std::string_view token) {
-  if (absl::Status s = CheckTenant(tenant); !s.ok()) return s;
-  if (token.size() > kMaxTokenLength || !LooksLikeToken(token)) {
-    return absl::NotFoundError("unknown token");
-  }
-  absl::StatusOr<KeyCache::Key> token_key =
-      options_.keys->GetTenantSubkey(tenant, TenantSubkey::kToken);
-  if (!token_key.ok()) return token_key.status();
-  absl::StatusOr<std::string> fp = TokenFingerprint(**token_key, token);
+  absl::StatusOr<std::string> fp = FingerprintOf(tenant, token);
   if (!fp.ok()) return fp.status();
   absl::StatusOr<std::string> stored =
       options_.kv->Get(storage::Table::kTokens, TokenKey(tenant, *fp));

@@ -108,6 +108,9 @@ class TokenService {
 
  private:
   absl::Status CheckTenant(std::string_view tenant);
+  // The storage fingerprint of a well-formed token of an existing tenant;
+  // NOT_FOUND for a malformed token.
+  absl::StatusOr<std::string> FingerprintOf(std::string_view tenant, std::string_view token);
   absl::StatusOr<DetokenizeResult> Resolve(std::string_view tenant, const std::string& token,
                                            const absl::StatusOr<std::string>& stored,
                                            RevealLevel reveal, std::string_view fingerprint,
