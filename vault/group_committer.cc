@@ -43,6 +43,11 @@ absl::Status GroupCommitter::Commit(const storage::WriteBatch& batch,
   return pending.status;
 }
 
+size_t GroupCommitter::queued() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return queue_.size();
+}
+
 uint64_t GroupCommitter::groups() const {
   std::lock_guard<std::mutex> lock(mu_);
   return groups_;

@@ -45,6 +45,8 @@ class GroupCommitter {
 
   // Groups written so far (for tests and metrics).
   uint64_t groups() const;
+  // Commits waiting for the committer right now (for tests).
+  size_t queued() const;
 
  private:
   // Lives on the caller's stack; `status` and `done` are guarded by mu_, and

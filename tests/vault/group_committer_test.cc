@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <chrono>
 #include <thread>
 
@@ -67,27 +69,59 @@ TEST(GroupCommitterTest, FailedGroupFailsItsCallersAndWritesNothing) {
   EXPECT_EQ(*memory.Get(Table::kTokens, "k"), "v");
 }
 
+// A store whose first write waits at a gate until the test opens it.
+class GatedKvStore : public testing::FaultInjectingKvStore {
+ public:
+  using FaultInjectingKvStore::FaultInjectingKvStore;
+  absl::Status Write(const storage::WriteBatch& batch,
+                     const storage::WriteOptions& options = {}) override {
+    if (!passed_first_.exchange(true)) {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return open_; });
+    }
+    return FaultInjectingKvStore::Write(batch, options);
+  }
+  bool entered() const { return passed_first_.load(); }
+  void Open() {
+    std::lock_guard<std::mutex> lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::atomic<bool> passed_first_{false};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+};
+
 TEST(GroupCommitterTest, EveryCallerOfAFailedGroupSeesTheFailure) {
   storage::MemoryKvStore memory;
-  SlowKvStore kv(&memory);
+  GatedKvStore kv(&memory);
   GroupCommitter committer(&kv);
-  // The first write occupies the committer; the next ones queue into one
-  // group, whose write fails.
-  kv.FailWrites(1, /*skip=*/1);
-  std::vector<std::thread> threads;
-  std::atomic<int> failed{0}, succeeded{0};
-  for (int t = 0; t < 6; ++t) {
-    threads.emplace_back([&, t] {
-      if (t > 0) std::this_thread::sleep_for(std::chrono::microseconds(300));
-      storage::WriteBatch b;
-      b.Put(Table::kTokens, "k" + std::to_string(t), "v");
-      (committer.Commit(b).ok() ? succeeded : failed)++;
+  kv.FailWrites(1, /*skip=*/1);  // the first write succeeds, the second fails
+  auto commit = [&](int t) {
+    storage::WriteBatch b;
+    b.Put(Table::kTokens, "k" + std::to_string(t), "v");
+    return committer.Commit(b);
+  };
+  std::thread first([&] { EXPECT_TRUE(commit(0).ok()); });
+  while (!kv.entered()) std::this_thread::yield();
+  // The committer is now held inside the first write; five more queue up
+  // behind it and form one group.
+  std::vector<std::thread> rest;
+  std::atomic<int> failed{0};
+  for (int t = 1; t <= 5; ++t) {
+    rest.emplace_back([&, t] {
+      if (!commit(t).ok()) ++failed;
     });
   }
-  for (auto& th : threads) th.join();
-  const auto stored = memory.Dump()[static_cast<size_t>(Table::kTokens)].size();
-  EXPECT_GT(failed.load(), 1);  // more than one caller shared the failed write
-  EXPECT_EQ(static_cast<int>(stored), succeeded.load());  // failed ones wrote nothing
+  while (committer.queued() != 5) std::this_thread::yield();
+  kv.Open();
+  first.join();
+  for (auto& th : rest) th.join();
+  EXPECT_EQ(failed.load(), 5);  // every caller of the failed group
+  EXPECT_EQ(memory.Dump()[static_cast<size_t>(Table::kTokens)].size(), 1u);  // only the first
 }
 
 TEST(GroupCommitterTest, LargeBatchesAreWrittenDirectly) {
