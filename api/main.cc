@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <thread>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -64,7 +65,7 @@ bool SplitHostPort(const std::string& listen, std::string* host, uint16_t* port)
 
 int main(int argc, char** argv) {
   CLI::App app{"vaultd: personal-data vault server"};
-  std::string data_dir, listen, config_file, tls_cert, tls_key, tls_client_ca;
+  std::string data_dir, listen, config_file, tls_cert, tls_key, tls_client_ca, backup_dir;
   bool dev = false;
   app.add_option("--data-dir", data_dir, "data folder (created 0700 if missing)")->required();
   app.add_option("--listen", listen, "HOST:PORT to listen on (default 127.0.0.1:8200; port 0 = any)");
@@ -72,6 +73,8 @@ int main(int argc, char** argv) {
   app.add_option("--tls-cert", tls_cert, "PEM certificate chain: serve HTTPS");
   app.add_option("--tls-key", tls_key, "PEM private key for --tls-cert");
   app.add_option("--tls-client-ca", tls_client_ca, "PEM CA: require client certificates it signed");
+  app.add_option("--backup-dir", backup_dir,
+                 "folder where POST /v1/sys/backups writes backups (must exist)");
   app.add_flag("--dev", dev, "development mode: self-initialise and unseal from a key file");
   CLI11_PARSE(app, argc, argv);
 
@@ -131,6 +134,17 @@ int main(int argc, char** argv) {
 
   vault::VaultOptions options;
   options.data_dir = data_dir;
+  if (config.rewrap_chunk_size() != 0) options.rewrap_chunk_size = config.rewrap_chunk_size();
+  options.rewrap_chunk_pause = absl::Milliseconds(config.rewrap_chunk_pause_ms());
+  if (backup_dir.empty()) backup_dir = config.backup_dir();
+  if (!backup_dir.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(backup_dir, ec)) {
+      std::fprintf(stderr, "vaultd: --backup-dir %s is not a folder\n", backup_dir.c_str());
+      return 2;
+    }
+    backup_dir = std::filesystem::absolute(backup_dir, ec).lexically_normal().string();
+  }
   absl::StatusOr<std::unique_ptr<vault::Vault>> opened = vault::Vault::Open(std::move(options));
   if (!opened.ok()) {
     std::fprintf(stderr, "vaultd: cannot open the vault: %s\n",
@@ -152,7 +166,7 @@ int main(int argc, char** argv) {
   }
 
   vault::api::Metrics metrics;
-  vault::api::RequestHandler handler(&v, &metrics, vault::api::HandlerOptions{kVersion});
+  vault::api::RequestHandler handler(&v, &metrics, vault::api::HandlerOptions{kVersion, backup_dir});
   absl::StatusOr<std::unique_ptr<vault::api::Server>> server =
       vault::api::Server::Start(server_options, &handler);
   if (!server.ok()) {
@@ -174,6 +188,9 @@ int main(int argc, char** argv) {
       if (!v.keys().sealed()) {
         absl::StatusOr<int> n = v.lifecycle().RunDue();
         if (n.ok() && *n > 0) spdlog::info("executed {} due erasure(s)", *n);
+        // Rewrap jobs interrupted by a restart or a seal continue.
+        absl::StatusOr<int> resumed = v.jobs().ResumeInterrupted();
+        if (resumed.ok() && *resumed > 0) spdlog::info("resumed {} rewrap job(s)", *resumed);
         if (absl::Status c = v.lifecycle().CompactShredded(); !c.ok()) {
           spdlog::warn("compaction after erasure failed; will retry");
         }
@@ -191,6 +208,9 @@ int main(int argc, char** argv) {
   scheduler.join();
   (*server)->Shutdown(shutdown_deadline);
   server->reset();
+  // Running rewrap jobs stop after their current chunk and resume at the
+  // next start.
+  v.jobs().Stop();
   if (!v.keys().sealed() && !v.lifecycle().CompactShredded().ok()) {
     spdlog::warn("compaction at shutdown failed");
   }

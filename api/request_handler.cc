@@ -8,9 +8,11 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/numbers.h"
 #include "absl/time/time.h"
 #include "api/api.pb.h"
 #include "api/status_http.h"
+#include "api/views.h"
 #include "crypto/encoding.h"
 #include "crypto/random.h"
 #include "vault/status.h"
@@ -97,6 +99,31 @@ v1::AuditEntryView AuditEntryViewOf(const records::AuditEntry& e) {
   v.set_outcome(e.outcome());
   v.set_request_id(e.request_id());
   return v;
+}
+
+v1::JobResponse JobView(const records::RewrapJob& job) {
+  v1::JobResponse out;
+  out.set_job_id(job.job_id());
+  out.set_state(job.state());
+  out.set_done(static_cast<double>(job.done()));
+  out.set_total(static_cast<double>(job.total()));
+  out.set_tenant(job.tenant());
+  out.set_error(job.error());
+  return out;
+}
+
+// A backup name is one path component of A-Z a-z 0-9 . _ - (not . or ..).
+absl::Status ValidateBackupName(std::string_view name) {
+  if (name.empty() || name.size() > 100 || name == "." || name == "..") {
+    return absl::InvalidArgumentError("backup name must be 1-100 characters, not . or ..");
+  }
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+          c == '-' || c == '_' || c == '.')) {
+      return absl::InvalidArgumentError("backup name must be of A-Z a-z 0-9 . _ -");
+    }
+  }
+  return absl::OkStatus();
 }
 
 v1::KeyList KeyListOf(const std::vector<KekInfo>& keys) {
@@ -190,15 +217,6 @@ struct RequestHandler::Call {
   }
 };
 
-RequestHandler::~RequestHandler() {
-  std::vector<std::thread> threads;
-  {
-    std::lock_guard<std::mutex> lock(jobs_mu_);
-    threads.swap(job_threads_);
-  }
-  for (std::thread& t : threads) t.join();
-}
-
 HttpResponse RequestHandler::Handle(const HttpRequest& request) {
   const auto start = std::chrono::steady_clock::now();
   Call call{request, {}, {}, {}, false, false, "unknown", {}};
@@ -262,9 +280,6 @@ HttpResponse RequestHandler::Dispatch(Call& call) {
   auto wrong_method = [&] {
     return MakeErrorResponse(405, "INVALID_ARGUMENT", "method not allowed on this path",
                          call.request_id);
-  };
-  auto not_built = [&] {
-    return call.Error(absl::UnimplementedError("not built yet in this version"));
   };
 
   if (s.size() == 1 && s[0] == "metrics") {
@@ -377,23 +392,93 @@ HttpResponse RequestHandler::Dispatch(Call& call) {
   }
   if (s[1] == "sys" && s.size() == 3 && s[2] == "rotate-root") {
     call.route = "/v1/sys/rotate-root";
-    return not_built();
+    if (method != "POST") return wrong_method();
+    absl::StatusOr<uint32_t> version = access.RotateRoot(ctx);
+    if (!version.ok()) return call.Error(version.status());
+    v1::RotateRootResponse out;
+    out.set_root_key_version(static_cast<int32_t>(*version));
+    return call.Reply(out);
+  }
+  if (s[1] == "sys" && s.size() == 3 && s[2] == "backups") {
+    call.route = "/v1/sys/backups";
+    if (method != "POST") return wrong_method();
+    v1::BackupRequest in;
+    if (absl::Status st = call.Parse(&in); !st.ok()) return call.Error(st);
+    if (absl::Status st = ValidateBackupName(in.name()); !st.ok()) return call.Error(st);
+    if (options_.backup_dir.empty()) {
+      return call.Error(absl::FailedPreconditionError(
+          "no backup folder is configured (vaultd --backup-dir)"));
+    }
+    const std::string path = Cat(options_.backup_dir, "/", in.name());
+    absl::StatusOr<BackupSummary> summary = access.CreateBackup(ctx, path);
+    if (!summary.ok()) return call.Error(summary.status());
+    v1::BackupResponse out;
+    out.set_name(in.name());
+    out.set_path(summary->path);
+    out.set_created_at(Rfc3339(absl::FromUnixMillis(summary->created_at_unix_ms)));
+    out.set_files(static_cast<double>(summary->files));
+    out.set_bytes(static_cast<double>(summary->bytes));
+    out.set_ledger_entries(static_cast<double>(summary->ledger_entries));
+    return call.Reply(out);
+  }
+  if (s[1] == "sys" && s.size() == 4 && s[2] == "audit" && s[3] == "export") {
+    call.route = "/v1/sys/audit/export";
+    if (method != "GET") return wrong_method();
+    uint64_t after = 0, limit = 10000;
+    for (auto [name, target] : {std::pair<const char*, uint64_t*>{"after_seq", &after},
+                                std::pair<const char*, uint64_t*>{"limit", &limit}}) {
+      auto it = call.query.find(name);
+      if (it != call.query.end() && !absl::SimpleAtoi(it->second, target)) {
+        return call.Error(absl::InvalidArgumentError(Cat(name, " must be a whole number")));
+      }
+    }
+    if (limit == 0 || limit > 100000) {
+      return call.Error(absl::InvalidArgumentError("limit must be 1-100000"));
+    }
+    absl::StatusOr<AuditExportPage> page = access.ExportAudit(ctx, after, limit);
+    if (!page.ok()) return call.Error(page.status());
+    // JSON lines: the checkpoints of the page first, then its entries.
+    HttpResponse r;
+    r.content_type = "application/x-ndjson";
+    pb::util::JsonPrintOptions options;
+    options.preserve_proto_field_names = true;
+    auto add_line = [&](const records::AuditExportLine& line) {
+      std::string json;
+      if (!pb::util::MessageToJsonString(line, &json, options).ok()) return false;
+      r.body += json;
+      r.body += '\n';
+      return true;
+    };
+    for (const records::AuditCheckpoint& c : page->checkpoints) {
+      records::AuditExportLine line;
+      *line.mutable_checkpoint() = c;
+      if (!add_line(line)) return call.Error(absl::InternalError("encoding failed"));
+    }
+    for (const records::AuditEntry& e : page->entries) {
+      records::AuditExportLine line;
+      *line.mutable_entry() = e;
+      if (!add_line(line)) return call.Error(absl::InternalError("encoding failed"));
+    }
+    if (page->next_after_seq != 0) {
+      r.headers.emplace_back("X-Next-After-Seq", std::to_string(page->next_after_seq));
+    }
+    return r;
+  }
+  if (s[1] == "sys" && s.size() == 3 && s[2] == "shred-ledger") {
+    call.route = "/v1/sys/shred-ledger";
+    if (method != "GET") return wrong_method();
+    absl::StatusOr<std::vector<records::ErasureRecord>> ledger = access.ShredLedger(ctx);
+    if (!ledger.ok()) return call.Error(ledger.status());
+    v1::ShredLedgerResponse out;
+    for (const records::ErasureRecord& e : *ledger) *out.add_receipts() = ReceiptView(e.receipt());
+    return call.Reply(out);
   }
   if (s[1] == "jobs" && s.size() == 3) {
     call.route = "/v1/jobs/{job_id}";
     if (method != "GET") return wrong_method();
-    std::lock_guard<std::mutex> lock(jobs_mu_);
-    auto it = jobs_.find(s[2]);
-    if (it == jobs_.end()) return call.Error(absl::NotFoundError("unknown job"));
-    if (!ctx.principal.is_operator && ctx.principal.tenant != it->second.tenant) {
-      return call.Error(absl::NotFoundError("unknown job"));
-    }
-    v1::JobResponse out;
-    out.set_job_id(it->first);
-    out.set_state(it->second.state);
-    out.set_done(static_cast<double>(it->second.done));
-    out.set_total(static_cast<double>(it->second.total));
-    return call.Reply(out);
+    absl::StatusOr<records::RewrapJob> job = access.GetJob(ctx, s[2]);
+    if (!job.ok()) return call.Error(job.status());
+    return call.Reply(JobView(*job));
   }
   if (s[1] != "tenants") return call.Error(absl::NotFoundError("no such route"));
 
@@ -422,15 +507,7 @@ HttpResponse RequestHandler::Dispatch(Call& call) {
     if (method == "DELETE") {
       absl::StatusOr<records::ErasureReceipt> r = access.EraseTenant(ctx, tenant);
       if (!r.ok()) return call.Error(r.status());
-      v1::Receipt out;
-      out.set_erasure_id(r->erasure_id());
-      out.set_tenant(r->tenant());
-      out.set_subject(r->subject());
-      out.set_requested_at(r->requested_at());
-      out.set_shredded_at(r->shredded_at());
-      out.set_destroyed_key_id(r->destroyed_key_id());
-      out.set_signature(crypto::Base64Encode(r->signature()));
-      out.set_public_key(crypto::Base64Encode(r->public_key()));
+      v1::Receipt out = ReceiptView(*r);
       if (metrics_ != nullptr) metrics_->Add("shreds");
       return call.Reply(out);
     }
@@ -638,16 +715,7 @@ HttpResponse RequestHandler::Dispatch(Call& call) {
     out.set_state(e.state());
     if (e.state() == "pending") out.set_due_at(Rfc3339(absl::FromUnixMillis(e.due_at_unix_ms())));
     if (e.has_receipt()) {
-      const records::ErasureReceipt& r = e.receipt();
-      v1::Receipt* receipt = out.mutable_receipt();
-      receipt->set_erasure_id(r.erasure_id());
-      receipt->set_tenant(r.tenant());
-      receipt->set_subject(r.subject());
-      receipt->set_requested_at(r.requested_at());
-      receipt->set_shredded_at(r.shredded_at());
-      receipt->set_destroyed_key_id(r.destroyed_key_id());
-      receipt->set_signature(crypto::Base64Encode(r.signature()));
-      receipt->set_public_key(crypto::Base64Encode(r.public_key()));
+      *out.mutable_receipt() = ReceiptView(e.receipt());
     }
     return call.Reply(out, status);
   };
@@ -796,27 +864,9 @@ HttpResponse RequestHandler::Dispatch(Call& call) {
   if (collection == "keys" && s.size() == 5 && s[4] == "rewrap") {
     call.route = "/v1/tenants/{tenant}/keys/rewrap";
     if (method != "POST") return wrong_method();
-    // Authorize now (a refusal is logged by DataAccess); the epoch itself
-    // runs as a background job.
-    if (absl::Status st = access.ListKeys(ctx, tenant).status(); !st.ok()) return call.Error(st);
-    if (absl::Status st = vault_->keys().GetTenant(tenant).status(); !st.ok()) return call.Error(st);
-    const std::string job_id = Cat("job_", crypto::HexEncode(crypto::SystemRandom::Instance().Bytes(8)));
-    {
-      std::lock_guard<std::mutex> lock(jobs_mu_);
-      jobs_[job_id] = Job{tenant};
-    }
-    std::lock_guard<std::mutex> jobs_lock(jobs_mu_);
-    job_threads_.emplace_back([this, job_id, ctx, tenant = std::string(tenant)] {
-      absl::StatusOr<uint64_t> n = vault_->access().CloseEpoch(ctx, tenant);
-      std::lock_guard<std::mutex> lock(jobs_mu_);
-      Job& job = jobs_[job_id];
-      job.state = n.ok() ? "done" : "failed";
-      job.done = job.total = n.ok() ? *n : 0;
-    });
-    v1::JobResponse out;
-    out.set_job_id(job_id);
-    out.set_state("running");
-    return call.Reply(out, 202);
+    absl::StatusOr<records::RewrapJob> job = access.StartRewrap(ctx, tenant);
+    if (!job.ok()) return call.Error(job.status());
+    return call.Reply(JobView(*job), 202);
   }
   return call.Error(absl::NotFoundError("no such route"));
 }

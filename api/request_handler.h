@@ -23,13 +23,14 @@ namespace vault::api {
 
 struct HandlerOptions {
   std::string version = "0.1.0";
+  // Where POST /v1/sys/backups writes (a folder per backup); empty = off.
+  std::string backup_dir;
 };
 
 class RequestHandler {
  public:
   RequestHandler(Vault* vault, Metrics* metrics, HandlerOptions options = {})
       : vault_(vault), metrics_(metrics), options_(std::move(options)) {}
-  ~RequestHandler();  // waits for background jobs
 
   HttpResponse Handle(const HttpRequest& request);
 
@@ -40,17 +41,6 @@ class RequestHandler {
   Vault* vault_;
   Metrics* metrics_;
   HandlerOptions options_;
-
-  // Background jobs (shred epochs started by keys/rewrap).
-  struct Job {
-    std::string tenant;
-    std::string state = "running";
-    uint64_t done = 0;
-    uint64_t total = 0;
-  };
-  std::mutex jobs_mu_;
-  std::map<std::string, Job> jobs_;  // guarded by jobs_mu_
-  std::vector<std::thread> job_threads_;  // guarded by jobs_mu_
 };
 
 // A response with {"error": {...}} for `status` (used by the socket layer

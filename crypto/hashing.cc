@@ -4,6 +4,9 @@
 
 #include <sodium.h>
 
+#include <cstdio>
+#include <vector>
+
 #include "crypto/sodium_init.h"
 
 namespace vault::crypto {
@@ -26,6 +29,25 @@ absl::StatusOr<std::string> Blake2b(std::string_view message, size_t out_size) {
   std::string out(out_size, '\0');
   crypto_generichash(reinterpret_cast<uint8_t*>(out.data()), out_size, Bytes(message),
                      message.size(), nullptr, 0);
+  return out;
+}
+
+absl::StatusOr<std::string> Blake2bFile(const std::string& path) {
+  if (absl::Status s = EnsureSodiumInitialized(); !s.ok()) return s;
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return absl::NotFoundError("cannot open " + path);
+  crypto_generichash_state state;
+  crypto_generichash_init(&state, nullptr, 0, 32);
+  std::vector<uint8_t> buffer(1 << 16);
+  size_t n = 0;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), f)) > 0) {
+    crypto_generichash_update(&state, buffer.data(), n);
+  }
+  const bool failed = std::ferror(f) != 0;
+  std::fclose(f);
+  if (failed) return absl::UnavailableError("cannot read " + path);
+  std::string out(32, '\0');
+  crypto_generichash_final(&state, reinterpret_cast<uint8_t*>(out.data()), out.size());
   return out;
 }
 

@@ -18,6 +18,10 @@ namespace vault::crypto {
 // and hash chains over public data only.
 [[nodiscard]] absl::StatusOr<std::string> Blake2b(std::string_view message, size_t out_size);
 
+// Unkeyed BLAKE2b (32 bytes) of a whole file, read in chunks. NOT_FOUND /
+// UNAVAILABLE when the file cannot be read.
+[[nodiscard]] absl::StatusOr<std::string> Blake2bFile(const std::string& path);
+
 // Keyed BLAKE2b (a MAC/PRF). Key 16..64 bytes, output 16..64 bytes.
 [[nodiscard]] absl::StatusOr<std::string> Blake2bMac(const SecretBytes& key,
                                                      std::string_view message, size_t out_size);

@@ -96,6 +96,10 @@ absl::StatusOr<DecodedShare> DecodeShare(std::string_view text) {
 
 absl::StatusOr<SecretBytes> CombineShares(const std::vector<DecodedShare>& shares) {
   if (shares.size() < 2) return absl::InvalidArgumentError("need at least two shares");
+  // gfshare_ctx_free wipes through gfshare_fill_rand: it must be set in a
+  // process that never split a secret too (a restarted vaultd).
+  if (absl::Status s = EnsureSodiumInitialized(); !s.ok()) return s;
+  PointAtCsprng();
   const size_t size = shares[0].y.size();
   std::vector<unsigned char> xs;
   for (const DecodedShare& s : shares) {

@@ -164,78 +164,38 @@ absl::StatusOr<AuditVerification> AuditLog::Verify() {
   if (!public_key.ok()) return public_key.status();
   std::shared_ptr<const storage::Snapshot> snapshot = kv_->GetSnapshot();
 
-  AuditVerification v;
-  // Checkpoints first: seq -> claimed hash, each with a valid signature.
-  std::map<uint64_t, std::string> checkpoints;
-  std::optional<AuditVerification> problem;
+  AuditChainVerifier chain(*public_key);
   absl::Status s = kv_->ScanPrefix(
       storage::Table::kAudit, "c",
       [&](std::string_view key, std::string_view value) {
         records::AuditCheckpoint c;
         if (!c.ParseFromArray(value.data(), static_cast<int>(value.size())) ||
             key != CheckpointKey(c.seq())) {
-          problem = Problem(v, "checkpoint is corrupt or misplaced", 0);
-          return false;
+          return chain.Fail("checkpoint is corrupt or misplaced", 0);
         }
-        if (!crypto::VerifySignature(*public_key, CheckpointMessage(c.seq(), c.hash(),
-                                                                    c.time_unix_ms()),
-                                     c.signature())
-                 .ok()) {
-          problem = Problem(v, "checkpoint signature does not verify", c.seq());
-          return false;
-        }
-        checkpoints[c.seq()] = c.hash();
-        return true;
+        return chain.AddCheckpoint(c);
       },
       snapshot.get());
   if (!s.ok()) return s;
-  if (problem) return *problem;
-
-  uint64_t expected = 1;
-  std::string prev = ZeroHash();
+  if (!chain.ok()) return chain.result();
   s = kv_->ScanPrefix(
       storage::Table::kAudit, "e",
       [&](std::string_view key, std::string_view value) {
         records::AuditEntry e;
         if (!e.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-          problem = Problem(v, "entry is corrupt", expected);
-          return false;
+          return chain.Fail("entry is corrupt", chain.entries() + 1);
         }
         if (key != EntryKey(e.seq())) {
-          problem = Problem(v, "entry stored under another sequence number (reordered)", expected);
-          return false;
+          return chain.Fail("entry stored under another sequence number (reordered)",
+                            chain.entries() + 1);
         }
-        if (e.seq() != expected) {
-          problem = Problem(v, "sequence gap (entry deleted) or entry inserted", expected);
-          return false;
-        }
-        if (e.prev_hash() != prev) {
-          problem = Problem(v, "entry does not follow its predecessor", expected);
-          return false;
-        }
-        absl::StatusOr<std::string> h = AuditEntryHash(e);
-        if (!h.ok() || *h != e.hash()) {
-          problem = Problem(v, "entry was modified", expected);
-          return false;
-        }
-        auto cp = checkpoints.find(e.seq());
-        if (cp != checkpoints.end() && cp->second != e.hash()) {
-          problem = Problem(v, "chain differs from a signed checkpoint", expected);
-          return false;
-        }
-        prev = e.hash();
-        v.entries = expected;
-        ++expected;
-        return true;
+        return chain.AddEntry(e);
       },
       snapshot.get());
   if (!s.ok()) return s;
-  if (problem) return *problem;
-
-  if (!checkpoints.empty() && checkpoints.rbegin()->first > v.entries) {
-    return Problem(v, "entries after a signed checkpoint are missing (truncated)",
-                   v.entries + 1);
-  }
+  if (!chain.Finish()) return chain.result();
+  AuditVerification v = chain.result();
+  const std::string prev = chain.last_hash();
   absl::StatusOr<std::string> stored_head = kv_->Get(storage::Table::kAudit, HeadKey(),
                                                      snapshot.get());
   if (!stored_head.ok()) {
@@ -254,8 +214,6 @@ absl::StatusOr<AuditVerification> AuditLog::Verify() {
                      v.entries + 1);
     }
   }
-  v.ok = true;
-  v.head = crypto::HexEncode(prev);
   return v;
 }
 
@@ -284,6 +242,102 @@ absl::StatusOr<AuditPage> AuditLog::Find(const AuditQuery& query) {
         page.entries.push_back(std::move(e));
         return true;
       });
+  if (!s.ok()) return s;
+  return page;
+}
+
+}  // namespace vault
+
+namespace vault {
+
+AuditChainVerifier::AuditChainVerifier(std::string public_key)
+    : public_key_(std::move(public_key)), prev_(ZeroHash()) {}
+
+bool AuditChainVerifier::Fail(std::string_view what, uint64_t seq) {
+  if (result_.problem.empty()) result_ = Problem(result_, what, seq);
+  failed_ = true;
+  return false;
+}
+
+bool AuditChainVerifier::AddCheckpoint(const records::AuditCheckpoint& c) {
+  if (failed_) return false;
+  if (!crypto::VerifySignature(public_key_, CheckpointMessage(c.seq(), c.hash(), c.time_unix_ms()),
+                               c.signature())
+           .ok()) {
+    return Fail("checkpoint signature does not verify", c.seq());
+  }
+  checkpoints_[c.seq()] = c.hash();
+  return true;
+}
+
+bool AuditChainVerifier::AddEntry(const records::AuditEntry& e) {
+  if (failed_) return false;
+  const uint64_t expected = result_.entries + 1;
+  if (e.seq() != expected) return Fail("sequence gap (entry deleted) or entry inserted", expected);
+  if (e.prev_hash() != prev_) return Fail("entry does not follow its predecessor", expected);
+  absl::StatusOr<std::string> h = AuditEntryHash(e);
+  if (!h.ok() || *h != e.hash()) return Fail("entry was modified", expected);
+  auto cp = checkpoints_.find(e.seq());
+  if (cp != checkpoints_.end() && cp->second != e.hash()) {
+    return Fail("chain differs from a signed checkpoint", expected);
+  }
+  prev_ = e.hash();
+  result_.entries = expected;
+  return true;
+}
+
+bool AuditChainVerifier::Finish() {
+  if (failed_) return false;
+  if (!checkpoints_.empty() && checkpoints_.rbegin()->first > result_.entries) {
+    return Fail("entries after a signed checkpoint are missing (truncated)", result_.entries + 1);
+  }
+  result_.ok = true;
+  result_.head = crypto::HexEncode(prev_);
+  return true;
+}
+
+uint64_t AuditChainVerifier::last_checkpoint() const {
+  uint64_t last = 0;
+  for (const auto& [seq, hash] : checkpoints_) {
+    if (seq <= result_.entries) last = seq;
+  }
+  return last;
+}
+
+absl::StatusOr<AuditExportPage> AuditLog::Export(uint64_t after_seq, size_t limit) {
+  AuditExportPage page;
+  std::shared_ptr<const storage::Snapshot> snapshot = kv_->GetSnapshot();
+  uint64_t last = after_seq;
+  absl::Status corrupt;
+  absl::Status s = kv_->ScanRange(
+      storage::Table::kAudit, EntryKey(after_seq + 1), "f",
+      [&](std::string_view, std::string_view value) {
+        if (page.entries.size() == limit) {
+          page.next_after_seq = last;
+          return false;
+        }
+        records::AuditEntry e;
+        if (!e.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          corrupt = absl::DataLossError("audit entry is corrupt");
+          return false;
+        }
+        last = e.seq();
+        page.entries.push_back(std::move(e));
+        return true;
+      },
+      snapshot.get());
+  if (!s.ok()) return s;
+  if (!corrupt.ok()) return corrupt;
+  s = kv_->ScanRange(
+      storage::Table::kAudit, CheckpointKey(after_seq + 1), CheckpointKey(last + 1),
+      [&](std::string_view, std::string_view value) {
+        records::AuditCheckpoint c;
+        if (c.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          page.checkpoints.push_back(std::move(c));
+        }
+        return true;
+      },
+      snapshot.get());
   if (!s.ok()) return s;
   return page;
 }

@@ -12,6 +12,7 @@
 #define VAULT_AUDIT_LOG_H_
 
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -52,6 +53,12 @@ struct AuditPage {
   uint64_t next_after_seq = 0;  // 0 = no more
 };
 
+struct AuditExportPage {
+  std::vector<records::AuditEntry> entries;
+  std::vector<records::AuditCheckpoint> checkpoints;
+  uint64_t next_after_seq = 0;  // 0 = no more
+};
+
 struct AuditVerification {
   bool ok = false;
   uint64_t entries = 0;
@@ -79,6 +86,10 @@ class AuditLog {
   // Entries of one tenant matching the filters, oldest first.
   [[nodiscard]] absl::StatusOr<AuditPage> Find(const AuditQuery& query);
 
+  // The raw chain for export: up to `limit` entries after `after_seq`, and
+  // the checkpoints among them.
+  [[nodiscard]] absl::StatusOr<AuditExportPage> Export(uint64_t after_seq, size_t limit);
+
   // Entries appended since open (for metrics and tests).
   uint64_t appended() const;
 
@@ -100,6 +111,32 @@ class AuditLog {
   uint64_t staged_seq_ = 0;   // guarded by mu_
   std::string staged_hash_;   // guarded by mu_
   uint64_t appended_ = 0;     // guarded by mu_
+};
+
+// Walks a chain offline or online: checkpoints first (signatures under the
+// given public key), then entries in order from seq 1 (sequence, links,
+// hashes, agreement with checkpoints). Cannot check the MACed head (its key
+// stays in the vault): offline, entries after the last checkpoint are
+// chained but a cut tail after it goes unnoticed.
+class AuditChainVerifier {
+ public:
+  explicit AuditChainVerifier(std::string public_key);
+  bool AddCheckpoint(const records::AuditCheckpoint& checkpoint);  // false: failed
+  bool AddEntry(const records::AuditEntry& entry);                 // false: failed
+  bool Fail(std::string_view what, uint64_t seq);                  // records a problem
+  bool Finish();  // truncation against the checkpoints; sets ok and head
+  bool ok() const { return !failed_; }
+  uint64_t entries() const { return result_.entries; }
+  uint64_t last_checkpoint() const;  // highest checkpoint seq covered, 0 if none
+  const std::string& last_hash() const { return prev_; }
+  const AuditVerification& result() const { return result_; }
+
+ private:
+  std::string public_key_;
+  std::map<uint64_t, std::string> checkpoints_;
+  std::string prev_;
+  bool failed_ = false;
+  AuditVerification result_;
 };
 
 // The hash of an entry given its fields (hash field ignored) and prev_hash.

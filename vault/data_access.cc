@@ -526,3 +526,77 @@ absl::Status DataAccess::DeletePrincipal(const RequestContext& ctx, std::string_
 }
 
 }  // namespace vault
+
+namespace vault {
+
+absl::StatusOr<records::RewrapJob> DataAccess::StartRewrap(const RequestContext& ctx,
+                                                           std::string_view tenant) {
+  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
+  if (absl::Status s = Guard(ctx, tenant, Action::kKeys, std::nullopt, RevealLevel::kTokenOnly,
+                             "", {});
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = options_.keys->GetTenant(tenant).status(); !s.ok()) return s;
+  std::vector<AuditEvent> events;
+  events.push_back(Event(ctx, tenant, Action::kKeys, "", {}, true, "shred epoch job started"));
+  if (absl::Status s = CommitAudit(std::move(events)); !s.ok()) return s;
+  return options_.jobs->Start(tenant);
+}
+
+absl::StatusOr<records::RewrapJob> DataAccess::GetJob(const RequestContext& ctx,
+                                                      std::string_view job_id) {
+  absl::StatusOr<records::RewrapJob> job = options_.jobs->Get(job_id);
+  if (!job.ok()) return job.status();
+  if (!ctx.principal.is_operator && ctx.principal.tenant != job->tenant()) {
+    return absl::NotFoundError("unknown job");
+  }
+  return job;
+}
+
+absl::StatusOr<uint32_t> DataAccess::RotateRoot(const RequestContext& ctx) {
+  if (!ctx.principal.is_operator) {
+    return Deny(ctx, "", Action::kAdmin, "", {}, "only operators may rotate the root key");
+  }
+  std::vector<AuditEvent> events;
+  events.push_back(Event(ctx, "", Action::kAdmin, "", {}, true, "root key rotation"));
+  if (absl::Status s = CommitAudit(std::move(events)); !s.ok()) return s;
+  return options_.keys->RotateRoot();
+}
+
+absl::StatusOr<BackupSummary> DataAccess::CreateBackup(const RequestContext& ctx,
+                                                       const std::string& dir) {
+  if (!ctx.principal.is_operator) {
+    return Deny(ctx, "", Action::kAdmin, "", {}, "only operators may take backups");
+  }
+  std::vector<AuditEvent> events;
+  events.push_back(Event(ctx, "", Action::kAdmin, "", {}, true, "backup"));
+  if (absl::Status s = CommitAudit(std::move(events)); !s.ok()) return s;
+  return vault::CreateBackup(*options_.keys, *options_.kv, dir);
+}
+
+absl::StatusOr<std::vector<records::ErasureRecord>> DataAccess::ShredLedger(
+    const RequestContext& ctx) {
+  if (!ctx.principal.is_operator) {
+    return Deny(ctx, "", Action::kAdmin, "", {}, "only operators may read the shred ledger");
+  }
+  std::vector<AuditEvent> events;
+  events.push_back(Event(ctx, "", Action::kAdmin, "", {}, true, "shred ledger export"));
+  if (absl::Status s = CommitAudit(std::move(events)); !s.ok()) return s;
+  return ListDoneErasures(*options_.kv);
+}
+
+absl::StatusOr<AuditExportPage> DataAccess::ExportAudit(const RequestContext& ctx,
+                                                        uint64_t after_seq, size_t limit) {
+  if (!ctx.principal.is_operator) {
+    return Deny(ctx, "", Action::kAudit, "", {}, "only operators may export the audit log");
+  }
+  if (after_seq == 0) {
+    std::vector<AuditEvent> events;
+    events.push_back(Event(ctx, "", Action::kAudit, "", {}, true, "audit export"));
+    if (absl::Status s = CommitAudit(std::move(events)); !s.ok()) return s;
+  }
+  return options_.audit->Export(after_seq, limit);
+}
+
+}  // namespace vault

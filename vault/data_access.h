@@ -16,8 +16,10 @@
 #include "absl/status/statusor.h"
 #include "vault/access_policy.h"
 #include "vault/audit_log.h"
+#include "vault/backup.h"
 #include "vault/lifecycle.h"
 #include "vault/principal_store.h"
+#include "vault/rewrap_jobs.h"
 #include "vault/subject_store.h"
 #include "vault/token_service.h"
 
@@ -49,6 +51,8 @@ struct DataAccessOptions {
   AuditLog* audit = nullptr;
   GroupCommitter* committer = nullptr;
   SubjectLifecycle* lifecycle = nullptr;
+  RewrapJobs* jobs = nullptr;
+  storage::KvStore* kv = nullptr;
 };
 
 class DataAccess {
@@ -113,6 +117,24 @@ class DataAccess {
   [[nodiscard]] absl::StatusOr<SubjectExport> Export(const RequestContext& ctx,
                                                      std::string_view tenant,
                                                      std::string_view subject);
+
+  // Starts a shred epoch as a persisted, resumable job (action keys).
+  [[nodiscard]] absl::StatusOr<records::RewrapJob> StartRewrap(const RequestContext& ctx,
+                                                               std::string_view tenant);
+  // Operators and principals of the job's tenant; NOT_FOUND for others.
+  [[nodiscard]] absl::StatusOr<records::RewrapJob> GetJob(const RequestContext& ctx,
+                                                          std::string_view job_id);
+  // Operators only (action admin), logged before they run: root-key
+  // rotation, an online backup into `dir`, the shred ledger (every done
+  // erasure's record, for restores).
+  [[nodiscard]] absl::StatusOr<uint32_t> RotateRoot(const RequestContext& ctx);
+  [[nodiscard]] absl::StatusOr<BackupSummary> CreateBackup(const RequestContext& ctx,
+                                                           const std::string& dir);
+  [[nodiscard]] absl::StatusOr<std::vector<records::ErasureRecord>> ShredLedger(
+      const RequestContext& ctx);
+  // The raw audit chain, paged (operators only; the export is logged).
+  [[nodiscard]] absl::StatusOr<AuditExportPage> ExportAudit(const RequestContext& ctx,
+                                                            uint64_t after_seq, size_t limit);
 
   // Admin.
   [[nodiscard]] absl::StatusOr<TenantInfo> GetTenant(const RequestContext& ctx,

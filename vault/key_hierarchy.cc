@@ -324,8 +324,11 @@ absl::Status KeyHierarchy::UnsealWithKey(const SecretBytes& unseal_key) {
   if (!crypto::ConstantTimeEquals(signing->public_key(), keyring_->signing_public_key())) {
     return absl::DataLossError("keyring's signing public key does not match its signing key");
   }
+  absl::StatusOr<SecretBytes> kept = unseal_key.Clone();
+  if (!kept.ok()) return kept.status();
   root_key_ = std::make_unique<SecretBytes>(std::move(*root));
   signing_key_ = std::make_unique<crypto::SigningKey>(std::move(*signing));
+  unseal_key_ = std::make_unique<SecretBytes>(std::move(*kept));
   root_key_ready_.store(true, std::memory_order_release);
   return absl::OkStatus();
 }
@@ -336,6 +339,7 @@ void KeyHierarchy::Seal() {
     root_key_ready_.store(false, std::memory_order_release);
     root_key_.reset();
     signing_key_.reset();
+    unseal_key_.reset();
     cache_.Clear();
   }
   std::lock_guard<std::mutex> lock(listeners_mu_);
@@ -479,20 +483,7 @@ absl::StatusOr<std::vector<uint32_t>> KeyHierarchy::EraseTenant(std::string_view
   if (found == nullptr) return absl::NotFoundError("unknown tenant");
   if (found->erased()) return GoneError("the tenant was erased");
   records::Keyring next = *keyring_;
-  std::vector<uint32_t> destroyed;
-  const int64_t now_ms = ToMs(options_.clock->Now());
-  for (records::TenantKeys& t : *next.mutable_tenants()) {
-    if (t.tenant() != tenant) continue;
-    for (records::KekVersion& k : *t.mutable_keks()) {
-      if (k.state() != records::KekVersion::DESTROYED) destroyed.push_back(k.version());
-      k.set_state(records::KekVersion::DESTROYED);
-      k.clear_wrapped_key();
-      if (k.destroyed_at_unix_ms() == 0) k.set_destroyed_at_unix_ms(now_ms);
-    }
-    t.clear_wrapped_subkey_root();
-    t.set_erased(true);
-    t.set_erased_at_unix_ms(now_ms);
-  }
+  std::vector<uint32_t> destroyed = MarkTenantErased(&next, tenant, ToMs(options_.clock->Now()));
   if (absl::Status s = PersistDestructiveLocked(std::move(next)); !s.ok()) return s;
   cache_.ErasePrefix(Cat("k|", tenant, "|"));
   cache_.ErasePrefix(Cat("s|", tenant, "|"));
@@ -610,6 +601,88 @@ absl::StatusOr<std::string> KeyHierarchy::Sign(std::string_view message) const {
   std::shared_lock lock(mu_);
   if (signing_key_ == nullptr) return SealedError();
   return signing_key_->Sign(message);
+}
+
+}  // namespace vault
+
+namespace vault {
+
+std::vector<uint32_t> MarkTenantErased(records::Keyring* keyring, std::string_view tenant,
+                                       int64_t now_ms) {
+  std::vector<uint32_t> destroyed;
+  for (records::TenantKeys& t : *keyring->mutable_tenants()) {
+    if (t.tenant() != tenant) continue;
+    for (records::KekVersion& k : *t.mutable_keks()) {
+      if (k.state() != records::KekVersion::DESTROYED) destroyed.push_back(k.version());
+      k.set_state(records::KekVersion::DESTROYED);
+      k.clear_wrapped_key();
+      if (k.destroyed_at_unix_ms() == 0) k.set_destroyed_at_unix_ms(now_ms);
+    }
+    if (!t.erased()) t.set_erased_at_unix_ms(now_ms);
+    t.clear_wrapped_subkey_root();
+    t.set_erased(true);
+  }
+  return destroyed;
+}
+
+absl::Status KeyHierarchy::WithKeyring(
+    const std::function<absl::Status(const records::Keyring&)>& fn) const {
+  std::shared_lock lock(mu_);
+  if (!keyring_.has_value()) return absl::FailedPreconditionError("vault is not initialised");
+  return fn(*keyring_);
+}
+
+absl::StatusOr<uint32_t> KeyHierarchy::RotateRoot() {
+  std::unique_lock lock(mu_);
+  if (root_key_ == nullptr || unseal_key_ == nullptr) return SealedError();
+  crypto::RandomSource& random = *options_.random;
+  absl::StatusOr<SecretBytes> next_root = random.Secret(kKeySize);
+  if (!next_root.ok()) return next_root.status();
+  records::Keyring next = *keyring_;
+  const uint32_t version = next.root_key_version() + 1;
+  // Everything wrapped under the root key moves to the new one; nothing
+  // stays wrapped under the old root.
+  auto rewrap = [&](const std::string& wrapped, const std::string& ad) -> absl::StatusOr<std::string> {
+    absl::StatusOr<SecretBytes> key = XChaCha20Poly1305::DecryptSecret(*root_key_, wrapped, ad);
+    if (!key.ok()) return absl::DataLossError("keyring entry failed authentication");
+    return XChaCha20Poly1305::EncryptSecret(*next_root, *key, ad, random);
+  };
+  absl::StatusOr<std::string> wrapped = rewrap(next.wrapped_signing_seed(), SigningSeedAd());
+  if (!wrapped.ok()) return wrapped.status();
+  next.set_wrapped_signing_seed(*wrapped);
+  wrapped = rewrap(next.wrapped_system_secret(), SystemSecretAd());
+  if (!wrapped.ok()) return wrapped.status();
+  next.set_wrapped_system_secret(*wrapped);
+  for (records::TenantKeys& t : *next.mutable_tenants()) {
+    for (records::KekVersion& k : *t.mutable_keks()) {
+      if (k.wrapped_key().empty()) continue;
+      wrapped = rewrap(k.wrapped_key(), KekAd(t.tenant(), k.version()));
+      if (!wrapped.ok()) return wrapped.status();
+      k.set_wrapped_key(*wrapped);
+    }
+    if (!t.wrapped_subkey_root().empty()) {
+      wrapped = rewrap(t.wrapped_subkey_root(), SubkeyRootAd(t.tenant()));
+      if (!wrapped.ok()) return wrapped.status();
+      t.set_wrapped_subkey_root(*wrapped);
+    }
+  }
+  wrapped = XChaCha20Poly1305::EncryptSecret(*unseal_key_, *next_root, RootAd(version), random);
+  if (!wrapped.ok()) return wrapped.status();
+  next.set_wrapped_root_key(*wrapped);
+  next.set_root_key_version(version);
+  absl::Status persisted = PersistDestructiveLocked(std::move(next));
+  // Once one slot holds the new keyring, the new root is the one in force
+  // (even if the second slot could not be rewritten).
+  if (keyring_->root_key_version() == version) {
+    root_key_ = std::make_unique<SecretBytes>(std::move(*next_root));
+  }
+  if (!persisted.ok()) return persisted;
+  return version;
+}
+
+uint32_t KeyHierarchy::root_key_version() const {
+  std::shared_lock lock(mu_);
+  return keyring_.has_value() ? keyring_->root_key_version() : 0;
 }
 
 }  // namespace vault

@@ -62,6 +62,11 @@ struct KeyHierarchyOptions {
   size_t kek_cache_capacity = 4096;
 };
 
+// Marks `tenant` erased in `keyring`: every KEK version destroyed (wrapped
+// bytes removed) and the subkey root removed. Returns the versions destroyed.
+std::vector<uint32_t> MarkTenantErased(records::Keyring* keyring, std::string_view tenant,
+                                       int64_t now_ms);
+
 class KeyHierarchy {
  public:
   static constexpr size_t kKeySize = 32;
@@ -150,6 +155,18 @@ class KeyHierarchy {
   // The keyed hash of the root operator's API key.
   [[nodiscard]] absl::StatusOr<std::string> RootApiKeyHash() const;
 
+  // Root-key rotation: a new root key wraps everything the old one wrapped
+  // (signing seed, system secret, every tenant KEK and subkey root) and is
+  // itself wrapped under the unseal key, which is kept in locked memory while
+  // unsealed for this purpose. Both keyring slots are rewritten, so no slot
+  // keeps anything wrapped under the old root. Returns the new root version.
+  [[nodiscard]] absl::StatusOr<uint32_t> RotateRoot();
+  uint32_t root_key_version() const;
+
+  // Runs `fn` on the keyring while no change to it can happen (backups).
+  [[nodiscard]] absl::Status WithKeyring(
+      const std::function<absl::Status(const records::Keyring&)>& fn) const;
+
   // The vault's signing public key (available while sealed too).
   [[nodiscard]] absl::StatusOr<std::string> SigningPublicKey() const;
   // Signs with the vault's key. SEALED while sealed.
@@ -177,6 +194,7 @@ class KeyHierarchy {
   mutable std::shared_mutex mu_;
   std::optional<records::Keyring> keyring_;          // guarded by mu_
   std::unique_ptr<crypto::SecretBytes> root_key_;    // guarded by mu_; null when sealed
+  std::unique_ptr<crypto::SecretBytes> unseal_key_;  // guarded by mu_; null when sealed
   std::unique_ptr<crypto::SigningKey> signing_key_;  // guarded by mu_; null when sealed
   std::atomic<bool> root_key_ready_{false};
   KeyCache cache_;  // KEKs and subkeys, keyed "k|tenant|version" / "s|tenant|which"

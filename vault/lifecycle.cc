@@ -54,6 +54,156 @@ absl::Status VerifyReceipt(const records::ErasureReceipt& receipt, std::string_v
   return crypto::VerifySignature(public_key, ReceiptMessage(receipt), receipt.signature());
 }
 
+absl::Status AddSubjectShredDeletes(storage::KvStore& kv, std::string_view tenant,
+                                    std::string_view subject, storage::WriteBatch* batch,
+                                    bool* retained) {
+  batch->Delete(storage::Table::kSubjectKeys, SubjectKey(tenant, subject));
+  const std::string prefix = SubjectPrefix(tenant, subject);
+  *retained = false;
+  return kv.ScanPrefix(
+      storage::Table::kFields, prefix, [&](std::string_view key, std::string_view value) {
+        batch->Delete(storage::Table::kFields, key);
+        records::FieldRecord field;
+        if (!field.ParseFromArray(value.data(), static_cast<int>(value.size()))) return true;
+        if (!field.retention().empty()) *retained = true;
+        if (!field.blind_index().empty()) {
+          batch->Delete(storage::Table::kBlindIndex,
+                        BlindIndexKey(tenant, field.blind_index(), subject,
+                                      key.substr(prefix.size())));
+        }
+        return true;
+      });
+}
+
+void AddShredLedgerWrites(const records::ErasureRecord& erasure, int64_t shredded_at_ms,
+                          std::string_view dek_id, storage::WriteBatch* batch) {
+  records::ShredRecord shred;
+  shred.set_erasure_id(erasure.erasure_id());
+  shred.set_shredded_at_unix_ms(shredded_at_ms);
+  shred.set_dek_id(std::string(dek_id));
+  batch->Put(storage::Table::kLedger, ShreddedKey(erasure.tenant(), erasure.subject()),
+             shred.SerializeAsString());
+  batch->Put(storage::Table::kLedger, ErasureKey(erasure.erasure_id()), erasure.SerializeAsString());
+  batch->Delete(storage::Table::kLedger,
+                PendingKey(erasure.due_at_unix_ms(), erasure.erasure_id()));
+  batch->Delete(storage::Table::kLedger, SubjectErasureKey(erasure.tenant(), erasure.subject()));
+}
+
+absl::Status DeleteTenantRecords(storage::KvStore& kv, std::string_view tenant) {
+  const std::string prefix = TenantPrefix(tenant);
+  constexpr storage::Table kTables[] = {storage::Table::kSubjectKeys, storage::Table::kFields,
+                                        storage::Table::kTokens, storage::Table::kBlindIndex};
+  for (storage::Table table : kTables) {
+    storage::WriteBatch batch;
+    absl::Status s = kv.ScanPrefix(table, prefix, [&](std::string_view key, std::string_view) {
+      batch.Delete(table, key);
+      return true;
+    });
+    if (!s.ok()) return s;
+    if (!batch.empty()) {
+      if (absl::Status w = kv.Write(batch); !w.ok()) return w;
+    }
+  }
+  if (absl::Status s = kv.Flush(); !s.ok()) return s;
+  for (storage::Table table : kTables) {
+    if (absl::Status s = kv.CompactRange(table, prefix, storage::PrefixSuccessor(prefix)); !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<records::ErasureRecord>> ListDoneErasures(storage::KvStore& kv) {
+  std::vector<records::ErasureRecord> out;
+  const std::string prefix = ErasureKey("");
+  absl::Status corrupt;
+  absl::Status s = kv.ScanPrefix(storage::Table::kLedger, prefix,
+                                 [&](std::string_view, std::string_view value) {
+                                   records::ErasureRecord e;
+                                   if (!e.ParseFromArray(value.data(),
+                                                         static_cast<int>(value.size()))) {
+                                     corrupt = absl::DataLossError("erasure record is corrupt");
+                                     return false;
+                                   }
+                                   if (e.state() == "done") out.push_back(std::move(e));
+                                   return true;
+                                 });
+  if (!s.ok()) return s;
+  if (!corrupt.ok()) return corrupt;
+  return out;
+}
+
+absl::StatusOr<bool> ReplayErasureReceipt(storage::KvStore& kv,
+                                          const records::ErasureReceipt& receipt) {
+  if (absl::Status s = ValidateTenantId(receipt.tenant()); !s.ok()) return s;
+  if (!receipt.subject().empty()) {
+    if (absl::Status s = ValidateSubjectId(receipt.subject()); !s.ok()) return s;
+  }
+  absl::StatusOr<std::string> known = kv.Get(storage::Table::kLedger, ErasureKey(receipt.erasure_id()));
+  records::ErasureRecord erasure;
+  if (known.ok()) {
+    if (!erasure.ParseFromString(*known)) return absl::DataLossError("erasure record is corrupt");
+    if (erasure.state() == "done") return false;
+  } else if (!absl::IsNotFound(known.status())) {
+    return known.status();
+  }
+  absl::Time requested, shredded;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, receipt.requested_at(), &requested, &error) ||
+      !absl::ParseTime(absl::RFC3339_full, receipt.shredded_at(), &shredded, &error)) {
+    return absl::InvalidArgumentError("receipt times are not RFC 3339");
+  }
+  erasure.set_erasure_id(receipt.erasure_id());
+  erasure.set_tenant(receipt.tenant());
+  erasure.set_subject(receipt.subject());
+  erasure.set_state("done");
+  erasure.set_requested_at_unix_ms(absl::ToUnixMillis(requested));
+  *erasure.mutable_receipt() = receipt;
+  if (receipt.subject().empty()) {
+    if (absl::Status s = DeleteTenantRecords(kv, receipt.tenant()); !s.ok()) return s;
+    storage::WriteBatch batch;
+    batch.Put(storage::Table::kLedger, ErasureKey(receipt.erasure_id()), erasure.SerializeAsString());
+    if (absl::Status s = kv.Write(batch); !s.ok()) return s;
+    return true;
+  }
+  absl::StatusOr<std::string> shredded_before =
+      kv.Get(storage::Table::kLedger, ShreddedKey(receipt.tenant(), receipt.subject()));
+  if (shredded_before.ok()) return false;
+  if (!absl::IsNotFound(shredded_before.status())) return shredded_before.status();
+  std::string dek_id;
+  if (absl::StatusOr<std::string> stored =
+          kv.Get(storage::Table::kSubjectKeys, SubjectKey(receipt.tenant(), receipt.subject()));
+      stored.ok()) {
+    records::WrappedDek dek;
+    if (dek.ParseFromString(*stored)) dek_id = dek.dek_id();
+  }
+  // A pending erasure of the subject in the copy (this one, or an earlier
+  // request) leaves the scheduler's queue.
+  storage::WriteBatch batch;
+  if (absl::StatusOr<std::string> pending_id =
+          kv.Get(storage::Table::kLedger, SubjectErasureKey(receipt.tenant(), receipt.subject()));
+      pending_id.ok() && *pending_id != receipt.erasure_id()) {
+    if (absl::StatusOr<std::string> other = kv.Get(storage::Table::kLedger, ErasureKey(*pending_id));
+        other.ok()) {
+      records::ErasureRecord earlier;
+      if (earlier.ParseFromString(*other)) {
+        batch.Delete(storage::Table::kLedger, PendingKey(earlier.due_at_unix_ms(), *pending_id));
+        earlier.set_state("cancelled");
+        batch.Put(storage::Table::kLedger, ErasureKey(*pending_id), earlier.SerializeAsString());
+      }
+    }
+  }
+  bool retained = false;
+  if (absl::Status s =
+          AddSubjectShredDeletes(kv, receipt.tenant(), receipt.subject(), &batch, &retained);
+      !s.ok()) {
+    return s;
+  }
+  AddShredLedgerWrites(erasure, absl::ToUnixMillis(shredded), dek_id, &batch);
+  if (absl::Status s = kv.Write(batch); !s.ok()) return s;
+  return true;
+}
+
 absl::Status SubjectLifecycle::CheckTenantAndSubject(std::string_view tenant,
                                                      std::string_view subject) {
   if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
@@ -227,26 +377,11 @@ absl::StatusOr<records::ErasureRecord> SubjectLifecycle::ShredLocked(
   const int64_t now_ms = absl::ToUnixMillis(options_.clock->Now());
 
   storage::WriteBatch batch;
-  batch.Delete(storage::Table::kSubjectKeys, SubjectKey(tenant, subject));
-  const std::string prefix = SubjectPrefix(tenant, subject);
   bool retained = false;
-  absl::Status scanned = options_.kv->ScanPrefix(
-      storage::Table::kFields, prefix, [&](std::string_view key, std::string_view value) {
-        batch.Delete(storage::Table::kFields, key);
-        records::FieldRecord field;
-        if (field.ParseFromArray(value.data(), static_cast<int>(value.size())) &&
-            !field.retention().empty()) {
-          retained = true;
-        }
-        if (field.ParseFromArray(value.data(), static_cast<int>(value.size())) &&
-            !field.blind_index().empty()) {
-          batch.Delete(storage::Table::kBlindIndex,
-                       BlindIndexKey(tenant, field.blind_index(), subject,
-                                     key.substr(prefix.size())));
-        }
-        return true;
-      });
-  if (!scanned.ok()) return scanned;
+  if (absl::Status s = AddSubjectShredDeletes(*options_.kv, tenant, subject, &batch, &retained);
+      !s.ok()) {
+    return s;
+  }
   // Retention classes are not built yet: rather than destroy records kept
   // under a legal retention duty, the erasure is refused.
   if (retained) {
@@ -269,14 +404,7 @@ absl::StatusOr<records::ErasureRecord> SubjectLifecycle::ShredLocked(
   receipt->set_public_key(*public_key);
   erasure.set_state("done");
 
-  records::ShredRecord shred;
-  shred.set_erasure_id(erasure.erasure_id());
-  shred.set_shredded_at_unix_ms(now_ms);
-  shred.set_dek_id((*dek)->dek_id);
-  batch.Put(storage::Table::kLedger, ShreddedKey(tenant, subject), shred.SerializeAsString());
-  batch.Put(storage::Table::kLedger, ErasureKey(erasure.erasure_id()), erasure.SerializeAsString());
-  batch.Delete(storage::Table::kLedger, PendingKey(erasure.due_at_unix_ms(), erasure.erasure_id()));
-  batch.Delete(storage::Table::kLedger, SubjectErasureKey(tenant, subject));
+  AddShredLedgerWrites(erasure, now_ms, (*dek)->dek_id, &batch);
   options_.subject_keys->Evict(tenant, subject);
   absl::Status committed = options_.committer->Commit(batch, &audit);
   options_.subject_keys->Evict(tenant, subject);  // whatever happened, drop it from memory
@@ -366,28 +494,7 @@ absl::StatusOr<records::ErasureReceipt> SubjectLifecycle::EraseTenant(
 
   // Everything under the tenant's prefix is now ciphertext under keys that
   // exist nowhere; delete it anyway and compact it out of the live files.
-  const std::string prefix = TenantPrefix(tenant);
-  for (storage::Table table : {storage::Table::kSubjectKeys, storage::Table::kFields,
-                               storage::Table::kTokens, storage::Table::kBlindIndex}) {
-    storage::WriteBatch batch;
-    absl::Status s = options_.kv->ScanPrefix(table, prefix,
-                                             [&](std::string_view key, std::string_view) {
-                                               batch.Delete(table, key);
-                                               return true;
-                                             });
-    if (!s.ok()) return s;
-    if (!batch.empty()) {
-      if (absl::Status w = options_.kv->Write(batch); !w.ok()) return w;
-    }
-  }
-  if (absl::Status s = options_.kv->Flush(); !s.ok()) return s;
-  for (storage::Table table : {storage::Table::kSubjectKeys, storage::Table::kFields,
-                               storage::Table::kTokens, storage::Table::kBlindIndex}) {
-    if (absl::Status s = options_.kv->CompactRange(table, prefix, storage::PrefixSuccessor(prefix));
-        !s.ok()) {
-      return s;
-    }
-  }
+  if (absl::Status s = DeleteTenantRecords(*options_.kv, tenant); !s.ok()) return s;
 
   records::ErasureReceipt receipt;
   receipt.set_erasure_id(Cat("er_", crypto::HexEncode(options_.random->Bytes(10))));
@@ -416,11 +523,28 @@ absl::StatusOr<records::ErasureReceipt> SubjectLifecycle::EraseTenant(
 }
 
 absl::StatusOr<uint64_t> SubjectLifecycle::CloseEpoch(std::string_view tenant) {
+  EpochControl control;
+  return CloseEpoch(tenant, control);
+}
+
+absl::StatusOr<uint64_t> SubjectLifecycle::CloseEpoch(std::string_view tenant,
+                                                      EpochControl& control) {
   if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
+  if (control.chunk_size == 0) return absl::InvalidArgumentError("chunk size must be positive");
   std::lock_guard<std::mutex> epoch(epoch_mu_);
-  if (absl::Status s = options_.keys->RotateKek(tenant).status(); !s.ok()) return s;
+  if (control.target_version == 0) {
+    absl::StatusOr<uint32_t> rotated = options_.keys->RotateKek(tenant);
+    if (!rotated.ok()) return rotated.status();
+    control.target_version = *rotated;
+    if (control.on_rotated) {
+      if (absl::Status s = control.on_rotated(*rotated); !s.ok()) return s;
+    }
+  }
+  // Resuming: the job rotated before it was interrupted; everything moves
+  // to the version active now (the job's, or a newer one).
   absl::StatusOr<ActiveKek> active = options_.keys->GetActiveKek(tenant);
   if (!active.ok()) return active.status();
+  uint64_t done = control.done_before;
 
   uint64_t rewrapped = 0;
   std::vector<std::pair<std::string, records::WrappedDek>> chunk;
@@ -455,8 +579,12 @@ absl::StatusOr<uint64_t> SubjectLifecycle::CloseEpoch(std::string_view tenant) {
       batch.Put(storage::Table::kSubjectKeys, SubjectKey(tenant, subject), now.SerializeAsString());
       ++rewrapped;
     }
+    done += chunk.size();
     chunk.clear();
-    return options_.kv->Write(batch);
+    if (control.on_chunk) control.on_chunk(done, &batch);
+    if (absl::Status s = options_.kv->Write(batch); !s.ok()) return s;
+    if (control.between_chunks) return control.between_chunks();
+    return absl::OkStatus();
   };
 
   // Collect in chunks (the scan itself holds no lock).
@@ -472,9 +600,10 @@ absl::StatusOr<uint64_t> SubjectLifecycle::CloseEpoch(std::string_view tenant) {
         return true;
       });
   if (!scanned.ok()) return scanned;
+  if (control.on_total) control.on_total(done + all.size());
   for (auto& entry : all) {
     chunk.push_back(std::move(entry));
-    if (chunk.size() == 500) {
+    if (chunk.size() == control.chunk_size) {
       if (absl::Status s = flush_chunk(); !s.ok()) return s;
     }
   }

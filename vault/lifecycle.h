@@ -22,6 +22,7 @@
 #define VAULT_LIFECYCLE_H_
 
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -55,6 +56,44 @@ std::string ReceiptMessage(const records::ErasureReceipt& receipt);
 // OK when the receipt's signature verifies under `public_key` (raw 32 bytes).
 [[nodiscard]] absl::Status VerifyReceipt(const records::ErasureReceipt& receipt,
                                          std::string_view public_key);
+
+// Adds to `batch` the deletion of a subject's wrapped data key, field rows
+// and blind-index entries; sets *retained when a field has a retention class.
+[[nodiscard]] absl::Status AddSubjectShredDeletes(storage::KvStore& kv, std::string_view tenant,
+                                                  std::string_view subject,
+                                                  storage::WriteBatch* batch, bool* retained);
+// Adds the shred-ledger writes of a done subject erasure.
+void AddShredLedgerWrites(const records::ErasureRecord& erasure, int64_t shredded_at_ms,
+                          std::string_view dek_id, storage::WriteBatch* batch);
+// Deletes every record of a tenant from the data tables and compacts them.
+[[nodiscard]] absl::Status DeleteTenantRecords(storage::KvStore& kv, std::string_view tenant);
+// Every done erasure (subjects and tenants) in the shred ledger.
+[[nodiscard]] absl::StatusOr<std::vector<records::ErasureRecord>> ListDoneErasures(
+    storage::KvStore& kv);
+// Applies a done erasure, known by its receipt, to a store that has not seen
+// it (a restored backup): the same deletions and ledger records as the
+// shred, or for a tenant (empty subject) the deletion of its records (the
+// caller marks the tenant erased in the keyring). The receipt's signature
+// is the caller's to check. Returns false when the store already had it.
+[[nodiscard]] absl::StatusOr<bool> ReplayErasureReceipt(storage::KvStore& kv,
+                                                        const records::ErasureReceipt& receipt);
+
+// Hooks of a shred epoch run as a job (see RewrapJobs).
+struct EpochControl {
+  // 0: rotate first (a fresh epoch). Else the epoch already rotated to this
+  // version before an interruption and resumes without rotating again.
+  uint32_t target_version = 0;
+  uint64_t done_before = 0;  // data keys rewrapped before the interruption
+  size_t chunk_size = 500;   // data keys per write
+  // After the rotation, before any rewrap: persist the target version.
+  std::function<absl::Status(uint32_t version)> on_rotated;
+  // Once the keys to move are counted: total = done_before + still to move.
+  std::function<void(uint64_t total)> on_total;
+  // Adds progress records to each chunk's write (same atomic batch).
+  std::function<void(uint64_t done, storage::WriteBatch* batch)> on_chunk;
+  // After each chunk: a pause, or an error to stop the epoch.
+  std::function<absl::Status()> between_chunks;
+};
 
 class SubjectLifecycle {
  public:
@@ -112,6 +151,9 @@ class SubjectLifecycle {
   // again (it rotates once more; everything ends on the newest version).
   // Returns DEKs rewrapped.
   [[nodiscard]] absl::StatusOr<uint64_t> CloseEpoch(std::string_view tenant);
+  // The same, as a resumable job: `control` says where to resume and
+  // receives progress.
+  [[nodiscard]] absl::StatusOr<uint64_t> CloseEpoch(std::string_view tenant, EpochControl& control);
   // A KEK rotation serialised with epochs (so an epoch never destroys a
   // version it did not retire itself).
   [[nodiscard]] absl::StatusOr<uint32_t> RotateKey(std::string_view tenant);

@@ -99,7 +99,17 @@ absl::StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
   access_options.principals = v->principals_.get();
   access_options.audit = v->audit_.get();
   access_options.committer = v->committer_.get();
+  RewrapJobsOptions job_options;
+  job_options.kv = v->kv_.get();
+  job_options.lifecycle = v->lifecycle_.get();
+  job_options.clock = options.clock;
+  job_options.random = options.random;
+  job_options.chunk_size = options.rewrap_chunk_size;
+  job_options.chunk_pause = options.rewrap_chunk_pause;
+  v->jobs_ = std::make_unique<RewrapJobs>(job_options);
   access_options.lifecycle = v->lifecycle_.get();
+  access_options.jobs = v->jobs_.get();
+  access_options.kv = v->kv_.get();
   v->access_ = std::make_unique<DataAccess>(access_options);
   return v;
 }

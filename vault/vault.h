@@ -16,6 +16,7 @@
 #include "vault/data_access.h"
 #include "vault/group_committer.h"
 #include "vault/principal_store.h"
+#include "vault/rewrap_jobs.h"
 #include "vault/key_hierarchy.h"
 #include "vault/lifecycle.h"
 #include "vault/storage/kv_store.h"
@@ -35,6 +36,9 @@ struct VaultOptions {
   size_t block_cache_bytes = 64ULL << 20;
   // A signed audit checkpoint every this many entries.
   uint64_t audit_checkpoint_every = 1000;
+  // Shred-epoch jobs: data keys per write, and a pause after each write.
+  size_t rewrap_chunk_size = 500;
+  absl::Duration rewrap_chunk_pause = absl::ZeroDuration();
   // Tests may supply the store (e.g. in memory, or RocksDB with a faulty file
   // system); null = RocksDB in data_dir/db.
   std::unique_ptr<storage::KvStore> kv;
@@ -53,6 +57,7 @@ class Vault {
   AuditLog& audit() { return *audit_; }
   // The guarded entry point (authorization + audit) for every caller.
   DataAccess& access() { return *access_; }
+  RewrapJobs& jobs() { return *jobs_; }
   storage::KvStore& kv() { return *kv_; }
   GroupCommitter& committer() { return *committer_; }
   const std::string& data_dir() const { return data_dir_; }
@@ -82,6 +87,7 @@ class Vault {
   std::unique_ptr<PrincipalStore> principals_;
   std::unique_ptr<SubjectLifecycle> lifecycle_;
   std::unique_ptr<DataAccess> access_;
+  std::unique_ptr<RewrapJobs> jobs_;  // destroyed first: its threads use the rest
 };
 
 // Creates or replaces `path` with mode 0600 and `contents`, fsynced.

@@ -15,12 +15,16 @@
 #include <thread>
 
 #include "api/api.pb.h"
-#include "tests/api/http_client.h"
+#include "ops/http_client.h"
 #include "tests/api/vaultd_process.h"
 #include "tests/testing/temp_dir.h"
 
 namespace vault::testing {
 namespace {
+
+using ops::HttpClient;
+using ops::HttpResult;
+using ops::TlsClientOptions;
 
 namespace pb = google::protobuf;
 

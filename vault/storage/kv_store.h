@@ -123,6 +123,13 @@ class KvStore {
   // leave the live files.
   [[nodiscard]] virtual absl::Status CompactRange(Table table, std::string_view begin,
                                                   std::string_view end) = 0;
+  // Writes a consistent copy of the whole store into `dir` (which must not
+  // exist): table files hard-linked where possible, the WAL flushed first.
+  // UNIMPLEMENTED for stores without files.
+  [[nodiscard]] virtual absl::Status CreateCheckpoint(const std::string& dir) {
+    (void)dir;
+    return absl::UnimplementedError("this store cannot make checkpoints");
+  }
   // Counters since open.
   virtual StoreStats Stats() const = 0;
 };

@@ -11,6 +11,7 @@
 #include <rocksdb/slice.h>
 #include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
 #include <vector>
@@ -156,6 +157,17 @@ class RocksKvStore final : public KvStore {
     rocksdb::Status s = db_->Flush(fo, handles_);
     if (!s.ok()) return FromRocks(s, "flush");
     return FromRocks(db_->FlushWAL(/*sync=*/true), "flush wal");
+  }
+
+  absl::Status CreateCheckpoint(const std::string& dir) override {
+    rocksdb::Checkpoint* raw = nullptr;
+    if (absl::Status s = FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "checkpoint");
+        !s.ok()) {
+      return s;
+    }
+    std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+    // log_size_for_flush 0: flush the memtables so the copy needs no WAL replay.
+    return FromRocks(checkpoint->CreateCheckpoint(dir, /*log_size_for_flush=*/0), "checkpoint");
   }
 
   StoreStats Stats() const override {

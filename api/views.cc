@@ -1,0 +1,42 @@
+// Record <-> API message conversions.
+#include "api/views.h"
+
+#include "crypto/encoding.h"
+
+namespace vault::api {
+
+v1::Receipt ReceiptView(const records::ErasureReceipt& r) {
+  v1::Receipt out;
+  out.set_erasure_id(r.erasure_id());
+  out.set_tenant(r.tenant());
+  out.set_subject(r.subject());
+  out.set_requested_at(r.requested_at());
+  out.set_shredded_at(r.shredded_at());
+  out.set_destroyed_key_id(r.destroyed_key_id());
+  out.set_signature(crypto::Base64Encode(r.signature()));
+  out.set_public_key(crypto::Base64Encode(r.public_key()));
+  return out;
+}
+
+absl::StatusOr<records::ErasureReceipt> ReceiptFromView(const v1::Receipt& view) {
+  records::ErasureReceipt r;
+  r.set_erasure_id(view.erasure_id());
+  r.set_tenant(view.tenant());
+  r.set_subject(view.subject());
+  r.set_requested_at(view.requested_at());
+  r.set_shredded_at(view.shredded_at());
+  r.set_destroyed_key_id(view.destroyed_key_id());
+  absl::StatusOr<std::string> signature = crypto::Base64Decode(view.signature());
+  if (!signature.ok() || signature->size() != 64) {
+    return absl::InvalidArgumentError("receipt signature is not 64 bytes of base64");
+  }
+  r.set_signature(*signature);
+  absl::StatusOr<std::string> key = crypto::Base64Decode(view.public_key());
+  if (!key.ok() || key->size() != 32) {
+    return absl::InvalidArgumentError("receipt public_key is not 32 bytes of base64");
+  }
+  r.set_public_key(*key);
+  return r;
+}
+
+}  // namespace vault::api
