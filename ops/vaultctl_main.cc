@@ -99,7 +99,7 @@ std::string Join(const google::protobuf::RepeatedPtrField<std::string>& items) {
 
 int Status(const Globals& g) {
   absl::StatusOr<std::unique_ptr<VaultClient>> c = Connect(g);
-  if (!c.ok()) return Fail(c.status());
+  if (!c.ok()) return Usage(std::string(c.status().message()));
   // Health answers 503 while sealed or uninitialised, with the same body.
   absl::StatusOr<HttpResult> r = (*c)->Send("GET", "/v1/sys/health");
   if (!r.ok()) return Fail(r.status());
@@ -125,7 +125,7 @@ int Init(const Globals& g, int shares, int threshold, const std::string& out_dir
     if (absl::Status s = PrepareDataDir(out_dir); !s.ok()) return Fail(s);
   }
   absl::StatusOr<std::unique_ptr<VaultClient>> c = Connect(g);
-  if (!c.ok()) return Fail(c.status());
+  if (!c.ok()) return Usage(std::string(c.status().message()));
   v1::InitRequest in;
   in.set_shares(shares);
   in.set_threshold(threshold);
@@ -179,7 +179,7 @@ std::string PromptHidden(const char* prompt) {
 
 int Unseal(const Globals& g) {
   absl::StatusOr<std::unique_ptr<VaultClient>> c = Connect(g);
-  if (!c.ok()) return Fail(c.status());
+  if (!c.ok()) return Usage(std::string(c.status().message()));
   const bool terminal = ::isatty(STDIN_FILENO) == 1;
   v1::UnsealResponse out;
   int submitted = 0;
@@ -218,7 +218,7 @@ int Unseal(const Globals& g) {
 int Simple(const Globals& g, const std::string& method, const std::string& path,
            const google::protobuf::Message* in, const std::string& text) {
   absl::StatusOr<std::unique_ptr<VaultClient>> c = Connect(g);
-  if (!c.ok()) return Fail(c.status());
+  if (!c.ok()) return Usage(std::string(c.status().message()));
   if (absl::Status s = (*c)->Call(method, path, in, nullptr); !s.ok()) return Fail(s);
   return Done(g, **c, text);
 }
@@ -236,7 +236,7 @@ int PrintKeys(const Globals& g, VaultClient& c, const v1::KeyList& keys) {
 
 int Keys(const Globals& g, const std::string& tenant, const std::string& what) {
   absl::StatusOr<std::unique_ptr<VaultClient>> c = Connect(g);
-  if (!c.ok()) return Fail(c.status());
+  if (!c.ok()) return Usage(std::string(c.status().message()));
   v1::KeyList keys;
   const std::string path = Cat("/v1/tenants/", tenant, "/keys", what == "list" ? "" : "/rotate");
   if (absl::Status s = (*c)->Call(what == "list" ? "GET" : "POST", path, nullptr, &keys); !s.ok()) {
@@ -275,7 +275,7 @@ int FollowJob(const Globals& g, VaultClient& c, const std::string& job_id, bool 
 
 int Rewrap(const Globals& g, const std::string& tenant, bool wait) {
   absl::StatusOr<std::unique_ptr<VaultClient>> c = Connect(g);
-  if (!c.ok()) return Fail(c.status());
+  if (!c.ok()) return Usage(std::string(c.status().message()));
   v1::JobResponse job;
   if (absl::Status s = (*c)->Call("POST", Cat("/v1/tenants/", tenant, "/keys/rewrap"), nullptr, &job);
       !s.ok()) {
@@ -314,7 +314,7 @@ int VerifyReceipt(const Globals& g, const std::string& file, const std::string& 
 
 int AuditVerifyOnline(const Globals& g) {
   absl::StatusOr<std::unique_ptr<VaultClient>> c = Connect(g);
-  if (!c.ok()) return Fail(c.status());
+  if (!c.ok()) return Usage(std::string(c.status().message()));
   v1::AuditVerifyResponse v;
   if (absl::Status s = (*c)->Call("GET", "/v1/sys/audit/verify", nullptr, &v); !s.ok()) return Fail(s);
   if (g.json) {
@@ -362,7 +362,7 @@ int AuditVerifyFile(const Globals& g, const std::string& file, const std::string
 
 int AuditExport(const Globals& g, const std::string& out_path) {
   absl::StatusOr<std::unique_ptr<VaultClient>> c = Connect(g);
-  if (!c.ok()) return Fail(c.status());
+  if (!c.ok()) return Usage(std::string(c.status().message()));
   std::ofstream file;
   std::ostream* out = &std::cout;
   if (out_path != "-") {
@@ -394,7 +394,7 @@ int AuditExport(const Globals& g, const std::string& out_path) {
 
 int BackupCreate(const Globals& g, const std::string& name) {
   absl::StatusOr<std::unique_ptr<VaultClient>> c = Connect(g);
-  if (!c.ok()) return Fail(c.status());
+  if (!c.ok()) return Usage(std::string(c.status().message()));
   v1::BackupRequest in;
   in.set_name(name);
   v1::BackupResponse out;
@@ -469,7 +469,7 @@ int BackupRestore(const Globals& g, const std::string& dir, const std::string& d
 
 int LedgerExport(const Globals& g, const std::string& out_path) {
   absl::StatusOr<std::unique_ptr<VaultClient>> c = Connect(g);
-  if (!c.ok()) return Fail(c.status());
+  if (!c.ok()) return Usage(std::string(c.status().message()));
   v1::ShredLedgerResponse ledger;
   if (absl::Status s = (*c)->Call("GET", "/v1/sys/shred-ledger", nullptr, &ledger); !s.ok()) {
     return Fail(s);
@@ -536,7 +536,7 @@ int Main(int argc, char** argv) {
   app.add_subcommand("rotate-root", "rotate the root key (everything it wraps is rewrapped)")
       ->callback(run([&] {
         absl::StatusOr<std::unique_ptr<VaultClient>> c = Connect(g);
-        if (!c.ok()) return Fail(c.status());
+        if (!c.ok()) return Usage(std::string(c.status().message()));
         v1::RotateRootResponse out;
         if (absl::Status s = (*c)->Call("POST", "/v1/sys/rotate-root", nullptr, &out); !s.ok()) {
           return Fail(s);
@@ -570,7 +570,7 @@ int Main(int argc, char** argv) {
   job_get->add_flag("--wait", wait, "follow the job until it ends");
   job_get->callback(run([&] {
     absl::StatusOr<std::unique_ptr<VaultClient>> c = Connect(g);
-    if (!c.ok()) return Fail(c.status());
+    if (!c.ok()) return Usage(std::string(c.status().message()));
     return FollowJob(g, **c, job_id, wait);
   }));
 
@@ -592,7 +592,7 @@ int Main(int argc, char** argv) {
   tenant_get->add_option("tenant", tenant, "tenant id")->required();
   tenant_get->callback(run([&] {
     absl::StatusOr<std::unique_ptr<VaultClient>> c = Connect(g);
-    if (!c.ok()) return Fail(c.status());
+    if (!c.ok()) return Usage(std::string(c.status().message()));
     v1::Tenant out;
     if (absl::Status s = (*c)->Call("GET", Cat("/v1/tenants/", tenant), nullptr, &out); !s.ok()) {
       return Fail(s);
@@ -615,7 +615,7 @@ int Main(int argc, char** argv) {
   roles_list->add_option("--tenant", tenant, "tenant id")->required();
   roles_list->callback(run([&] {
     absl::StatusOr<std::unique_ptr<VaultClient>> c = Connect(g);
-    if (!c.ok()) return Fail(c.status());
+    if (!c.ok()) return Usage(std::string(c.status().message()));
     v1::RoleList out;
     if (absl::Status s = (*c)->Call("GET", Cat("/v1/tenants/", tenant, "/roles"), nullptr, &out);
         !s.ok()) {
@@ -659,7 +659,7 @@ int Main(int argc, char** argv) {
   principal_create->add_option("--roles", principal_roles, "comma-separated roles")->required();
   principal_create->callback(run([&] {
     absl::StatusOr<std::unique_ptr<VaultClient>> c = Connect(g);
-    if (!c.ok()) return Fail(c.status());
+    if (!c.ok()) return Usage(std::string(c.status().message()));
     v1::CreatePrincipalRequest in;
     in.set_name(principal_name);
     for (const std::string& r : SplitList(principal_roles)) in.add_roles(r);
@@ -692,7 +692,7 @@ int Main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   erasure_request->callback(run([&] {
     absl::StatusOr<std::unique_ptr<VaultClient>> c = Connect(g);
-    if (!c.ok()) return Fail(c.status());
+    if (!c.ok()) return Usage(std::string(c.status().message()));
     v1::ErasureRequest in;
     in.set_grace_seconds(grace);
     v1::ErasureResponse out;
@@ -717,7 +717,7 @@ int Main(int argc, char** argv) {
   erasure_get->add_option("erasure_id", erasure_id, "erasure id")->required();
   erasure_get->callback(run([&] {
     absl::StatusOr<std::unique_ptr<VaultClient>> c = Connect(g);
-    if (!c.ok()) return Fail(c.status());
+    if (!c.ok()) return Usage(std::string(c.status().message()));
     v1::ErasureResponse out;
     if (absl::Status s = (*c)->Call("GET", Cat("/v1/tenants/", tenant, "/erasures/", erasure_id),
                                     nullptr, &out);
@@ -766,7 +766,7 @@ int Main(int argc, char** argv) {
   receipts->add_subcommand("key", "print the vault's public signing key (keep it)")
       ->callback(run([&] {
         absl::StatusOr<std::unique_ptr<VaultClient>> c = Connect(g);
-        if (!c.ok()) return Fail(c.status());
+        if (!c.ok()) return Usage(std::string(c.status().message()));
         v1::ReceiptKeyResponse out;
         if (absl::Status s = (*c)->Call("GET", "/v1/sys/receipt-key", nullptr, &out); !s.ok()) {
           return Fail(s);
