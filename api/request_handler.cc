@@ -717,6 +717,18 @@ HttpResponse RequestHandler::Dispatch(Call& call) {
     if (e.has_receipt()) {
       *out.mutable_receipt() = ReceiptView(e.receipt());
     }
+    if (e.state() == "done" && !e.subject().empty()) {
+      absl::StatusOr<std::vector<records::RetainedRecord>> retained = access.RetainedOf(ctx, e);
+      if (!retained.ok()) return call.Error(retained.status());
+      for (const records::RetainedRecord& r : *retained) {
+        v1::RetainedView* view = out.add_retained();
+        view->set_retention(r.class_name());
+        for (const std::string& f : r.fields()) view->add_fields(f);
+        view->set_expires_at(Rfc3339(absl::FromUnixMillis(r.expires_at_unix_ms())));
+        view->set_state(r.state());
+        view->set_expiry_erasure_id(r.expiry_erasure_id());
+      }
+    }
     return call.Reply(out, status);
   };
   if (collection == "subjects" && s.size() == 6 && s[5] == "erasure") {
@@ -843,6 +855,36 @@ HttpResponse RequestHandler::Dispatch(Call& call) {
     v1::AuditQueryResponse out;
     for (const records::AuditEntry& e : page->entries) *out.add_entries() = AuditEntryViewOf(e);
     if (page->next_after_seq != 0) out.set_next_page_token(std::to_string(page->next_after_seq));
+    return call.Reply(out);
+  }
+  if (collection == "retention-classes" && (s.size() == 4 || s.size() == 5)) {
+    if (s.size() == 4) {
+      call.route = "/v1/tenants/{tenant}/retention-classes";
+      if (method != "GET") return wrong_method();
+      absl::StatusOr<std::vector<records::RetentionClassRecord>> classes =
+          access.ListRetentionClasses(ctx, tenant);
+      if (!classes.ok()) return call.Error(classes.status());
+      v1::RetentionClassList out;
+      for (const records::RetentionClassRecord& r : *classes) {
+        v1::RetentionClass* c = out.add_classes();
+        c->set_name(r.name());
+        c->set_duration_days(static_cast<int32_t>(r.duration_days()));
+      }
+      return call.Reply(out);
+    }
+    call.route = "/v1/tenants/{tenant}/retention-classes/{class}";
+    if (method != "PUT") return wrong_method();
+    v1::RetentionClass in;
+    if (absl::Status st = call.Parse(&in); !st.ok()) return call.Error(st);
+    if (!in.name().empty() && in.name() != s[4]) {
+      return call.Error(absl::InvalidArgumentError("name in the body differs from the path"));
+    }
+    absl::StatusOr<records::RetentionClassRecord> saved =
+        access.PutRetentionClass(ctx, tenant, s[4], in.duration_days());
+    if (!saved.ok()) return call.Error(saved.status());
+    v1::RetentionClass out;
+    out.set_name(saved->name());
+    out.set_duration_days(static_cast<int32_t>(saved->duration_days()));
     return call.Reply(out);
   }
   if (collection == "keys" && s.size() == 4) {

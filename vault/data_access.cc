@@ -179,6 +179,15 @@ absl::StatusOr<std::map<std::string, std::string>> DataAccess::PutSubject(
         Authorize(ctx.principal, {tenant, Action::kWrite, t, RevealLevel::kTokenOnly, ctx.purpose});
     if (!d.allowed) return Deny(ctx, tenant, Action::kWrite, subject, TypeNames(types), d.reason);
   }
+  for (const auto& [name, input] : fields) {
+    if (input.retention.empty()) continue;
+    absl::Status known = options_.lifecycle->RetentionPeriod(tenant, input.retention).status();
+    if (absl::IsNotFound(known)) {
+      return absl::InvalidArgumentError(
+          Cat("fields.", name, ": unknown retention class (see GET .../retention-classes)"));
+    }
+    if (!known.ok()) return known;
+  }
   std::vector<AuditEvent> events;
   events.push_back(Event(ctx, tenant, Action::kWrite, subject, TypeNames(types), true, ""));
   return options_.subjects->PutFields(tenant, subject, fields, &events);
@@ -202,6 +211,14 @@ absl::StatusOr<SubjectView> DataAccess::ReadSubject(const RequestContext& ctx,
   SubjectView view;
   absl::StatusOr<std::map<std::string, RevealedField>> fields =
       options_.subjects->ReadFields(tenant, subject, names, reveal, visible, &view.withheld);
+  // An erased subject: fields under an unexpired retention class remain,
+  // for purpose legal only (and only for roles granting it).
+  if (IsGone(fields.status()) && ctx.purpose == "legal") {
+    absl::StatusOr<std::map<std::string, RevealedField>> retained =
+        options_.lifecycle->ReadRetained(tenant, subject, names, reveal, visible, &view.withheld);
+    if (!retained.ok()) return retained.status();
+    if (!retained->empty() || !view.withheld.empty()) fields = std::move(*retained);
+  }
   if (!fields.ok()) return fields.status();
   view.fields = std::move(*fields);
   std::set<DataType> types = refused_types;
@@ -340,6 +357,49 @@ absl::StatusOr<records::ErasureRecord> DataAccess::GetErasure(const RequestConte
     return s;
   }
   return options_.lifecycle->GetErasure(tenant, erasure_id);
+}
+
+absl::StatusOr<std::vector<records::RetainedRecord>> DataAccess::RetainedOf(
+    const RequestContext& ctx, const records::ErasureRecord& erasure) {
+  if (absl::Status s = Guard(ctx, erasure.tenant(), Action::kErase, std::nullopt,
+                             RevealLevel::kTokenOnly, "", {});
+      !s.ok()) {
+    return s;
+  }
+  if (erasure.subject().empty()) return std::vector<records::RetainedRecord>();
+  absl::StatusOr<std::vector<records::RetainedRecord>> all =
+      options_.lifecycle->ListRetained(erasure.tenant(), erasure.subject());
+  if (!all.ok()) return all.status();
+  std::vector<records::RetainedRecord> out;
+  for (records::RetainedRecord& r : *all) {
+    if (r.erasure_id() == erasure.erasure_id()) out.push_back(std::move(r));
+  }
+  return out;
+}
+
+absl::StatusOr<records::RetentionClassRecord> DataAccess::PutRetentionClass(
+    const RequestContext& ctx, std::string_view tenant, std::string_view name, int64_t days) {
+  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
+  if (absl::Status s = Guard(ctx, tenant, Action::kAdmin, std::nullopt, RevealLevel::kTokenOnly,
+                             "", {});
+      !s.ok()) {
+    return s;
+  }
+  std::vector<AuditEvent> events;
+  events.push_back(Event(ctx, tenant, Action::kAdmin, "", {}, true, "retention class saved"));
+  return options_.lifecycle->PutRetentionClass(tenant, name, days, events);
+}
+
+absl::StatusOr<std::vector<records::RetentionClassRecord>> DataAccess::ListRetentionClasses(
+    const RequestContext& ctx, std::string_view tenant) {
+  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
+  if (absl::Status s = Guard(ctx, tenant, Action::kAdmin, std::nullopt, RevealLevel::kTokenOnly,
+                             "", {});
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = options_.keys->GetTenant(tenant).status(); !s.ok()) return s;
+  return options_.lifecycle->ListRetentionClasses(tenant);
 }
 
 absl::StatusOr<uint64_t> DataAccess::CloseEpoch(const RequestContext& ctx,

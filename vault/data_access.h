@@ -136,6 +136,15 @@ class DataAccess {
   [[nodiscard]] absl::StatusOr<AuditExportPage> ExportAudit(const RequestContext& ctx,
                                                             uint64_t after_seq, size_t limit);
 
+  // The retained-field records made by a (done) subject erasure.
+  [[nodiscard]] absl::StatusOr<std::vector<records::RetainedRecord>> RetainedOf(
+      const RequestContext& ctx, const records::ErasureRecord& erasure);
+  // Retention classes of a tenant (action admin).
+  [[nodiscard]] absl::StatusOr<records::RetentionClassRecord> PutRetentionClass(
+      const RequestContext& ctx, std::string_view tenant, std::string_view name, int64_t days);
+  [[nodiscard]] absl::StatusOr<std::vector<records::RetentionClassRecord>> ListRetentionClasses(
+      const RequestContext& ctx, std::string_view tenant);
+
   // Admin.
   [[nodiscard]] absl::StatusOr<TenantInfo> GetTenant(const RequestContext& ctx,
                                                      std::string_view tenant);

@@ -15,23 +15,6 @@ namespace {
 
 const std::string_view kSep("\0", 1);
 
-std::string HoldKey(std::string_view tenant, std::string_view subject, std::string_view hold_id) {
-  return Cat("hold", kSep, SubjectKey(tenant, subject), kSep, hold_id);
-}
-std::string HoldPrefix(std::string_view tenant, std::string_view subject) {
-  return Cat("hold", kSep, SubjectKey(tenant, subject), kSep);
-}
-std::string ErasureKey(std::string_view id) { return Cat("erasure", kSep, id); }
-std::string PendingKey(int64_t due_ms, std::string_view id) {
-  return Cat("pending", kSep, EncodeU64(static_cast<uint64_t>(due_ms)), id);
-}
-std::string SubjectErasureKey(std::string_view tenant, std::string_view subject) {
-  return Cat("subject-erasure", kSep, SubjectKey(tenant, subject));
-}
-std::string Rfc3339(int64_t ms) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::FromUnixMillis(ms), absl::UTCTimeZone());
-}
-
 absl::Status ValidateHoldId(std::string_view id) {
   if (id.empty() || id.size() > 64) return absl::InvalidArgumentError("hold id must be 1-64 characters");
   for (char c : id) {
@@ -56,16 +39,18 @@ absl::Status VerifyReceipt(const records::ErasureReceipt& receipt, std::string_v
 
 absl::Status AddSubjectShredDeletes(storage::KvStore& kv, std::string_view tenant,
                                     std::string_view subject, storage::WriteBatch* batch,
-                                    bool* retained) {
+                                    std::vector<RetainedRow>* retained) {
   batch->Delete(storage::Table::kSubjectKeys, SubjectKey(tenant, subject));
   const std::string prefix = SubjectPrefix(tenant, subject);
-  *retained = false;
   return kv.ScanPrefix(
       storage::Table::kFields, prefix, [&](std::string_view key, std::string_view value) {
         batch->Delete(storage::Table::kFields, key);
         records::FieldRecord field;
         if (!field.ParseFromArray(value.data(), static_cast<int>(value.size()))) return true;
-        if (!field.retention().empty()) *retained = true;
+        if (!field.retention().empty() && retained != nullptr) {
+          retained->push_back({std::string(key.substr(prefix.size())), field.retention(),
+                               std::string(value)});
+        }
         if (!field.blind_index().empty()) {
           batch->Delete(storage::Table::kBlindIndex,
                         BlindIndexKey(tenant, field.blind_index(), subject,
@@ -159,6 +144,41 @@ absl::StatusOr<bool> ReplayErasureReceipt(storage::KvStore& kv,
   erasure.set_state("done");
   erasure.set_requested_at_unix_ms(absl::ToUnixMillis(requested));
   *erasure.mutable_receipt() = receipt;
+  constexpr std::string_view kRetention = "retention:";
+  if (receipt.destroyed_key_id().rfind(kRetention, 0) == 0) {
+    // A retention class expired: its key and retained fields go.
+    std::string_view rest = std::string_view(receipt.destroyed_key_id()).substr(kRetention.size());
+    const std::string cls(rest.substr(0, rest.find(':')));
+    const std::string holder = RetentionHolder(receipt.subject(), cls);
+    storage::WriteBatch batch;
+    batch.Delete(storage::Table::kSubjectKeys, SubjectKey(receipt.tenant(), holder));
+    if (absl::Status s = kv.ScanPrefix(storage::Table::kFields, SubjectPrefix(receipt.tenant(), holder),
+                                       [&](std::string_view key, std::string_view) {
+                                         batch.Delete(storage::Table::kFields, key);
+                                         return true;
+                                       });
+        !s.ok()) {
+      return s;
+    }
+    if (absl::StatusOr<std::string> stored =
+            kv.Get(storage::Table::kLedger, RetainedKey(receipt.tenant(), receipt.subject(), cls));
+        stored.ok()) {
+      records::RetainedRecord retained;
+      if (retained.ParseFromString(*stored)) {
+        batch.Delete(storage::Table::kLedger,
+                     RetentionDueKey(retained.expires_at_unix_ms(), receipt.tenant(),
+                                     receipt.subject(), cls));
+        retained.set_state("expired");
+        retained.set_expiry_erasure_id(receipt.erasure_id());
+        batch.Put(storage::Table::kLedger, RetainedKey(receipt.tenant(), receipt.subject(), cls),
+                  retained.SerializeAsString());
+      }
+    }
+    batch.Put(storage::Table::kLedger, ErasureKey(receipt.erasure_id()), erasure.SerializeAsString());
+    if (absl::Status s = kv.Write(batch); !s.ok()) return s;
+    return true;
+  }
+  *erasure.mutable_receipt() = receipt;
   if (receipt.subject().empty()) {
     if (absl::Status s = DeleteTenantRecords(kv, receipt.tenant()); !s.ok()) return s;
     storage::WriteBatch batch;
@@ -193,9 +213,10 @@ absl::StatusOr<bool> ReplayErasureReceipt(storage::KvStore& kv,
       }
     }
   }
-  bool retained = false;
+  // Retained copies cannot be made offline (no keys): the subject's
+  // retained fields go with it (see docs/threat-model.md).
   if (absl::Status s =
-          AddSubjectShredDeletes(kv, receipt.tenant(), receipt.subject(), &batch, &retained);
+          AddSubjectShredDeletes(kv, receipt.tenant(), receipt.subject(), &batch, nullptr);
       !s.ok()) {
     return s;
   }
@@ -233,6 +254,15 @@ absl::StatusOr<records::HoldRecord> SubjectLifecycle::PutHold(std::string_view t
   if (reason.size() > 1024) return absl::InvalidArgumentError("reason is too long");
   std::unique_lock<std::mutex> lock = options_.locks->Lock(tenant, subject);
   absl::StatusOr<DataKeyHandle> dek = options_.subject_keys->Get(tenant, subject);
+  if (IsGone(dek.status())) {
+    // An erased subject can still be held while fields of it are retained
+    // (the hold then keeps them past their class's expiry).
+    absl::StatusOr<std::vector<records::RetainedRecord>> retained = ListRetained(tenant, subject);
+    if (!retained.ok()) return retained.status();
+    bool any = false;
+    for (const records::RetainedRecord& r : *retained) any = any || r.state() == "retained";
+    if (any) dek = DataKeyHandle();
+  }
   if (!dek.ok()) return dek.status();  // unknown: NOT_FOUND; erased: GONE
   records::HoldRecord hold;
   hold.set_hold_id(std::string(hold_id));
@@ -290,20 +320,6 @@ absl::StatusOr<records::ErasureRecord> SubjectLifecycle::RequestErasure(
   absl::StatusOr<bool> held = HasHold(tenant, subject);
   if (!held.ok()) return held.status();
   if (*held) return absl::FailedPreconditionError("a legal hold blocks erasure of this subject");
-  bool retained = false;
-  absl::Status scanned = options_.kv->ScanPrefix(
-      storage::Table::kFields, SubjectPrefix(tenant, subject),
-      [&](std::string_view, std::string_view value) {
-        records::FieldRecord field;
-        retained = field.ParseFromArray(value.data(), static_cast<int>(value.size())) &&
-                   !field.retention().empty();
-        return !retained;
-      });
-  if (!scanned.ok()) return scanned;
-  if (retained) {
-    return absl::FailedPreconditionError(
-        "the subject has fields under a retention class; retained erasure is not supported yet");
-  }
   absl::StatusOr<std::string> pending =
       options_.kv->Get(storage::Table::kLedger, SubjectErasureKey(tenant, subject));
   if (pending.ok()) return absl::FailedPreconditionError("an erasure is already pending");
@@ -377,24 +393,25 @@ absl::StatusOr<records::ErasureRecord> SubjectLifecycle::ShredLocked(
   const int64_t now_ms = absl::ToUnixMillis(options_.clock->Now());
 
   storage::WriteBatch batch;
-  bool retained = false;
+  std::vector<RetainedRow> retained;
   if (absl::Status s = AddSubjectShredDeletes(*options_.kv, tenant, subject, &batch, &retained);
       !s.ok()) {
     return s;
   }
-  // Retention classes are not built yet: rather than destroy records kept
-  // under a legal retention duty, the erasure is refused.
-  if (retained) {
-    return absl::FailedPreconditionError(
-        "the subject has fields under a retention class; retained erasure is not supported yet");
+  // Fields under a retention class move to a retention key of their own,
+  // in the same batch; everything else dies with the DEK.
+  if (!retained.empty()) {
+    if (absl::Status s = AddRetainedCopies(erasure, **dek, retained, now_ms, &batch); !s.ok()) {
+      return s;
+    }
   }
 
   records::ErasureReceipt* receipt = erasure.mutable_receipt();
   receipt->set_erasure_id(erasure.erasure_id());
   receipt->set_tenant(tenant);
   receipt->set_subject(subject);
-  receipt->set_requested_at(Rfc3339(erasure.requested_at_unix_ms()));
-  receipt->set_shredded_at(Rfc3339(now_ms));
+  receipt->set_requested_at(Rfc3339Ms(erasure.requested_at_unix_ms()));
+  receipt->set_shredded_at(Rfc3339Ms(now_ms));
   receipt->set_destroyed_key_id(Cat("dek:", crypto::HexEncode((*dek)->dek_id)));
   absl::StatusOr<std::string> signature = options_.keys->Sign(ReceiptMessage(*receipt));
   if (!signature.ok()) return signature.status();
@@ -462,6 +479,9 @@ absl::StatusOr<int> SubjectLifecycle::RunDue() {
     absl::StatusOr<records::ErasureRecord> done = ShredLocked(std::move(erasure), {event});
     if (done.ok()) ++executed;
   }
+  absl::StatusOr<int> expired = ExpireDueRetention();
+  if (!expired.ok()) return expired.status();
+  executed += *expired;
   return executed;
 }
 
@@ -499,8 +519,8 @@ absl::StatusOr<records::ErasureReceipt> SubjectLifecycle::EraseTenant(
   records::ErasureReceipt receipt;
   receipt.set_erasure_id(Cat("er_", crypto::HexEncode(options_.random->Bytes(10))));
   receipt.set_tenant(std::string(tenant));
-  receipt.set_requested_at(Rfc3339(absl::ToUnixMillis(now)));
-  receipt.set_shredded_at(Rfc3339(absl::ToUnixMillis(options_.clock->Now())));
+  receipt.set_requested_at(Rfc3339Ms(absl::ToUnixMillis(now)));
+  receipt.set_shredded_at(Rfc3339Ms(absl::ToUnixMillis(options_.clock->Now())));
   std::string versions;
   for (uint32_t v : *destroyed) versions += Cat(versions.empty() ? "" : ",", "v", v);
   receipt.set_destroyed_key_id(Cat("tenant-kek:", versions));

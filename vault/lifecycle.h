@@ -38,6 +38,7 @@
 #include "vault/records.pb.h"
 #include "vault/storage/kv_store.h"
 #include "vault/subject_key_store.h"
+#include "vault/subject_store.h"
 
 namespace vault {
 
@@ -46,6 +47,7 @@ struct LifecycleOptions {
   KeyHierarchy* keys = nullptr;
   SubjectKeyStore* subject_keys = nullptr;
   SubjectLocks* locks = nullptr;
+  SubjectStore* subjects = nullptr;  // for retained fields
   GroupCommitter* committer = nullptr;
   const Clock* clock = &SystemClock::Instance();
   crypto::RandomSource* random = &crypto::SystemRandom::Instance();
@@ -57,11 +59,19 @@ std::string ReceiptMessage(const records::ErasureReceipt& receipt);
 [[nodiscard]] absl::Status VerifyReceipt(const records::ErasureReceipt& receipt,
                                          std::string_view public_key);
 
+// A field row under a retention class, found while shredding.
+struct RetainedRow {
+  std::string field;
+  std::string cls;
+  std::string stored;  // the FieldRecord
+};
 // Adds to `batch` the deletion of a subject's wrapped data key, field rows
-// and blind-index entries; sets *retained when a field has a retention class.
+// and blind-index entries; lists rows under a retention class in *retained
+// (when not null).
 [[nodiscard]] absl::Status AddSubjectShredDeletes(storage::KvStore& kv, std::string_view tenant,
                                                   std::string_view subject,
-                                                  storage::WriteBatch* batch, bool* retained);
+                                                  storage::WriteBatch* batch,
+                                                  std::vector<RetainedRow>* retained);
 // Adds the shred-ledger writes of a done subject erasure.
 void AddShredLedgerWrites(const records::ErasureRecord& erasure, int64_t shredded_at_ms,
                           std::string_view dek_id, storage::WriteBatch* batch);
@@ -158,10 +168,42 @@ class SubjectLifecycle {
   // version it did not retire itself).
   [[nodiscard]] absl::StatusOr<uint32_t> RotateKey(std::string_view tenant);
 
+  // Retention classes of a tenant: the built-in ones (financial_5y: 1826
+  // days) unless overridden, and those configured (1-36500 days).
+  [[nodiscard]] absl::StatusOr<records::RetentionClassRecord> PutRetentionClass(
+      std::string_view tenant, std::string_view name, int64_t days,
+      const std::vector<AuditEvent>& audit);
+  [[nodiscard]] absl::StatusOr<std::vector<records::RetentionClassRecord>> ListRetentionClasses(
+      std::string_view tenant);
+  // NOT_FOUND for a class the tenant does not have.
+  [[nodiscard]] absl::StatusOr<absl::Duration> RetentionPeriod(std::string_view tenant,
+                                                               std::string_view name);
+  // The retained-field records of an erased subject (any state).
+  [[nodiscard]] absl::StatusOr<std::vector<records::RetainedRecord>> ListRetained(
+      std::string_view tenant, std::string_view subject);
+  // The fields of an erased subject still under an unexpired retention
+  // class, revealed at `reveal`; `visible` decides per type as in
+  // SubjectStore::ReadFields. Empty when nothing is retained.
+  [[nodiscard]] absl::StatusOr<std::map<std::string, RevealedField>> ReadRetained(
+      std::string_view tenant, std::string_view subject, const std::vector<std::string>& names,
+      RevealLevel reveal, const std::function<bool(DataType)>& visible,
+      std::vector<std::string>* withheld);
+  // Destroys the retention keys (and retained fields) whose class has
+  // expired, unless the subject is under a hold; each yields a signed
+  // receipt (destroyed_key_id "retention:<class>:<key id hex>"). RunDue
+  // calls it. Returns how many expired.
+  [[nodiscard]] absl::StatusOr<int> ExpireDueRetention();
+
  private:
   absl::StatusOr<records::ErasureRecord> ShredLocked(records::ErasureRecord erasure,
                                                      const std::vector<AuditEvent>& audit);
   absl::StatusOr<bool> HasHold(std::string_view tenant, std::string_view subject);
+  // Re-encrypts `rows` (fields under retention classes) under a retention
+  // key per class and adds them, the keys and the ledger records to `batch`.
+  absl::Status AddRetainedCopies(const records::ErasureRecord& erasure, const DataKey& dek,
+                                 const std::vector<RetainedRow>& rows, int64_t now_ms,
+                                 storage::WriteBatch* batch);
+  absl::StatusOr<records::ErasureReceipt> SignedReceipt(records::ErasureReceipt receipt);
   absl::Status CheckTenantAndSubject(std::string_view tenant, std::string_view subject);
 
   LifecycleOptions options_;

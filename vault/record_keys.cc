@@ -1,6 +1,7 @@
 // Identifier validation and key/associated-data encodings.
 #include "vault/record_keys.h"
 
+#include "absl/time/time.h"
 #include "vault/strings.h"
 
 namespace vault {
@@ -112,6 +113,50 @@ std::string EncodeU32(uint32_t v) {
     v >>= 8;
   }
   return out;
+}
+
+}  // namespace vault
+
+namespace vault {
+namespace {
+const std::string_view kSep("\0", 1);
+}  // namespace
+
+std::string HoldKey(std::string_view tenant, std::string_view subject, std::string_view hold_id) {
+  return Cat("hold", kSep, SubjectKey(tenant, subject), kSep, hold_id);
+}
+std::string HoldPrefix(std::string_view tenant, std::string_view subject) {
+  return Cat("hold", kSep, SubjectKey(tenant, subject), kSep);
+}
+std::string ErasureKey(std::string_view id) { return Cat("erasure", kSep, id); }
+std::string PendingKey(int64_t due_ms, std::string_view id) {
+  return Cat("pending", kSep, EncodeU64(static_cast<uint64_t>(due_ms)), id);
+}
+std::string SubjectErasureKey(std::string_view tenant, std::string_view subject) {
+  return Cat("subject-erasure", kSep, SubjectKey(tenant, subject));
+}
+std::string RetainedKey(std::string_view tenant, std::string_view subject, std::string_view cls) {
+  return Cat(RetainedPrefix(tenant, subject), cls);
+}
+std::string RetainedPrefix(std::string_view tenant, std::string_view subject) {
+  return Cat("retained", kSep, SubjectKey(tenant, subject), kSep);
+}
+std::string RetentionDueKey(int64_t expires_ms, std::string_view tenant, std::string_view subject,
+                            std::string_view cls) {
+  return Cat("retention-due", kSep, EncodeU64(static_cast<uint64_t>(expires_ms)),
+             SubjectKey(tenant, subject), kSep, cls);
+}
+std::string RetentionHolder(std::string_view subject, std::string_view cls) {
+  return Cat(subject, std::string_view("\x01", 1), cls);
+}
+std::string RetentionClassKey(std::string_view tenant, std::string_view cls) {
+  return Cat(RetentionClassPrefix(tenant), cls);
+}
+std::string RetentionClassPrefix(std::string_view tenant) {
+  return Cat("retention-class", kSep, tenant, kSep);
+}
+std::string Rfc3339Ms(int64_t ms) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::FromUnixMillis(ms), absl::UTCTimeZone());
 }
 
 }  // namespace vault

@@ -38,6 +38,28 @@ std::string BlindIndexKey(std::string_view tenant, std::string_view hash, std::s
 
 // Table shred_ledger: the marker that a subject was crypto-shredded.
 std::string ShreddedKey(std::string_view tenant, std::string_view subject);
+// Table shred_ledger: holds, erasure records and their indexes.
+std::string HoldKey(std::string_view tenant, std::string_view subject, std::string_view hold_id);
+std::string HoldPrefix(std::string_view tenant, std::string_view subject);
+std::string ErasureKey(std::string_view erasure_id);
+std::string PendingKey(int64_t due_ms, std::string_view erasure_id);  // due erasures, by time
+std::string SubjectErasureKey(std::string_view tenant, std::string_view subject);
+// A retention class's fields kept after a subject's erasure, and their
+// expiry index (by time).
+std::string RetainedKey(std::string_view tenant, std::string_view subject, std::string_view cls);
+std::string RetainedPrefix(std::string_view tenant, std::string_view subject);
+std::string RetentionDueKey(int64_t expires_ms, std::string_view tenant, std::string_view subject,
+                            std::string_view cls);
+// The id under which a retention class's key and fields of an erased
+// subject are stored: subject \x01 class. \x01 cannot occur in a subject id,
+// so it never collides with a subject, and SubjectLocks maps it to the
+// subject's own lock.
+std::string RetentionHolder(std::string_view subject, std::string_view cls);
+// Table meta: a tenant's retention classes.
+std::string RetentionClassKey(std::string_view tenant, std::string_view cls);
+std::string RetentionClassPrefix(std::string_view tenant);
+// RFC 3339 UTC with milliseconds and Z.
+std::string Rfc3339Ms(int64_t unix_ms);
 
 // Unambiguous associated data: a domain label and parts, each length-prefixed,
 // so ("ab","c") and ("a","bc") never collide.

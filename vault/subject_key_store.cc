@@ -104,6 +104,8 @@ void SubjectKeyStore::Evict(std::string_view tenant, std::string_view subject) {
 }
 
 size_t SubjectLocks::Stripe(std::string_view tenant, std::string_view subject) const {
+  // A retention holder (subject \x01 class) shares its subject's lock.
+  subject = subject.substr(0, subject.find('\x01'));
   size_t h = std::hash<std::string_view>{}(tenant) * 31 + std::hash<std::string_view>{}(subject);
   return h % stripes_.size();
 }

@@ -12,12 +12,12 @@
 #include "vault/token_codec.h"
 
 namespace vault {
-namespace {
-
 std::string FieldAd(std::string_view tenant, std::string_view subject, std::string_view field,
                     std::string_view type, std::string_view dek_id, std::string_view retention) {
   return AssociatedData("field", {tenant, subject, field, type, dek_id, retention});
 }
+
+namespace {
 
 absl::Status ValidateRetention(std::string_view retention) {
   if (retention.size() > 32) return absl::InvalidArgumentError("retention class is too long");
@@ -214,6 +214,13 @@ absl::StatusOr<std::map<std::string, RevealedField>> SubjectStore::ReadFields(
   if (reveal == RevealLevel::kTokenOnly) {
     return absl::InvalidArgumentError("reveal token_only is answered by the token service");
   }
+  return ReadStoredFields(tenant, subject, names, reveal, visible, withheld);
+}
+
+absl::StatusOr<std::map<std::string, RevealedField>> SubjectStore::ReadStoredFields(
+    std::string_view tenant, std::string_view subject, const std::vector<std::string>& names,
+    RevealLevel reveal, const std::function<bool(DataType)>& visible,
+    std::vector<std::string>* withheld) {
   absl::StatusOr<DataKeyHandle> dek = options_.subject_keys->Get(tenant, subject);
   if (!dek.ok()) return dek.status();
 

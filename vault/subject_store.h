@@ -48,6 +48,10 @@ struct SubjectStoreOptions {
   crypto::RandomSource* random = &crypto::SystemRandom::Instance();
 };
 
+// The associated data of a field's ciphertext.
+std::string FieldAd(std::string_view tenant, std::string_view subject, std::string_view field,
+                    std::string_view type, std::string_view dek_id, std::string_view retention);
+
 class SubjectStore {
  public:
   explicit SubjectStore(SubjectStoreOptions options) : options_(options) {}
@@ -73,6 +77,17 @@ class SubjectStore {
       RevealLevel reveal, const std::function<bool(DataType)>& visible = nullptr,
       std::vector<std::string>* withheld = nullptr);
 
+  // ReadFields without the id checks, for a retention holder (an erased
+  // subject's retained fields live under RetentionHolder(subject, class)).
+  [[nodiscard]] absl::StatusOr<std::map<std::string, RevealedField>> ReadStoredFields(
+      std::string_view tenant, std::string_view holder, const std::vector<std::string>& names,
+      RevealLevel reveal, const std::function<bool(DataType)>& visible,
+      std::vector<std::string>* withheld);
+  // Decrypts one stored field row with `dek` and reveals it at `reveal`.
+  [[nodiscard]] absl::StatusOr<RevealedField> Open(std::string_view tenant, std::string_view subject,
+                                                   std::string_view field, std::string_view stored,
+                                                   const DataKey& dek, RevealLevel reveal);
+
   // NOT_FOUND when the subject or the field does not exist. Removes the
   // field, its blind-index entry and its token in one batch.
   [[nodiscard]] absl::Status DeleteField(std::string_view tenant, std::string_view subject,
@@ -94,9 +109,6 @@ class SubjectStore {
 
  private:
   absl::Status CheckTenantAndSubject(std::string_view tenant, std::string_view subject);
-  absl::StatusOr<RevealedField> Open(std::string_view tenant, std::string_view subject,
-                                     std::string_view field, std::string_view stored,
-                                     const DataKey& dek, RevealLevel reveal);
 
   SubjectStoreOptions options_;
 };

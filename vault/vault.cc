@@ -89,6 +89,7 @@ absl::StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
   lifecycle_options.subject_keys = v->subject_keys_.get();
   lifecycle_options.locks = v->locks_.get();
   lifecycle_options.committer = v->committer_.get();
+  lifecycle_options.subjects = v->subjects_.get();
   lifecycle_options.clock = options.clock;
   lifecycle_options.random = options.random;
   v->lifecycle_ = std::make_unique<SubjectLifecycle>(lifecycle_options);

@@ -154,6 +154,52 @@ TEST_P(VaultdHttpTest, TokenizeDetokenizeRoundTripWithRolesAndPurpose) {
   EXPECT_EQ(Parse<api::v1::DetokenizeResponse>(after.body).items(0).error().code(), "NOT_FOUND");
 }
 
+TEST_P(VaultdHttpTest, RetainedFieldsOutliveErasureForLegalReadersOnly) {
+  Provision();
+  ASSERT_EQ(Call("PUT", "/v1/tenants/acme/roles/legal",
+                 R"({"actions": ["read"], "types": ["*"], "max_reveal": "plain", "purposes": ["legal"]})",
+                 root_key_).status, 200);
+  ASSERT_EQ(Call("PUT", "/v1/tenants/acme/roles/eraser",
+                 R"({"actions": ["erase"], "types": ["*"], "max_reveal": "token_only"})", root_key_).status,
+            200);
+  auto key_of = [&](const std::string& name, const std::string& role) {
+    HttpResult p = Call("POST", "/v1/tenants/acme/principals",
+                        R"({"name": ")" + name + R"(", "roles": [")" + role + R"("]})", root_key_);
+    return Parse<api::v1::PrincipalResponse>(p.body).api_key();
+  };
+  const std::string legal = key_of("counsel", "legal"), eraser = key_of("dpo", "eraser");
+  HttpResult cls = Call("PUT", "/v1/tenants/acme/retention-classes/contract_2y",
+                        R"({"duration_days": 730})", root_key_);
+  ASSERT_EQ(cls.status, 200) << cls.body;
+  HttpResult list = Call("GET", "/v1/tenants/acme/retention-classes", "", root_key_);
+  EXPECT_NE(list.body.find("\"financial_5y\""), std::string::npos) << list.body;
+  EXPECT_NE(list.body.find("\"contract_2y\""), std::string::npos) << list.body;
+  HttpResult unknown = Call("PUT", "/v1/tenants/acme/subjects/u-9",
+                            R"({"fields": {"c": {"type": "bank_card", "value": "4111111111111111",
+                                                 "retention": "nope"}}})",
+                            tokenizer_key_);
+  EXPECT_EQ(unknown.status, 400) << unknown.body;
+  ASSERT_EQ(Call("PUT", "/v1/tenants/acme/subjects/u-9",
+                 R"({"fields": {"card": {"type": "bank_card", "value": "4111111111111111",
+                                         "retention": "financial_5y"},
+                                "mobile": {"type": "phone", "value": "+8613800138000"}}})",
+                 tokenizer_key_).status, 200);
+  HttpResult erased = Call("POST", "/v1/tenants/acme/subjects/u-9/erasure", R"({"grace_seconds": 0})",
+                           eraser);
+  ASSERT_EQ(erased.status, 200) << erased.body;
+  auto answer = Parse<api::v1::ErasureResponse>(erased.body);
+  ASSERT_EQ(answer.retained_size(), 1) << erased.body;
+  EXPECT_EQ(answer.retained(0).retention(), "financial_5y");
+  EXPECT_EQ(answer.retained(0).fields(0), "card");
+  EXPECT_EQ(Call("GET", "/v1/tenants/acme/subjects/u-9?reveal=masked", "", support_key_, "support").status,
+            410);
+  HttpResult kept = Call("GET", "/v1/tenants/acme/subjects/u-9?reveal=plain", "", legal, "legal");
+  ASSERT_EQ(kept.status, 200) << kept.body;
+  auto view = Parse<api::v1::SubjectResponse>(kept.body);
+  ASSERT_EQ(view.fields().size(), 1u) << kept.body;
+  EXPECT_EQ(view.fields().at("card").value(), "4111111111111111");
+}
+
 TEST_P(VaultdHttpTest, SubjectsSearchAuditAndKeys) {
   Provision();
   HttpResult put = Call("PUT", "/v1/tenants/acme/subjects/u-123",
