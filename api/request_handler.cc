@@ -112,20 +112,6 @@ v1::JobResponse JobView(const records::RewrapJob& job) {
   return out;
 }
 
-// A backup name is one path component of A-Z a-z 0-9 . _ - (not . or ..).
-absl::Status ValidateBackupName(std::string_view name) {
-  if (name.empty() || name.size() > 100 || name == "." || name == "..") {
-    return absl::InvalidArgumentError("backup name must be 1-100 characters, not . or ..");
-  }
-  for (char c : name) {
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-          c == '-' || c == '_' || c == '.')) {
-      return absl::InvalidArgumentError("backup name must be of A-Z a-z 0-9 . _ -");
-    }
-  }
-  return absl::OkStatus();
-}
-
 v1::KeyList KeyListOf(const std::vector<KekInfo>& keys) {
   v1::KeyList out;
   for (const KekInfo& k : keys) {
@@ -404,13 +390,7 @@ HttpResponse RequestHandler::Dispatch(Call& call) {
     if (method != "POST") return wrong_method();
     v1::BackupRequest in;
     if (absl::Status st = call.Parse(&in); !st.ok()) return call.Error(st);
-    if (absl::Status st = ValidateBackupName(in.name()); !st.ok()) return call.Error(st);
-    if (options_.backup_dir.empty()) {
-      return call.Error(absl::FailedPreconditionError(
-          "no backup folder is configured (vaultd --backup-dir)"));
-    }
-    const std::string path = Cat(options_.backup_dir, "/", in.name());
-    absl::StatusOr<BackupSummary> summary = access.CreateBackup(ctx, path);
+    absl::StatusOr<BackupSummary> summary = access.CreateBackup(ctx, options_.backup_dir, in.name());
     if (!summary.ok()) return call.Error(summary.status());
     v1::BackupResponse out;
     out.set_name(in.name());
@@ -467,10 +447,11 @@ HttpResponse RequestHandler::Dispatch(Call& call) {
   if (s[1] == "sys" && s.size() == 3 && s[2] == "shred-ledger") {
     call.route = "/v1/sys/shred-ledger";
     if (method != "GET") return wrong_method();
-    absl::StatusOr<std::vector<records::ErasureRecord>> ledger = access.ShredLedger(ctx);
+    absl::StatusOr<DataAccess::LedgerExport> ledger = access.ShredLedger(ctx);
     if (!ledger.ok()) return call.Error(ledger.status());
     v1::ShredLedgerResponse out;
-    for (const records::ErasureRecord& e : *ledger) *out.add_receipts() = ReceiptView(e.receipt());
+    for (const records::ErasureRecord& e : ledger->done) *out.add_receipts() = ReceiptView(e.receipt());
+    *out.mutable_state() = std::move(ledger->state);
     return call.Reply(out);
   }
   if (s[1] == "jobs" && s.size() == 3) {

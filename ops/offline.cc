@@ -59,17 +59,18 @@ absl::StatusOr<records::ErasureReceipt> ParseReceiptJson(std::string_view json) 
   return api::ReceiptFromView(receipt);
 }
 
-absl::StatusOr<std::vector<records::ErasureReceipt>> ParseLedgerJson(std::string_view json) {
+absl::StatusOr<LedgerFile> ParseLedgerJson(std::string_view json) {
   api::v1::ShredLedgerResponse ledger;
   if (!ParseJson(json, &ledger).ok()) {
     return absl::InvalidArgumentError("not a shred-ledger file (vaultctl ledger export)");
   }
-  std::vector<records::ErasureReceipt> out;
+  LedgerFile out;
   for (const api::v1::Receipt& view : ledger.receipts()) {
     absl::StatusOr<records::ErasureReceipt> r = api::ReceiptFromView(view);
     if (!r.ok()) return r.status();
-    out.push_back(std::move(*r));
+    out.receipts.push_back(std::move(*r));
   }
+  if (ledger.has_state()) out.state = ledger.state();
   return out;
 }
 

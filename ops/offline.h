@@ -6,6 +6,7 @@
 #define VAULT_OPS_OFFLINE_H_
 
 #include <istream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,9 +24,13 @@ namespace vault::ops {
 // under "receipt" (erasure answers).
 [[nodiscard]] absl::StatusOr<records::ErasureReceipt> ParseReceiptJson(std::string_view json);
 
-// The receipts of a shred-ledger file (the JSON of GET /v1/sys/shred-ledger).
-[[nodiscard]] absl::StatusOr<std::vector<records::ErasureReceipt>> ParseLedgerJson(
-    std::string_view json);
+// A shred-ledger file (the JSON of GET /v1/sys/shred-ledger): the done
+// erasures' receipts and the signed live state, when present.
+struct LedgerFile {
+  std::vector<records::ErasureReceipt> receipts;
+  std::optional<records::LiveState> state;
+};
+[[nodiscard]] absl::StatusOr<LedgerFile> ParseLedgerJson(std::string_view json);
 
 struct AuditExportCheck {
   AuditVerification chain;   // ok, entries, head, problem, at_seq

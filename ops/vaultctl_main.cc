@@ -348,10 +348,14 @@ int AuditVerifyFile(const Globals& g, const std::string& file, const std::string
                 v.ok ? "true" : "false", static_cast<unsigned long long>(v.entries), v.head.c_str(),
                 static_cast<unsigned long long>(check->last_checkpoint), v.problem.c_str());
   } else if (v.ok) {
-    std::printf("audit export verifies: %llu entries, head %s; signed checkpoints cover entries "
-                "1-%llu (entries after the last checkpoint are chained but not signed)\n",
+    std::printf("audit export verifies: %llu entries, head %s; %s\n",
                 static_cast<unsigned long long>(v.entries), v.head.c_str(),
-                static_cast<unsigned long long>(check->last_checkpoint));
+                check->last_checkpoint == 0
+                    ? "no signed checkpoint yet (the chain is consistent, but nothing ties it to the "
+                      "vault's key; checkpoints come every 1000 entries)"
+                    : Cat("signed checkpoints cover entries 1-", check->last_checkpoint,
+                          " (entries after the last checkpoint are chained but not signed)")
+                          .c_str());
   }
   if (!v.ok) {
     return Fail(absl::DataLossError(Cat("audit export does NOT verify at entry ", v.at_seq, ": ",
@@ -366,6 +370,8 @@ int AuditExport(const Globals& g, const std::string& out_path) {
   std::ofstream file;
   std::ostream* out = &std::cout;
   if (out_path != "-") {
+    // Created 0600 before it is opened for writing (the log names subjects).
+    if (absl::Status s = WritePrivateFile(out_path, ""); !s.ok()) return Fail(s);
     file.open(out_path, std::ios::binary | std::ios::trunc);
     if (!file) return Fail(absl::UnavailableError(Cat("cannot write ", out_path)));
     out = &file;
@@ -433,21 +439,34 @@ int BackupVerify(const Globals& g, const std::string& dir, const std::string& ke
 }
 
 int BackupRestore(const Globals& g, const std::string& dir, const std::string& data_dir,
-                  const std::string& ledger_file, bool no_newer_ledger) {
+                  const std::string& ledger_file, bool no_newer_ledger, const std::string& key_b64,
+                  const std::string& key_file) {
+  std::string key;
+  if (!key_b64.empty() || !key_file.empty()) {
+    absl::StatusOr<std::string> parsed = PublicKeyFrom(key_b64, key_file);
+    if (!parsed.ok()) return Usage(std::string(parsed.status().message()));
+    key = *parsed;
+  }
   if (ledger_file.empty() == !no_newer_ledger) {
     return Usage("give the newest shred ledger with --ledger FILE (vaultctl ledger export), or "
                  "state --no-newer-ledger to restore without replaying erasures made after the "
                  "backup");
   }
-  std::vector<records::ErasureReceipt> receipts;
+  LedgerFile ledger_data;
   if (!ledger_file.empty()) {
     absl::StatusOr<std::string> json = ReadFileOrStdin(ledger_file);
     if (!json.ok()) return Fail(json.status());
-    absl::StatusOr<std::vector<records::ErasureReceipt>> parsed = ParseLedgerJson(*json);
+    absl::StatusOr<LedgerFile> parsed = ParseLedgerJson(*json);
     if (!parsed.ok()) return Fail(parsed.status());
-    receipts = std::move(*parsed);
+    ledger_data = std::move(*parsed);
+    if (!ledger_data.state.has_value()) {
+      std::fprintf(stderr, "vaultctl: warning: the ledger file has no live state: cancelled "
+                           "erasures, holds and deleted principals are as in the backup\n");
+    }
   }
-  absl::StatusOr<RestoreReport> report = RestoreBackup(dir, data_dir, receipts);
+  absl::StatusOr<RestoreReport> report =
+      RestoreBackup(dir, data_dir, ledger_data.receipts, key,
+                    ledger_data.state.has_value() ? &*ledger_data.state : nullptr);
   if (!report.ok()) return Fail(report.status());
   if (g.json) {
     std::printf("{\"ok\":true,\"replayed_subjects\":%llu,\"replayed_tenants\":%llu,"
@@ -456,6 +475,14 @@ int BackupRestore(const Globals& g, const std::string& dir, const std::string& d
                 static_cast<unsigned long long>(report->replayed_tenants),
                 static_cast<unsigned long long>(report->already_in_backup));
   } else {
+    if (report->live_state_applied) {
+      std::printf("live state applied: %llu pending erasures cancelled since, %llu requested "
+                  "since, %llu holds, %llu principals deleted since removed\n",
+                  static_cast<unsigned long long>(report->live.erasures_cancelled),
+                  static_cast<unsigned long long>(report->live.erasures_requested),
+                  static_cast<unsigned long long>(report->live.holds),
+                  static_cast<unsigned long long>(report->live.principals_removed));
+    }
     std::printf("restored into %s: %llu receipts given, %llu subject and %llu tenant erasures "
                 "replayed, %llu already in the backup. Start vaultd on it and unseal with the "
                 "vault's shares.\n",
@@ -817,8 +844,10 @@ int Main(int argc, char** argv) {
                              "the newest shred ledger (vaultctl ledger export) to replay");
   backup_restore->add_flag("--no-newer-ledger", no_newer_ledger,
                            "restore without a newer ledger (erasures after the backup come back)");
+  backup_restore->add_option("--public-key", key_b64, "check the backup against this key (base64)");
+  backup_restore->add_option("--public-key-file", key_file, "file with the key");
   backup_restore->callback(run([&] {
-    return BackupRestore(g, dir, data_dir, ledger, no_newer_ledger);
+    return BackupRestore(g, dir, data_dir, ledger, no_newer_ledger, key_b64, key_file);
   }));
   auto* ledger_cmd = app.add_subcommand("ledger", "the shred ledger");
   ledger_cmd->require_subcommand(1);

@@ -332,13 +332,16 @@ absl::StatusOr<AuditExportPage> AuditLog::Export(uint64_t after_seq, size_t limi
       storage::Table::kAudit, CheckpointKey(after_seq + 1), CheckpointKey(last + 1),
       [&](std::string_view, std::string_view value) {
         records::AuditCheckpoint c;
-        if (c.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-          page.checkpoints.push_back(std::move(c));
+        if (!c.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          corrupt = absl::DataLossError("audit checkpoint is corrupt");
+          return false;
         }
+        page.checkpoints.push_back(std::move(c));
         return true;
       },
       snapshot.get());
   if (!s.ok()) return s;
+  if (!corrupt.ok()) return corrupt;
   return page;
 }
 

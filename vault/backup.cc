@@ -9,13 +9,16 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
+#include "crypto/encoding.h"
 #include "crypto/hashing.h"
 #include "crypto/signing.h"
 #include "vault/key_hierarchy.h"
 #include "vault/keyring_file.h"
 #include "vault/lifecycle.h"
+#include "vault/record_keys.h"
 #include "vault/status.h"
 #include "vault/storage/rocks_kv_store.h"
 #include "vault/strings.h"
@@ -210,9 +213,10 @@ absl::StatusOr<BackupSummary> VerifyBackup(const std::string& dir, std::string_v
 
 absl::StatusOr<RestoreReport> RestoreBackup(
     const std::string& backup_dir, const std::string& data_dir,
-    const std::vector<records::ErasureReceipt>& newer_receipts) {
+    const std::vector<records::ErasureReceipt>& newer_receipts, std::string_view public_key,
+    const records::LiveState* live_state) {
   RestoreReport report;
-  absl::StatusOr<BackupSummary> verified = VerifyBackup(backup_dir);
+  absl::StatusOr<BackupSummary> verified = VerifyBackup(backup_dir, public_key);
   if (!verified.ok()) return verified.status();
   report.backup = *verified;
   report.receipts = newer_receipts.size();
@@ -223,6 +227,12 @@ absl::StatusOr<RestoreReport> RestoreBackup(
       return absl::PermissionDeniedError(
           Cat("receipt ", r.erasure_id(), " is not signed by this backup's vault"));
     }
+  }
+  if (live_state != nullptr &&
+      !crypto::VerifySignature(manifest->signing_public_key(), LiveStateMessage(*live_state),
+                               live_state->signature())
+           .ok()) {
+    return absl::PermissionDeniedError("the live state is not signed by this backup's vault");
   }
   std::error_code ec;
   if (fs::exists(data_dir, ec) && !(fs::is_directory(data_dir, ec) && fs::is_empty(data_dir, ec))) {
@@ -259,6 +269,13 @@ absl::StatusOr<RestoreReport> RestoreBackup(
         for (const records::TenantKeys& t : keyring.tenants()) {
           if (t.tenant() == r.tenant() && t.erased()) erased_in_keyring = true;
         }
+        bool known = false;
+        for (const records::TenantKeys& t : keyring.tenants()) known = known || t.tenant() == r.tenant();
+        if (!known) {
+          // Created after the backup and erased since: keep the id reserved.
+          records::TenantKeys* added = keyring.add_tenants();
+          added->set_tenant(r.tenant());
+        }
         if (!erased_in_keyring) {
           absl::Time shredded;
           std::string error;
@@ -275,6 +292,12 @@ absl::StatusOr<RestoreReport> RestoreBackup(
         ++report.already_in_backup;
       }
     }
+    if (live_state != nullptr) {
+      absl::StatusOr<LiveStateReport> live = ApplyLiveState(**kv, *live_state);
+      if (!live.ok()) return fail(live.status());
+      report.live = *live;
+      report.live_state_applied = true;
+    }
     if (absl::Status s = (*kv)->Flush(); !s.ok()) return fail(s);
     for (storage::Table table : {storage::Table::kSubjectKeys, storage::Table::kFields,
                                  storage::Table::kBlindIndex, storage::Table::kTokens}) {
@@ -290,6 +313,175 @@ absl::StatusOr<RestoreReport> RestoreBackup(
   if (ec) return fail(absl::UnavailableError(Cat("cannot rename the restored folder: ", ec.message())));
   const std::string parent = fs::path(data_dir).parent_path().string();
   if (absl::Status s = FsyncPath(parent.empty() ? "." : parent, true); !s.ok()) return s;
+  return report;
+}
+
+}  // namespace vault
+
+namespace vault {
+
+absl::Status ValidateBackupName(std::string_view name) {
+  if (name.empty() || name.size() > 100 || name == "." || name == "..") {
+    return absl::InvalidArgumentError("backup name must be 1-100 characters, not . or ..");
+  }
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '_' || c == '.')) {
+      return absl::InvalidArgumentError("backup name must be of A-Z a-z 0-9 . _ -");
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace vault
+
+namespace vault {
+namespace {
+
+const std::string_view kNul("\0", 1);
+
+}  // namespace
+
+std::string LiveStateMessage(const records::LiveState& state) {
+  std::vector<std::string> lines;
+  for (const records::ErasureRecord& e : state.erasures()) {
+    lines.push_back(Cat("erasure\t", e.erasure_id(), "\t", e.tenant(), "\t", e.subject(), "\t",
+                        e.state(), "\t", e.due_at_unix_ms(), "\t", e.requested_at_unix_ms()));
+  }
+  for (const records::LiveState::Hold& h : state.holds()) {
+    lines.push_back(Cat("hold\t", h.tenant(), "\t", h.subject(), "\t", h.hold_id(), "\t",
+                        crypto::Base64Encode(h.reason()), "\t", h.created_at_unix_ms()));
+  }
+  for (const std::string& id : state.principal_ids()) lines.push_back(Cat("principal\t", id));
+  std::sort(lines.begin(), lines.end());
+  std::string out = Cat("vaultd-live-state-v1\n", state.exported_at_unix_ms());
+  for (const std::string& line : lines) out += Cat("\n", line);
+  return out;
+}
+
+absl::StatusOr<records::LiveState> CaptureLiveState(KeyHierarchy& keys, storage::KvStore& kv,
+                                                    int64_t now_ms) {
+  records::LiveState state;
+  state.set_exported_at_unix_ms(now_ms);
+  std::shared_ptr<const storage::Snapshot> snapshot = kv.GetSnapshot();
+  absl::Status bad;
+  absl::Status s = kv.ScanPrefix(
+      storage::Table::kLedger, ErasureKey(""),
+      [&](std::string_view, std::string_view value) {
+        records::ErasureRecord e;
+        if (!e.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          bad = absl::DataLossError("erasure record is corrupt");
+          return false;
+        }
+        if (e.state() != "done") *state.add_erasures() = std::move(e);
+        return true;
+      },
+      snapshot.get());
+  if (!s.ok()) return s;
+  const std::string hold_prefix = Cat("hold", kNul);
+  s = kv.ScanPrefix(
+      storage::Table::kLedger, hold_prefix,
+      [&](std::string_view key, std::string_view value) {
+        // hold \0 tenant \0 subject \0 hold_id
+        std::string_view rest = key.substr(hold_prefix.size());
+        const size_t a = rest.find('\0');
+        const size_t b = a == std::string_view::npos ? a : rest.find('\0', a + 1);
+        records::HoldRecord h;
+        if (b == std::string_view::npos ||
+            !h.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          bad = absl::DataLossError("hold record is corrupt");
+          return false;
+        }
+        records::LiveState::Hold* out = state.add_holds();
+        out->set_tenant(std::string(rest.substr(0, a)));
+        out->set_subject(std::string(rest.substr(a + 1, b - a - 1)));
+        out->set_hold_id(std::string(rest.substr(b + 1)));
+        out->set_reason(h.reason());
+        out->set_created_at_unix_ms(h.created_at_unix_ms());
+        return true;
+      },
+      snapshot.get());
+  if (!s.ok()) return s;
+  const std::string principal_prefix = Cat("principal", kNul);
+  s = kv.ScanPrefix(
+      storage::Table::kMeta, principal_prefix,
+      [&](std::string_view key, std::string_view) {
+        state.add_principal_ids(std::string(key.substr(principal_prefix.size())));
+        return true;
+      },
+      snapshot.get());
+  if (!s.ok()) return s;
+  if (!bad.ok()) return bad;
+  absl::StatusOr<std::string> signature = keys.Sign(LiveStateMessage(state));
+  if (!signature.ok()) return signature.status();
+  state.set_signature(*signature);
+  return state;
+}
+
+absl::StatusOr<LiveStateReport> ApplyLiveState(storage::KvStore& kv, const records::LiveState& state) {
+  LiveStateReport report;
+  storage::WriteBatch batch;
+  // Erasures: cancel what was cancelled since; re-create what was requested
+  // since (for subjects the copy still holds).
+  for (const records::ErasureRecord& live : state.erasures()) {
+    absl::StatusOr<std::string> stored = kv.Get(storage::Table::kLedger, ErasureKey(live.erasure_id()));
+    if (stored.ok()) {
+      records::ErasureRecord copy;
+      if (!copy.ParseFromString(*stored)) return absl::DataLossError("erasure record is corrupt");
+      if (copy.state() == "pending" && live.state() == "cancelled") {
+        batch.Delete(storage::Table::kLedger, PendingKey(copy.due_at_unix_ms(), copy.erasure_id()));
+        batch.Delete(storage::Table::kLedger, SubjectErasureKey(copy.tenant(), copy.subject()));
+        batch.Put(storage::Table::kLedger, ErasureKey(live.erasure_id()), live.SerializeAsString());
+        ++report.erasures_cancelled;
+      }
+      continue;
+    }
+    if (!absl::IsNotFound(stored.status())) return stored.status();
+    if (live.state() != "pending") continue;
+    const bool has_key =
+        kv.Get(storage::Table::kSubjectKeys, SubjectKey(live.tenant(), live.subject())).ok();
+    if (!has_key) continue;  // the copy does not hold the subject
+    batch.Put(storage::Table::kLedger, ErasureKey(live.erasure_id()), live.SerializeAsString());
+    batch.Put(storage::Table::kLedger, PendingKey(live.due_at_unix_ms(), live.erasure_id()), "");
+    batch.Put(storage::Table::kLedger, SubjectErasureKey(live.tenant(), live.subject()),
+              live.erasure_id());
+    ++report.erasures_requested;
+  }
+  // Holds: exactly the live ones.
+  absl::Status s = kv.ScanPrefix(storage::Table::kLedger, Cat("hold", kNul),
+                                 [&](std::string_view key, std::string_view) {
+                                   batch.Delete(storage::Table::kLedger, key);
+                                   return true;
+                                 });
+  if (!s.ok()) return s;
+  for (const records::LiveState::Hold& h : state.holds()) {
+    records::HoldRecord record;
+    record.set_hold_id(h.hold_id());
+    record.set_reason(h.reason());
+    record.set_created_at_unix_ms(h.created_at_unix_ms());
+    batch.Put(storage::Table::kLedger, HoldKey(h.tenant(), h.subject(), h.hold_id()),
+              record.SerializeAsString());
+  }
+  report.holds = static_cast<uint64_t>(state.holds_size());
+  // Principals: those deleted since are deleted here too (with their key).
+  std::set<std::string> live_ids(state.principal_ids().begin(), state.principal_ids().end());
+  const std::string principal_prefix = Cat("principal", kNul);
+  s = kv.ScanPrefix(storage::Table::kMeta, principal_prefix,
+                    [&](std::string_view key, std::string_view value) {
+                      const std::string id(key.substr(principal_prefix.size()));
+                      if (live_ids.count(id) != 0) return true;
+                      records::PrincipalRecord p;
+                      if (p.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+                        batch.Delete(storage::Table::kMeta, key);
+                        batch.Delete(storage::Table::kMeta,
+                                     Cat("principal-name", kNul, p.tenant(), kNul, p.name()));
+                        batch.Delete(storage::Table::kMeta, Cat("apikey", kNul, p.api_key_hash()));
+                        ++report.principals_removed;
+                      }
+                      return true;
+                    });
+  if (!s.ok()) return s;
+  if (absl::Status w = kv.Write(batch); !w.ok()) return w;
   return report;
 }
 

@@ -52,8 +52,30 @@ struct BackupSummary {
 // keyring names, which must be the manifest's), and that exactly the listed
 // files exist with the listed sizes and hashes. DATA_LOSS names the first
 // problem.
+// A backup name: one path component of A-Z a-z 0-9 . _ - (not . or ..),
+// 1-100 characters.
+[[nodiscard]] absl::Status ValidateBackupName(std::string_view name);
+
 [[nodiscard]] absl::StatusOr<BackupSummary> VerifyBackup(const std::string& dir,
                                                          std::string_view public_key = "");
+
+// The signed text of a live state: "vaultd-live-state-v1", the export time,
+// then one sorted line per erasure, hold (reason in base64) and principal.
+std::string LiveStateMessage(const records::LiveState& state);
+// The live state of an open, unsealed vault, signed.
+[[nodiscard]] absl::StatusOr<records::LiveState> CaptureLiveState(KeyHierarchy& keys,
+                                                                  storage::KvStore& kv,
+                                                                  int64_t now_ms);
+struct LiveStateReport {
+  uint64_t erasures_cancelled = 0;  // pending in the copy, cancelled since
+  uint64_t erasures_requested = 0;  // requested since, pending again
+  uint64_t holds = 0;               // holds now in the copy (the live ones)
+  uint64_t principals_removed = 0;  // deleted since (their keys stop working)
+};
+// Makes a restored store agree with a live state (signature checked by the
+// caller).
+[[nodiscard]] absl::StatusOr<LiveStateReport> ApplyLiveState(storage::KvStore& kv,
+                                                             const records::LiveState& state);
 
 struct RestoreReport {
   BackupSummary backup;
@@ -61,16 +83,20 @@ struct RestoreReport {
   uint64_t replayed_subjects = 0;   // subject erasures applied to the copy
   uint64_t replayed_tenants = 0;    // tenant erasures applied to the copy
   uint64_t already_in_backup = 0;   // erasures the backup already held
+  bool live_state_applied = false;
+  LiveStateReport live;
 };
 
 // Restores `backup_dir` into `data_dir` (which must not exist, or be an empty
 // folder) and replays `newer_receipts`. Works in `data_dir`.partial and
 // renames it at the end, so a failed restore leaves no data folder behind.
-// PERMISSION_DENIED when a receipt's signature does not verify under the
-// backup's signing key.
+// The backup is verified first (under `public_key` when given, the vault's
+// pinned key). PERMISSION_DENIED when a receipt's signature does not verify
+// under the backup's signing key.
 [[nodiscard]] absl::StatusOr<RestoreReport> RestoreBackup(
     const std::string& backup_dir, const std::string& data_dir,
-    const std::vector<records::ErasureReceipt>& newer_receipts);
+    const std::vector<records::ErasureReceipt>& newer_receipts, std::string_view public_key = "",
+    const records::LiveState* live_state = nullptr);
 
 }  // namespace vault
 

@@ -625,25 +625,38 @@ absl::StatusOr<uint32_t> DataAccess::RotateRoot(const RequestContext& ctx) {
 }
 
 absl::StatusOr<BackupSummary> DataAccess::CreateBackup(const RequestContext& ctx,
-                                                       const std::string& dir) {
+                                                       const std::string& backup_root,
+                                                       std::string_view name) {
   if (!ctx.principal.is_operator) {
     return Deny(ctx, "", Action::kAdmin, "", {}, "only operators may take backups");
   }
+  if (absl::Status s = ValidateBackupName(name); !s.ok()) return s;
+  if (backup_root.empty()) {
+    return absl::FailedPreconditionError("no backup folder is configured (vaultd --backup-dir)");
+  }
+  const std::string dir = Cat(backup_root, "/", name);
   std::vector<AuditEvent> events;
   events.push_back(Event(ctx, "", Action::kAdmin, "", {}, true, "backup"));
   if (absl::Status s = CommitAudit(std::move(events)); !s.ok()) return s;
   return vault::CreateBackup(*options_.keys, *options_.kv, dir);
 }
 
-absl::StatusOr<std::vector<records::ErasureRecord>> DataAccess::ShredLedger(
-    const RequestContext& ctx) {
+absl::StatusOr<DataAccess::LedgerExport> DataAccess::ShredLedger(const RequestContext& ctx) {
   if (!ctx.principal.is_operator) {
     return Deny(ctx, "", Action::kAdmin, "", {}, "only operators may read the shred ledger");
   }
   std::vector<AuditEvent> events;
   events.push_back(Event(ctx, "", Action::kAdmin, "", {}, true, "shred ledger export"));
   if (absl::Status s = CommitAudit(std::move(events)); !s.ok()) return s;
-  return ListDoneErasures(*options_.kv);
+  LedgerExport out;
+  absl::StatusOr<std::vector<records::ErasureRecord>> done = ListDoneErasures(*options_.kv);
+  if (!done.ok()) return done.status();
+  out.done = std::move(*done);
+  absl::StatusOr<records::LiveState> state = CaptureLiveState(
+      *options_.keys, *options_.kv, absl::ToUnixMillis(options_.clock->Now()));
+  if (!state.ok()) return state.status();
+  out.state = std::move(*state);
+  return out;
 }
 
 absl::StatusOr<AuditExportPage> DataAccess::ExportAudit(const RequestContext& ctx,

@@ -17,6 +17,7 @@
 #include "vault/access_policy.h"
 #include "vault/audit_log.h"
 #include "vault/backup.h"
+#include "vault/clock.h"
 #include "vault/lifecycle.h"
 #include "vault/principal_store.h"
 #include "vault/rewrap_jobs.h"
@@ -53,6 +54,7 @@ struct DataAccessOptions {
   SubjectLifecycle* lifecycle = nullptr;
   RewrapJobs* jobs = nullptr;
   storage::KvStore* kv = nullptr;
+  const Clock* clock = &SystemClock::Instance();
 };
 
 class DataAccess {
@@ -128,10 +130,16 @@ class DataAccess {
   // rotation, an online backup into `dir`, the shred ledger (every done
   // erasure's record, for restores).
   [[nodiscard]] absl::StatusOr<uint32_t> RotateRoot(const RequestContext& ctx);
+  // A backup into backup_root/name (INVALID_ARGUMENT for a bad name,
+  // FAILED_PRECONDITION when no backup folder is configured).
   [[nodiscard]] absl::StatusOr<BackupSummary> CreateBackup(const RequestContext& ctx,
-                                                           const std::string& dir);
-  [[nodiscard]] absl::StatusOr<std::vector<records::ErasureRecord>> ShredLedger(
-      const RequestContext& ctx);
+                                                           const std::string& backup_root,
+                                                           std::string_view name);
+  struct LedgerExport {
+    std::vector<records::ErasureRecord> done;  // with their signed receipts
+    records::LiveState state;                 // signed
+  };
+  [[nodiscard]] absl::StatusOr<LedgerExport> ShredLedger(const RequestContext& ctx);
   // The raw audit chain, paged (operators only; the export is logged).
   [[nodiscard]] absl::StatusOr<AuditExportPage> ExportAudit(const RequestContext& ctx,
                                                             uint64_t after_seq, size_t limit);

@@ -21,9 +21,9 @@ absl::StatusOr<records::RewrapJob> RewrapJobs::Start(std::string_view tenant) {
   job.set_tenant(std::string(tenant));
   job.set_state("running");
   job.set_created_at_unix_ms(absl::ToUnixMillis(options_.clock->Now()));
-  if (absl::Status s = Persist(job); !s.ok()) return s;
   std::lock_guard<std::mutex> lock(mu_);
   if (stopping_) return absl::UnavailableError("the vault is shutting down");
+  if (absl::Status s = Persist(job); !s.ok()) return s;
   Launch(job);
   return job;
 }
@@ -94,11 +94,11 @@ void RewrapJobs::Run(records::RewrapJob job) {
     return absl::OkStatus();
   };
   absl::StatusOr<uint64_t> result = options_.lifecycle->CloseEpoch(job.tenant(), control);
-  // Interrupted (shutdown, seal, an unavailable store): stays running, to
-  // resume. Anything else is final.
+  // Interrupted by a shutdown or a seal: stays running, to resume. Anything
+  // else is final: a storage or keyring failure fails the job (run it again
+  // once the cause is fixed); a crash leaves it running and it resumes.
   const bool interrupted =
-      !result.ok() && (absl::IsCancelled(result.status()) || IsSealed(result.status()) ||
-                       absl::IsUnavailable(result.status()));
+      !result.ok() && (absl::IsCancelled(result.status()) || IsSealed(result.status()));
   if (!interrupted) {
     job.set_state(result.ok() ? "done" : "failed");
     if (result.ok()) job.set_done(job.total());

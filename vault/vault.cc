@@ -111,6 +111,7 @@ absl::StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
   access_options.lifecycle = v->lifecycle_.get();
   access_options.jobs = v->jobs_.get();
   access_options.kv = v->kv_.get();
+  access_options.clock = options.clock;
   v->access_ = std::make_unique<DataAccess>(access_options);
   return v;
 }

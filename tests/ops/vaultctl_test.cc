@@ -154,7 +154,7 @@ class VaultctlTest : public ::testing::Test {
   std::string SetUpTenant() {
     EXPECT_EQ(Root({"tenants", "create", "acme"}).exit_code, 0);
     CtlResult role = Root({"roles", "put", "--tenant", "acme", "app", "--actions",
-                           "tokenize,detokenize,write,read,erase", "--types", "*", "--max-reveal",
+                           "tokenize,detokenize,write,read,erase,hold", "--types", "*", "--max-reveal",
                            "plain", "--purposes", "support"});
     EXPECT_EQ(role.exit_code, 0) << role.err;
     CtlResult p = Root({"--json", "principals", "create", "--tenant", "acme", "--name", "app",
@@ -253,6 +253,8 @@ TEST_F(VaultctlTest, RotateAndRewrapWhileLoadKeepsSucceeding) {
   // While the job runs, no version is destroyed yet, and progress moves.
   bool saw_progress = false;
   for (;;) {
+    // Keys first: if the job still runs afterwards, it ran when they were read.
+    const v1::KeyList now = Keys();
     v1::JobResponse j = Parse<v1::JobResponse>(Root({"--json", "jobs", "get", job}).out);
     if (j.state() != "running") {
       ASSERT_EQ(j.state(), "done");
@@ -260,7 +262,6 @@ TEST_F(VaultctlTest, RotateAndRewrapWhileLoadKeepsSucceeding) {
       break;
     }
     if (j.done() > 0 && j.done() < j.total()) saw_progress = true;
-    const v1::KeyList now = Keys();
     for (const v1::KeyVersion& k : now.versions()) {
       EXPECT_NE(k.state(), "destroyed") << "version " << k.version() << " destroyed mid-rewrap";
     }
@@ -335,8 +336,23 @@ TEST_F(VaultctlTest, RestoreReplaysTheShredLedgerSoAnErasedSubjectStaysErased) {
   const std::string app = SetUpTenant();
   PutSubject(app, "alice");
   PutSubject(app, "bob");
+  PutSubject(app, "carol");
+  // Before the backup: a pending erasure of carol and a second principal.
+  CtlResult pending = Ctl({"--json", "erasure", "request", "--tenant", "acme", "carol"}, "", app);
+  ASSERT_EQ(pending.exit_code, 0) << pending.err;
+  const std::string carol_erasure = Parse<v1::ErasureResponse>(pending.out).erasure_id();
+  CtlResult temp = Root({"--json", "principals", "create", "--tenant", "acme", "--name", "temp",
+                         "--roles", "app"});
+  ASSERT_EQ(temp.exit_code, 0) << temp.err;
+  const v1::PrincipalResponse temp_principal = Parse<v1::PrincipalResponse>(temp.out);
   CtlResult backup = Root({"backup", "create", "before-erasure"});
   ASSERT_EQ(backup.exit_code, 0) << backup.err;
+  // After it: carol's erasure cancelled, a hold on bob, the second key revoked.
+  ASSERT_EQ(Ctl({"erasure", "cancel", "--tenant", "acme", "carol"}, "", app).exit_code, 0);
+  ASSERT_EQ(Ctl({"holds", "put", "--tenant", "acme", "bob", "case-1", "--reason", "dispute"}, "", app)
+                .exit_code,
+            0);
+  ASSERT_EQ(Root({"principals", "delete", "--tenant", "acme", temp_principal.id()}).exit_code, 0);
   const std::string backup_dir = dir_.Sub("backups/before-erasure");
   CtlResult key = Ctl({"receipts", "key"});
   ASSERT_EQ(key.exit_code, 0);
@@ -381,6 +397,18 @@ TEST_F(VaultctlTest, RestoreReplaysTheShredLedgerSoAnErasedSubjectStaysErased) {
   EXPECT_EQ(ReadSubject(app, "alice"), "HTTP 410");
   EXPECT_EQ(ReadSubject(app, "bob"), "bob@example.com");
   CtlResult audit = Root({"audit", "verify"});
+  // The live state came along: the cancelled erasure stays cancelled, the
+  // hold holds, the revoked key stays revoked.
+  CtlResult carol = Ctl({"--json", "erasure", "get", "--tenant", "acme", carol_erasure}, "", app);
+  ASSERT_EQ(carol.exit_code, 0) << carol.err;
+  EXPECT_EQ(Parse<v1::ErasureResponse>(carol.out).state(), "cancelled");
+  CtlResult held = Ctl({"erasure", "request", "--tenant", "acme", "bob", "--grace-seconds", "0"}, "", app);
+  EXPECT_EQ(held.exit_code, 1);
+  EXPECT_NE(held.err.find("FAILED_PRECONDITION"), std::string::npos) << held.err;
+  EXPECT_EQ(Ctl({"keys", "list", "--tenant", "acme"}, "", temp_principal.api_key()).exit_code, 1);
+  EXPECT_NE(Ctl({"keys", "list", "--tenant", "acme"}, "", temp_principal.api_key()).err.find(
+                "UNAUTHENTICATED"),
+            std::string::npos);
   EXPECT_EQ(audit.exit_code, 0) << audit.err;
 
   // A tampered backup no longer verifies.
