@@ -266,12 +266,29 @@ TEST_F(LifecycleTest, EpochAfterAManualRotationDestroysEveryOlderVersion) {
   EXPECT_EQ(vault_->subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain)->size(), 2u);
 }
 
-TEST_F(LifecycleTest, RetainedFieldsBlockErasureRatherThanBeingDestroyed) {
+TEST_F(LifecycleTest, RetainedFieldsMoveUnderTheirOwnKeyAndTheRestDiesWithTheDek) {
   ASSERT_TRUE(vault_->subjects()
-                  .PutFields("acme", "s-1", {{"card", {"bank_card", "4111111111111111", "financial_5y"}}})
+                  .PutFields("acme", "s-1", {{"card", {"bank_card", "4111111111111111", "financial_5y"}},
+                                             {"note", {"generic", "secret owl", ""}}})
                   .ok());
-  EXPECT_TRUE(absl::IsFailedPrecondition(Erase("s-1", absl::ZeroDuration()).status()));
-  EXPECT_EQ(vault_->subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain)->size(), 1u);
+  records::FieldRecord before;
+  ASSERT_TRUE(before.ParseFromString(*vault_->kv().Get(Table::kFields, FieldKey("acme", "s-1", "card"))));
+  ASSERT_TRUE(Erase("s-1", absl::ZeroDuration()).ok());
+  EXPECT_TRUE(IsGone(vault_->subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain).status()));
+  EXPECT_TRUE(absl::IsNotFound(vault_->kv().Get(Table::kFields, FieldKey("acme", "s-1", "note")).status()));
+  EXPECT_TRUE(absl::IsNotFound(vault_->kv().Get(Table::kFields, FieldKey("acme", "s-1", "card")).status()));
+  // The copy: another key id, another ciphertext; only the retained field.
+  const std::string holder = RetentionHolder("s-1", "financial_5y");
+  records::FieldRecord copy;
+  ASSERT_TRUE(copy.ParseFromString(*vault_->kv().Get(Table::kFields, FieldKey("acme", holder, "card"))));
+  EXPECT_NE(copy.dek_id(), before.dek_id());
+  EXPECT_NE(copy.ciphertext(), before.ciphertext());
+  EXPECT_TRUE(copy.blind_index().empty());
+  EXPECT_TRUE(absl::IsNotFound(vault_->kv().Get(Table::kFields, FieldKey("acme", holder, "note")).status()));
+  auto retained = life().ReadRetained("acme", "s-1", {}, RevealLevel::kMasked, nullptr, nullptr);
+  ASSERT_TRUE(retained.ok()) << retained.status();
+  ASSERT_EQ(retained->size(), 1u);
+  EXPECT_EQ(retained->at("card").value, "************1111");
 }
 
 TEST_F(LifecycleTest, ErasingATenantDestroysAllItsKeysAndData) {
