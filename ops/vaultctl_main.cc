@@ -470,10 +470,16 @@ int BackupRestore(const Globals& g, const std::string& dir, const std::string& d
   if (!report.ok()) return Fail(report.status());
   if (g.json) {
     std::printf("{\"ok\":true,\"replayed_subjects\":%llu,\"replayed_tenants\":%llu,"
-                "\"already_in_backup\":%llu}\n",
+                "\"already_in_backup\":%llu,\"live_state_applied\":%s,\"erasures_cancelled\":%llu,"
+                "\"erasures_requested\":%llu,\"holds\":%llu,\"principals_removed\":%llu}\n",
                 static_cast<unsigned long long>(report->replayed_subjects),
                 static_cast<unsigned long long>(report->replayed_tenants),
-                static_cast<unsigned long long>(report->already_in_backup));
+                static_cast<unsigned long long>(report->already_in_backup),
+                report->live_state_applied ? "true" : "false",
+                static_cast<unsigned long long>(report->live.erasures_cancelled),
+                static_cast<unsigned long long>(report->live.erasures_requested),
+                static_cast<unsigned long long>(report->live.holds),
+                static_cast<unsigned long long>(report->live.principals_removed));
   } else {
     if (report->live_state_applied) {
       std::printf("live state applied: %llu pending erasures cancelled since, %llu requested "

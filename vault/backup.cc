@@ -229,6 +229,12 @@ absl::StatusOr<RestoreReport> RestoreBackup(
     }
   }
   if (live_state != nullptr &&
+      live_state->exported_at_unix_ms() < manifest->created_at_unix_ms()) {
+    return absl::FailedPreconditionError(
+        "the ledger file was exported before the backup was taken; export it again from the "
+        "live vault (or restore with --no-newer-ledger)");
+  }
+  if (live_state != nullptr &&
       !crypto::VerifySignature(manifest->signing_public_key(), LiveStateMessage(*live_state),
                                live_state->signature())
            .ok()) {
@@ -346,7 +352,7 @@ std::string LiveStateMessage(const records::LiveState& state) {
   std::vector<std::string> lines;
   for (const records::ErasureRecord& e : state.erasures()) {
     lines.push_back(Cat("erasure\t", e.erasure_id(), "\t", e.tenant(), "\t", e.subject(), "\t",
-                        e.state(), "\t", e.due_at_unix_ms(), "\t", e.requested_at_unix_ms()));
+                        e.state(), "\t", e.due_at_unix_ms(), "\t", e.requested_at_unix_ms(), "\t", e.principal()));
   }
   for (const records::LiveState::Hold& h : state.holds()) {
     lines.push_back(Cat("hold\t", h.tenant(), "\t", h.subject(), "\t", h.hold_id(), "\t",
@@ -423,21 +429,29 @@ absl::StatusOr<LiveStateReport> ApplyLiveState(storage::KvStore& kv, const recor
   storage::WriteBatch batch;
   // Erasures: cancel what was cancelled since; re-create what was requested
   // since (for subjects the copy still holds).
+  // Cancellations first, then requests: a subject whose erasure was
+  // cancelled and requested again ends with the new one in its index.
   for (const records::ErasureRecord& live : state.erasures()) {
+    if (live.state() != "cancelled") continue;
     absl::StatusOr<std::string> stored = kv.Get(storage::Table::kLedger, ErasureKey(live.erasure_id()));
-    if (stored.ok()) {
-      records::ErasureRecord copy;
-      if (!copy.ParseFromString(*stored)) return absl::DataLossError("erasure record is corrupt");
-      if (copy.state() == "pending" && live.state() == "cancelled") {
-        batch.Delete(storage::Table::kLedger, PendingKey(copy.due_at_unix_ms(), copy.erasure_id()));
-        batch.Delete(storage::Table::kLedger, SubjectErasureKey(copy.tenant(), copy.subject()));
-        batch.Put(storage::Table::kLedger, ErasureKey(live.erasure_id()), live.SerializeAsString());
-        ++report.erasures_cancelled;
-      }
-      continue;
+    if (!stored.ok()) continue;
+    records::ErasureRecord copy;
+    if (!copy.ParseFromString(*stored)) return absl::DataLossError("erasure record is corrupt");
+    if (copy.state() != "pending") continue;
+    batch.Delete(storage::Table::kLedger, PendingKey(copy.due_at_unix_ms(), copy.erasure_id()));
+    absl::StatusOr<std::string> indexed =
+        kv.Get(storage::Table::kLedger, SubjectErasureKey(copy.tenant(), copy.subject()));
+    if (indexed.ok() && *indexed == copy.erasure_id()) {
+      batch.Delete(storage::Table::kLedger, SubjectErasureKey(copy.tenant(), copy.subject()));
     }
-    if (!absl::IsNotFound(stored.status())) return stored.status();
+    batch.Put(storage::Table::kLedger, ErasureKey(live.erasure_id()), live.SerializeAsString());
+    ++report.erasures_cancelled;
+  }
+  for (const records::ErasureRecord& live : state.erasures()) {
     if (live.state() != "pending") continue;
+    absl::StatusOr<std::string> stored = kv.Get(storage::Table::kLedger, ErasureKey(live.erasure_id()));
+    if (stored.ok()) continue;  // the copy has it already
+    if (!absl::IsNotFound(stored.status())) return stored.status();
     const bool has_key =
         kv.Get(storage::Table::kSubjectKeys, SubjectKey(live.tenant(), live.subject())).ok();
     if (!has_key) continue;  // the copy does not hold the subject

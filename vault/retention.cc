@@ -230,6 +230,13 @@ absl::StatusOr<int> SubjectLifecycle::ExpireDueRetention() {
   int expired = 0;
   for (const Due& d : due) {
     std::unique_lock<std::mutex> lock = options_.locks->Lock(d.tenant, d.subject);
+    if (IsGone(options_.keys->GetTenant(d.tenant).status())) {
+      // The tenant was erased: its keys (this retention key too) are gone.
+      storage::WriteBatch drop;
+      drop.Delete(storage::Table::kLedger, d.key);
+      if (absl::Status st = options_.kv->Write(drop); !st.ok()) return st;
+      continue;
+    }
     absl::StatusOr<bool> held = HasHold(d.tenant, d.subject);
     if (!held.ok() || *held) continue;  // a hold keeps the retained fields
     absl::StatusOr<std::string> stored =

@@ -22,6 +22,7 @@ struct Env {
   std::unique_ptr<vault::Vault> vault;
   std::unique_ptr<vault::api::RequestHandler> handler;
   std::string root_key;
+  std::string app_key;  // a tenant principal allowed every data action
 };
 
 Env* MakeEnv() {
@@ -48,8 +49,17 @@ Env* MakeEnv() {
   env->handler->Handle(req);
   req.method = "PUT";
   req.path = "/v1/tenants/acme/roles/all";
-  req.body = R"({"actions": ["*"], "types": ["*"], "max_reveal": "plain"})";
-  env->handler->Handle(req);
+  req.body = R"({"actions": ["tokenize", "detokenize", "write", "read", "search", "erase", "hold",
+                             "export", "audit", "keys"],
+                 "types": ["*"], "max_reveal": "plain", "purposes": ["support", "legal"]})";
+  if (env->handler->Handle(req).status != 200) std::abort();
+  req.method = "POST";
+  req.path = "/v1/tenants/acme/principals";
+  req.body = R"({"name": "fuzz", "roles": ["all"]})";
+  vault::api::HttpResponse p = env->handler->Handle(req);
+  const size_t at = p.body.find("vaultd_");
+  if (p.status != 201 || at == std::string::npos) std::abort();
+  env->app_key = p.body.substr(at, p.body.find('"', at) - at);
   return env;
 }
 
@@ -62,7 +72,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   vault::api::HttpRequest req;
   req.method = kMethods[data[0] & 3];
   if (data[0] & 4) req.headers["content-type"] = "application/x-protobuf";
-  if (data[0] & 8) req.headers["authorization"] = "Bearer " + env->root_key;
+  // Bit 3: send a key; bit 5: the operator's rather than the application's.
+  if (data[0] & 8) {
+    req.headers["authorization"] = "Bearer " + ((data[0] & 32) ? env->root_key : env->app_key);
+  }
   if (data[0] & 16) req.headers["x-purpose"] = "support";
   std::string rest(reinterpret_cast<const char*>(data + 1), size - 1);
   const size_t nl = rest.find('\n');
@@ -71,6 +84,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t q = target.find('?');
   req.path = target.substr(0, q);
   if (q != std::string::npos) req.query = target.substr(q + 1);
+  // Sealing the vault or erasing the tenant would end the useful part of the run.
+  if (req.path.find("seal") != std::string::npos ||
+      (req.method == "DELETE" && req.path.rfind("/v1/tenants/", 0) == 0 &&
+       req.path.find('/', 12) == std::string::npos)) {
+    return 0;
+  }
   vault::api::HttpResponse r = env->handler->Handle(req);
   if (r.status < 200 || r.status > 599) std::abort();
   return 0;
