@@ -54,9 +54,9 @@ done
 for n in "$ROUNDS" "$WORKERS" "$SEED" "$KILL_MIN_MS" "$KILL_MAX_MS" "$TOKENS_PER_CALL" "$SUBJECTS_PER_WORKER"; do
   [[ "$n" =~ ^[0-9]+$ ]] || { echo "not a number: $n" >&2; exit 2; }
 done
-if ! { [ "$ROUNDS" -ge 1 ] && [ "$WORKERS" -ge 1 ] && [ "$WORKERS" -le 9 ] && [ "$TOKENS_PER_CALL" -ge 1 ] \
+if ! { [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 200 ] && [ "$TOKENS_PER_CALL" -le 4 ] && [ "$WORKERS" -ge 1 ] && [ "$WORKERS" -le 9 ] && [ "$TOKENS_PER_CALL" -ge 1 ] \
         && [ "$SUBJECTS_PER_WORKER" -ge 1 ] && [ "$KILL_MAX_MS" -ge "$KILL_MIN_MS" ]; }; then
-  echo "bad settings (ROUNDS >= 1, WORKERS 1-9, TOKENS_PER_CALL and SUBJECTS_PER_WORKER >= 1, KILL_MAX_MS >= KILL_MIN_MS)" >&2
+  echo "bad settings (ROUNDS 1-200, TOKENS_PER_CALL 1-4, WORKERS 1-9, TOKENS_PER_CALL and SUBJECTS_PER_WORKER >= 1, KILL_MAX_MS >= KILL_MIN_MS)" >&2
   exit 2
 fi
 command -v curl >/dev/null || { echo "curl is required" >&2; exit 2; }
@@ -140,8 +140,10 @@ worker() {
   local resp="$WORK/w$w.resp" tok_ack="$WORK/w$w.tokens.ack" subj_ack="$WORK/w$w.subjects.ack"
   local attempts="$WORK/w$w.subjects.attempted" errors="$WORK/w$w.errors"
   while [ ! -e "$WORK/stop" ]; do
-    n=$(( round * 1000000 + i ))
-    # Tokenize: values +8613<w><8+ digits>, unique over workers and rounds.
+    # round * 100000 keeps n * TOKENS_PER_CALL within 8 digits for up to 249
+    # rounds (a phone number has 11 national digits).
+    n=$(( round * 100000 + i ))
+    # Tokenize: values +8613<w><8 digits>, unique over workers and rounds.
     body='{"items": ['
     vals=()
     for ((j = 0; j < TOKENS_PER_CALL; j++)); do
