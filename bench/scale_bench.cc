@@ -163,6 +163,7 @@ int main(int argc, char** argv) {
   if (!load_until(target)) return 1;
   std::printf("loaded up to %llu tokens in %.0f s (%.0f tokens/s)\n",
               static_cast<unsigned long long>(target), Since(t), (target - 100000) / Since(t));
+  std::fflush(stdout);
   if (!v.kv().Flush().ok()) return 1;
   measure("at-full");
   opened->reset();
