@@ -517,6 +517,7 @@ HttpResponse RequestHandler::Dispatch(Call& call) {
       role->set_max_reveal(r.max_reveal());
       for (const auto& p : r.purposes()) role->add_purposes(p);
       role->set_require_purpose(r.require_purpose());
+      role->set_allow_deterministic(r.allow_deterministic());
     }
     return call.Reply(out);
   }
@@ -535,6 +536,7 @@ HttpResponse RequestHandler::Dispatch(Call& call) {
     record.set_max_reveal(in.max_reveal());
     for (const auto& p : in.purposes()) record.add_purposes(p);
     record.set_require_purpose(in.require_purpose());
+    record.set_allow_deterministic(in.allow_deterministic());
     absl::StatusOr<records::RoleRecord> stored = access.PutRole(ctx, tenant, std::move(record));
     if (!stored.ok()) return call.Error(stored.status());
     in.set_name(stored->name());

@@ -658,13 +658,14 @@ int Main(int argc, char** argv) {
     for (const v1::Role& r : out.roles()) {
       text += Cat(text.empty() ? "" : "\n", r.name(), ": actions=", Join(r.actions()),
                   " types=", Join(r.types()), " max_reveal=", r.max_reveal(),
-                  " purposes=", Join(r.purposes()), r.require_purpose() ? " (purpose required)" : "");
+                  " purposes=", Join(r.purposes()), r.require_purpose() ? " (purpose required)" : "",
+                  r.allow_deterministic() ? " (deterministic allowed)" : "");
     }
     return Done(g, **c, text);
   }));
   auto* role_put = roles->add_subcommand("put", "create or replace a role");
   std::string role_name, actions, types, max_reveal = "token_only", purposes;
-  bool require_purpose = false;
+  bool require_purpose = false, allow_deterministic = false;
   role_put->add_option("--tenant", tenant, "tenant id")->required();
   role_put->add_option("name", role_name, "role name")->required();
   role_put->add_option("--actions", actions, "comma-separated actions")->required();
@@ -672,6 +673,8 @@ int Main(int argc, char** argv) {
   role_put->add_option("--max-reveal", max_reveal, "token_only|masked|plain");
   role_put->add_option("--purposes", purposes, "comma-separated purposes");
   role_put->add_flag("--require-purpose", require_purpose, "calls must state a purpose");
+  role_put->add_flag("--allow-deterministic", allow_deterministic,
+                     "may make deterministic tokens of low-entropy types");
   role_put->callback(run([&] {
     v1::Role in;
     for (const std::string& a : SplitList(actions)) in.add_actions(a);
@@ -679,6 +682,7 @@ int Main(int argc, char** argv) {
     for (const std::string& p : SplitList(purposes)) in.add_purposes(p);
     in.set_max_reveal(max_reveal);
     in.set_require_purpose(require_purpose);
+    in.set_allow_deterministic(allow_deterministic);
     return Simple(g, "PUT", Cat("/v1/tenants/", tenant, "/roles/", role_name), &in,
                   Cat("role ", role_name, " saved"));
   }));

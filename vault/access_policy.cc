@@ -8,12 +8,24 @@ namespace vault {
 namespace {
 
 // How far a role got before failing, to give the most telling reason.
-enum class Failure { kNone, kAction, kType, kReveal, kPurposeRequired, kPurposeNotAllowed };
+enum class Failure {
+  kNone,
+  kAction,
+  kType,
+  kDeterministic,
+  kReveal,
+  kPurposeRequired,
+  kPurposeNotAllowed
+};
 
 Failure Check(const Role& role, const AccessRequest& request) {
   if (role.actions.count(request.action) == 0) return Failure::kAction;
   if (request.type.has_value() && !role.all_types && role.types.count(*request.type) == 0) {
     return Failure::kType;
+  }
+  if (request.deterministic && request.type.has_value() && IsLowEntropy(*request.type) &&
+      !role.allow_deterministic) {
+    return Failure::kDeterministic;
   }
   if (IsRevealing(request.action) && request.reveal > role.max_reveal) return Failure::kReveal;
   if (IsPurposeBound(request.action)) {
@@ -30,12 +42,34 @@ std::string_view Reason(Failure f) {
   switch (f) {
     case Failure::kAction: return "no role grants this action";
     case Failure::kType: return "no role grants this action on this data type";
+    case Failure::kDeterministic:
+      return "deterministic tokens of this low-entropy type need a role with allow_deterministic";
     case Failure::kReveal: return "reveal level above the role's maximum";
     case Failure::kPurposeRequired: return "the role requires a stated purpose";
     case Failure::kPurposeNotAllowed: return "purpose not allowed for the role";
     case Failure::kNone: return "";
   }
   return "denied";
+}
+
+bool AnyRoleAllows(const Principal& principal, const AccessRequest& request) {
+  for (const Role& role : principal.roles) {
+    if (Check(role, request) == Failure::kNone) return true;
+  }
+  return false;
+}
+
+// True when some role lets the principal pick values of `type` to store:
+// the precondition of matching guesses against a keyed view.
+bool ChoosesInputs(const Principal& principal, DataType type) {
+  for (const Role& role : principal.roles) {
+    const bool covers = role.all_types || role.types.count(type) != 0;
+    if (covers && (role.actions.count(Action::kTokenize) != 0 ||
+                   role.actions.count(Action::kWrite) != 0)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -53,6 +87,7 @@ std::string_view ActionName(Action action) {
     case Action::kAudit: return "audit";
     case Action::kKeys: return "keys";
     case Action::kAdmin: return "admin";
+    case Action::kRevoke: return "revoke";
   }
   return "unknown";
 }
@@ -132,6 +167,7 @@ absl::StatusOr<Role> RoleFromRecord(const records::RoleRecord& record) {
     role.purposes.insert(p);
   }
   role.require_purpose = record.require_purpose();
+  role.allow_deterministic = record.allow_deterministic();
   if (role.require_purpose && role.purposes.empty()) {
     return absl::InvalidArgumentError("require_purpose needs at least one purpose");
   }
@@ -152,10 +188,22 @@ Decision Authorize(const Principal& principal, const AccessRequest& request) {
   Failure best = Failure::kAction;
   for (const Role& role : principal.roles) {
     Failure f = Check(role, request);
-    if (f == Failure::kNone) return {true, ""};
+    if (f == Failure::kNone) {
+      best = f;
+      break;
+    }
     if (static_cast<int>(f) > static_cast<int>(best)) best = f;
   }
-  return {false, Reason(best)};
+  if (best != Failure::kNone) return {false, Reason(best)};
+  if (IsRevealing(request.action) && request.reveal == RevealLevel::kHashed &&
+      request.type.has_value() && ChoosesInputs(principal, *request.type)) {
+    AccessRequest plain = request;
+    plain.reveal = RevealLevel::kPlain;
+    if (!AnyRoleAllows(principal, plain)) {
+      return {false, "hashed view refused: the principal can tokenize or write this type"};
+    }
+  }
+  return {true, ""};
 }
 
 }  // namespace vault

@@ -20,12 +20,13 @@
 namespace vault {
 
 enum class Action {
-  kTokenize, kDetokenize, kWrite, kRead, kSearch, kExport, kErase, kHold, kAudit, kKeys, kAdmin
+  kTokenize, kDetokenize, kWrite, kRead, kSearch, kExport, kErase, kHold, kAudit, kKeys, kAdmin,
+  kRevoke
 };
 inline constexpr Action kAllActions[] = {Action::kTokenize, Action::kDetokenize, Action::kWrite,
                                          Action::kRead,     Action::kSearch,     Action::kExport,
                                          Action::kErase,    Action::kHold,       Action::kAudit,
-                                         Action::kKeys,     Action::kAdmin};
+                                         Action::kKeys,     Action::kAdmin,      Action::kRevoke};
 
 std::string_view ActionName(Action action);
 [[nodiscard]] absl::StatusOr<Action> ParseAction(std::string_view name);
@@ -42,6 +43,9 @@ struct Role {
   RevealLevel max_reveal = RevealLevel::kTokenOnly;
   std::set<std::string> purposes;
   bool require_purpose = false;
+  // Deterministic tokens of low-entropy types (IsLowEntropy) are an
+  // equality oracle on guesses: only roles that opt in may make them.
+  bool allow_deterministic = false;
 };
 
 // Validates a stored or requested role: known actions, types ("*" alone or
@@ -69,6 +73,8 @@ struct AccessRequest {
   std::optional<DataType> type;
   RevealLevel reveal = RevealLevel::kTokenOnly;
   std::string_view purpose;  // empty = none stated
+  // Tokenize only: the call asks for deterministic tokens of `type`.
+  bool deterministic = false;
 };
 
 struct Decision {
@@ -78,6 +84,13 @@ struct Decision {
 };
 
 // The authorization function. Pure: request facts in, decision out.
+// Beyond what a single role allows, two rules close guessing oracles:
+// - a `hashed` view of a type is refused to a principal that can choose
+//   inputs of that type (tokenize or write it) unless it may also see the
+//   type in plain for the same action and purpose: otherwise it could hash
+//   every candidate for the hidden part of a value and match the victim's;
+// - deterministic tokens of a low-entropy type need a role with
+//   allow_deterministic.
 Decision Authorize(const Principal& principal, const AccessRequest& request);
 
 }  // namespace vault

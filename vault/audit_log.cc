@@ -3,6 +3,8 @@
 
 #include <map>
 
+#include <google/protobuf/stubs/common.h>
+
 #include "crypto/encoding.h"
 #include "crypto/hashing.h"
 #include "crypto/signing.h"
@@ -12,6 +14,24 @@
 
 namespace vault {
 namespace {
+
+// Every text field of an entry is a proto3 `string`, which must be valid
+// UTF-8 to serialise and parse: one entry that is not would make the chain
+// unreadable for ever. Callers validate ids before they log them; this is
+// the last line, whatever reaches it: text that is not short, printable,
+// valid UTF-8 is stored as a fixed marker.
+std::string SafeText(const std::string& text) {
+  constexpr size_t kMaxAuditText = 512;
+  if (text.size() > kMaxAuditText) return std::string(kUnsafeAuditText);
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f) return std::string(kUnsafeAuditText);
+  }
+  if (!google::protobuf::internal::IsStructurallyValidUTF8(text.data(),
+                                                         static_cast<int>(text.size()))) {
+    return std::string(kUnsafeAuditText);
+  }
+  return text;
+}
 
 constexpr size_t kHashSize = 32;
 const std::string& ZeroHash() {
@@ -110,15 +130,15 @@ absl::Status AuditLog::Stage(const std::vector<const AuditEvent*>& events,
     records::AuditEntry entry;
     entry.set_seq(++seq);
     entry.set_time_unix_ms(now_ms);
-    entry.set_principal(event->principal);
-    entry.set_tenant(event->tenant);
-    entry.set_action(event->action);
-    entry.set_subject(event->subject);
-    for (const std::string& t : event->types) entry.add_types(t);
-    entry.set_purpose(event->purpose);
+    entry.set_principal(SafeText(event->principal));
+    entry.set_tenant(SafeText(event->tenant));
+    entry.set_action(SafeText(event->action));
+    entry.set_subject(SafeText(event->subject));
+    for (const std::string& t : event->types) entry.add_types(SafeText(t));
+    entry.set_purpose(SafeText(event->purpose));
     entry.set_outcome(event->allowed ? "allowed" : "denied");
-    entry.set_request_id(event->request_id);
-    entry.set_reason(event->reason);
+    entry.set_request_id(SafeText(event->request_id));
+    entry.set_reason(SafeText(event->reason));
     for (const std::string& f : event->fingerprints) entry.add_fingerprints(f);
     entry.set_prev_hash(hash);
     absl::StatusOr<std::string> h = AuditEntryHash(entry);

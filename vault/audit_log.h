@@ -27,6 +27,10 @@
 
 namespace vault {
 
+// What the log stores for an id that failed validation, or any text that
+// is not short, printable UTF-8: never the caller's bytes.
+inline constexpr std::string_view kUnsafeAuditText = "!invalid";
+
 struct AuditEvent {
   std::string principal;
   std::string tenant;

@@ -30,11 +30,15 @@ struct SubjectTouch {
 AuditEvent DataAccess::Event(const RequestContext& ctx, std::string_view tenant, Action action,
                              std::string_view subject, std::vector<std::string> types,
                              bool allowed, std::string_view reason) const {
+  // Ids come from the request path and are logged before the services
+  // validate them: one that is not a valid id is logged as a fixed marker,
+  // so a refused request cannot write arbitrary bytes into the chain.
   AuditEvent e;
   e.principal = ctx.principal.id;
-  e.tenant = std::string(tenant);
+  e.tenant = ValidateTenantId(tenant).ok() ? std::string(tenant) : std::string(kUnsafeAuditText);
   e.action = std::string(ActionName(action));
-  e.subject = std::string(subject);
+  e.subject = subject.empty() || ValidateSubjectId(subject).ok() ? std::string(subject)
+                                                                  : std::string(kUnsafeAuditText);
   e.types = std::move(types);
   e.purpose = ctx.purpose;
   e.allowed = allowed;
@@ -76,11 +80,13 @@ absl::StatusOr<std::vector<TokenizeResult>> DataAccess::Tokenize(
     const RequestContext& ctx, std::string_view tenant, const std::vector<TokenizeItem>& items) {
   std::map<std::string, std::set<DataType>> by_subject;
   std::set<DataType> all_types;
+  std::set<DataType> deterministic_types;
   for (const TokenizeItem& item : items) {
     absl::StatusOr<DataType> type = ParseDataType(item.type);
     if (!type.ok()) continue;  // the service names the bad item
     by_subject[item.subject].insert(*type);
     all_types.insert(*type);
+    if (item.format == "deterministic") deterministic_types.insert(*type);
   }
   if (absl::Status s = Guard(ctx, tenant, Action::kTokenize, std::nullopt,
                              RevealLevel::kTokenOnly, "", TypeNames(all_types));
@@ -89,7 +95,7 @@ absl::StatusOr<std::vector<TokenizeResult>> DataAccess::Tokenize(
   }
   for (DataType t : all_types) {
     Decision d = Authorize(ctx.principal, {tenant, Action::kTokenize, t, RevealLevel::kTokenOnly,
-                                           ctx.purpose});
+                                           ctx.purpose, deterministic_types.count(t) != 0});
     if (!d.allowed) return Deny(ctx, tenant, Action::kTokenize, "", TypeNames(all_types), d.reason);
   }
   std::vector<AuditEvent> events;
@@ -144,7 +150,10 @@ absl::StatusOr<std::vector<DetokenizeResult>> DataAccess::Detokenize(
 
 absl::Status DataAccess::Revoke(const RequestContext& ctx, std::string_view tenant,
                                 std::string_view token) {
-  if (absl::Status s = Guard(ctx, tenant, Action::kTokenize, std::nullopt,
+  // Revocation is its own grant: a deterministic token is shared by every
+  // caller of the same value, so being able to compute it (tokenize) must
+  // not be enough to destroy it for the others.
+  if (absl::Status s = Guard(ctx, tenant, Action::kRevoke, std::nullopt,
                              RevealLevel::kTokenOnly, "", {});
       !s.ok()) {
     return s;
@@ -152,11 +161,11 @@ absl::Status DataAccess::Revoke(const RequestContext& ctx, std::string_view tena
   absl::StatusOr<TokenService::TokenFacts> facts = options_.tokens->Describe(tenant, token);
   if (!facts.ok()) return facts.status();
   const std::vector<std::string> type_name = {std::string(DataTypeName(facts->type))};
-  Decision d = Authorize(ctx.principal, {tenant, Action::kTokenize, facts->type,
+  Decision d = Authorize(ctx.principal, {tenant, Action::kRevoke, facts->type,
                                          RevealLevel::kTokenOnly, ctx.purpose});
-  if (!d.allowed) return Deny(ctx, tenant, Action::kTokenize, facts->subject, type_name, d.reason);
+  if (!d.allowed) return Deny(ctx, tenant, Action::kRevoke, facts->subject, type_name, d.reason);
   std::vector<AuditEvent> events;
-  events.push_back(Event(ctx, tenant, Action::kTokenize, facts->subject,
+  events.push_back(Event(ctx, tenant, Action::kRevoke, facts->subject,
                          {std::string(DataTypeName(facts->type))}, true, "token revoked"));
   return options_.tokens->Revoke(tenant, token, &events);
 }
@@ -190,7 +199,46 @@ absl::StatusOr<std::map<std::string, std::string>> DataAccess::PutSubject(
   }
   std::vector<AuditEvent> events;
   events.push_back(Event(ctx, tenant, Action::kWrite, subject, TypeNames(types), true, ""));
-  return options_.subjects->PutFields(tenant, subject, fields, &events);
+  std::optional<Decision> refused;
+  std::set<DataType> stored_types;
+  absl::StatusOr<std::map<std::string, std::string>> tokens = options_.subjects->PutFields(
+      tenant, subject, fields, &events,
+      ReplaceGuard(ctx, tenant, subject, &refused, &stored_types));
+  if (refused.has_value()) {
+    types.insert(stored_types.begin(), stored_types.end());
+    return Deny(ctx, tenant, Action::kWrite, subject, TypeNames(types), refused->reason);
+  }
+  return tokens;
+}
+
+ReplaceCheck DataAccess::ReplaceGuard(const RequestContext& ctx,
+                                                    std::string_view tenant,
+                                                    std::string_view subject,
+                                                    std::optional<Decision>* refused,
+                                                    std::set<DataType>* stored_types) {
+  // Replacing or deleting a stored field destroys its value: that needs
+  // write on the stored type too, and no hold on the subject.
+  return [this, &ctx, tenant, subject, refused,
+          stored_types](const std::vector<StoredField>& replaced) -> absl::Status {
+    if (replaced.empty()) return absl::OkStatus();
+    for (const StoredField& f : replaced) {
+      stored_types->insert(f.type);
+      Decision d = Authorize(ctx.principal,
+                             {tenant, Action::kWrite, f.type, RevealLevel::kTokenOnly, ctx.purpose});
+      if (!d.allowed) {
+        *refused = d;
+        return absl::PermissionDeniedError(std::string(d.reason));
+      }
+    }
+    absl::StatusOr<bool> held = options_.lifecycle->HasHold(tenant, subject);
+    if (!held.ok()) return held.status();
+    if (*held) {
+      return absl::FailedPreconditionError(
+          Cat("fields.", replaced.front().name, ": the subject is under a legal hold; its fields "
+              "cannot be replaced or deleted until every hold is released"));
+    }
+    return absl::OkStatus();
+  };
 }
 
 absl::StatusOr<SubjectView> DataAccess::ReadSubject(const RequestContext& ctx,
@@ -251,7 +299,17 @@ absl::Status DataAccess::DeleteField(const RequestContext& ctx, std::string_view
   if (!d.allowed) return Deny(ctx, tenant, Action::kWrite, subject, type_name, d.reason);
   std::vector<AuditEvent> events;
   events.push_back(Event(ctx, tenant, Action::kWrite, subject, type_name, true, "field deleted"));
-  return options_.subjects->DeleteField(tenant, subject, field, &events);
+  // Checked again under the subject's lock: the field may have changed type
+  // since FieldType looked, and a hold may have been placed.
+  std::optional<Decision> refused;
+  std::set<DataType> stored_types;
+  absl::Status deleted = options_.subjects->DeleteField(
+      tenant, subject, field, &events,
+      ReplaceGuard(ctx, tenant, subject, &refused, &stored_types));
+  if (refused.has_value()) {
+    return Deny(ctx, tenant, Action::kWrite, subject, TypeNames(stored_types), refused->reason);
+  }
+  return deleted;
 }
 
 absl::StatusOr<std::vector<std::string>> DataAccess::Search(const RequestContext& ctx,

@@ -10,6 +10,8 @@
 #define VAULT_DATA_ACCESS_H_
 
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -187,6 +189,14 @@ class DataAccess {
                      std::optional<DataType> type, RevealLevel reveal, std::string_view subject,
                      std::vector<std::string> types);
   absl::Status CommitAudit(std::vector<AuditEvent> events);
+  // The check a field write or delete runs under the subject's lock on the
+  // fields it replaces: write on each stored type (a refusal is left in
+  // `refused` for the caller to log) and no hold on the subject
+  // (FAILED_PRECONDITION).
+  ReplaceCheck ReplaceGuard(const RequestContext& ctx, std::string_view tenant,
+                                          std::string_view subject,
+                                          std::optional<Decision>* refused,
+                                          std::set<DataType>* stored_types);
 
   DataAccessOptions options_;
 };

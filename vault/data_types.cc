@@ -654,6 +654,27 @@ const std::vector<DataType>& AllDataTypes() {
   return *kAll;
 }
 
+bool IsLowEntropy(DataType type) {
+  switch (type) {
+    case DataType::kPersonName:
+    case DataType::kEmail:
+    case DataType::kAddress:
+    case DataType::kGeneric:
+      return false;
+    case DataType::kCnResidentId:
+    case DataType::kPassport:
+    case DataType::kDrivingLicence:
+    case DataType::kPhone:
+    case DataType::kBankCard:
+    case DataType::kBankAccount:
+    case DataType::kDateOfBirth:
+    case DataType::kIpAddress:
+    case DataType::kDeviceId:
+      return true;
+  }
+  return true;
+}
+
 absl::StatusOr<std::string> Normalize(DataType type, std::string_view raw,
                                       const ValidationContext& ctx) {
   switch (type) {

@@ -42,6 +42,14 @@ std::string_view DataTypeName(DataType type);
 // Every data type, in declaration order.
 const std::vector<DataType>& AllDataTypes();
 
+// True for types whose values can be enumerated from their structure and
+// what their masked view shows (at most ~10^10 candidates): phone,
+// date_of_birth, cn_resident_id, ip_address, bank_card, bank_account,
+// device_id, passport, driving_licence. Free text (person_name, email,
+// address, generic) is not: it is guessable from outside knowledge, not
+// enumerable. Deterministic tokens of low-entropy types need an opt-in role.
+bool IsLowEntropy(DataType type);
+
 // What validation needs from the outside world. Injected so tests never read the real clock.
 struct ValidationContext {
   absl::CivilDay today;  // Dates of birth (and the one in a resident ID) may not be after it.

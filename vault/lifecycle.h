@@ -122,6 +122,9 @@ class SubjectLifecycle {
                                          const std::vector<AuditEvent>& audit);
   [[nodiscard]] absl::StatusOr<std::vector<records::HoldRecord>> ListHolds(
       std::string_view tenant, std::string_view subject);
+  // Whether any hold exists on the subject. Holds change under the
+  // subject's lock, so a caller holding it gets an answer that stays true.
+  [[nodiscard]] absl::StatusOr<bool> HasHold(std::string_view tenant, std::string_view subject);
 
   // FAILED_PRECONDITION while a hold exists or an erasure is already
   // pending; NOT_FOUND for an unknown subject; GONE when already erased.
@@ -197,7 +200,6 @@ class SubjectLifecycle {
  private:
   absl::StatusOr<records::ErasureRecord> ShredLocked(records::ErasureRecord erasure,
                                                      const std::vector<AuditEvent>& audit);
-  absl::StatusOr<bool> HasHold(std::string_view tenant, std::string_view subject);
   // Re-encrypts `rows` (fields under retention classes) under a retention
   // key per class and adds them, the keys and the ledger records to `batch`.
   absl::Status AddRetainedCopies(const records::ErasureRecord& erasure, const DataKey& dek,

@@ -49,7 +49,8 @@ absl::Status SubjectStore::CheckTenantAndSubject(std::string_view tenant,
 
 absl::StatusOr<std::map<std::string, std::string>> SubjectStore::PutFields(
     std::string_view tenant, std::string_view subject,
-    const std::map<std::string, FieldInput>& fields, const std::vector<AuditEvent>* audit) {
+    const std::map<std::string, FieldInput>& fields, const std::vector<AuditEvent>* audit,
+    const ReplaceCheck& check) {
   if (absl::Status s = CheckTenantAndSubject(tenant, subject); !s.ok()) return s;
   if (fields.empty()) return absl::InvalidArgumentError("fields: at least one field is required");
 
@@ -89,6 +90,29 @@ absl::StatusOr<std::map<std::string, std::string>> SubjectStore::PutFields(
   for (const Prepared& p : prepared) field_keys.push_back(FieldKey(tenant, subject, *p.name));
   std::vector<absl::StatusOr<std::string>> old = options_.kv->MultiGet(storage::Table::kFields,
                                                                       field_keys);
+  // What this write replaces, checked under the lock before anything is
+  // written: a field under a retention class keeps its type, and the
+  // caller's check (authorization on the stored type, holds) comes next.
+  std::vector<StoredField> replaced;
+  for (size_t i = 0; i < prepared.size(); ++i) {
+    if (!old[i].ok()) {
+      if (absl::IsNotFound(old[i].status())) continue;
+      return old[i].status();
+    }
+    records::FieldRecord previous;
+    if (!previous.ParseFromString(*old[i])) return absl::DataLossError("field record is corrupt");
+    absl::StatusOr<DataType> previous_type = ParseDataType(previous.type());
+    if (!previous_type.ok()) return absl::DataLossError("field record has an unknown type");
+    if (!previous.retention().empty() && *previous_type != prepared[i].type) {
+      return absl::FailedPreconditionError(
+          Cat("fields.", *prepared[i].name, ": a field under a retention class cannot change "
+              "its type"));
+    }
+    replaced.push_back({*prepared[i].name, *previous_type, previous.retention()});
+  }
+  if (check) {
+    if (absl::Status s = check(replaced); !s.ok()) return s;
+  }
   // Field token records: a revoked one stays revoked (a tombstone).
   std::vector<std::string> tokens_by_index, token_keys;
   for (const Prepared& p : prepared) {
@@ -269,7 +293,8 @@ absl::StatusOr<std::map<std::string, RevealedField>> SubjectStore::ReadStoredFie
 
 absl::Status SubjectStore::DeleteField(std::string_view tenant, std::string_view subject,
                                        std::string_view field,
-                                       const std::vector<AuditEvent>* audit) {
+                                       const std::vector<AuditEvent>* audit,
+                                       const ReplaceCheck& check) {
   if (absl::Status s = CheckTenantAndSubject(tenant, subject); !s.ok()) return s;
   if (absl::Status s = ValidateFieldName(field); !s.ok()) return s;
   absl::StatusOr<KeyCache::Key> token_key =
@@ -284,6 +309,13 @@ absl::Status SubjectStore::DeleteField(std::string_view tenant, std::string_view
   }
   records::FieldRecord record;
   if (!record.ParseFromString(*existing)) return absl::DataLossError("field record is corrupt");
+  if (check) {
+    absl::StatusOr<DataType> type = ParseDataType(record.type());
+    if (!type.ok()) return absl::DataLossError("field record has an unknown type");
+    if (absl::Status s = check({{std::string(field), *type, record.retention()}}); !s.ok()) {
+      return s;
+    }
+  }
   absl::StatusOr<DataKeyHandle> dek = options_.subject_keys->Get(tenant, subject);
   if (!dek.ok()) return dek.status();
   absl::StatusOr<std::string> token = FieldToken(**token_key, subject, field, (*dek)->dek_id);

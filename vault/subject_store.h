@@ -52,6 +52,17 @@ struct SubjectStoreOptions {
 std::string FieldAd(std::string_view tenant, std::string_view subject, std::string_view field,
                     std::string_view type, std::string_view dek_id, std::string_view retention);
 
+// A stored field that a write is about to replace or delete.
+struct StoredField {
+  std::string name;
+  DataType type = DataType::kGeneric;
+  std::string retention;
+};
+// Called under the subject's lock, before anything is written, with the
+// stored fields a write replaces or deletes (possibly none); a non-OK status
+// aborts the write with that status.
+using ReplaceCheck = std::function<absl::Status(const std::vector<StoredField>& replaced)>;
+
 class SubjectStore {
  public:
   explicit SubjectStore(SubjectStoreOptions options) : options_(options) {}
@@ -61,11 +72,13 @@ class SubjectStore {
   // current value). The fields, their blind-index entries and their token
   // records change in one atomic batch. INVALID_ARGUMENT naming the field
   // when a name, type or value is bad (nothing is written); NOT_FOUND for an
-  // unknown tenant; SEALED while sealed.
+  // unknown tenant; SEALED while sealed. FAILED_PRECONDITION naming the
+  // field when it would change the type of a field under a retention class.
+  // `check` (optional) vets the fields being replaced, see ReplaceCheck.
   [[nodiscard]] absl::StatusOr<std::map<std::string, std::string>> PutFields(
       std::string_view tenant, std::string_view subject,
       const std::map<std::string, FieldInput>& fields,
-      const std::vector<AuditEvent>* audit = nullptr);
+      const std::vector<AuditEvent>* audit = nullptr, const ReplaceCheck& check = nullptr);
 
   // Reads `names` (all fields when empty) at `reveal` (plain, masked or
   // hashed). Absent names are left out. NOT_FOUND for an unknown subject;
@@ -92,7 +105,8 @@ class SubjectStore {
   // field, its blind-index entry and its token in one batch.
   [[nodiscard]] absl::Status DeleteField(std::string_view tenant, std::string_view subject,
                                          std::string_view field,
-                                         const std::vector<AuditEvent>* audit = nullptr);
+                                         const std::vector<AuditEvent>* audit = nullptr,
+                                         const ReplaceCheck& check = nullptr);
 
   // The stored type of a field (unauthenticated until the field is read;
   // used to authorize a delete). NOT_FOUND when absent.

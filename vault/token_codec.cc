@@ -46,7 +46,13 @@ absl::StatusOr<std::string> CardToken(std::string_view card, crypto::RandomSourc
   return absl::InternalError("bank_card: could not draw a distinct token");
 }
 
-absl::StatusOr<std::string> PhoneToken(std::string_view phone, crypto::RandomSource& random) {
+// A phone number's parts and how many front digits its tokens keep.
+struct PhoneShape {
+  PhoneParts parts;
+  size_t keep_front = 1;
+};
+
+absl::StatusOr<PhoneShape> ShapeOf(std::string_view phone) {
   absl::StatusOr<PhoneParts> parts = SplitE164(phone);
   if (!parts.ok()) return absl::InvalidArgumentError("phone: not normalised");
   const std::string& national = parts->national_number;
@@ -56,10 +62,17 @@ absl::StatusOr<std::string> PhoneToken(std::string_view phone, crypto::RandomSou
   if (national.size() < keep_front + 4 + 3) {
     return absl::InvalidArgumentError("phone: too short for a format-preserving token");
   }
+  return PhoneShape{std::move(*parts), keep_front};
+}
+
+absl::StatusOr<std::string> PhoneToken(std::string_view phone, crypto::RandomSource& random) {
+  absl::StatusOr<PhoneShape> shape = ShapeOf(phone);
+  if (!shape.ok()) return shape.status();
+  const std::string& national = shape->parts.national_number;
   for (int attempt = 0; attempt < 16; ++attempt) {
     std::string out = national;
-    for (size_t i = keep_front; i + 4 < out.size(); ++i) out[i] = RandomDigit(random);
-    if (out != national) return Cat("+", parts->country_code, out);
+    for (size_t i = shape->keep_front; i + 4 < out.size(); ++i) out[i] = RandomDigit(random);
+    if (out != national) return Cat("+", shape->parts.country_code, out);
   }
   return absl::InternalError("phone: could not draw a distinct token");
 }
@@ -90,10 +103,16 @@ std::string RandomToken(crypto::RandomSource& random) {
 
 absl::StatusOr<std::string> DeterministicToken(const crypto::SecretBytes& token_key, DataType type,
                                                std::string_view normalized,
-                                               std::string_view subject) {
-  absl::StatusOr<std::string> mac = crypto::Blake2bMac(
-      token_key, AssociatedData("deterministic-token", {DataTypeName(type), normalized, subject}),
-      kTokenBytes);
+                                               std::string_view subject,
+                                               uint32_t generation) {
+  // Generation 0 keeps the original derivation, so tokens issued before
+  // generations existed stay what they were.
+  const std::string ad =
+      generation == 0
+          ? AssociatedData("deterministic-token", {DataTypeName(type), normalized, subject})
+          : AssociatedData("deterministic-token-reissued",
+                           {DataTypeName(type), normalized, subject, EncodeU64(generation)});
+  absl::StatusOr<std::string> mac = crypto::Blake2bMac(token_key, ad, kTokenBytes);
   if (!mac.ok()) return mac.status();
   return Cat(kTokenPrefix, crypto::Base64UrlEncode(*mac));
 }
@@ -124,6 +143,29 @@ absl::StatusOr<std::string> FormatPreservingToken(DataType type, std::string_vie
       return absl::InvalidArgumentError(
           Cat(DataTypeName(type), ": format_preserving tokens exist only for bank_card and phone"));
   }
+}
+
+absl::StatusOr<PhoneTokenBucket> PhoneTokenBucketOf(std::string_view phone) {
+  absl::StatusOr<PhoneShape> shape = ShapeOf(phone);
+  if (!shape.ok()) return shape.status();
+  PhoneTokenBucket bucket;
+  bucket.varied_digits = shape->parts.national_number.size() - shape->keep_front - 4;
+  bucket.size = 1;
+  for (size_t i = 0; i < bucket.varied_digits; ++i) bucket.size *= 10;
+  return bucket;
+}
+
+absl::StatusOr<std::string> PhoneTokenAt(std::string_view phone, uint64_t index) {
+  absl::StatusOr<PhoneShape> shape = ShapeOf(phone);
+  if (!shape.ok()) return shape.status();
+  std::string out = shape->parts.national_number;
+  const size_t varied = out.size() - shape->keep_front - 4;
+  for (size_t k = 0; k < varied; ++k) {  // index in decimal, least significant digit last
+    out[shape->keep_front + varied - 1 - k] = static_cast<char>('0' + index % 10);
+    index /= 10;
+  }
+  if (index != 0) return absl::InvalidArgumentError("phone: token index out of range");
+  return Cat("+", shape->parts.country_code, out);
 }
 
 bool LooksLikeToken(std::string_view token) {

@@ -31,10 +31,13 @@ std::string RandomToken(crypto::RandomSource& random);
 
 // "tok_" + 128-bit keyed BLAKE2b of (type, normalised value, subject) under
 // the tenant token key: equal inputs give equal tokens within the tenant.
+// `generation` > 0 derives the token that replaces generation - 1 once that
+// one was revoked (a revoked token string is never issued again).
 [[nodiscard]] absl::StatusOr<std::string> DeterministicToken(const crypto::SecretBytes& token_key,
                                                             DataType type,
                                                             std::string_view normalized,
-                                                            std::string_view subject);
+                                                            std::string_view subject,
+                                                            uint32_t generation = 0);
 
 // The stable token that stands for a subject's field (whatever its value)
 // for as long as the subject keeps its data key `dek_id`: a subject id that
@@ -57,6 +60,18 @@ std::string TokenRecordAd(std::string_view tenant, std::string_view fingerprint,
 [[nodiscard]] absl::StatusOr<std::string> FormatPreservingToken(DataType type,
                                                                std::string_view normalized,
                                                                crypto::RandomSource& random);
+
+// The bucket of format-preserving phone tokens a number draws from: every
+// number with the same country code, kept front digits, last four and
+// length shares its `size` candidates (10^k for k varied digits, k >= 3).
+// `PhoneTokenAt(phone, i)` is candidate i (0 <= i < size) of that bucket;
+// one of them may equal the input, which the caller skips.
+struct PhoneTokenBucket {
+  uint64_t size = 0;
+  size_t varied_digits = 0;
+};
+[[nodiscard]] absl::StatusOr<PhoneTokenBucket> PhoneTokenBucketOf(std::string_view phone);
+[[nodiscard]] absl::StatusOr<std::string> PhoneTokenAt(std::string_view phone, uint64_t index);
 
 // Whether `token` has a shape any format could produce (cheap pre-check).
 bool LooksLikeToken(std::string_view token);

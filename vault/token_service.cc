@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/time/civil_time.h"
 #include "crypto/aead.h"
 #include "crypto/encoding.h"
@@ -17,6 +18,11 @@ namespace {
 
 constexpr int64_t kMaxTtlSeconds = 100LL * 366 * 24 * 3600;
 constexpr int kFormatPreservingAttempts = 32;
+constexpr uint32_t kMaxDeterministicGenerations = 64;
+// Phone buckets up to this size are searched exhaustively once random draws
+// fail (numbers with at most 4 varied digits); larger ones cannot fill up in
+// practice and answer RESOURCE_EXHAUSTED after the random draws.
+constexpr uint64_t kExhaustivePhoneBucket = 10000;
 constexpr size_t kMaxTokenLength = 64;
 
 absl::Status ItemError(size_t i, const absl::Status& s) {
@@ -51,7 +57,6 @@ absl::StatusOr<std::vector<TokenizeResult>> TokenService::Tokenize(
   const absl::Time now = options_.clock->Now();
   const ValidationContext ctx{absl::ToCivilDay(now, absl::UTCTimeZone())};
   std::set<std::string> subjects;
-  bool any_format_preserving = false;
   for (size_t i = 0; i < items.size(); ++i) {
     const TokenizeItem& item = items[i];
     absl::StatusOr<DataType> type = ParseDataType(item.type);
@@ -76,7 +81,6 @@ absl::StatusOr<std::vector<TokenizeResult>> TokenService::Tokenize(
         item.ttl_seconds == 0 ? 0 : absl::ToUnixMillis(now + absl::Seconds(item.ttl_seconds));
     prepared.push_back({*type, *format, std::move(*normalized), expires});
     subjects.insert(item.subject);  // "" stands for the tenant-level key
-    any_format_preserving |= *format == TokenFormat::kFormatPreserving;
   }
 
   absl::StatusOr<KeyCache::Key> token_key =
@@ -105,21 +109,33 @@ absl::StatusOr<std::vector<TokenizeResult>> TokenService::Tokenize(
     if (!dek.ok()) return dek.status();
     deks.emplace(subject, std::move(*dek));
   }
-  std::unique_lock<std::mutex> fpe_lock(format_preserving_mu_, std::defer_lock);
-  if (any_format_preserving) fpe_lock.lock();
+  // Format-preserving tokens drawn by this call are reserved until its
+  // commit is over: no lock is held across the commit.
+  std::vector<std::string> reserved;
+  absl::Cleanup release_reserved = [&] { reservations_.Release(reserved); };
   // Deterministic tokens are computed up front so their stripes can be
   // locked in one go (a revocation of one of them waits for this call).
+  // A revoked one is skipped for the next generation of the same input, so
+  // a revocation is recoverable and its string is never issued again.
   std::vector<std::string> deterministic(items.size());
   std::vector<std::string> deterministic_fps;
+  // Per token in this batch, the longest life any of its items asks for
+  // (0 = never expires): a repeated value never shortens the shared token.
+  std::map<std::string, int64_t> batch_expiry;
   for (size_t i = 0; i < items.size(); ++i) {
     if (prepared[i].format != TokenFormat::kDeterministic) continue;
-    absl::StatusOr<std::string> token =
-        DeterministicToken(**token_key, prepared[i].type, prepared[i].normalized, items[i].subject);
-    if (!token.ok()) return token.status();
-    absl::StatusOr<std::string> fp = TokenFingerprint(**token_key, *token);
-    if (!fp.ok()) return fp.status();
-    deterministic[i] = std::move(*token);
-    deterministic_fps.push_back(std::move(*fp));
+    absl::StatusOr<std::pair<std::string, std::string>> made =
+        CurrentDeterministicToken(tenant, **token_key, prepared[i].type, prepared[i].normalized,
+                                  items[i].subject);
+    if (!made.ok()) return ItemError(i, made.status());
+    deterministic[i] = std::move(made->first);
+    auto [it, inserted] = batch_expiry.emplace(made->second, prepared[i].expires_at_ms);
+    if (!inserted) {
+      it->second = (it->second == 0 || prepared[i].expires_at_ms == 0)
+                       ? 0
+                       : std::max(it->second, prepared[i].expires_at_ms);
+    }
+    deterministic_fps.push_back(std::move(made->second));
   }
   std::vector<std::unique_lock<std::mutex>> token_locks =
       token_locks_.LockMany(tenant, deterministic_fps);
@@ -134,24 +150,11 @@ absl::StatusOr<std::vector<TokenizeResult>> TokenService::Tokenize(
     std::string token;
     std::string fingerprint;
     if (p.format == TokenFormat::kFormatPreserving) {
-      for (int attempt = 0; attempt < kFormatPreservingAttempts && token.empty(); ++attempt) {
-        absl::StatusOr<std::string> candidate =
-            FormatPreservingToken(p.type, p.normalized, *options_.random);
-        if (!candidate.ok()) return ItemError(i, candidate.status());
-        absl::StatusOr<std::string> fp = TokenFingerprint(**token_key, *candidate);
-        if (!fp.ok()) return fp.status();
-        if (new_fingerprints.count(*fp) != 0) continue;
-        absl::StatusOr<std::string> existing =
-            options_.kv->Get(storage::Table::kTokens, TokenKey(tenant, *fp));
-        if (existing.ok()) continue;  // collision with a token in use: draw again
-        if (!absl::IsNotFound(existing.status())) return existing.status();
-        token = std::move(*candidate);
-        fingerprint = std::move(*fp);
-      }
-      if (token.empty()) {
-        return ItemError(i, absl::ResourceExhaustedError(
-                                "no unused format-preserving token could be drawn"));
-      }
+      absl::StatusOr<std::pair<std::string, std::string>> drawn =
+          DrawFormatPreserving(tenant, **token_key, p.type, p.normalized, &reserved);
+      if (!drawn.ok()) return ItemError(i, drawn.status());
+      token = std::move(drawn->first);
+      fingerprint = std::move(drawn->second);
     } else {
       absl::StatusOr<std::string> made =
           p.format == TokenFormat::kDeterministic
@@ -164,7 +167,12 @@ absl::StatusOr<std::vector<TokenizeResult>> TokenService::Tokenize(
       fingerprint = std::move(*fp);
     }
     int64_t expires_at = p.expires_at_ms;
-    if (p.format == TokenFormat::kDeterministic && new_fingerprints.count(fingerprint) == 0) {
+    if (p.format == TokenFormat::kDeterministic && new_fingerprints.count(fingerprint) != 0) {
+      results.push_back({std::move(token), p.type});  // already in this batch
+      continue;
+    }
+    if (p.format == TokenFormat::kDeterministic) {
+      expires_at = batch_expiry[fingerprint];
       // One record serves every caller of this value: keep the longest life
       // (0 = never) and never revive a revoked token.
       absl::StatusOr<std::string> existing =
@@ -172,9 +180,10 @@ absl::StatusOr<std::vector<TokenizeResult>> TokenService::Tokenize(
       if (existing.ok()) {
         records::TokenRecord old;
         if (!old.ParseFromString(*existing)) return absl::DataLossError("token record is corrupt");
-        if (old.revoked()) {
-          return ItemError(i, absl::FailedPreconditionError(
-                                  "the deterministic token for this value was revoked"));
+        if (old.revoked()) {  // revoked since CurrentDeterministicToken looked
+          return ItemError(i, absl::AbortedError(
+                                  "the deterministic token for this value was revoked while "
+                                  "this call ran; retry"));
         }
         const bool old_live = old.expires_at_unix_ms() == 0 ||
                               old.expires_at_unix_ms() > absl::ToUnixMillis(now);
@@ -211,6 +220,93 @@ absl::StatusOr<std::vector<TokenizeResult>> TokenService::Tokenize(
   }
   if (absl::Status s = options_.committer->Commit(batch, audit); !s.ok()) return s;
   return results;
+}
+
+bool TokenReservations::TryReserve(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return keys_.insert(key).second;
+}
+
+void TokenReservations::Release(const std::vector<std::string>& keys) {
+  if (keys.empty()) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const std::string& key : keys) keys_.erase(key);
+}
+
+absl::StatusOr<std::pair<std::string, std::string>> TokenService::DrawFormatPreserving(
+    std::string_view tenant, const crypto::SecretBytes& token_key, DataType type,
+    std::string_view normalized, std::vector<std::string>* reserved) {
+  // Takes `candidate` if no token in storage or in flight uses it.
+  auto take = [&](const std::string& candidate) -> absl::StatusOr<std::string> {
+    absl::StatusOr<std::string> fp = TokenFingerprint(token_key, candidate);
+    if (!fp.ok()) return fp.status();
+    std::string key = TokenKey(tenant, *fp);
+    if (!reservations_.TryReserve(key)) return std::string();
+    absl::StatusOr<std::string> existing = options_.kv->Get(storage::Table::kTokens, key);
+    if (existing.ok() || !absl::IsNotFound(existing.status())) {
+      reservations_.Release({key});
+      if (existing.ok()) return std::string();  // in use: draw again
+      return existing.status();
+    }
+    reserved->push_back(std::move(key));
+    return std::move(*fp);
+  };
+  for (int attempt = 0; attempt < kFormatPreservingAttempts; ++attempt) {
+    absl::StatusOr<std::string> candidate =
+        FormatPreservingToken(type, normalized, *options_.random);
+    if (!candidate.ok()) return candidate.status();
+    absl::StatusOr<std::string> fp = take(*candidate);
+    if (!fp.ok()) return fp.status();
+    if (!fp->empty()) return std::make_pair(std::move(*candidate), std::move(*fp));
+  }
+  if (type != DataType::kPhone) {
+    return absl::ResourceExhaustedError("no unused format-preserving token could be drawn");
+  }
+  // Short national numbers vary only a few digits: once random draws keep
+  // hitting used tokens, walk the whole bucket from a random place, so the
+  // answer is either a free token or a definite "full".
+  absl::StatusOr<PhoneTokenBucket> bucket = PhoneTokenBucketOf(normalized);
+  if (!bucket.ok()) return bucket.status();
+  if (bucket->size > kExhaustivePhoneBucket) {
+    return absl::ResourceExhaustedError("no unused format-preserving token could be drawn");
+  }
+  const uint64_t start = options_.random->Uniform(static_cast<uint32_t>(bucket->size));
+  for (uint64_t k = 0; k < bucket->size; ++k) {
+    absl::StatusOr<std::string> candidate = PhoneTokenAt(normalized, (start + k) % bucket->size);
+    if (!candidate.ok()) return candidate.status();
+    if (*candidate == normalized) continue;
+    absl::StatusOr<std::string> fp = take(*candidate);
+    if (!fp.ok()) return fp.status();
+    if (!fp->empty()) return std::make_pair(std::move(*candidate), std::move(*fp));
+  }
+  return absl::ResourceExhaustedError(
+      Cat("format-preserving phone tokens for this number are used up (", bucket->size - 1,
+          " per country code, kept leading digits, last four digits and length); use a random "
+          "or deterministic token"));
+}
+
+absl::StatusOr<std::pair<std::string, std::string>> TokenService::CurrentDeterministicToken(
+    std::string_view tenant, const crypto::SecretBytes& token_key, DataType type,
+    std::string_view normalized, std::string_view subject) {
+  for (uint32_t generation = 0; generation < kMaxDeterministicGenerations; ++generation) {
+    absl::StatusOr<std::string> token =
+        DeterministicToken(token_key, type, normalized, subject, generation);
+    if (!token.ok()) return token.status();
+    absl::StatusOr<std::string> fp = TokenFingerprint(token_key, *token);
+    if (!fp.ok()) return fp.status();
+    absl::StatusOr<std::string> existing =
+        options_.kv->Get(storage::Table::kTokens, TokenKey(tenant, *fp));
+    if (absl::IsNotFound(existing.status())) {
+      return std::make_pair(std::move(*token), std::move(*fp));
+    }
+    if (!existing.ok()) return existing.status();
+    records::TokenRecord old;
+    if (!old.ParseFromString(*existing)) return absl::DataLossError("token record is corrupt");
+    if (!old.revoked()) return std::make_pair(std::move(*token), std::move(*fp));
+  }
+  return absl::FailedPreconditionError(
+      Cat("the deterministic token for this value was revoked ", kMaxDeterministicGenerations,
+          " times; use a random token"));
 }
 
 absl::StatusOr<DetokenizeResult> TokenService::Resolve(

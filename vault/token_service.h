@@ -13,6 +13,7 @@
 
 #include <functional>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,20 @@ struct TokenServiceOptions {
   size_t max_batch = 10000;
 };
 
+// Storage keys of format-preserving tokens drawn by calls whose commit has
+// not finished: a concurrent call treats them as taken. Short critical
+// sections only; never held across a commit.
+class TokenReservations {
+ public:
+  // False if `key` is already reserved.
+  bool TryReserve(const std::string& key);
+  void Release(const std::vector<std::string>& keys);
+
+ private:
+  std::mutex mu_;
+  std::set<std::string> keys_;  // guarded by mu_
+};
+
 class TokenService {
  public:
   explicit TokenService(TokenServiceOptions options) : options_(options) {}
@@ -108,6 +123,11 @@ class TokenService {
 
  private:
   absl::Status CheckTenant(std::string_view tenant);
+  // The deterministic token (and its fingerprint) that currently stands for
+  // an input: the first generation that was not revoked.
+  absl::StatusOr<std::pair<std::string, std::string>> CurrentDeterministicToken(
+      std::string_view tenant, const crypto::SecretBytes& token_key, DataType type,
+      std::string_view normalized, std::string_view subject);
   // The storage fingerprint of a well-formed token of an existing tenant;
   // NOT_FOUND for a malformed token.
   absl::StatusOr<std::string> FingerprintOf(std::string_view tenant, std::string_view token);
@@ -117,8 +137,16 @@ class TokenService {
                                            const KeyCache::Key& hash_key,
                                            const ItemPolicy& policy);
 
+  // An unused format-preserving token for the value, reserved (its storage
+  // key appended to `reserved`) until the caller releases it after commit.
+  // RESOURCE_EXHAUSTED when the value's bucket is full (phones, see
+  // PhoneTokenBucketOf) or no free token was drawn.
+  absl::StatusOr<std::pair<std::string, std::string>> DrawFormatPreserving(
+      std::string_view tenant, const crypto::SecretBytes& token_key, DataType type,
+      std::string_view normalized, std::vector<std::string>* reserved);
+
   TokenServiceOptions options_;
-  std::mutex format_preserving_mu_;  // serialises uniqueness check + insert
+  TokenReservations reservations_;
   // Stripes keyed by token fingerprint: a revocation and a deterministic
   // re-tokenization of the same token never interleave (lock order: subject
   // stripes first, then these).

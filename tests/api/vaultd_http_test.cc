@@ -80,7 +80,8 @@ class VaultdHttpTest : public ::testing::TestWithParam<bool> {
   void Provision() {
     ASSERT_EQ(Call("POST", "/v1/tenants", R"({"id": "acme", "residency": "cn"})", root_key_).status, 201);
     ASSERT_EQ(Call("PUT", "/v1/tenants/acme/roles/tokenizer",
-                   R"({"actions": ["tokenize", "write"], "types": ["*"], "max_reveal": "token_only"})",
+                   R"({"actions": ["tokenize", "write", "revoke"], "types": ["*"], "max_reveal": "token_only",
+                       "allow_deterministic": true})",
                    root_key_).status, 200);
     ASSERT_EQ(Call("PUT", "/v1/tenants/acme/roles/support",
                    R"({"actions": ["detokenize", "read", "search"], "types": ["phone", "bank_card"],

@@ -4,6 +4,7 @@
 // method and content type; then "target\n" and the body.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <unistd.h>
 
@@ -13,6 +14,8 @@
 #include <string>
 
 #include "api/request_handler.h"
+#include "tests/fuzz/fail_on_library_log.h"
+#include "vault/audit_log.h"
 #include "vault/storage/memory_kv_store.h"
 #include "vault/vault.h"
 
@@ -23,7 +26,44 @@ struct Env {
   std::unique_ptr<vault::api::RequestHandler> handler;
   std::string root_key;
   std::string app_key;  // a tenant principal allowed every data action
+  // The audit chain as verified so far: each input's new entries must
+  // extend it (read back, parse, link and hash).
+  std::unique_ptr<vault::AuditChainVerifier> chain;
+  uint64_t verified_seq = 0;
 };
+
+// Reads the entries appended since the last input and checks that they
+// still form a valid chain; any unreadable entry fails the run. The whole
+// chain is walked again (Verify) every 500 inputs.
+void CheckAuditChain(Env* env) {
+  static uint64_t inputs = 0;
+  for (;;) {
+    absl::StatusOr<vault::AuditExportPage> page =
+        env->vault->audit().Export(env->verified_seq, 1000);
+    if (!page.ok()) {
+      std::fprintf(stderr, "audit export failed: %s\n", page.status().ToString().c_str());
+      std::abort();
+    }
+    for (const auto& entry : page->entries) {
+      if (!env->chain->AddEntry(entry)) {
+        std::fprintf(stderr, "audit chain broken at %llu: %s\n",
+                     static_cast<unsigned long long>(entry.seq()),
+                     env->chain->result().problem.c_str());
+        std::abort();
+      }
+      env->verified_seq = entry.seq();
+    }
+    if (page->next_after_seq == 0) break;
+  }
+  if (++inputs % 500 == 0) {
+    absl::StatusOr<vault::AuditVerification> v = env->vault->audit().Verify();
+    if (!v.ok() || !v->ok) {
+      std::fprintf(stderr, "audit verify failed: %s\n",
+                   v.ok() ? v->problem.c_str() : v.status().ToString().c_str());
+      std::abort();
+    }
+  }
+}
 
 Env* MakeEnv() {
   auto* env = new Env;
@@ -60,6 +100,9 @@ Env* MakeEnv() {
   const size_t at = p.body.find("vaultd_");
   if (p.status != 201 || at == std::string::npos) std::abort();
   env->app_key = p.body.substr(at, p.body.find('"', at) - at);
+  absl::StatusOr<std::string> public_key = env->vault->keys().SigningPublicKey();
+  if (!public_key.ok()) std::abort();
+  env->chain = std::make_unique<vault::AuditChainVerifier>(*public_key);
   return env;
 }
 
@@ -92,5 +135,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   vault::api::HttpResponse r = env->handler->Handle(req);
   if (r.status < 200 || r.status > 599) std::abort();
+  CheckAuditChain(env);
   return 0;
 }

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string>
 
+#include "tests/fuzz/fail_on_library_log.h"
 #include "crypto/random.h"
 #include "crypto/signing.h"
 #include "ops/offline.h"

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "tests/fuzz/fail_on_library_log.h"
 #include "crypto/random.h"
 #include "vault/data_types.h"
 #include "vault/token_codec.h"

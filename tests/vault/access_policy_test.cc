@@ -150,6 +150,64 @@ TEST(AuthorizeTest, OperatorsManageButReadNothing) {
   }
 }
 
+TEST(AuthorizeTest, HashedViewsAreRefusedToWhoeverCanChooseInputsOfTheType) {
+  // The README's billing-svc: tokenize everything, detokenize phones masked.
+  const Role tokenizer = MakeRole({Action::kTokenize}, {}, RevealLevel::kTokenOnly, {}, false, true);
+  const Role support = MakeRole({Action::kDetokenize, Action::kRead}, {DataType::kPhone},
+                                RevealLevel::kMasked, {"support"});
+  const Principal billing = TenantPrincipal({tokenizer, support});
+  for (Action action : {Action::kDetokenize, Action::kRead}) {
+    Decision hashed = Authorize(billing, {"acme", action, DataType::kPhone, RevealLevel::kHashed,
+                                          "support"});
+    EXPECT_FALSE(hashed.allowed) << ActionName(action);
+    EXPECT_NE(std::string(hashed.reason).find("hashed"), std::string::npos);
+    // Masked shows only what the mask shows whatever the caller tokenizes.
+    EXPECT_TRUE(Authorize(billing, {"acme", action, DataType::kPhone, RevealLevel::kMasked,
+                                    "support"})
+                    .allowed);
+  }
+  // The same read role without an input-choosing role keeps hashed views.
+  EXPECT_TRUE(Authorize(TenantPrincipal({support}), {"acme", Action::kDetokenize, DataType::kPhone,
+                                                     RevealLevel::kHashed, "support"})
+                  .allowed);
+  // A writer of the type is an input chooser too.
+  const Role writer = MakeRole({Action::kWrite}, {DataType::kPhone}, RevealLevel::kTokenOnly);
+  EXPECT_FALSE(Authorize(TenantPrincipal({writer, support}),
+                         {"acme", Action::kRead, DataType::kPhone, RevealLevel::kHashed, "support"})
+                   .allowed);
+  // Choosing inputs of another type does not matter.
+  const Role card_writer = MakeRole({Action::kWrite}, {DataType::kBankCard}, RevealLevel::kTokenOnly);
+  EXPECT_TRUE(Authorize(TenantPrincipal({card_writer, support}),
+                        {"acme", Action::kRead, DataType::kPhone, RevealLevel::kHashed, "support"})
+                  .allowed);
+  // Whoever may see the plain value learns nothing more from its hash.
+  const Role plain = MakeRole({Action::kDetokenize}, {DataType::kPhone}, RevealLevel::kPlain,
+                              {"support"});
+  EXPECT_TRUE(Authorize(TenantPrincipal({tokenizer, plain}),
+                        {"acme", Action::kDetokenize, DataType::kPhone, RevealLevel::kHashed,
+                         "support"})
+                  .allowed);
+}
+
+TEST(AuthorizeTest, DeterministicTokensOfLowEntropyTypesNeedAnOptIn) {
+  Role tokenizer = MakeRole({Action::kTokenize}, {}, RevealLevel::kTokenOnly, {}, false, true);
+  AccessRequest request{"acme", Action::kTokenize, DataType::kPhone, RevealLevel::kTokenOnly, "",
+                        /*deterministic=*/true};
+  Decision d = Authorize(TenantPrincipal({tokenizer}), request);
+  EXPECT_FALSE(d.allowed);
+  EXPECT_NE(std::string(d.reason).find("allow_deterministic"), std::string::npos);
+  request.deterministic = false;
+  EXPECT_TRUE(Authorize(TenantPrincipal({tokenizer}), request).allowed);
+  for (DataType type : AllDataTypes()) {
+    AccessRequest det{"acme", Action::kTokenize, type, RevealLevel::kTokenOnly, "", true};
+    EXPECT_EQ(Authorize(TenantPrincipal({tokenizer}), det).allowed, !IsLowEntropy(type))
+        << DataTypeName(type);
+  }
+  tokenizer.allow_deterministic = true;
+  request.deterministic = true;
+  EXPECT_TRUE(Authorize(TenantPrincipal({tokenizer}), request).allowed);
+}
+
 TEST(RoleFromRecordTest, RejectsBadRoles) {
   auto make = [](std::vector<std::string> actions, std::vector<std::string> types,
                  std::string reveal, std::vector<std::string> purposes, bool require) {

@@ -222,14 +222,103 @@ TEST_F(DataAccessTest, DeleteAndRevokeAreCheckedAgainstTheDataType) {
                                        {{"bank_card", "4111111111111111", "", "", 0}});
   ASSERT_TRUE(access()
                   .PutRole(root_, "acme",
-                           MakeRole("phone-clerk", {"write", "tokenize"}, {"phone"}, "token_only"))
+                           MakeRole("phone-clerk", {"write", "tokenize", "revoke"}, {"phone"},
+                                    "token_only"))
                   .ok());
   Principal clerk = Login("acme", "clerk", {"phone-clerk"});
   EXPECT_TRUE(absl::IsPermissionDenied(access().DeleteField(Ctx(clerk), "acme", "u-1", "card")));
   EXPECT_TRUE(absl::IsPermissionDenied(access().Revoke(Ctx(clerk), "acme", card_token[0].token)));
   EXPECT_TRUE(access().DeleteField(Ctx(clerk), "acme", "u-1", "mobile").ok());
   EXPECT_EQ(AllEntries().back().outcome(), "allowed");
-  EXPECT_TRUE(access().Revoke(Ctx(tokenizer_), "acme", card_token[0].token).ok());
+  // Being able to make a token (tokenize) is not enough to revoke it: a
+  // deterministic token is shared by every caller of the same value.
+  EXPECT_TRUE(
+      absl::IsPermissionDenied(access().Revoke(Ctx(tokenizer_), "acme", card_token[0].token)));
+  EXPECT_EQ(AllEntries().back().action(), "revoke");
+  EXPECT_EQ(AllEntries().back().outcome(), "denied");
+  ASSERT_TRUE(
+      access().PutRole(root_, "acme", MakeRole("revoker", {"revoke"}, {"*"}, "token_only")).ok());
+  Principal revoker = Login("acme", "revoker", {"revoker"});
+  EXPECT_TRUE(access().Revoke(Ctx(revoker), "acme", card_token[0].token).ok());
+}
+
+TEST_F(DataAccessTest, ReplacingAFieldNeedsWriteOnItsStoredTypeToo) {
+  ASSERT_TRUE(access()
+                  .PutSubject(Ctx(tokenizer_), "acme", "u-1",
+                              {{"card", {"bank_card", "4111111111111111", ""}}})
+                  .ok());
+  ASSERT_TRUE(
+      access().PutRole(root_, "acme", MakeRole("phone-writer", {"write"}, {"phone"}, "token_only"))
+          .ok());
+  Principal writer = Login("acme", "writer", {"phone-writer"});
+  // A phone over the card: refused, logged, and the card is still there.
+  absl::Status over = access()
+                          .PutSubject(Ctx(writer), "acme", "u-1",
+                                      {{"card", {"phone", "+8613800138000", ""}}})
+                          .status();
+  EXPECT_TRUE(absl::IsPermissionDenied(over)) << over;
+  EXPECT_EQ(AllEntries().back().outcome(), "denied");
+  EXPECT_EQ(AllEntries().back().types_size(), 2);
+  auto read = access().ReadSubject(Ctx(billing_, "billing"), "acme", "u-1", {"card"},
+                                   RevealLevel::kPlain);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->fields.at("card").value, "4111111111111111");
+  // A new field of its own type is fine.
+  EXPECT_TRUE(access()
+                  .PutSubject(Ctx(writer), "acme", "u-1",
+                              {{"mobile", {"phone", "+8613800138000", ""}}})
+                  .ok());
+}
+
+TEST_F(DataAccessTest, AHeldSubjectsFieldsCannotBeReplacedOrDeleted) {
+  ASSERT_TRUE(access()
+                  .PutSubject(Ctx(tokenizer_), "acme", "u-1",
+                              {{"mobile", {"phone", "+8613800138000", ""}}})
+                  .ok());
+  ASSERT_TRUE(
+      access().PutRole(root_, "acme", MakeRole("legal", {"hold"}, {}, "token_only")).ok());
+  Principal legal = Login("acme", "legal", {"legal"});
+  ASSERT_TRUE(access().PutHold(Ctx(legal), "acme", "u-1", "case-1", "dispute").ok());
+  absl::Status replaced = access()
+                              .PutSubject(Ctx(tokenizer_), "acme", "u-1",
+                                          {{"mobile", {"phone", "+14155552671", ""}}})
+                              .status();
+  EXPECT_TRUE(absl::IsFailedPrecondition(replaced)) << replaced;
+  EXPECT_TRUE(absl::IsFailedPrecondition(access().DeleteField(Ctx(tokenizer_), "acme", "u-1",
+                                                              "mobile")));
+  // Adding a field replaces nothing and stays allowed.
+  EXPECT_TRUE(access()
+                  .PutSubject(Ctx(tokenizer_), "acme", "u-1",
+                              {{"email", {"email", "a@example.com", ""}}})
+                  .ok());
+  auto read = access().ReadSubject(Ctx(support_, "support"), "acme", "u-1", {"mobile"},
+                                   RevealLevel::kMasked);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->fields.at("mobile").value, "+86 138****8000");
+  ASSERT_TRUE(access().ReleaseHold(Ctx(legal), "acme", "u-1", "case-1").ok());
+  EXPECT_TRUE(access()
+                  .PutSubject(Ctx(tokenizer_), "acme", "u-1",
+                              {{"mobile", {"phone", "+14155552671", ""}}})
+                  .ok());
+  EXPECT_TRUE(access().DeleteField(Ctx(tokenizer_), "acme", "u-1", "mobile").ok());
+}
+
+TEST_F(DataAccessTest, AFieldUnderARetentionClassKeepsItsType) {
+  ASSERT_TRUE(access()
+                  .PutSubject(Ctx(tokenizer_), "acme", "u-1",
+                              {{"salary", {"bank_card", "4111111111111111", "financial_5y"}}})
+                  .ok());
+  absl::Status other_type = access()
+                                .PutSubject(Ctx(tokenizer_), "acme", "u-1",
+                                            {{"salary", {"phone", "+8613800138000", ""}}})
+                                .status();
+  EXPECT_TRUE(absl::IsFailedPrecondition(other_type)) << other_type;
+  EXPECT_NE(other_type.message().find("fields.salary"), std::string::npos);
+  // The same type may be updated (a new card number).
+  EXPECT_TRUE(access()
+                  .PutSubject(Ctx(tokenizer_), "acme", "u-1",
+                              {{"salary", {"bank_card", "5555555555554444", "financial_5y"}}})
+                  .ok());
 }
 
 TEST_F(DataAccessTest, ExportGivesEverythingForASubjectAccessRequest) {

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -264,12 +266,21 @@ TEST_F(TokenServiceTest, ManyItemsForTheSameNewSubjectShareOneKey) {
 
 TEST_F(TokenServiceTest, RevokedTokensNeverComeBack) {
   // Deterministic: tokenizing the value again does not revive it.
+  // It issues the value's next token instead (the recoverable path), which
+  // is then as deterministic as the first: every caller gets the same one.
   TokenizeItem det{"email", "a@example.com", "", "deterministic", 0};
   std::string d = Tokenize("acme", det);
   ASSERT_TRUE(tokens().Revoke("acme", d).ok());
-  auto again = tokens().Tokenize("acme", {det});
-  EXPECT_TRUE(absl::IsFailedPrecondition(again.status()));
+  const std::string next = Tokenize("acme", det);
+  EXPECT_NE(next, d);
+  EXPECT_EQ(Tokenize("acme", det), next);
   EXPECT_TRUE(absl::IsNotFound(Detokenize("acme", d).status));
+  EXPECT_EQ(Detokenize("acme", next).value, "a@example.com");
+  ASSERT_TRUE(tokens().Revoke("acme", next).ok());
+  const std::string third = Tokenize("acme", det);
+  EXPECT_NE(third, d);
+  EXPECT_NE(third, next);
+  EXPECT_TRUE(absl::IsNotFound(Detokenize("acme", next).status));
   // Field token: rewriting, deleting and rewriting the field keeps it dead.
   auto put = *vault_->subjects().PutFields("acme", "u-1", {{"mobile", {"phone", "+8613800138000", ""}}});
   const std::string f = put.at("mobile");
@@ -360,6 +371,128 @@ TEST_F(TokenServiceTest, DeterministicTokenKeepsTheLongestLife) {
   EXPECT_TRUE(Detokenize("acme", u).status.ok());
   clock_.Advance(absl::Seconds(301));
   EXPECT_TRUE(IsExpired(Detokenize("acme", u).status));
+}
+
+TEST_F(TokenServiceTest, ARepeatedValueInOneBatchNeverShortensTheSharedToken) {
+  // Either order inside the batch: the item asking for the longest life wins.
+  for (const bool brief_first : {true, false}) {
+    const std::string value = brief_first ? "c@example.com" : "d@example.com";
+    TokenizeItem forever{"email", value, "", "deterministic", 0};
+    TokenizeItem brief{"email", value, "", "deterministic", 1};
+    auto r = tokens().Tokenize("acme", brief_first ? std::vector<TokenizeItem>{brief, forever}
+                                                   : std::vector<TokenizeItem>{forever, brief});
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ((*r)[0].token, (*r)[1].token);
+    clock_.Advance(absl::Hours(1));
+    EXPECT_TRUE(Detokenize("acme", (*r)[0].token).status.ok()) << value;
+  }
+  // Finite lives: the longer one.
+  TokenizeItem a{"email", "e@example.com", "", "deterministic", 600};
+  TokenizeItem b{"email", "e@example.com", "", "deterministic", 60};
+  auto r = *tokens().Tokenize("acme", {a, b});
+  clock_.Advance(absl::Seconds(300));
+  EXPECT_TRUE(Detokenize("acme", r[0].token).status.ok());
+  clock_.Advance(absl::Seconds(301));
+  EXPECT_TRUE(IsExpired(Detokenize("acme", r[0].token).status));
+}
+
+TEST_F(TokenServiceTest, ShortPhoneBucketFillsToItsCapacityThenSaysSo) {
+  // +852 numbers have 8 national digits: the first and last four are kept,
+  // so 3 digits vary: 1,000 candidates, one of them the number itself.
+  // Every one of the other 999 is issued, then the bucket says it is full.
+  const std::string phone = "+85223456789";
+  std::set<std::string> seen;
+  for (int batch = 0; batch < 10; ++batch) {
+    std::vector<TokenizeItem> items(batch < 9 ? 100 : 99,
+                                    TokenizeItem{"phone", phone, "", "format_preserving", 0});
+    auto r = tokens().Tokenize("acme", items);
+    ASSERT_TRUE(r.ok()) << "batch " << batch << ": " << r.status();
+    for (const TokenizeResult& t : *r) {
+      EXPECT_EQ(t.token.substr(0, 5), "+8522");
+      EXPECT_EQ(t.token.substr(t.token.size() - 4), "6789");
+      EXPECT_NE(t.token, phone);
+      seen.insert(t.token);
+    }
+  }
+  EXPECT_EQ(seen.size(), 999u);
+  auto full = tokens().Tokenize("acme", {{"phone", phone, "", "format_preserving", 0}});
+  EXPECT_TRUE(absl::IsResourceExhausted(full.status())) << full.status();
+  EXPECT_NE(full.status().message().find("used up (999 per"), std::string::npos) << full.status();
+  // Another tenant's bucket is its own.
+  EXPECT_FALSE(Tokenize("globex", {"phone", phone, "", "format_preserving", 0}).empty());
+  // Nothing of the failed call was stored: every token still resolves.
+  for (const std::string& t : {*seen.begin(), *seen.rbegin()}) {
+    EXPECT_EQ(Detokenize("acme", t).value, phone);
+  }
+}
+
+// A store whose writes wait at a gate while it is closed.
+class GatedWrites : public testing::FaultInjectingKvStore {
+ public:
+  using FaultInjectingKvStore::FaultInjectingKvStore;
+  absl::Status Write(const storage::WriteBatch& batch,
+                     const storage::WriteOptions& options = {}) override {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      ++waiting_;
+      cv_.wait(lock, [this] { return open_; });
+      --waiting_;
+    }
+    return FaultInjectingKvStore::Write(batch, options);
+  }
+  int waiting() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return waiting_;
+  }
+  void Set(bool open) {
+    std::lock_guard<std::mutex> lock(mu_);
+    open_ = open;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = true;
+  int waiting_ = 0;
+};
+
+TEST(TokenServiceFormatPreservingTest, NoLockIsHeldAcrossACommit) {
+  // One tenant's format-preserving call sits in a slow durable write; another
+  // tenant's (and the same bucket's) must still draw their tokens and reach
+  // the committer's queue rather than wait on a lock held across that write.
+  testing::TempDir dir;
+  FakeClock clock;
+  storage::MemoryKvStore memory;
+  auto gated = std::make_unique<GatedWrites>(&memory);
+  GatedWrites* gate = gated.get();
+  std::unique_ptr<Vault> vault =
+      testing::OpenReadyVault(dir.path(), &clock, {"acme", "globex"}, std::move(gated));
+  const TokenizeItem item{"phone", "+85223456789", "", "format_preserving", 0};
+  // The tenant-level data keys exist first (creating one locks its subject).
+  ASSERT_TRUE(vault->tokens().Tokenize("acme", {item}).ok());
+  ASSERT_TRUE(vault->tokens().Tokenize("globex", {item}).ok());
+  gate->Set(false);
+  absl::StatusOr<std::vector<TokenizeResult>> first, second, third;
+  std::thread a([&] { first = vault->tokens().Tokenize("acme", {item}); });
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (gate->waiting() == 0 && absl::Now() < deadline) std::this_thread::yield();
+  ASSERT_EQ(gate->waiting(), 1);
+  std::thread b([&] { second = vault->tokens().Tokenize("globex", {item}); });
+  std::thread c([&] { third = vault->tokens().Tokenize("acme", {item}); });
+  while (vault->committer().queued() < 2 && absl::Now() < deadline) std::this_thread::yield();
+  EXPECT_EQ(vault->committer().queued(), 2u) << "a call waited on a lock held across a commit";
+  gate->Set(true);
+  a.join();
+  b.join();
+  c.join();
+  ASSERT_TRUE(first.ok() && second.ok() && third.ok());
+  EXPECT_NE((*first)[0].token, (*third)[0].token);  // in flight counts as taken
+  auto back = vault->tokens().Detokenize("acme", {(*first)[0].token, (*third)[0].token},
+                                         RevealLevel::kPlain);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ((*back)[0].value, "+85223456789");
+  EXPECT_EQ((*back)[1].value, "+85223456789");
 }
 
 TEST_F(TokenServiceTest, ItemPolicyRefusesBeforeAnythingIsRevealed) {
