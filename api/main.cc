@@ -119,6 +119,13 @@ int main(int argc, char** argv) {
     server_options.idle_timeout = std::chrono::milliseconds(config.idle_timeout_ms());
   }
   if (config.max_connections() != 0) server_options.max_connections = config.max_connections();
+  if (config.linger_timeout_ms() != 0) {
+    server_options.linger_timeout = std::chrono::milliseconds(config.linger_timeout_ms());
+  }
+  if (config.linger_max_bytes() != 0) server_options.linger_max_bytes = config.linger_max_bytes();
+  if (config.max_lingering_connections() != 0) {
+    server_options.max_lingering = config.max_lingering_connections();
+  }
   if (config.max_in_flight() != 0) {
     server_options.max_in_flight = static_cast<int>(config.max_in_flight());
   }
@@ -166,6 +173,7 @@ int main(int argc, char** argv) {
   }
 
   vault::api::Metrics metrics;
+  server_options.metrics = &metrics;
   vault::api::RequestHandler handler(&v, &metrics, vault::api::HandlerOptions{kVersion, backup_dir});
   absl::StatusOr<std::unique_ptr<vault::api::Server>> server =
       vault::api::Server::Start(server_options, &handler);
