@@ -168,6 +168,17 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  // The audit chain against its anchor in the keyring file: a store rolled
+  // back (or an audit table wiped) keeps serving health, unseal and audit
+  // verify, but every audited call fails closed until it is restored.
+  absl::StatusOr<std::string> anchor_problem = v.audit().AnchorProblem();
+  if (!anchor_problem.ok() || !anchor_problem->empty()) {
+    spdlog::error("*** AUDIT CHAIN CHECK FAILED AT START-UP: {}. Audited calls (every data read "
+                  "and write, every admin change) will answer 503 until the data folder is "
+                  "restored from a backup; GET /v1/sys/audit/verify shows the state. ***",
+                  anchor_problem.ok() ? *anchor_problem
+                                      : std::string(anchor_problem.status().message()));
+  }
   if (vault::crypto::GetLockedMemoryReport().lock_failures > 0) {
     spdlog::warn("some key memory could not be locked (raise RLIMIT_MEMLOCK)");
   }
