@@ -119,6 +119,13 @@ int main(int argc, char** argv) {
     server_options.idle_timeout = std::chrono::milliseconds(config.idle_timeout_ms());
   }
   if (config.max_connections() != 0) server_options.max_connections = config.max_connections();
+  if (config.linger_timeout_ms() != 0) {
+    server_options.linger_timeout = std::chrono::milliseconds(config.linger_timeout_ms());
+  }
+  if (config.linger_max_bytes() != 0) server_options.linger_max_bytes = config.linger_max_bytes();
+  if (config.max_lingering_connections() != 0) {
+    server_options.max_lingering = config.max_lingering_connections();
+  }
   if (config.max_in_flight() != 0) {
     server_options.max_in_flight = static_cast<int>(config.max_in_flight());
   }
@@ -161,11 +168,23 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  // The audit chain against its anchor in the keyring file: a store rolled
+  // back (or an audit table wiped) keeps serving health, unseal and audit
+  // verify, but every audited call fails closed until it is restored.
+  absl::StatusOr<std::string> anchor_problem = v.audit().AnchorProblem();
+  if (!anchor_problem.ok() || !anchor_problem->empty()) {
+    spdlog::error("*** AUDIT CHAIN CHECK FAILED AT START-UP: {}. Audited calls (every data read "
+                  "and write, every admin change) will answer 503 until the data folder is "
+                  "restored from a backup; GET /v1/sys/audit/verify shows the state. ***",
+                  anchor_problem.ok() ? *anchor_problem
+                                      : std::string(anchor_problem.status().message()));
+  }
   if (vault::crypto::GetLockedMemoryReport().lock_failures > 0) {
     spdlog::warn("some key memory could not be locked (raise RLIMIT_MEMLOCK)");
   }
 
   vault::api::Metrics metrics;
+  server_options.metrics = &metrics;
   vault::api::RequestHandler handler(&v, &metrics, vault::api::HandlerOptions{kVersion, backup_dir});
   absl::StatusOr<std::unique_ptr<vault::api::Server>> server =
       vault::api::Server::Start(server_options, &handler);

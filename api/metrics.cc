@@ -22,9 +22,21 @@ void Metrics::Add(const std::string& counter, uint64_t n) {
   counters_[counter] += n;
 }
 
-std::string Metrics::Render(const std::map<std::string, double>& gauges) const {
+void Metrics::SetGauge(const std::string& gauge, double value) {
+  std::lock_guard<std::mutex> lock(mu_);
+  gauges_[gauge] = value;
+}
+
+void Metrics::AddToGauge(const std::string& gauge, double delta) {
+  std::lock_guard<std::mutex> lock(mu_);
+  gauges_[gauge] += delta;
+}
+
+std::string Metrics::Render(const std::map<std::string, double>& scraped) const {
   std::ostringstream out;
   std::lock_guard<std::mutex> lock(mu_);
+  std::map<std::string, double> gauges = gauges_;
+  for (const auto& [name, value] : scraped) gauges[name] = value;
   out << "# HELP vaultd_http_requests_total HTTP requests by route and status.\n"
       << "# TYPE vaultd_http_requests_total counter\n";
   for (const auto& [key, h] : requests_) {

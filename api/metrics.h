@@ -22,7 +22,11 @@ class Metrics {
   void ObserveRequest(const std::string& method, const std::string& route, int status,
                       double seconds);
   void Add(const std::string& counter, uint64_t n = 1);
-  // Gauges computed by the caller at scrape time: name -> value.
+  // Gauges kept here (e.g. by the server): set, or moved by a delta.
+  void SetGauge(const std::string& gauge, double value);
+  void AddToGauge(const std::string& gauge, double delta);
+  // Gauges computed by the caller at scrape time: name -> value (they win
+  // over kept gauges of the same name).
   std::string Render(const std::map<std::string, double>& gauges) const;
 
  private:
@@ -34,6 +38,7 @@ class Metrics {
   mutable std::mutex mu_;
   std::map<std::tuple<std::string, std::string, int>, Histogram> requests_;
   std::map<std::string, uint64_t> counters_;
+  std::map<std::string, double> gauges_;
 };
 
 }  // namespace vault::api

@@ -58,7 +58,25 @@ class Server::Impl {
   std::atomic<bool> draining_{false};
   std::atomic<int> in_flight_{0};
   std::atomic<size_t> connections_{0};
+  std::atomic<size_t> lingering_{0};  // not counted in connections_
   bool stopped_ = false;
+
+  // Takes a linger slot; false (and counted) when all are taken.
+  bool TryAcquireLingerSlot() {
+    size_t n = lingering_.load();
+    do {
+      if (n >= options_.max_lingering) {
+        if (options_.metrics != nullptr) options_.metrics->Add("linger_skipped");
+        return false;
+      }
+    } while (!lingering_.compare_exchange_weak(n, n + 1));
+    if (options_.metrics != nullptr) options_.metrics->AddToGauge("lingering_connections", 1);
+    return true;
+  }
+  void ReleaseLingerSlot() {
+    --lingering_;
+    if (options_.metrics != nullptr) options_.metrics->AddToGauge("lingering_connections", -1);
+  }
 
  private:
   void DoAccept();
@@ -91,7 +109,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   Session(Server::Impl* server, Args&&... args)
       : server_(server), stream_(std::forward<Args>(args)...) {}
 
-  ~Session() { --server_->connections_; }
+  ~Session() {
+    if (holds_linger_slot_) {
+      server_->ReleaseLingerSlot();
+    } else {
+      --server_->connections_;
+    }
+  }
 
   void Start() {
     asio::dispatch(stream_.get_executor(),
@@ -129,11 +153,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void OnRead(beast::error_code ec, std::size_t) {
     if (ec == http::error::end_of_stream) return Close();
     if (ec == http::error::body_limit) {
-      linger_ = true;
+      linger_ = StartLinger();
       return Respond(MakeErrorResponse(413, "PAYLOAD_TOO_LARGE", "body over the limit", ""), false);
     }
     if (ec == http::error::header_limit) {
-      linger_ = true;
+      linger_ = StartLinger();
       return Respond(MakeErrorResponse(431, "INVALID_ARGUMENT", "headers over the limit", ""),
                      false);
     }
@@ -178,7 +202,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     res->keep_alive(keep_alive && !server_->draining_);
     res->prepare_payload();
     response_ = res;
-    Lowest().expires_after(server_->options_.read_timeout);
+    Lowest().expires_after(linger_ ? std::min(server_->options_.read_timeout,
+                                              server_->options_.linger_timeout)
+                                   : server_->options_.read_timeout);
     http::async_write(stream_, *res,
                       beast::bind_front_handler(&Session::OnWrite, this->shared_from_this(),
                                                 res->keep_alive()));
@@ -195,14 +221,39 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     DoRead(std::min(server_->options_.idle_timeout, server_->options_.read_timeout));
   }
 
+  // A refused request (413, 431) may still be arriving: from now on this
+  // connection holds a linger slot instead of a slot of max_connections, so
+  // refused clients cannot crowd out new ones. False when every linger slot
+  // is taken: the connection then closes right after its answer.
+  bool StartLinger() {
+    if (!server_->TryAcquireLingerSlot()) return false;
+    holds_linger_slot_ = true;
+    --server_->connections_;
+    linger_until_ = std::chrono::steady_clock::now() + server_->options_.linger_timeout;
+    return true;
+  }
+
   // After refusing a request whose rest is still arriving (413, 431): read
   // and discard for a moment before closing, so the client receives the
-  // answer instead of a reset caused by its unread bytes.
+  // answer instead of a reset caused by its unread bytes. Bounded: 2 s
+  // without a byte, linger_timeout in all, linger_max_bytes in all.
   void Linger() {
-    Lowest().expires_after(std::chrono::seconds(2));
+    const auto now = std::chrono::steady_clock::now();
+    const size_t max_bytes = server_->options_.linger_max_bytes;
+    if (now >= linger_until_ || lingered_bytes_ >= max_bytes) {
+      if (server_->options_.metrics != nullptr) server_->options_.metrics->Add("linger_capped");
+      return Close();
+    }
+    Lowest().expires_after(std::min<std::chrono::steady_clock::duration>(std::chrono::seconds(2),
+                                                                         linger_until_ - now));
     stream_.async_read_some(
-        asio::buffer(discard_),
+        asio::buffer(discard_.data(), std::min(discard_.size(), max_bytes - lingered_bytes_)),
         [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+          self->lingered_bytes_ += n;
+          if (ec == beast::error::timeout &&
+              std::chrono::steady_clock::now() >= self->linger_until_) {
+            return self->Linger();  // at the time cap: counted and closed there
+          }
           if (ec || n == 0) return self->Close();
           self->Linger();
         });
@@ -229,6 +280,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   bool keep_alive_ = false;
   bool counted_ = false;
   bool linger_ = false;
+  bool holds_linger_slot_ = false;  // counted in lingering_, not connections_
+  std::chrono::steady_clock::time_point linger_until_;
+  size_t lingered_bytes_ = 0;
   std::array<char, 16384> discard_{};
 };
 
@@ -261,6 +315,11 @@ absl::Status Server::Impl::Listen() {
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return absl::UnavailableError(Cat("cannot listen: ", ec.message()));
   port_ = acceptor_.local_endpoint().port();
+  if (options_.metrics != nullptr) {
+    options_.metrics->AddToGauge("lingering_connections", 0);
+    options_.metrics->SetGauge("lingering_connections_limit",
+                               static_cast<double>(options_.max_lingering));
+  }
   DoAccept();
   return absl::OkStatus();
 }

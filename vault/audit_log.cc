@@ -49,6 +49,56 @@ absl::StatusOr<std::string> HeadMac(const crypto::SecretBytes& key, uint64_t seq
   return crypto::Blake2bMac(key, AssociatedData("audit-head", {EncodeU64(seq), hash}), 32);
 }
 
+std::string AnchorMessage(const records::AuditAnchor& a) {
+  return AssociatedData("audit-anchor",
+                        {EncodeU64(a.seq()), a.hash(), EncodeU64(a.checkpoints()),
+                         EncodeU64(static_cast<uint64_t>(a.time_unix_ms()))});
+}
+
+// The stored chain, whose head is at `head_seq`, against `anchor` (read
+// before the store, so a concurrent append cannot make it look newer than
+// the chain): "" when the chain reaches it.
+absl::StatusOr<std::string> CheckAnchor(storage::KvStore& kv, const KeyHierarchy& keys,
+                                        const std::optional<records::AuditAnchor>& anchor,
+                                        uint64_t head_seq, const storage::Snapshot* snapshot) {
+  if (!anchor.has_value()) return std::string();  // none yet
+  absl::StatusOr<std::string> public_key = keys.SigningPublicKey();
+  if (!public_key.ok()) return public_key.status();
+  if (!crypto::VerifySignature(*public_key, AnchorMessage(*anchor), anchor->signature()).ok()) {
+    return std::string(AuditLog::kAnchorForged);
+  }
+  if (head_seq < anchor->seq()) return std::string(AuditLog::kChainOlderThanAnchor);
+  absl::StatusOr<std::string> stored =
+      kv.Get(storage::Table::kAudit, AuditLog::EntryKey(anchor->seq()), snapshot);
+  if (!stored.ok()) {
+    if (!absl::IsNotFound(stored.status())) return stored.status();
+    return std::string(AuditLog::kChainOlderThanAnchor);
+  }
+  records::AuditEntry entry;
+  if (!entry.ParseFromString(*stored) || entry.hash() != anchor->hash()) {
+    return std::string(AuditLog::kChainDiffersFromAnchor);
+  }
+  uint64_t checkpoints = 0;
+  bool anchored_checkpoint = false;
+  absl::Status s = kv.ScanRange(
+      storage::Table::kAudit, AuditLog::CheckpointKey(0), AuditLog::CheckpointKey(anchor->seq() + 1),
+      [&](std::string_view key, std::string_view value) {
+        ++checkpoints;
+        if (key == AuditLog::CheckpointKey(anchor->seq())) {
+          records::AuditCheckpoint c;
+          anchored_checkpoint = c.ParseFromArray(value.data(), static_cast<int>(value.size())) &&
+                                c.hash() == anchor->hash();
+        }
+        return true;
+      },
+      snapshot);
+  if (!s.ok()) return s;
+  if (!anchored_checkpoint || checkpoints < anchor->checkpoints()) {
+    return std::string(AuditLog::kCheckpointsMissing);
+  }
+  return std::string();
+}
+
 AuditVerification Problem(AuditVerification v, std::string_view what, uint64_t seq) {
   v.ok = false;
   v.problem = std::string(what);
@@ -115,16 +165,45 @@ absl::Status AuditLog::LoadHeadLocked() {
   return absl::OkStatus();
 }
 
+absl::Status AuditLog::CheckAnchorLocked() {
+  absl::StatusOr<std::string> problem =
+      CheckAnchor(*kv_, *keys_, keys_->audit_anchor(), head_seq_, nullptr);
+  if (!problem.ok()) return problem.status();
+  if (!problem->empty()) return absl::DataLossError(*problem);
+  checkpoints_ = 0;
+  return kv_->ScanPrefix(storage::Table::kAudit, "c", [&](std::string_view, std::string_view) {
+    ++checkpoints_;
+    return true;
+  });
+}
+
+absl::StatusOr<std::string> AuditLog::AnchorProblem() {
+  std::optional<records::AuditAnchor> anchor = keys_->audit_anchor();
+  uint64_t head_seq = 0;
+  absl::StatusOr<std::string> stored = kv_->Get(storage::Table::kAudit, HeadKey());
+  if (!stored.ok() && !absl::IsNotFound(stored.status())) return stored.status();
+  records::AuditHead head;
+  if (stored.ok() && head.ParseFromString(*stored)) head_seq = head.seq();
+  return CheckAnchor(*kv_, *keys_, anchor, head_seq, nullptr);
+}
+
 absl::Status AuditLog::Stage(const std::vector<const AuditEvent*>& events,
                              storage::WriteBatch* batch) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!loaded_) {
-    if (absl::Status s = LoadHeadLocked(); !s.ok()) return s;
+    absl::Status s = LoadHeadLocked();
+    if (s.ok()) s = CheckAnchorLocked();
+    if (!s.ok()) {
+      loaded_ = false;  // checked again with the next group
+      return s;
+    }
   }
   absl::StatusOr<KeyCache::Key> mac_key = keys_->GetSystemSubkey(SystemSubkey::kAuditMac);
   if (!mac_key.ok()) return mac_key.status();
   uint64_t seq = head_seq_;
   std::string hash = head_hash_;
+  uint64_t checkpoints = checkpoints_;
+  std::optional<records::AuditAnchor> anchor;
   const int64_t now_ms = absl::ToUnixMillis(clock_->Now());
   for (const AuditEvent* event : events) {
     records::AuditEntry entry;
@@ -155,6 +234,14 @@ absl::Status AuditLog::Stage(const std::vector<const AuditEvent*>& events,
       if (!sig.ok()) return sig.status();
       checkpoint.set_signature(*sig);
       batch->Put(storage::Table::kAudit, CheckpointKey(seq), checkpoint.SerializeAsString());
+      anchor.emplace();
+      anchor->set_seq(seq);
+      anchor->set_hash(hash);
+      anchor->set_checkpoints(++checkpoints);
+      anchor->set_time_unix_ms(now_ms);
+      absl::StatusOr<std::string> anchor_sig = keys_->Sign(AnchorMessage(*anchor));
+      if (!anchor_sig.ok()) return anchor_sig.status();
+      anchor->set_signature(*anchor_sig);
     }
   }
   absl::StatusOr<std::string> mac = HeadMac(**mac_key, seq, hash);
@@ -166,15 +253,33 @@ absl::Status AuditLog::Stage(const std::vector<const AuditEvent*>& events,
   batch->Put(storage::Table::kAudit, HeadKey(), head.SerializeAsString());
   staged_seq_ = seq;
   staged_hash_ = std::move(hash);
+  staged_checkpoints_ = checkpoints;
+  staged_anchor_ = std::move(anchor);
   return absl::OkStatus();
 }
 
 void AuditLog::Finish(bool written) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (!written) return;
-  appended_ += staged_seq_ - head_seq_;
-  head_seq_ = staged_seq_;
-  head_hash_ = staged_hash_;
+  std::optional<records::AuditAnchor> anchor;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!written) return;
+    appended_ += staged_seq_ - head_seq_;
+    head_seq_ = staged_seq_;
+    head_hash_ = staged_hash_;
+    checkpoints_ = staged_checkpoints_;
+    if (staged_anchor_.has_value()) pending_anchor_ = std::move(staged_anchor_);
+    staged_anchor_.reset();
+    anchor = pending_anchor_;
+  }
+  // The group is durable, so the chain now reaches the anchor: store it
+  // outside RocksDB (both keyring slots, fsynced: once per checkpoint, not
+  // per request). If that fails, it is tried again after the next group.
+  if (anchor.has_value() && keys_->StoreAuditAnchor(*anchor).ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (pending_anchor_.has_value() && pending_anchor_->seq() <= anchor->seq()) {
+      pending_anchor_.reset();
+    }
+  }
 }
 
 absl::StatusOr<AuditVerification> AuditLog::Verify() {
@@ -182,6 +287,9 @@ absl::StatusOr<AuditVerification> AuditLog::Verify() {
   if (!mac_key.ok()) return mac_key.status();
   absl::StatusOr<std::string> public_key = keys_->SigningPublicKey();
   if (!public_key.ok()) return public_key.status();
+  // The anchor before the snapshot: it is written after its chain, so the
+  // snapshot's chain reaches it unless the store went back.
+  std::optional<records::AuditAnchor> anchor = keys_->audit_anchor();
   std::shared_ptr<const storage::Snapshot> snapshot = kv_->GetSnapshot();
 
   AuditChainVerifier chain(*public_key);
@@ -234,6 +342,9 @@ absl::StatusOr<AuditVerification> AuditLog::Verify() {
                      v.entries + 1);
     }
   }
+  absl::StatusOr<std::string> anchored = CheckAnchor(*kv_, *keys_, anchor, v.entries, snapshot.get());
+  if (!anchored.ok()) return anchored.status();
+  if (!anchored->empty()) return Problem(v, *anchored, v.entries + 1);
   return v;
 }
 

@@ -4,7 +4,13 @@
 // record is written with every append (so tail deletion shows) and an
 // Ed25519-signed checkpoint every `checkpoint_every` entries. Entries are
 // appended by the GroupCommitter's thread, in commit order, inside the same
-// atomic write as the change they describe.
+// atomic write as the change they describe. Once a group holding a
+// checkpoint is durable, a signed anchor (seq, hash, checkpoint count) is
+// written to the keyring file, outside RocksDB: a store rolled back, an
+// audit table wiped or checkpoints deleted then fail Verify and stop
+// appending (fail closed). What remains undetected is a rollback to a point
+// after the newest anchor (less than `checkpoint_every` entries back) and a
+// rollback of the keyring file together with the store.
 // Thread-safety: Stage/Finish only from the committer thread; Verify and
 // Find from any thread.
 // Never holds a value: tokens and keys appear only as keyed fingerprints.
@@ -84,8 +90,20 @@ class AuditLog {
                                    storage::WriteBatch* batch);
   void Finish(bool written);
 
-  // Walks the whole chain and checks hashes, sequence, head and checkpoints.
+  // Walks the whole chain and checks hashes, sequence, head, checkpoints
+  // and the anchor.
   [[nodiscard]] absl::StatusOr<AuditVerification> Verify();
+
+  // The stored chain against its anchor: "" when it reaches the anchor (or
+  // there is none yet), else one of the problems below. Needs no key, so it
+  // works while sealed (vaultd runs it at start-up).
+  [[nodiscard]] absl::StatusOr<std::string> AnchorProblem();
+  static constexpr char kChainOlderThanAnchor[] =
+      "chain is older than its anchor (rollback or wipe)";
+  static constexpr char kChainDiffersFromAnchor[] = "chain differs from its anchor (rollback)";
+  static constexpr char kCheckpointsMissing[] =
+      "signed checkpoints named by the anchor are missing (deleted)";
+  static constexpr char kAnchorForged[] = "anchor failed authentication";
 
   // Entries of one tenant matching the filters, oldest first.
   [[nodiscard]] absl::StatusOr<AuditPage> Find(const AuditQuery& query);
@@ -103,6 +121,8 @@ class AuditLog {
 
  private:
   absl::Status LoadHeadLocked();
+  // After LoadHeadLocked: the anchor check, and the checkpoint count.
+  absl::Status CheckAnchorLocked();
 
   storage::KvStore* kv_;
   KeyHierarchy* keys_;
@@ -115,6 +135,10 @@ class AuditLog {
   uint64_t staged_seq_ = 0;   // guarded by mu_
   std::string staged_hash_;   // guarded by mu_
   uint64_t appended_ = 0;     // guarded by mu_
+  uint64_t checkpoints_ = 0;         // guarded by mu_; stored checkpoints
+  uint64_t staged_checkpoints_ = 0;  // guarded by mu_
+  std::optional<records::AuditAnchor> staged_anchor_;   // guarded by mu_
+  std::optional<records::AuditAnchor> pending_anchor_;  // guarded by mu_; not yet stored
 };
 
 // Walks a chain offline or online: checkpoints first (signatures under the

@@ -310,6 +310,11 @@ absl::StatusOr<RestoreReport> RestoreBackup(
       if (absl::Status s = (*kv)->CompactRange(table, "", ""); !s.ok()) return fail(s);
     }
   }
+  // The backup's keyring keeps its audit anchor: it was copied together
+  // with the store (under WithKeyring) and an anchor is written only after
+  // its chain is durable, so the copied chain always reaches it. A restored
+  // vault's chain is thus checked against the backup's anchor, not the
+  // newer one of the folder it replaces.
   KeyringFile file(partial);
   keyring.set_generation(keyring.generation() + 1);
   if (absl::Status s = file.Store(keyring); !s.ok()) return fail(s);

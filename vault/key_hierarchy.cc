@@ -632,6 +632,23 @@ absl::Status KeyHierarchy::WithKeyring(
   return fn(*keyring_);
 }
 
+std::optional<records::AuditAnchor> KeyHierarchy::audit_anchor() const {
+  std::shared_lock lock(mu_);
+  if (!keyring_.has_value() || !keyring_->has_audit_anchor()) return std::nullopt;
+  return keyring_->audit_anchor();
+}
+
+absl::Status KeyHierarchy::StoreAuditAnchor(const records::AuditAnchor& anchor) {
+  std::unique_lock lock(mu_);
+  if (!keyring_.has_value()) return absl::FailedPreconditionError("vault is not initialised");
+  if (keyring_->has_audit_anchor() && keyring_->audit_anchor().seq() >= anchor.seq()) {
+    return absl::OkStatus();
+  }
+  records::Keyring next = *keyring_;
+  *next.mutable_audit_anchor() = anchor;
+  return PersistLocked(std::move(next));
+}
+
 absl::StatusOr<uint32_t> KeyHierarchy::RotateRoot() {
   std::unique_lock lock(mu_);
   if (root_key_ == nullptr || unseal_key_ == nullptr) return SealedError();

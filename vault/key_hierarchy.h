@@ -163,6 +163,14 @@ class KeyHierarchy {
   [[nodiscard]] absl::StatusOr<uint32_t> RotateRoot();
   uint32_t root_key_version() const;
 
+  // The audit chain's anchor kept in the keyring file (see AuditLog);
+  // nullopt before the first one, and for keyrings written before anchors
+  // existed. Available while sealed.
+  std::optional<records::AuditAnchor> audit_anchor() const;
+  // Writes `anchor` into both keyring slots (fsynced) unless the stored one
+  // is at least as far along the chain. The caller has checked it.
+  [[nodiscard]] absl::Status StoreAuditAnchor(const records::AuditAnchor& anchor);
+
   // Runs `fn` on the keyring while no change to it can happen (backups).
   [[nodiscard]] absl::Status WithKeyring(
       const std::function<absl::Status(const records::Keyring&)>& fn) const;
