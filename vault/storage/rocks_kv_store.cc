@@ -495,7 +495,11 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksKvStore(const RocksKvOptions& 
   cf_options.bottommost_compression = rocksdb::kNoCompression;
   // Smaller memtables keep skiplist inserts in cache: with random token keys
   // every insert walks the whole list, and 64 MiB lists miss L3.
-  cf_options.write_buffer_size = options.write_buffer_bytes;
+  // Opened with room for every memtable the WAL can hold (4 per family), so
+  // replaying it never writes a table file (a start on a full disk); set
+  // back to write_buffer_bytes right after the open.
+  cf_options.write_buffer_size = 8 * options.write_buffer_bytes;
+  cf_options.arena_block_size = options.write_buffer_bytes / 8;
   cf_options.max_write_buffer_number = 4;
   // A lookup probes every memtable (active and not yet flushed); a whole-key
   // bloom filter per memtable skips those without the key.
@@ -515,6 +519,17 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksKvStore(const RocksKvOptions& 
   rocksdb::DB* raw = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw);
+  if (Classify(s) == Failure::kNoSpace && !options.reserve_path.empty() &&
+      ::unlink(options.reserve_path.c_str()) == 0) {
+    reserve_released = true;  // the disk is full: give up the reserve and try once more
+    s = rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw);
+  }
+  if (s.ok()) {
+    // Failure to persist the OPTIONS file (full disk) leaves the new size in force.
+    for (rocksdb::ColumnFamilyHandle* h : handles) {
+      (void)raw->SetOptions(h, {{"write_buffer_size", std::to_string(options.write_buffer_bytes)}});
+    }
+  }
   if (!s.ok()) {
     if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
       return absl::UnavailableError("database is in use by another process");
