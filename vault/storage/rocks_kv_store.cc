@@ -37,6 +37,9 @@ namespace {
 
 enum class Failure : uint8_t { kNone, kNoSpace, kIoError };
 
+// Key of the WAL pin in the default column family (which holds nothing else).
+constexpr char kWalPinKey[] = "wal-pin";
+
 Failure Classify(const rocksdb::Status& s) {
   if (s.ok()) return Failure::kNone;
   if (s.IsNoSpace() || s.ToString().find("No space left") != std::string::npos) {
@@ -268,6 +271,12 @@ class RocksKvStore final : public KvStore {
         if (!s.ok()) return FromRocks(s, "batch");
       }
     }
+    // Keeps the unused default family's memtable non-empty: DB::Resume()
+    // switches to a new WAL only when some memtable has data, and with all
+    // of them empty it would go on writing through the failed WAL writer.
+    if (rocksdb::Status s = wb.Put(handles_[0], kWalPinKey, ""); !s.ok()) {
+      return FromRocks(s, "batch");
+    }
     rocksdb::WriteOptions wo;
     wo.sync = options.sync;
     if (absl::Status r = RecoverIfFailed(); !r.ok()) return r;
@@ -319,7 +328,9 @@ class RocksKvStore final : public KvStore {
     if (Failure f = failure_->Get(); f != Failure::kNone) return Refusal(f);
     rocksdb::FlushOptions fo;
     fo.wait = true;
-    rocksdb::Status s = db_->Flush(fo, handles_);
+    // Not the default family: it holds the WAL pin (see WriteGroup).
+    std::vector<rocksdb::ColumnFamilyHandle*> tables(handles_.begin() + 1, handles_.end());
+    rocksdb::Status s = db_->Flush(fo, tables);
     if (!s.ok()) return Checked(s, "flush");
     return Checked(db_->FlushWAL(/*sync=*/true), "flush wal");
   }
@@ -335,7 +346,12 @@ class RocksKvStore final : public KvStore {
     }
     std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
     // log_size_for_flush 0: flush the memtables so the copy needs no WAL replay.
-    return Checked(checkpoint->CreateCheckpoint(dir, /*log_size_for_flush=*/0), "checkpoint");
+    absl::Status made =
+        Checked(checkpoint->CreateCheckpoint(dir, /*log_size_for_flush=*/0), "checkpoint");
+    // The checkpoint flushed every family: put the WAL pin back.
+    rocksdb::WriteOptions wo;
+    (void)Checked(db_->Put(wo, handles_[0], kWalPinKey, ""), "write");
+    return made;
   }
 
   StoreStats Stats() const override {
@@ -536,6 +552,10 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksKvStore(const RocksKvOptions& 
     }
     return FromRocks(s, "open");
   }
+  // The WAL pin (see WriteGroup) from the start; on a full disk this write
+  // fails and the store starts refusing writes.
+  rocksdb::Status pinned = raw->Put(rocksdb::WriteOptions(), handles[0], kWalPinKey, "");
+  if (Classify(pinned) != Failure::kNone) (void)failure->Record(Classify(pinned));
   return std::unique_ptr<KvStore>(
       new RocksKvStore(std::move(env), std::unique_ptr<rocksdb::DB>(raw), std::move(handles),
                        db_options.statistics, std::move(failure), options, reserve_released));
