@@ -203,8 +203,22 @@ int main(int argc, char** argv) {
   // persisted, so a restart picks up whatever came due meanwhile.
   std::atomic<bool> stopping{false};
   std::thread scheduler([&v, &stopping] {
+    bool writable = v.kv().Health().writable;
     while (!stopping.load()) {
-      if (!v.keys().sealed()) {
+      // A full disk: retry the storage (rate-limited by the store) until
+      // space is freed, and restore the reserve file when space allows.
+      (void)v.kv().Recover();
+      const vault::storage::StorageHealth storage = v.kv().Health();
+      if (storage.writable != writable) {
+        writable = storage.writable;
+        if (writable) {
+          spdlog::info("storage writable again");
+        } else {
+          spdlog::error("storage failed ({}): writes are refused until it recovers",
+                        storage.error);
+        }
+      }
+      if (!v.keys().sealed() && storage.writable) {
         absl::StatusOr<int> n = v.lifecycle().RunDue();
         if (n.ok() && *n > 0) spdlog::info("executed {} due erasure(s)", *n);
         // Rewrap jobs interrupted by a restart or a seal continue.

@@ -70,4 +70,13 @@ std::string Metrics::Render(const std::map<std::string, double>& scraped) const 
   return out.str();
 }
 
+std::string Metrics::RenderStorageErrors(uint64_t no_space, uint64_t io_error) {
+  std::ostringstream out;
+  out << "# HELP vaultd_storage_errors_total Failed storage operations by kind.\n"
+      << "# TYPE vaultd_storage_errors_total counter\n"
+      << "vaultd_storage_errors_total{kind=\"no_space\"} " << no_space << "\n"
+      << "vaultd_storage_errors_total{kind=\"io_error\"} " << io_error << "\n";
+  return out.str();
+}
+
 }  // namespace vault::api

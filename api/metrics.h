@@ -28,6 +28,9 @@ class Metrics {
   // Gauges computed by the caller at scrape time: name -> value (they win
   // over kept gauges of the same name).
   std::string Render(const std::map<std::string, double>& gauges) const;
+  // vaultd_storage_errors_total{kind="no_space"|"io_error"}: failed storage
+  // operations since start (counted by the store).
+  static std::string RenderStorageErrors(uint64_t no_space, uint64_t io_error);
 
  private:
   struct Histogram {

@@ -271,13 +271,17 @@ HttpResponse RequestHandler::Dispatch(Call& call) {
   if (s.size() == 1 && s[0] == "metrics") {
     call.route = "/metrics";
     if (method != "GET") return wrong_method();
+    const storage::StorageHealth storage = vault_->kv().Health();
     std::map<std::string, double> gauges = {
         {"sealed", vault_->keys().sealed() ? 1 : 0},
+        {"storage_writable", storage.writable ? 1 : 0},
+        {"storage_reserve_released", storage.reserve_released ? 1 : 0},
         {"audit_entries_appended", static_cast<double>(vault_->audit().appended())},
         {"commit_groups", static_cast<double>(vault_->committer().groups())}};
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4";
     r.body = metrics_ != nullptr ? metrics_->Render(gauges) : "";
+    r.body += Metrics::RenderStorageErrors(storage.no_space_errors, storage.io_errors);
     return r;
   }
   if (s.size() < 2 || s[0] != "v1") {
@@ -292,6 +296,14 @@ HttpResponse RequestHandler::Dispatch(Call& call) {
     h.set_initialized(vault_->keys().initialized());
     h.set_sealed(vault_->keys().sealed());
     h.set_version(options_.version);
+    const storage::StorageHealth storage = vault_->kv().Health();
+    v1::StorageHealth* sh = h.mutable_storage();
+    sh->set_writable(storage.writable);
+    sh->set_reserve_released(storage.reserve_released);
+    sh->set_error(!storage.writable ? storage.error : storage.reserve_released ? "low_space" : "");
+    sh->set_ok(sh->error().empty());
+    // The status code keeps its meaning (initialised and unsealed); storage
+    // problems are told by the field.
     return call.Reply(h, h.initialized() && !h.sealed() ? 200 : 503);
   }
   if (s[1] == "sys" && s.size() == 3 && s[2] == "init") {

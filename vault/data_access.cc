@@ -3,6 +3,7 @@
 
 #include <set>
 
+#include "absl/strings/match.h"
 #include "vault/record_keys.h"
 #include "vault/status.h"
 #include "vault/strings.h"
@@ -52,6 +53,10 @@ absl::Status DataAccess::CommitAudit(std::vector<AuditEvent> events) {
   absl::Status s = options_.committer->Commit(storage::WriteBatch(), &events);
   if (s.ok()) return s;
   if (IsSealed(s)) return s;
+  // A refusing store says why ("storage full: ...", a fixed text): pass it on.
+  if (absl::IsUnavailable(s) && absl::StartsWith(s.message(), "storage ")) {
+    return absl::UnavailableError(Cat("audit log cannot be written: ", s.message()));
+  }
   return absl::UnavailableError("audit log cannot be written");
 }
 

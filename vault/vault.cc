@@ -42,6 +42,8 @@ absl::StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
     storage::RocksKvOptions rocks;
     rocks.path = options.data_dir + "/db";
     rocks.block_cache_bytes = options.block_cache_bytes;
+    // Given up at a start on a full disk so the database can open.
+    rocks.reserve_path = options.data_dir + "/reserve";
     absl::StatusOr<std::unique_ptr<storage::KvStore>> kv = storage::OpenRocksKvStore(rocks);
     if (!kv.ok()) return kv.status();
     v->kv_ = std::move(*kv);

@@ -84,6 +84,16 @@ struct StoreStats {
   uint64_t wal_syncs = 0;  // WAL fsyncs performed for them
 };
 
+// Whether the store accepts writes (for health and metrics). Kinds are a
+// fixed set: "" (none), "no_space", "io_error".
+struct StorageHealth {
+  bool writable = true;          // false: writes are refused until Recover succeeds
+  std::string error;             // why not writable: "no_space" or "io_error"
+  bool reserve_released = false;  // the data folder's reserve file is gone (space short)
+  uint64_t no_space_errors = 0;  // failed storage operations since open, by kind
+  uint64_t io_errors = 0;
+};
+
 class KvStore {
  public:
   using Visitor = std::function<bool(std::string_view key, std::string_view value)>;
@@ -132,6 +142,14 @@ class KvStore {
   }
   // Counters since open.
   virtual StoreStats Stats() const = 0;
+  // After a failed write (disk full, I/O error) the store refuses writes
+  // fast with UNAVAILABLE until it has recovered; this reports that state.
+  // Stores that cannot fail this way are always writable.
+  virtual StorageHealth Health() const { return {}; }
+  // Tries to make a refusing store writable again (rate-limited by the
+  // store; writes also try it) and to restore its reserve file. OK when
+  // writable. Safe to call often, from any thread.
+  [[nodiscard]] virtual absl::Status Recover() { return absl::OkStatus(); }
 };
 
 // The smallest key greater than every key with `prefix` ("" if none exists).

@@ -1,10 +1,19 @@
 // RocksKvStore implementation. Translates rocksdb::Status to absl::Status in
-// one function; never logs keys or values.
+// one function; never logs keys or values. Never writes again through a
+// RocksDB file writer that failed: Debian's librocksdb keeps assertions, and
+// a second write there aborts the process (see "Disk full" in operations.md).
 #include "vault/storage/rocks_kv_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/file_system.h>
 #include <rocksdb/options.h>
@@ -14,10 +23,156 @@
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+#include <shared_mutex>
 #include <vector>
 
 namespace vault::storage {
 namespace {
+
+enum class Failure : uint8_t { kNone, kNoSpace, kIoError };
+
+// Key of the WAL pin in the default column family (which holds nothing else).
+constexpr char kWalPinKey[] = "wal-pin";
+
+Failure Classify(const rocksdb::Status& s) {
+  if (s.ok()) return Failure::kNone;
+  if (s.IsNoSpace() || s.ToString().find("No space left") != std::string::npos) {
+    return Failure::kNoSpace;
+  }
+  if (s.IsIOError()) return Failure::kIoError;
+  return Failure::kNone;
+}
+
+// Fixed messages: no file names or RocksDB detail reach clients.
+absl::Status Refusal(Failure f) {
+  return f == Failure::kNoSpace
+             ? absl::UnavailableError(
+                   "storage full: writes are refused until space is freed in the data folder")
+             : absl::UnavailableError("storage failed: writes are refused until it recovers");
+}
+
+// What failed, shared by the store and its RocksDB event listener (which
+// exists before the store). Thread-safety: one mutex, a leaf lock (the
+// listener is called with RocksDB's DB mutex held).
+struct FailureState {
+  mutable std::mutex mu;
+  Failure failure = Failure::kNone;                       // guarded by mu
+  std::chrono::steady_clock::time_point last_resume{};    // guarded by mu
+  uint64_t no_space_errors = 0;                           // guarded by mu
+  uint64_t io_errors = 0;                                 // guarded by mu
+
+  // Records a failed operation; returns the refusal to hand back.
+  absl::Status Record(Failure f) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (f == Failure::kNoSpace) ++no_space_errors;
+    if (f == Failure::kIoError) ++io_errors;
+    // "no space" wins: it is the one an operator can fix by freeing space.
+    if (failure != Failure::kNoSpace) failure = f;
+    return Refusal(failure);
+  }
+  Failure Get() const {
+    std::lock_guard<std::mutex> lock(mu);
+    return failure;
+  }
+};
+
+// Marks the store failed on any background error and keeps RocksDB's own
+// recovery off: Resume runs only from Recover(), with no write in flight.
+class FailureListener final : public rocksdb::EventListener {
+ public:
+  explicit FailureListener(std::shared_ptr<FailureState> state) : state_(std::move(state)) {}
+  const char* Name() const override { return "VaultFailureListener"; }
+  void OnBackgroundError(rocksdb::BackgroundErrorReason, rocksdb::Status* bg_error) override {
+    if (bg_error == nullptr || bg_error->ok()) return;
+    Failure f = Classify(*bg_error);
+    (void)state_->Record(f == Failure::kNone ? Failure::kIoError : f);
+  }
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status,
+                            bool* auto_recovery) override {
+    if (auto_recovery != nullptr) *auto_recovery = false;
+  }
+
+ private:
+  std::shared_ptr<FailureState> state_;
+};
+
+// RocksDB's info log written with plain write(2), failures ignored. The
+// default logger goes through a WritableFileWriter, which asserts (aborts)
+// on the first line logged after a failed one: on a full disk that is the
+// error handler's own report of the failed WAL write.
+class FdLogger final : public rocksdb::Logger {
+ public:
+  explicit FdLogger(int fd) : rocksdb::Logger(rocksdb::InfoLogLevel::INFO_LEVEL), fd_(fd) {}
+  ~FdLogger() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    char line[1024];
+    struct timeval now {};
+    ::gettimeofday(&now, nullptr);
+    struct tm t {};
+    ::localtime_r(&now.tv_sec, &t);
+    int n = std::snprintf(line, sizeof line, "%04d/%02d/%02d-%02d:%02d:%02d.%06ld ",
+                          t.tm_year + 1900, t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min,
+                          t.tm_sec, static_cast<long>(now.tv_usec));
+    if (n < 0) return;
+    va_list copy;
+    va_copy(copy, ap);
+    int m = std::vsnprintf(line + n, sizeof line - n, format, copy);
+    va_end(copy);
+    if (m < 0) return;
+    size_t len = std::min(sizeof line - 1, static_cast<size_t>(n) + static_cast<size_t>(m));
+    if (len == 0 || line[len - 1] != '\n') line[len++] = '\n';
+    (void)!::write(fd_, line, len);  // a full disk loses the line, nothing else
+  }
+
+ private:
+  int fd_;
+};
+
+// Opens `<db>/LOG` for the info log, keeping the previous one as LOG.old.
+std::shared_ptr<rocksdb::Logger> OpenInfoLog(const std::string& db_path) {
+  ::mkdir(db_path.c_str(), 0700);  // RocksDB creates it otherwise; it may not exist yet
+  const std::string log = db_path + "/LOG";
+  (void)::rename(log.c_str(), (log + ".old").c_str());
+  int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return nullptr;  // RocksDB then opens its own
+  return std::make_shared<FdLogger>(fd);
+}
+
+uint64_t FreeBytes(const std::string& path) {
+  struct statvfs v {};
+  const std::string dir = path.substr(0, path.find_last_of('/') == std::string::npos
+                                             ? 0
+                                             : path.find_last_of('/'));
+  if (::statvfs(dir.empty() ? "." : dir.c_str(), &v) != 0) return UINT64_MAX;
+  return static_cast<uint64_t>(v.f_bavail) * v.f_frsize;
+}
+
+bool FileExists(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+// Creates the reserve file (exactly `bytes`, allocated, synced) when twice
+// that is free. Returns whether it exists afterwards.
+bool CreateReserve(const std::string& path, uint64_t bytes) {
+  if (FileExists(path)) return true;
+  if (FreeBytes(path) < 2 * bytes) return false;
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return false;
+  bool ok = ::posix_fallocate(fd, 0, static_cast<off_t>(bytes)) == 0 && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) ::unlink(path.c_str());
+  return ok;
+}
 
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return absl::OkStatus();
@@ -52,9 +207,13 @@ class RocksKvStore final : public KvStore {
  public:
   RocksKvStore(std::unique_ptr<rocksdb::Env> env, std::unique_ptr<rocksdb::DB> db,
                std::vector<rocksdb::ColumnFamilyHandle*> handles,
-               std::shared_ptr<rocksdb::Statistics> statistics)
+               std::shared_ptr<rocksdb::Statistics> statistics,
+               std::shared_ptr<FailureState> failure, const RocksKvOptions& options,
+               bool reserve_released)
       : env_(std::move(env)), db_(std::move(db)), handles_(std::move(handles)),
-        statistics_(std::move(statistics)) {}
+        statistics_(std::move(statistics)), failure_(std::move(failure)),
+        reserve_path_(options.reserve_path), reserve_bytes_(options.reserve_bytes),
+        resume_interval_(options.resume_interval), reserve_released_(reserve_released) {}
 
   ~RocksKvStore() override {
     for (rocksdb::ColumnFamilyHandle* h : handles_) (void)db_->DestroyColumnFamilyHandle(h);
@@ -112,9 +271,18 @@ class RocksKvStore final : public KvStore {
         if (!s.ok()) return FromRocks(s, "batch");
       }
     }
+    // Keeps the unused default family's memtable non-empty: DB::Resume()
+    // switches to a new WAL only when some memtable has data, and with all
+    // of them empty it would go on writing through the failed WAL writer.
+    if (rocksdb::Status s = wb.Put(handles_[0], kWalPinKey, ""); !s.ok()) {
+      return FromRocks(s, "batch");
+    }
     rocksdb::WriteOptions wo;
     wo.sync = options.sync;
-    return FromRocks(db_->Write(wo, &wb), "write");
+    if (absl::Status r = RecoverIfFailed(); !r.ok()) return r;
+    std::shared_lock<std::shared_mutex> gate(gate_);
+    if (Failure f = failure_->Get(); f != Failure::kNone) return Refusal(f);
+    return Checked(db_->Write(wo, &wb), "write");
   }
 
   absl::Status ScanPrefix(Table table, std::string_view prefix, const Visitor& visitor,
@@ -151,15 +319,26 @@ class RocksKvStore final : public KvStore {
     return std::make_shared<RocksSnapshot>(db_.get(), db_->GetSnapshot());
   }
 
+  // Flush and checkpoints sync the WAL writer directly: they hold the gate
+  // exclusively, so no write can fail that writer meanwhile, and run only
+  // while no failure is recorded.
   absl::Status Flush() override {
+    if (absl::Status r = RecoverIfFailed(); !r.ok()) return r;
+    std::unique_lock<std::shared_mutex> gate(gate_);
+    if (Failure f = failure_->Get(); f != Failure::kNone) return Refusal(f);
     rocksdb::FlushOptions fo;
     fo.wait = true;
-    rocksdb::Status s = db_->Flush(fo, handles_);
-    if (!s.ok()) return FromRocks(s, "flush");
-    return FromRocks(db_->FlushWAL(/*sync=*/true), "flush wal");
+    // Not the default family: it holds the WAL pin (see WriteGroup).
+    std::vector<rocksdb::ColumnFamilyHandle*> tables(handles_.begin() + 1, handles_.end());
+    rocksdb::Status s = db_->Flush(fo, tables);
+    if (!s.ok()) return Checked(s, "flush");
+    return Checked(db_->FlushWAL(/*sync=*/true), "flush wal");
   }
 
   absl::Status CreateCheckpoint(const std::string& dir) override {
+    if (absl::Status r = RecoverIfFailed(); !r.ok()) return r;
+    std::unique_lock<std::shared_mutex> gate(gate_);
+    if (Failure f = failure_->Get(); f != Failure::kNone) return Refusal(f);
     rocksdb::Checkpoint* raw = nullptr;
     if (absl::Status s = FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "checkpoint");
         !s.ok()) {
@@ -167,7 +346,12 @@ class RocksKvStore final : public KvStore {
     }
     std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
     // log_size_for_flush 0: flush the memtables so the copy needs no WAL replay.
-    return FromRocks(checkpoint->CreateCheckpoint(dir, /*log_size_for_flush=*/0), "checkpoint");
+    absl::Status made =
+        Checked(checkpoint->CreateCheckpoint(dir, /*log_size_for_flush=*/0), "checkpoint");
+    // The checkpoint flushed every family: put the WAL pin back.
+    rocksdb::WriteOptions wo;
+    (void)Checked(db_->Put(wo, handles_[0], kWalPinKey, ""), "write");
+    return made;
   }
 
   StoreStats Stats() const override {
@@ -177,15 +361,82 @@ class RocksKvStore final : public KvStore {
   }
 
   absl::Status CompactRange(Table table, std::string_view begin, std::string_view end) override {
+    if (absl::Status r = RecoverIfFailed(); !r.ok()) return r;
+    std::shared_lock<std::shared_mutex> gate(gate_);
+    if (Failure f = failure_->Get(); f != Failure::kNone) return Refusal(f);
     rocksdb::CompactRangeOptions co;
     co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
     rocksdb::Slice b = ToSlice(begin), e = ToSlice(end);
-    return FromRocks(db_->CompactRange(co, handle(table), begin.empty() ? nullptr : &b,
-                                       end.empty() ? nullptr : &e),
-                     "compact");
+    return Checked(db_->CompactRange(co, handle(table), begin.empty() ? nullptr : &b,
+                                     end.empty() ? nullptr : &e),
+                   "compact");
+  }
+
+  StorageHealth Health() const override {
+    StorageHealth h;
+    {
+      std::lock_guard<std::mutex> lock(failure_->mu);
+      h.writable = failure_->failure == Failure::kNone;
+      if (failure_->failure == Failure::kNoSpace) h.error = "no_space";
+      if (failure_->failure == Failure::kIoError) h.error = "io_error";
+      h.no_space_errors = failure_->no_space_errors;
+      h.io_errors = failure_->io_errors;
+    }
+    std::lock_guard<std::mutex> lock(reserve_mu_);
+    h.reserve_released = reserve_released_;
+    return h;
+  }
+
+  absl::Status Recover() override {
+    absl::Status s = RecoverIfFailed();
+    if (s.ok()) RestoreReserve();
+    return s;
   }
 
  private:
+  // A failed storage operation: remember it (writes are refused from now on)
+  // unless it is not an I/O problem (bad argument, busy, not found).
+  absl::Status Checked(const rocksdb::Status& s, std::string_view what) {
+    Failure f = Classify(s);
+    if (f != Failure::kNone) return failure_->Record(f);
+    return FromRocks(s, what);
+  }
+
+  // OK when no failure is recorded. Otherwise at most once per
+  // resume_interval_ (other calls get the refusal at once) waits for the
+  // writes in flight to leave, then asks RocksDB to resume: it flushes the
+  // memtables and switches to a new WAL; the failed writer is not used again.
+  absl::Status RecoverIfFailed() {
+    Failure f;
+    {
+      std::lock_guard<std::mutex> lock(failure_->mu);
+      f = failure_->failure;
+      if (f == Failure::kNone) return absl::OkStatus();
+      const auto now = std::chrono::steady_clock::now();
+      if (failure_->last_resume != std::chrono::steady_clock::time_point{} &&
+          now - failure_->last_resume < resume_interval_) {
+        return Refusal(f);
+      }
+      failure_->last_resume = now;
+    }
+    std::unique_lock<std::shared_mutex> gate(gate_);
+    rocksdb::Status s = db_->Resume();
+    if (!s.ok()) {
+      Failure again = Classify(s);
+      return again == Failure::kNone ? Refusal(f) : failure_->Record(again);
+    }
+    std::lock_guard<std::mutex> lock(failure_->mu);
+    failure_->failure = Failure::kNone;
+    failure_->last_resume = {};
+    return absl::OkStatus();
+  }
+
+  void RestoreReserve() {
+    if (reserve_path_.empty()) return;
+    std::lock_guard<std::mutex> lock(reserve_mu_);
+    if (reserve_released_) reserve_released_ = !CreateReserve(reserve_path_, reserve_bytes_);
+  }
+
   rocksdb::ColumnFamilyHandle* handle(Table table) const {
     return handles_[static_cast<size_t>(table) + 1];  // [0] is "default"
   }
@@ -199,6 +450,15 @@ class RocksKvStore final : public KvStore {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::shared_ptr<rocksdb::Statistics> statistics_;
+  std::shared_ptr<FailureState> failure_;
+  // Writes, compactions: shared; Resume, Flush (WAL sync), checkpoints:
+  // exclusive.
+  std::shared_mutex gate_;
+  const std::string reserve_path_;
+  const uint64_t reserve_bytes_;
+  const std::chrono::milliseconds resume_interval_;
+  mutable std::mutex reserve_mu_;
+  bool reserve_released_;  // guarded by reserve_mu_
 };
 
 }  // namespace
@@ -220,6 +480,24 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksKvStore(const RocksKvOptions& 
   // Tickers only (no timers): counts writes and WAL syncs for group commit.
   db_options.statistics = rocksdb::CreateDBStatistics();
   db_options.statistics->set_stats_level(rocksdb::StatsLevel::kExceptTimers);
+  // Recovery replays the WAL into memtables without writing table files, so
+  // a start on a full disk can open the database.
+  db_options.avoid_flush_during_recovery = true;
+  // Failures: no automatic resume by RocksDB (it would race with writes and
+  // syncs on a failed WAL writer); RocksKvStore::Recover resumes instead.
+  db_options.max_bgerror_resume_count = 0;
+  auto failure = std::make_shared<FailureState>();
+  db_options.listeners.push_back(std::make_shared<FailureListener>(failure));
+  db_options.info_log = OpenInfoLog(options.path);
+  // The reserve: given up when space is short so the open below can succeed.
+  bool reserve_released = false;
+  if (!options.reserve_path.empty()) {
+    if (FileExists(options.reserve_path) &&
+        FreeBytes(options.reserve_path) < options.reserve_bytes) {
+      ::unlink(options.reserve_path.c_str());
+    }
+    reserve_released = !CreateReserve(options.reserve_path, options.reserve_bytes);
+  }
   std::unique_ptr<rocksdb::Env> env;
   if (options.file_system != nullptr) {
     env = rocksdb::NewCompositeEnv(options.file_system);
@@ -233,7 +511,11 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksKvStore(const RocksKvOptions& 
   cf_options.bottommost_compression = rocksdb::kNoCompression;
   // Smaller memtables keep skiplist inserts in cache: with random token keys
   // every insert walks the whole list, and 64 MiB lists miss L3.
-  cf_options.write_buffer_size = options.write_buffer_bytes;
+  // Opened with room for every memtable the WAL can hold (4 per family), so
+  // replaying it never writes a table file (a start on a full disk); set
+  // back to write_buffer_bytes right after the open.
+  cf_options.write_buffer_size = 8 * options.write_buffer_bytes;
+  cf_options.arena_block_size = options.write_buffer_bytes / 8;
   cf_options.max_write_buffer_number = 4;
   // A lookup probes every memtable (active and not yet flushed); a whole-key
   // bloom filter per memtable skips those without the key.
@@ -253,15 +535,30 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksKvStore(const RocksKvOptions& 
   rocksdb::DB* raw = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw);
+  if (Classify(s) == Failure::kNoSpace && !options.reserve_path.empty() &&
+      ::unlink(options.reserve_path.c_str()) == 0) {
+    reserve_released = true;  // the disk is full: give up the reserve and try once more
+    s = rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw);
+  }
+  if (s.ok()) {
+    // Failure to persist the OPTIONS file (full disk) leaves the new size in force.
+    for (rocksdb::ColumnFamilyHandle* h : handles) {
+      (void)raw->SetOptions(h, {{"write_buffer_size", std::to_string(options.write_buffer_bytes)}});
+    }
+  }
   if (!s.ok()) {
     if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
       return absl::UnavailableError("database is in use by another process");
     }
     return FromRocks(s, "open");
   }
+  // The WAL pin (see WriteGroup) from the start; on a full disk this write
+  // fails and the store starts refusing writes.
+  rocksdb::Status pinned = raw->Put(rocksdb::WriteOptions(), handles[0], kWalPinKey, "");
+  if (Classify(pinned) != Failure::kNone) (void)failure->Record(Classify(pinned));
   return std::unique_ptr<KvStore>(
       new RocksKvStore(std::move(env), std::unique_ptr<rocksdb::DB>(raw), std::move(handles),
-                       db_options.statistics));
+                       db_options.statistics, std::move(failure), options, reserve_released));
 }
 
 }  // namespace vault::storage
