@@ -315,7 +315,7 @@ absl::StatusOr<RestoreReport> RestoreBackup(
   // its chain is durable, so the copied chain always reaches it. A restored
   // vault's chain is thus checked against the backup's anchor, not the
   // newer one of the folder it replaces.
-  KeyringFile file(partial);
+  KeyringFile file(partial, &base::Env::Posix());
   keyring.set_generation(keyring.generation() + 1);
   if (absl::Status s = file.Store(keyring); !s.ok()) return fail(s);
   if (absl::Status s = FsyncTree(partial); !s.ok()) return fail(s);

@@ -100,7 +100,7 @@ absl::StatusOr<SecretBytes> ReadKeyFile(const std::string& path) {
 }  // namespace
 
 KeyHierarchy::KeyHierarchy(KeyHierarchyOptions options)
-    : options_(std::move(options)), file_(options_.dir), cache_(options_.kek_cache_capacity) {}
+    : options_(std::move(options)), file_(options_.dir, options_.env), cache_(options_.kek_cache_capacity) {}
 
 absl::StatusOr<std::unique_ptr<KeyHierarchy>> KeyHierarchy::Open(KeyHierarchyOptions options) {
   if (options.clock == nullptr || options.random == nullptr) {

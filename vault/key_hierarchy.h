@@ -56,6 +56,7 @@ struct ActiveKek {
 struct KeyHierarchyOptions {
   // Folder for the keyring slots; must exist.
   std::string dir;
+  base::Env* env = &base::Env::Posix();  // the keyring slots' file system
   const Clock* clock = &SystemClock::Instance();
   crypto::RandomSource* random = &crypto::SystemRandom::Instance();
   crypto::Argon2idParams argon2;

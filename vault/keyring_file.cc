@@ -3,12 +3,7 @@
 // of everything before it | zero padding up to the slot's previous size.
 #include "vault/keyring_file.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
+#include <algorithm>
 #include <vector>
 
 #include "vault/strings.h"
@@ -22,8 +17,8 @@ constexpr size_t kHeader = 8 + 8 + 4;
 constexpr size_t kChecksum = 32;
 constexpr size_t kBlock = 4096;
 
-absl::Status Errno(std::string_view what) {
-  return absl::UnavailableError(Cat("keyring ", what, ": ", std::strerror(errno)));
+absl::Status Prefixed(std::string_view what, const absl::Status& s) {
+  return absl::Status(s.code(), Cat("keyring ", what, ": ", s.message()));
 }
 
 void PutLe(std::string& out, uint64_t v, int bytes) {
@@ -53,73 +48,25 @@ std::optional<records::Keyring> ParseSlot(const std::string& data) {
   return keyring;
 }
 
-absl::StatusOr<std::optional<std::string>> ReadWhole(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return std::optional<std::string>();
-    return Errno("open");
-  }
-  std::string out;
-  char buf[8192];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      absl::Status s = Errno("read");
-      ::close(fd);
-      return s;
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return std::optional<std::string>(std::move(out));
-}
-
-absl::Status SyncDir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Errno("open dir");
-  int rc = ::fsync(fd);
-  ::close(fd);
-  return rc == 0 ? absl::OkStatus() : Errno("fsync dir");
-}
+}  // namespace
 
 // Overwrites the slot in place: same inode, same blocks, never shorter.
-absl::Status WriteSlot(const std::string& path, const std::string& image, bool* created) {
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return Errno("open slot");
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    absl::Status s = Errno("stat slot");
-    ::close(fd);
-    return s;
-  }
-  *created = st.st_size == 0;
-  size_t target = std::max(image.size(), static_cast<size_t>(st.st_size));
+absl::Status KeyringFile::WriteSlot(const std::string& path, const std::string& image,
+                                    bool* created) {
+  absl::StatusOr<std::unique_ptr<base::RandomWriteFile>> file = env_->OpenForOverwrite(path);
+  if (!file.ok()) return Prefixed("open slot", file.status());
+  const uint64_t old_size = (*file)->size_at_open();
+  *created = old_size == 0;
+  size_t target = std::max(image.size(), static_cast<size_t>(old_size));
   target = (target + kBlock - 1) / kBlock * kBlock;
   std::string padded = image;
   padded.resize(target, '\0');
-  size_t off = 0;
-  while (off < padded.size()) {
-    ssize_t n = ::pwrite(fd, padded.data() + off, padded.size() - off, static_cast<off_t>(off));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      absl::Status s = Errno("write slot");
-      ::close(fd);
-      return s;
-    }
-    off += static_cast<size_t>(n);
+  if (absl::Status s = base::WriteFully(**file, 0, padded); !s.ok()) {
+    return Prefixed("write slot", s);
   }
-  if (::fsync(fd) != 0) {
-    absl::Status s = Errno("fsync slot");
-    ::close(fd);
-    return s;
-  }
-  ::close(fd);
+  if (absl::Status s = (*file)->Sync(); !s.ok()) return Prefixed("fsync slot", s);
   return absl::OkStatus();
 }
-
-}  // namespace
 
 std::string KeyringFile::SlotPath(int slot) const {
   return Cat(dir_, "/keyring.", slot);
@@ -129,8 +76,8 @@ absl::StatusOr<std::optional<records::Keyring>> KeyringFile::Load() const {
   std::optional<records::Keyring> best;
   bool any_file = false;
   for (int slot = 0; slot < 2; ++slot) {
-    absl::StatusOr<std::optional<std::string>> data = ReadWhole(SlotPath(slot));
-    if (!data.ok()) return data.status();
+    absl::StatusOr<std::optional<std::string>> data = env_->ReadFile(SlotPath(slot));
+    if (!data.ok()) return Prefixed("read", data.status());
     if (!data->has_value()) continue;
     // A slot that does not even start with the magic (empty or zero-filled:
     // a crash while it was first created) counts as absent.
@@ -162,8 +109,8 @@ absl::Status KeyringFile::Store(const records::Keyring& keyring) {
   int first = 0;
   uint64_t newest = 0;
   for (int slot = 0; slot < 2; ++slot) {
-    absl::StatusOr<std::optional<std::string>> data = ReadWhole(SlotPath(slot));
-    if (!data.ok()) return data.status();
+    absl::StatusOr<std::optional<std::string>> data = env_->ReadFile(SlotPath(slot));
+    if (!data.ok()) return Prefixed("read", data.status());
     if (!data->has_value()) continue;
     std::optional<records::Keyring> parsed = ParseSlot(**data);
     if (parsed.has_value() && parsed->generation() >= newest) {
@@ -177,14 +124,14 @@ absl::Status KeyringFile::Store(const records::Keyring& keyring) {
   bool created = false;
   if (absl::Status s = WriteSlot(SlotPath(first), image, &created); !s.ok()) return s;
   if (created) {
-    if (absl::Status s = SyncDir(dir_); !s.ok()) return s;
+    if (absl::Status s = env_->SyncDir(dir_); !s.ok()) return Prefixed("fsync dir", s);
   }
   // The new keyring is durable now (it is the newest valid slot), so the
   // change has happened whatever follows. A failure on the second slot
   // leaves the older keyring there until the next Store overwrites it first.
   bool created_second = false;
   second_slot_stale_ = !WriteSlot(SlotPath(1 - first), image, &created_second).ok() ||
-                       (created_second && !SyncDir(dir_).ok());
+                       (created_second && !env_->SyncDir(dir_).ok());
   return absl::OkStatus();
 }
 

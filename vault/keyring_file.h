@@ -14,14 +14,16 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "base/env.h"
 #include "vault/records.pb.h"
 
 namespace vault {
 
 class KeyringFile {
  public:
-  // `dir` must exist. Slots are dir/keyring.0 and dir/keyring.1.
-  explicit KeyringFile(std::string dir) : dir_(std::move(dir)) {}
+  // `dir` must exist. Slots are dir/keyring.0 and dir/keyring.1, read and
+  // written through `env` (not owned; tests inject faults there).
+  KeyringFile(std::string dir, base::Env* env) : dir_(std::move(dir)), env_(env) {}
 
   // The newest valid keyring, or nullopt when neither slot exists.
   // DATA_LOSS when slots exist but none is valid.
@@ -38,7 +40,10 @@ class KeyringFile {
   std::string SlotPath(int slot) const;
 
  private:
+  absl::Status WriteSlot(const std::string& path, const std::string& image, bool* created);
+
   std::string dir_;
+  base::Env* env_;
   bool second_slot_stale_ = false;
 };
 

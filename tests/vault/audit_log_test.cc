@@ -280,7 +280,7 @@ class AuditAnchorTest : public ::testing::Test {
     return absl::OkStatus();
   }
   static std::optional<records::Keyring> LoadKeyring(const std::string& dir) {
-    absl::StatusOr<std::optional<records::Keyring>> k = KeyringFile(dir).Load();
+    absl::StatusOr<std::optional<records::Keyring>> k = KeyringFile(dir, &base::Env::Posix()).Load();
     return k.ok() ? *k : std::nullopt;
   }
   static void CopyTree(const std::string& from, const std::string& to) {
@@ -365,7 +365,7 @@ TEST_F(AuditAnchorTest, KeyringWithoutAnchorLoadsAsNoneYetAndGainsOne) {
   ASSERT_TRUE(keyring->has_audit_anchor());
   keyring->clear_audit_anchor();
   keyring->set_generation(keyring->generation() + 1);
-  ASSERT_TRUE(KeyringFile(data).Store(*keyring).ok());
+  ASSERT_TRUE(KeyringFile(data, &base::Env::Posix()).Store(*keyring).ok());
 
   std::unique_ptr<Vault> v = OpenUnsealed(data);
   ASSERT_NE(v, nullptr);

@@ -96,7 +96,7 @@ TEST_F(KeyHierarchyTest, KeyFileWithoutKeyringIsReusedNotRefused) {
 
 TEST_F(KeyHierarchyTest, TamperedPublishedSigningKeyFailsUnseal) {
   { OpenUnsealed(); }
-  KeyringFile file(dir_.path());
+  KeyringFile file(dir_.path(), &base::Env::Posix());
   records::Keyring k = **file.Load();
   std::string pk = k.signing_public_key();
   pk[0] = static_cast<char>(pk[0] ^ 1);

@@ -110,7 +110,7 @@ TEST_F(LifecycleTest, CopyTakenBeforeErasureIsUselessAfterTheEpoch) {
   ASSERT_TRUE(vault_->kv().Flush().ok());
   testing::CopyTree(dir_.Sub("db"), dir_.Sub("db-copy"));  // the attacker's copy
   // Version 1's wrapped bytes, as the keyring holds them before the epoch.
-  records::Keyring before = **KeyringFile(dir_.path()).Load();
+  records::Keyring before = **KeyringFile(dir_.path(), &base::Env::Posix()).Load();
   std::string v1_wrapped;
   for (const auto& t : before.tenants()) {
     if (t.tenant() == "acme") v1_wrapped = t.keks(0).wrapped_key();
