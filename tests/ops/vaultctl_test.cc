@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "api/api.pb.h"
-#include "ops/client.h"
+#include "client/json.h"
 #include "ops/http_client.h"
 #include "tests/api/vaultd_process.h"
 #include "tests/testing/temp_dir.h"
@@ -103,7 +103,7 @@ int Lines(const std::string& s) {
 template <class T>
 T Parse(const std::string& json) {
   T out;
-  EXPECT_TRUE(ops::ParseJson(json, &out).ok()) << json;
+  EXPECT_TRUE(client::ParseJson(json, &out).ok()) << json;
   return out;
 }
 
@@ -236,7 +236,7 @@ TEST_F(VaultctlTest, RotateAndRewrapWhileLoadKeepsSucceeding) {
       ops::HttpResult d = c.Request("POST", "/v1/tenants/acme/detokenize",
                                     R"({"tokens": [")" + token + R"("], "reveal": "plain"})", h);
       v1::DetokenizeResponse dr;
-      if (d.status == 200 && ops::ParseJson(d.body, &dr).ok() && dr.items_size() == 1 &&
+      if (d.status == 200 && client::ParseJson(d.body, &dr).ok() && dr.items_size() == 1 &&
           dr.items(0).value() == "load" + std::to_string(i) + "@example.com") {
         ++ok;
       } else {
