@@ -8,7 +8,7 @@ namespace vault::ops {
 namespace {
 
 struct Flags {
-  std::string tenant, residency, role_name, actions, types, max_reveal = "token_only", purposes;
+  std::string tenant, residency, role_name, actions, types, max_reveal, purposes;
   std::string principal_name, principal_roles, principal_id;
   bool yes = false, require_purpose = false, allow_deterministic = false;
 };
@@ -73,7 +73,8 @@ void AddRoles(CLI::App& app, Globals& g, std::shared_ptr<Flags> f) {
   put->add_option("name", f->role_name, "role name")->required();
   put->add_option("--actions", f->actions, "comma-separated actions")->required();
   put->add_option("--types", f->types, "comma-separated data types (* = all)");
-  put->add_option("--max-reveal", f->max_reveal, "token_only|masked|plain");
+  put->add_option("--max-reveal", f->max_reveal,
+                  "token_only|masked|plain (default: the server's default, masked)");
   put->add_option("--purposes", f->purposes, "comma-separated purposes");
   put->add_flag("--require-purpose", f->require_purpose, "calls must state a purpose");
   put->add_flag("--allow-deterministic", f->allow_deterministic,
@@ -83,7 +84,7 @@ void AddRoles(CLI::App& app, Globals& g, std::shared_ptr<Flags> f) {
     for (const std::string& a : SplitList(f->actions)) role.add_actions(a);
     for (const std::string& t : SplitList(f->types)) role.add_types(t);
     for (const std::string& p : SplitList(f->purposes)) role.add_purposes(p);
-    role.set_max_reveal(f->max_reveal);
+    role.set_max_reveal(f->max_reveal);  // empty: not sent, the server's default applies
     role.set_require_purpose(f->require_purpose);
     role.set_allow_deterministic(f->allow_deterministic);
     return CallAndPrint<v1::Role>(

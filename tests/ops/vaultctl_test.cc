@@ -481,5 +481,32 @@ TEST_F(VaultctlTest, BadInputGivesOneLineErrorsAndTheDocumentedExitCodes) {
   EXPECT_EQ(Ctl({"receipts", "verify", "-"}, "{}").exit_code, 2);  // no public key
 }
 
+TEST_F(VaultctlTest, GoneAnswerShowsTheServersCodeGone) {
+  Unseal({1, 2, 3});
+  ASSERT_EQ(Root({"tenants", "create", "doomed"}).exit_code, 0);
+  ASSERT_EQ(Root({"tenants", "erase", "doomed", "--yes"}).exit_code, 0);
+  for (bool json : {false, true}) {
+    std::vector<std::string> args = {"tenants", "get", "doomed"};
+    if (json) args.insert(args.begin(), "--json");
+    CtlResult gone = Root(args);
+    EXPECT_EQ(gone.exit_code, 1);
+    EXPECT_EQ(Lines(gone.err), 1) << gone.err;
+    EXPECT_NE(gone.err.find("GONE"), std::string::npos) << gone.err;
+    EXPECT_NE(gone.err.find("HTTP 410"), std::string::npos) << gone.err;
+  }
+}
+
+TEST_F(VaultctlTest, RolesPutWithoutMaxRevealGetsTheServersDefaultMasked) {
+  Unseal({1, 2, 3});
+  ASSERT_EQ(Root({"tenants", "create", "acme"}).exit_code, 0);
+  CtlResult put = Root({"roles", "put", "--tenant", "acme", "reader", "--actions", "read"});
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  CtlResult list = Root({"--json", "roles", "list", "--tenant", "acme"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  v1::RoleList roles = Parse<v1::RoleList>(list.out);
+  ASSERT_EQ(roles.roles_size(), 1);
+  EXPECT_EQ(roles.roles(0).max_reveal(), "masked");
+}
+
 }  // namespace
 }  // namespace vault::testing
