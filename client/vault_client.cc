@@ -38,7 +38,8 @@ absl::Status ParseAddress(std::string_view addr, bool* tls, std::string* host, i
   std::string_view h = rest.substr(0, colon);
   if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
   int p = 0;
-  if (!absl::SimpleAtoi(std::string(rest.substr(colon + 1)), &p) || p <= 0 || p > 65535 || h.empty()) {
+  if (!absl::SimpleAtoi(std::string(rest.substr(colon + 1)), &p) || p <= 0 || p > 65535 ||
+      h.empty()) {
     return absl::InvalidArgumentError("address must be http(s)://HOST:PORT with a port 1-65535");
   }
   *host = std::string(h);
@@ -69,8 +70,8 @@ absl::StatusOr<HttpResult> VaultClient::Send(const char* method, const std::stri
   return r;
 }
 
-absl::Status VaultClient::Call(const char* method, const std::string& path,
-                               const std::string& body, google::protobuf::Message* out) {
+absl::Status VaultClient::Call(const char* method, const std::string& path, const std::string& body,
+                               google::protobuf::Message* out) {
   absl::StatusOr<HttpResult> r = Send(method, path, body);
   if (!r.ok()) return r.status();
   if (r->status < 200 || r->status >= 300) {
@@ -209,7 +210,8 @@ absl::StatusOr<v1::ErasureResponse> VaultClient::RequestErasure(
 }
 absl::StatusOr<v1::Empty> VaultClient::CancelErasure(std::string_view tenant,
                                                      std::string_view subject) {
-  return Typed<v1::Empty>("DELETE", Path({"v1", "tenants", tenant, "subjects", subject, "erasure"}));
+  return Typed<v1::Empty>("DELETE",
+                          Path({"v1", "tenants", tenant, "subjects", subject, "erasure"}));
 }
 absl::StatusOr<v1::ErasureResponse> VaultClient::GetErasure(std::string_view tenant,
                                                             std::string_view erasure_id) {

@@ -27,9 +27,9 @@ namespace v1 = api::v1;
 
 struct ClientOptions {
   std::string addr = "http://127.0.0.1:8200";  // http://HOST:PORT or https://HOST:PORT
-  std::string api_key;                          // sent as a bearer key when not empty
-  std::string ca_file;      // https: trust this CA (default: the system's)
-  std::string client_cert;  // https: present this certificate (mTLS)
+  std::string api_key;                         // sent as a bearer key when not empty
+  std::string ca_file;                         // https: trust this CA (default: the system's)
+  std::string client_cert;                     // https: present this certificate (mTLS)
   std::string client_key;
   std::chrono::milliseconds timeout{30000};
 };

@@ -26,7 +26,8 @@ absl::StatusOr<std::unique_ptr<VaultClient>> Connect(const Globals& g) {
   return VaultClient::Create(std::move(options));
 }
 
-int PrintAnswer(const Globals& g, const google::protobuf::Message& answer, const std::string& text) {
+int PrintAnswer(const Globals& g, const google::protobuf::Message& answer,
+                const std::string& text) {
   if (g.json) {
     std::printf("%s\n", client::ToAnswerJson(answer).c_str());
   } else if (!text.empty()) {

@@ -9,7 +9,6 @@
 #include <google/protobuf/message.h>
 
 #include <CLI/CLI.hpp>
-
 #include <functional>
 #include <memory>
 #include <string>

@@ -29,7 +29,8 @@ int VerifyOnline(const Globals& g) {
       },
       [](const v1::AuditVerifyResponse& v) {
         return v.ok() ? absl::OkStatus()
-                      : absl::DataLossError(absl::StrCat("audit chain does NOT verify: ", v.problem()));
+                      : absl::DataLossError(
+                            absl::StrCat("audit chain does NOT verify: ", v.problem()));
       });
 }
 
@@ -56,10 +57,11 @@ int VerifyFile(const Globals& g, const Flags& f) {
   if (!check.ok()) return Fail(check.status());
   const AuditVerification& v = check->chain;
   if (g.json) {
-    std::printf("{\"ok\":%s,\"entries\":%llu,\"head\":\"%s\",\"last_checkpoint\":%llu,"
-                "\"problem\":\"%s\"}\n",
-                v.ok ? "true" : "false", static_cast<unsigned long long>(v.entries), v.head.c_str(),
-                static_cast<unsigned long long>(check->last_checkpoint), v.problem.c_str());
+    std::printf(
+        "{\"ok\":%s,\"entries\":%llu,\"head\":\"%s\",\"last_checkpoint\":%llu,"
+        "\"problem\":\"%s\"}\n",
+        v.ok ? "true" : "false", static_cast<unsigned long long>(v.entries), v.head.c_str(),
+        static_cast<unsigned long long>(check->last_checkpoint), v.problem.c_str());
   } else if (v.ok) {
     std::printf("audit export verifies: %llu entries, head %s; %s\n",
                 static_cast<unsigned long long>(v.entries), v.head.c_str(),
@@ -107,7 +109,8 @@ int LedgerExport(const Globals& g, const std::string& out_path) {
     return kOk;
   }
   if (absl::Status s = WritePrivateFile(out_path, json + "\n"); !s.ok()) return Fail(s);
-  if (!g.json) std::printf("%d receipts written to %s\n", ledger->receipts_size(), out_path.c_str());
+  if (!g.json)
+    std::printf("%d receipts written to %s\n", ledger->receipts_size(), out_path.c_str());
   return kOk;
 }
 
@@ -124,7 +127,8 @@ void AddAuditCommands(CLI::App& app, Globals& g) {
   verify->add_option("--public-key-file", f->key_file, "offline: file with the key");
   OnRun(verify, g, [&g, f] {
     if (f->file.empty()) {
-      if (!f->key_b64.empty() || !f->key_file.empty()) return Usage("--public-key goes with --file");
+      if (!f->key_b64.empty() || !f->key_file.empty())
+        return Usage("--public-key goes with --file");
       return VerifyOnline(g);
     }
     if (f->key_b64.empty() && f->key_file.empty()) {

@@ -36,8 +36,8 @@ int Verify(const Globals& g, const Flags& f) {
   if (!key.ok()) return Usage(std::string(key.status().message()));
   absl::StatusOr<BackupSummary> summary = VerifyBackup(f.dir, *key);
   if (!summary.ok()) {
-    return Fail(absl::DataLossError(
-        absl::StrCat("backup does NOT verify: ", summary.status().message())));
+    return Fail(
+        absl::DataLossError(absl::StrCat("backup does NOT verify: ", summary.status().message())));
   }
   if (g.json) {
     std::printf("{\"ok\":true,\"files\":%llu,\"bytes\":%llu,\"ledger_entries\":%llu}\n",
@@ -61,46 +61,48 @@ absl::StatusOr<LedgerFile> ReadLedger(const std::string& path) {
   if (!json.ok()) return json.status();
   absl::StatusOr<LedgerFile> parsed = ParseLedgerJson(*json);
   if (parsed.ok() && !parsed->state.has_value()) {
-    std::fprintf(stderr, "vaultctl: warning: the ledger file has no live state: cancelled "
-                         "erasures, holds and deleted principals are as in the backup\n");
+    std::fprintf(stderr,
+                 "vaultctl: warning: the ledger file has no live state: cancelled "
+                 "erasures, holds and deleted principals are as in the backup\n");
   }
   return parsed;
 }
 
 void PrintRestore(const Globals& g, const std::string& data_dir, const RestoreReport& r) {
   if (g.json) {
-    std::printf("{\"ok\":true,\"replayed_subjects\":%llu,\"replayed_tenants\":%llu,"
-                "\"already_in_backup\":%llu,\"live_state_applied\":%s,\"erasures_cancelled\":%llu,"
-                "\"erasures_requested\":%llu,\"holds\":%llu,\"principals_removed\":%llu}\n",
-                static_cast<ull>(r.replayed_subjects), static_cast<ull>(r.replayed_tenants),
-                static_cast<ull>(r.already_in_backup), r.live_state_applied ? "true" : "false",
-                static_cast<ull>(r.live.erasures_cancelled),
-                static_cast<ull>(r.live.erasures_requested), static_cast<ull>(r.live.holds),
-                static_cast<ull>(r.live.principals_removed));
+    std::printf(
+        "{\"ok\":true,\"replayed_subjects\":%llu,\"replayed_tenants\":%llu,"
+        "\"already_in_backup\":%llu,\"live_state_applied\":%s,\"erasures_cancelled\":%llu,"
+        "\"erasures_requested\":%llu,\"holds\":%llu,\"principals_removed\":%llu}\n",
+        static_cast<ull>(r.replayed_subjects), static_cast<ull>(r.replayed_tenants),
+        static_cast<ull>(r.already_in_backup), r.live_state_applied ? "true" : "false",
+        static_cast<ull>(r.live.erasures_cancelled), static_cast<ull>(r.live.erasures_requested),
+        static_cast<ull>(r.live.holds), static_cast<ull>(r.live.principals_removed));
     return;
   }
   if (r.live_state_applied) {
-    std::printf("live state applied: %llu pending erasures cancelled since, %llu requested "
-                "since, %llu holds, %llu principals deleted since removed\n",
-                static_cast<ull>(r.live.erasures_cancelled),
-                static_cast<ull>(r.live.erasures_requested), static_cast<ull>(r.live.holds),
-                static_cast<ull>(r.live.principals_removed));
+    std::printf(
+        "live state applied: %llu pending erasures cancelled since, %llu requested "
+        "since, %llu holds, %llu principals deleted since removed\n",
+        static_cast<ull>(r.live.erasures_cancelled), static_cast<ull>(r.live.erasures_requested),
+        static_cast<ull>(r.live.holds), static_cast<ull>(r.live.principals_removed));
   }
-  std::printf("restored into %s: %llu receipts given, %llu subject and %llu tenant erasures "
-              "replayed, %llu already in the backup. Start vaultd on it and unseal with the "
-              "vault's shares.\n",
-              data_dir.c_str(), static_cast<ull>(r.receipts),
-              static_cast<ull>(r.replayed_subjects), static_cast<ull>(r.replayed_tenants),
-              static_cast<ull>(r.already_in_backup));
+  std::printf(
+      "restored into %s: %llu receipts given, %llu subject and %llu tenant erasures "
+      "replayed, %llu already in the backup. Start vaultd on it and unseal with the "
+      "vault's shares.\n",
+      data_dir.c_str(), static_cast<ull>(r.receipts), static_cast<ull>(r.replayed_subjects),
+      static_cast<ull>(r.replayed_tenants), static_cast<ull>(r.already_in_backup));
 }
 
 int Restore(const Globals& g, const Flags& f) {
   absl::StatusOr<std::string> key = OptionalKey(f);
   if (!key.ok()) return Usage(std::string(key.status().message()));
   if (f.ledger.empty() == !f.no_newer_ledger) {
-    return Usage("give the newest shred ledger with --ledger FILE (vaultctl ledger export), or "
-                 "state --no-newer-ledger to restore without replaying erasures made after the "
-                 "backup");
+    return Usage(
+        "give the newest shred ledger with --ledger FILE (vaultctl ledger export), or "
+        "state --no-newer-ledger to restore without replaying erasures made after the "
+        "backup");
   }
   absl::StatusOr<LedgerFile> ledger = ReadLedger(f.ledger);
   if (!ledger.ok()) return Fail(ledger.status());

@@ -106,8 +106,8 @@ void AddHolds(CLI::App& app, Globals& g, std::shared_ptr<Flags> f) {
 void AddReceipts(CLI::App& app, Globals& g, std::shared_ptr<Flags> f) {
   auto* receipts = app.add_subcommand("receipts", "erasure receipts");
   receipts->require_subcommand(1);
-  auto* verify = receipts->add_subcommand(
-      "verify", "verify a receipt offline against the vault's public key");
+  auto* verify =
+      receipts->add_subcommand("verify", "verify a receipt offline against the vault's public key");
   verify->add_option("file", f->file, "receipt JSON (or an erasure answer), - = stdin")->required();
   auto* pk1 = verify->add_option("--public-key", f->key_b64, "vault public key, base64");
   auto* pk2 = verify->add_option("--public-key-file", f->key_file,
@@ -119,12 +119,11 @@ void AddReceipts(CLI::App& app, Globals& g, std::shared_ptr<Flags> f) {
     }
     return VerifyReceiptFile(g, *f);
   });
-  OnRun(receipts->add_subcommand("key", "print the vault's public signing key (keep it)"), g,
-        [&g] {
-          return CallAndPrint<v1::ReceiptKeyResponse>(
-              g, [](VaultClient& c) { return c.ReceiptKey(); },
-              [](const v1::ReceiptKeyResponse& out) { return out.public_key(); });
-        });
+  OnRun(receipts->add_subcommand("key", "print the vault's public signing key (keep it)"), g, [&g] {
+    return CallAndPrint<v1::ReceiptKeyResponse>(
+        g, [](VaultClient& c) { return c.ReceiptKey(); },
+        [](const v1::ReceiptKeyResponse& out) { return out.public_key(); });
+  });
 }
 
 }  // namespace

@@ -24,8 +24,8 @@ std::string HealthText(const v1::HealthResponse& h) {
 // Writes share-1..share-N and root-api-key (0600) into out_dir.
 absl::Status WriteInitFiles(const std::string& out_dir, const v1::InitResponse& out) {
   for (int i = 0; i < out.unseal_shares_size(); ++i) {
-    if (absl::Status s = WritePrivateFile(absl::StrCat(out_dir, "/share-", i + 1),
-                                          out.unseal_shares(i) + "\n");
+    if (absl::Status s =
+            WritePrivateFile(absl::StrCat(out_dir, "/share-", i + 1), out.unseal_shares(i) + "\n");
         !s.ok()) {
       return s;
     }
@@ -46,10 +46,11 @@ int Init(const Globals& g, int shares, int threshold, const std::string& out_dir
   if (!out.ok()) return Fail(out.status());
   if (!out_dir.empty()) {
     if (absl::Status s = WriteInitFiles(out_dir, *out); !s.ok()) return Fail(s);
-    std::printf("initialised: %d shares (any %d unseal) and the root API key written to %s "
-                "(share-1..share-%d, root-api-key, mode 0600). Give each share to a different "
-                "person and delete these files. The vault is sealed.\n",
-                shares, threshold, out_dir.c_str(), shares);
+    std::printf(
+        "initialised: %d shares (any %d unseal) and the root API key written to %s "
+        "(share-1..share-%d, root-api-key, mode 0600). Give each share to a different "
+        "person and delete these files. The vault is sealed.\n",
+        shares, threshold, out_dir.c_str(), shares);
     return kOk;
   }
   if (g.json) return PrintAnswer(g, *out, "");
@@ -105,12 +106,13 @@ int Unseal(const Globals& g) {
     out = *std::move(answer);
     ++submitted;
     if (!out.sealed()) break;
-    if (terminal) std::fprintf(stderr, "progress: %d of %d shares\n", out.progress(), out.threshold());
+    if (terminal)
+      std::fprintf(stderr, "progress: %d of %d shares\n", out.progress(), out.threshold());
   }
   if (submitted == 0) return Usage("no share given (pipe shares on standard input, one per line)");
   if (out.sealed()) {
-    return PrintAnswer(g, out, absl::StrCat("sealed: ", out.progress(), " of ", out.threshold(),
-                                            " shares given"));
+    return PrintAnswer(
+        g, out, absl::StrCat("sealed: ", out.progress(), " of ", out.threshold(), " shares given"));
   }
   return PrintAnswer(g, out, "unsealed");
 }

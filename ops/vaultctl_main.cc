@@ -7,7 +7,6 @@
 // (e.g. GONE); --json prints the server's answers as JSON on standard out.
 // The command groups are in ops/cmd_*.cc.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 

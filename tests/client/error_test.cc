@@ -36,9 +36,8 @@ TEST(DecodeErrorTest, StatusOfGoneIsNotFoundWithWireCodeGone) {
 }
 
 TEST(DecodeErrorTest, HeaderRequestIdWinsOverTheBodys) {
-  absl::Status s =
-      ErrorStatus(404, R"({"error":{"code":"NOT_FOUND","message":"m","request_id":"body"}})",
-                  "header");
+  absl::Status s = ErrorStatus(
+      404, R"({"error":{"code":"NOT_FOUND","message":"m","request_id":"body"}})", "header");
   EXPECT_EQ(s.message(), "NOT_FOUND: m (HTTP 404, request header)");
 }
 
