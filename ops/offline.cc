@@ -6,7 +6,7 @@
 #include "api/api.pb.h"
 #include "api/views.h"
 #include "crypto/encoding.h"
-#include "ops/client.h"
+#include "client/json.h"
 #include "vault/strings.h"
 
 namespace vault::ops {
@@ -32,7 +32,7 @@ absl::StatusOr<std::string> ParsePublicKey(std::string_view text) {
   std::string b64(text);
   if (!text.empty() && text.front() == '{') {
     api::v1::ReceiptKeyResponse key;
-    if (!ParseJson(text, &key).ok()) {
+    if (!client::ParseJson(text, &key).ok()) {
       return absl::InvalidArgumentError("public key JSON is not a receipt-key answer");
     }
     b64 = key.public_key();
@@ -46,7 +46,7 @@ absl::StatusOr<std::string> ParsePublicKey(std::string_view text) {
 
 absl::StatusOr<records::ErasureReceipt> ParseReceiptJson(std::string_view json) {
   api::v1::Receipt receipt;
-  if (!ParseJson(json, &receipt).ok()) {
+  if (!client::ParseJson(json, &receipt).ok()) {
     api::v1::ErasureResponse answer;
     pb::util::JsonParseOptions lenient;
     lenient.ignore_unknown_fields = true;
@@ -61,7 +61,7 @@ absl::StatusOr<records::ErasureReceipt> ParseReceiptJson(std::string_view json) 
 
 absl::StatusOr<LedgerFile> ParseLedgerJson(std::string_view json) {
   api::v1::ShredLedgerResponse ledger;
-  if (!ParseJson(json, &ledger).ok()) {
+  if (!client::ParseJson(json, &ledger).ok()) {
     return absl::InvalidArgumentError("not a shred-ledger file (vaultctl ledger export)");
   }
   LedgerFile out;

@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "api/api.pb.h"
-#include "ops/client.h"
+#include "client/json.h"
 #include "ops/http_client.h"
 #include "tests/api/vaultd_process.h"
 #include "tests/testing/temp_dir.h"
@@ -103,7 +103,7 @@ int Lines(const std::string& s) {
 template <class T>
 T Parse(const std::string& json) {
   T out;
-  EXPECT_TRUE(ops::ParseJson(json, &out).ok()) << json;
+  EXPECT_TRUE(client::ParseJson(json, &out).ok()) << json;
   return out;
 }
 
@@ -236,7 +236,7 @@ TEST_F(VaultctlTest, RotateAndRewrapWhileLoadKeepsSucceeding) {
       ops::HttpResult d = c.Request("POST", "/v1/tenants/acme/detokenize",
                                     R"({"tokens": [")" + token + R"("], "reveal": "plain"})", h);
       v1::DetokenizeResponse dr;
-      if (d.status == 200 && ops::ParseJson(d.body, &dr).ok() && dr.items_size() == 1 &&
+      if (d.status == 200 && client::ParseJson(d.body, &dr).ok() && dr.items_size() == 1 &&
           dr.items(0).value() == "load" + std::to_string(i) + "@example.com") {
         ++ok;
       } else {
@@ -479,6 +479,33 @@ TEST_F(VaultctlTest, BadInputGivesOneLineErrorsAndTheDocumentedExitCodes) {
   EXPECT_EQ(Ctl({"unseal"}, "").exit_code, 2);               // no share given
   EXPECT_EQ(Root({"tenants", "erase", "acme"}).exit_code, 2);  // without --yes
   EXPECT_EQ(Ctl({"receipts", "verify", "-"}, "{}").exit_code, 2);  // no public key
+}
+
+TEST_F(VaultctlTest, GoneAnswerShowsTheServersCodeGone) {
+  Unseal({1, 2, 3});
+  ASSERT_EQ(Root({"tenants", "create", "doomed"}).exit_code, 0);
+  ASSERT_EQ(Root({"tenants", "erase", "doomed", "--yes"}).exit_code, 0);
+  for (bool json : {false, true}) {
+    std::vector<std::string> args = {"tenants", "get", "doomed"};
+    if (json) args.insert(args.begin(), "--json");
+    CtlResult gone = Root(args);
+    EXPECT_EQ(gone.exit_code, 1);
+    EXPECT_EQ(Lines(gone.err), 1) << gone.err;
+    EXPECT_NE(gone.err.find("GONE"), std::string::npos) << gone.err;
+    EXPECT_NE(gone.err.find("HTTP 410"), std::string::npos) << gone.err;
+  }
+}
+
+TEST_F(VaultctlTest, RolesPutWithoutMaxRevealGetsTheServersDefaultMasked) {
+  Unseal({1, 2, 3});
+  ASSERT_EQ(Root({"tenants", "create", "acme"}).exit_code, 0);
+  CtlResult put = Root({"roles", "put", "--tenant", "acme", "reader", "--actions", "read"});
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  CtlResult list = Root({"--json", "roles", "list", "--tenant", "acme"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  v1::RoleList roles = Parse<v1::RoleList>(list.out);
+  ASSERT_EQ(roles.roles_size(), 1);
+  EXPECT_EQ(roles.roles(0).max_reveal(), "masked");
 }
 
 }  // namespace

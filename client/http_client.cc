@@ -1,5 +1,5 @@
 // HTTP client on Beast.
-#include "ops/http_client.h"
+#include "client/http_client.h"
 
 #include <openssl/ssl.h>
 
@@ -11,7 +11,7 @@
 
 #include <optional>
 
-namespace vault::ops {
+namespace vault::client {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -156,4 +156,4 @@ HttpResult HttpClient::Request(const std::string& method, const std::string& tar
   return impl_->Request(method, target, body, headers);
 }
 
-}  // namespace vault::ops
+}  // namespace vault::client
