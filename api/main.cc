@@ -61,113 +61,79 @@ bool SplitHostPort(const std::string& listen, std::string* host, uint16_t* port)
   return !host->empty();
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  CLI::App app{"vaultd: personal-data vault server"};
+struct Flags {
   std::string data_dir, listen, config_file, tls_cert, tls_key, tls_client_ca, backup_dir;
   bool dev = false;
-  app.add_option("--data-dir", data_dir, "data folder (created 0700 if missing)")->required();
-  app.add_option("--listen", listen, "HOST:PORT to listen on (default 127.0.0.1:8200; port 0 = any)");
-  app.add_option("--config", config_file, "configuration file (protobuf text format)");
-  app.add_option("--tls-cert", tls_cert, "PEM certificate chain: serve HTTPS");
-  app.add_option("--tls-key", tls_key, "PEM private key for --tls-cert");
-  app.add_option("--tls-client-ca", tls_client_ca, "PEM CA: require client certificates it signed");
-  app.add_option("--backup-dir", backup_dir,
+};
+
+void AddFlags(CLI::App& app, Flags* f) {
+  app.add_option("--data-dir", f->data_dir, "data folder (created 0700 if missing)")->required();
+  app.add_option("--listen", f->listen,
+                 "HOST:PORT to listen on (default 127.0.0.1:8200; port 0 = any)");
+  app.add_option("--config", f->config_file, "configuration file (protobuf text format)");
+  app.add_option("--tls-cert", f->tls_cert, "PEM certificate chain: serve HTTPS");
+  app.add_option("--tls-key", f->tls_key, "PEM private key for --tls-cert");
+  app.add_option("--tls-client-ca", f->tls_client_ca,
+                 "PEM CA: require client certificates it signed");
+  app.add_option("--backup-dir", f->backup_dir,
                  "folder where POST /v1/sys/backups writes backups (must exist)");
-  app.add_flag("--dev", dev, "development mode: self-initialise and unseal from a key file");
-  CLI11_PARSE(app, argc, argv);
+  app.add_flag("--dev", f->dev, "development mode: self-initialise and unseal from a key file");
+}
 
-  // Block the stop signals before any thread starts (the logger's included),
-  // so only sigwait below receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  // The access log is written by a background thread, off the request path.
-  spdlog::init_thread_pool(16384, 1);
-  spdlog::set_default_logger(spdlog::stderr_logger_mt<spdlog::async_factory>("vaultd"));
-  DisableCoreDumps();
-  ReportMlockLimit();
+// False (and a message on stderr) when the file cannot be read or parsed.
+bool LoadConfig(const std::string& config_file, vault::api::v1::ServerConfig* config) {
+  if (config_file.empty()) return true;
+  std::ifstream in(config_file);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in || !google::protobuf::TextFormat::ParseFromString(text, config)) {
+    std::fprintf(stderr, "vaultd: cannot parse config file %s\n", config_file.c_str());
+    return false;
+  }
+  return true;
+}
 
-  vault::api::v1::ServerConfig config;
-  if (!config_file.empty()) {
-    std::ifstream in(config_file);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (!in || !google::protobuf::TextFormat::ParseFromString(text, &config)) {
-      std::fprintf(stderr, "vaultd: cannot parse config file %s\n", config_file.c_str());
-      return 2;
-    }
-  }
-  vault::api::ServerOptions server_options;
-  if (listen.empty()) listen = config.listen().empty() ? "127.0.0.1:8200" : config.listen();
-  if (!SplitHostPort(listen, &server_options.host, &server_options.port)) {
-    std::fprintf(stderr, "vaultd: --listen must be HOST:PORT\n");
-    return 2;
-  }
-  if (config.body_limit_bytes() != 0) server_options.body_limit = config.body_limit_bytes();
-  if (config.header_limit_bytes() != 0) server_options.header_limit = config.header_limit_bytes();
+// The server limits and timeouts set in the config file (0 = keep the default).
+void ApplyServerLimits(const vault::api::v1::ServerConfig& config,
+                       vault::api::ServerOptions* server_options) {
+  if (config.body_limit_bytes() != 0) server_options->body_limit = config.body_limit_bytes();
+  if (config.header_limit_bytes() != 0) server_options->header_limit = config.header_limit_bytes();
   if (config.handler_threads() != 0) {
-    server_options.handler_threads = static_cast<int>(config.handler_threads());
+    server_options->handler_threads = static_cast<int>(config.handler_threads());
   }
-  if (config.io_threads() != 0) server_options.io_threads = static_cast<int>(config.io_threads());
+  if (config.io_threads() != 0) server_options->io_threads = static_cast<int>(config.io_threads());
   if (config.read_timeout_ms() != 0) {
-    server_options.read_timeout = std::chrono::milliseconds(config.read_timeout_ms());
+    server_options->read_timeout = std::chrono::milliseconds(config.read_timeout_ms());
   }
   if (config.idle_timeout_ms() != 0) {
-    server_options.idle_timeout = std::chrono::milliseconds(config.idle_timeout_ms());
+    server_options->idle_timeout = std::chrono::milliseconds(config.idle_timeout_ms());
   }
-  if (config.max_connections() != 0) server_options.max_connections = config.max_connections();
+  if (config.max_connections() != 0) server_options->max_connections = config.max_connections();
   if (config.linger_timeout_ms() != 0) {
-    server_options.linger_timeout = std::chrono::milliseconds(config.linger_timeout_ms());
+    server_options->linger_timeout = std::chrono::milliseconds(config.linger_timeout_ms());
   }
-  if (config.linger_max_bytes() != 0) server_options.linger_max_bytes = config.linger_max_bytes();
+  if (config.linger_max_bytes() != 0) server_options->linger_max_bytes = config.linger_max_bytes();
   if (config.max_lingering_connections() != 0) {
-    server_options.max_lingering = config.max_lingering_connections();
+    server_options->max_lingering = config.max_lingering_connections();
   }
   if (config.max_in_flight() != 0) {
-    server_options.max_in_flight = static_cast<int>(config.max_in_flight());
+    server_options->max_in_flight = static_cast<int>(config.max_in_flight());
   }
-  server_options.tls_cert_file = tls_cert.empty() ? config.tls_cert() : tls_cert;
-  server_options.tls_key_file = tls_key.empty() ? config.tls_key() : tls_key;
-  server_options.tls_client_ca_file = tls_client_ca.empty() ? config.tls_client_ca() : tls_client_ca;
-  if (server_options.tls_cert_file.empty() && !server_options.tls_client_ca_file.empty()) {
-    std::fprintf(stderr, "vaultd: --tls-client-ca needs --tls-cert and --tls-key\n");
-    return 2;
-  }
-  const auto shutdown_deadline = std::chrono::milliseconds(
-      config.shutdown_deadline_ms() != 0 ? config.shutdown_deadline_ms() : 10000);
+}
 
-  vault::VaultOptions options;
-  options.data_dir = data_dir;
-  if (config.rewrap_chunk_size() != 0) options.rewrap_chunk_size = config.rewrap_chunk_size();
-  options.rewrap_chunk_pause = absl::Milliseconds(config.rewrap_chunk_pause_ms());
-  if (backup_dir.empty()) backup_dir = config.backup_dir();
-  if (!backup_dir.empty()) {
-    std::error_code ec;
-    if (!std::filesystem::is_directory(backup_dir, ec)) {
-      std::fprintf(stderr, "vaultd: --backup-dir %s is not a folder\n", backup_dir.c_str());
-      return 2;
-    }
-    backup_dir = std::filesystem::absolute(backup_dir, ec).lexically_normal().string();
+// False (and a message on stderr) when --backup-dir is set but not a folder;
+// else makes it absolute.
+bool ResolveBackupDir(std::string* backup_dir) {
+  if (backup_dir->empty()) return true;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(*backup_dir, ec)) {
+    std::fprintf(stderr, "vaultd: --backup-dir %s is not a folder\n", backup_dir->c_str());
+    return false;
   }
-  absl::StatusOr<std::unique_ptr<vault::Vault>> opened = vault::Vault::Open(std::move(options));
-  if (!opened.ok()) {
-    std::fprintf(stderr, "vaultd: cannot open the vault: %s\n",
-                 std::string(opened.status().message()).c_str());
-    return 1;
-  }
-  vault::Vault& v = **opened;
-  if (dev) {
-    spdlog::warn("*** DEVELOPMENT MODE: the unseal key ({}) and the root API key ({}) are kept "
-                 "next to the data. Never use --dev for real personal data. ***",
-                 v.DevKeyFilePath(), v.DevRootApiKeyPath());
-    if (absl::Status s = v.InitializeAndUnsealDev(); !s.ok()) {
-      std::fprintf(stderr, "vaultd: dev unseal failed: %s\n", std::string(s.message()).c_str());
-      return 1;
-    }
-  }
+  *backup_dir = std::filesystem::absolute(*backup_dir, ec).lexically_normal().string();
+  return true;
+}
+
+void WarnOnStartupProblems(vault::Vault& v) {
   // The audit chain against its anchor in the keyring file: a store rolled
   // back (or an audit table wiped) keeps serving health, unseal and audit
   // verify, but every audited call fails closed until it is restored.
@@ -182,7 +148,46 @@ int main(int argc, char** argv) {
   if (vault::crypto::GetLockedMemoryReport().lock_failures > 0) {
     spdlog::warn("some key memory could not be locked (raise RLIMIT_MEMLOCK)");
   }
+}
 
+// Due erasures run inside vaultd, once a second while unsealed; they are
+// persisted, so a restart picks up whatever came due meanwhile.
+void RunScheduler(vault::Vault& v, const std::atomic<bool>& stopping) {
+  bool writable = v.kv().Health().writable;
+  while (!stopping.load()) {
+    // A full disk: retry the storage (rate-limited by the store) until
+    // space is freed, and restore the reserve file when space allows.
+    (void)v.kv().Recover();
+    const vault::storage::StorageHealth storage = v.kv().Health();
+    if (storage.writable != writable) {
+      writable = storage.writable;
+      if (writable) {
+        spdlog::info("storage writable again");
+      } else {
+        spdlog::error("storage failed ({}): writes are refused until it recovers",
+                      storage.error);
+      }
+    }
+    if (!v.keys().sealed() && storage.writable) {
+      absl::StatusOr<int> n = v.lifecycle().RunDue();
+      if (n.ok() && *n > 0) spdlog::info("executed {} due erasure(s)", *n);
+      // Rewrap jobs interrupted by a restart or a seal continue.
+      absl::StatusOr<int> resumed = v.jobs().ResumeInterrupted();
+      if (resumed.ok() && *resumed > 0) spdlog::info("resumed {} rewrap job(s)", *resumed);
+      if (absl::Status c = v.lifecycle().CompactShredded(); !c.ok()) {
+        spdlog::warn("compaction after erasure failed; will retry");
+      }
+    }
+    for (int i = 0; i < 10 && !stopping.load(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+}
+
+// Serves until SIGINT/SIGTERM (blocked in `stop_signals`), then drains.
+int Serve(vault::Vault& v, vault::api::ServerOptions server_options,
+          const std::string& backup_dir, std::chrono::milliseconds shutdown_deadline,
+          const sigset_t& stop_signals) {
   vault::api::Metrics metrics;
   server_options.metrics = &metrics;
   vault::api::RequestHandler handler(&v, &metrics, vault::api::HandlerOptions{kVersion, backup_dir});
@@ -199,40 +204,8 @@ int main(int argc, char** argv) {
                server_options.tls_cert_file.empty() ? "http" : "https", v.keys().initialized(),
                v.keys().sealed());
 
-  // Due erasures run inside vaultd, once a second while unsealed; they are
-  // persisted, so a restart picks up whatever came due meanwhile.
   std::atomic<bool> stopping{false};
-  std::thread scheduler([&v, &stopping] {
-    bool writable = v.kv().Health().writable;
-    while (!stopping.load()) {
-      // A full disk: retry the storage (rate-limited by the store) until
-      // space is freed, and restore the reserve file when space allows.
-      (void)v.kv().Recover();
-      const vault::storage::StorageHealth storage = v.kv().Health();
-      if (storage.writable != writable) {
-        writable = storage.writable;
-        if (writable) {
-          spdlog::info("storage writable again");
-        } else {
-          spdlog::error("storage failed ({}): writes are refused until it recovers",
-                        storage.error);
-        }
-      }
-      if (!v.keys().sealed() && storage.writable) {
-        absl::StatusOr<int> n = v.lifecycle().RunDue();
-        if (n.ok() && *n > 0) spdlog::info("executed {} due erasure(s)", *n);
-        // Rewrap jobs interrupted by a restart or a seal continue.
-        absl::StatusOr<int> resumed = v.jobs().ResumeInterrupted();
-        if (resumed.ok() && *resumed > 0) spdlog::info("resumed {} rewrap job(s)", *resumed);
-        if (absl::Status c = v.lifecycle().CompactShredded(); !c.ok()) {
-          spdlog::warn("compaction after erasure failed; will retry");
-        }
-      }
-      for (int i = 0; i < 10 && !stopping.load(); ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-    }
-  });
+  std::thread scheduler([&v, &stopping] { RunScheduler(v, stopping); });
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
@@ -252,4 +225,72 @@ int main(int argc, char** argv) {
   spdlog::info("stopped");
   spdlog::shutdown();
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"vaultd: personal-data vault server"};
+  Flags flags;
+  AddFlags(app, &flags);
+  CLI11_PARSE(app, argc, argv);
+
+  // Block the stop signals before any thread starts (the logger's included),
+  // so only sigwait in Serve receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // The access log is written by a background thread, off the request path.
+  spdlog::init_thread_pool(16384, 1);
+  spdlog::set_default_logger(spdlog::stderr_logger_mt<spdlog::async_factory>("vaultd"));
+  DisableCoreDumps();
+  ReportMlockLimit();
+
+  vault::api::v1::ServerConfig config;
+  if (!LoadConfig(flags.config_file, &config)) return 2;
+  vault::api::ServerOptions server_options;
+  std::string listen = flags.listen;
+  if (listen.empty()) listen = config.listen().empty() ? "127.0.0.1:8200" : config.listen();
+  if (!SplitHostPort(listen, &server_options.host, &server_options.port)) {
+    std::fprintf(stderr, "vaultd: --listen must be HOST:PORT\n");
+    return 2;
+  }
+  ApplyServerLimits(config, &server_options);
+  server_options.tls_cert_file = flags.tls_cert.empty() ? config.tls_cert() : flags.tls_cert;
+  server_options.tls_key_file = flags.tls_key.empty() ? config.tls_key() : flags.tls_key;
+  server_options.tls_client_ca_file =
+      flags.tls_client_ca.empty() ? config.tls_client_ca() : flags.tls_client_ca;
+  if (server_options.tls_cert_file.empty() && !server_options.tls_client_ca_file.empty()) {
+    std::fprintf(stderr, "vaultd: --tls-client-ca needs --tls-cert and --tls-key\n");
+    return 2;
+  }
+  const auto shutdown_deadline = std::chrono::milliseconds(
+      config.shutdown_deadline_ms() != 0 ? config.shutdown_deadline_ms() : 10000);
+
+  vault::VaultOptions options;
+  options.data_dir = flags.data_dir;
+  if (config.rewrap_chunk_size() != 0) options.rewrap_chunk_size = config.rewrap_chunk_size();
+  options.rewrap_chunk_pause = absl::Milliseconds(config.rewrap_chunk_pause_ms());
+  std::string backup_dir = flags.backup_dir.empty() ? config.backup_dir() : flags.backup_dir;
+  if (!ResolveBackupDir(&backup_dir)) return 2;
+  absl::StatusOr<std::unique_ptr<vault::Vault>> opened = vault::Vault::Open(std::move(options));
+  if (!opened.ok()) {
+    std::fprintf(stderr, "vaultd: cannot open the vault: %s\n",
+                 std::string(opened.status().message()).c_str());
+    return 1;
+  }
+  vault::Vault& v = **opened;
+  if (flags.dev) {
+    spdlog::warn("*** DEVELOPMENT MODE: the unseal key ({}) and the root API key ({}) are kept "
+                 "next to the data. Never use --dev for real personal data. ***",
+                 v.DevKeyFilePath(), v.DevRootApiKeyPath());
+    if (absl::Status s = v.InitializeAndUnsealDev(); !s.ok()) {
+      std::fprintf(stderr, "vaultd: dev unseal failed: %s\n", std::string(s.message()).c_str());
+      return 1;
+    }
+  }
+  WarnOnStartupProblems(v);
+  return Serve(v, server_options, backup_dir, shutdown_deadline, stop_signals);
 }

@@ -21,6 +21,10 @@
 
 namespace vault::api {
 
+namespace internal {
+struct Call;  // api/internal/routes.h
+}  // namespace internal
+
 struct HandlerOptions {
   std::string version = "0.1.0";
   // Where POST /v1/sys/backups writes (a folder per backup); empty = off.
@@ -35,8 +39,8 @@ class RequestHandler {
   HttpResponse Handle(const HttpRequest& request);
 
  private:
-  struct Call;
-  HttpResponse Dispatch(Call& call);
+  // Routes the call through the route table (request_handler.cc).
+  HttpResponse Dispatch(internal::Call& call);
 
   Vault* vault_;
   Metrics* metrics_;

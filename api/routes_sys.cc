@@ -1,0 +1,198 @@
+// Route handlers for /metrics, /v1/sys/... and /v1/jobs/{job_id}.
+// Thread-safety: stateless; see api/internal/routes.h.
+// Never logs; unseal shares and API keys only pass through to the reply.
+#include <google/protobuf/util/json_util.h>
+
+#include <map>
+#include <utility>
+
+#include "api/internal/routes.h"
+#include "api/views.h"
+#include "api/wire.h"
+#include "crypto/encoding.h"
+#include "vault/strings.h"
+
+namespace vault::api::internal {
+
+HttpResponse HandleMetrics(Call& call) {
+  Vault* vault = call.vault;
+  const storage::StorageHealth storage = vault->kv().Health();
+  std::map<std::string, double> gauges = {
+      {"sealed", vault->keys().sealed() ? 1 : 0},
+      {"storage_writable", storage.writable ? 1 : 0},
+      {"storage_reserve_released", storage.reserve_released ? 1 : 0},
+      {"audit_entries_appended", static_cast<double>(vault->audit().appended())},
+      {"commit_groups", static_cast<double>(vault->committer().groups())}};
+  HttpResponse r;
+  r.content_type = "text/plain; version=0.0.4";
+  r.body = call.metrics != nullptr ? call.metrics->Render(gauges) : "";
+  r.body += Metrics::RenderStorageErrors(storage.no_space_errors, storage.io_errors);
+  return r;
+}
+
+HttpResponse HandleHealth(Call& call) {
+  Vault* vault = call.vault;
+  v1::HealthResponse h;
+  h.set_initialized(vault->keys().initialized());
+  h.set_sealed(vault->keys().sealed());
+  h.set_version(call.handler_options->version);
+  const storage::StorageHealth storage = vault->kv().Health();
+  v1::StorageHealth* sh = h.mutable_storage();
+  sh->set_writable(storage.writable);
+  sh->set_reserve_released(storage.reserve_released);
+  sh->set_error(!storage.writable ? storage.error : storage.reserve_released ? "low_space" : "");
+  sh->set_ok(sh->error().empty());
+  // The status code keeps its meaning (initialised and unsealed); storage
+  // problems are told by the field.
+  return call.Reply(h, h.initialized() && !h.sealed() ? 200 : 503);
+}
+
+HttpResponse HandleInit(Call& call) {
+  v1::InitRequest in;
+  if (absl::Status st = call.Parse(&in); !st.ok()) return call.Error(st);
+  const int shares = in.shares() == 0 ? 5 : in.shares();
+  const int threshold = in.threshold() == 0 ? 3 : in.threshold();
+  if (call.vault->keys().initialized()) {
+    return call.Error(absl::FailedPreconditionError("vault is already initialised"));
+  }
+  absl::StatusOr<KeyHierarchy::ShamirInit> init =
+      call.vault->keys().InitializeWithShares(shares, threshold);
+  if (!init.ok()) return call.Error(init.status());
+  v1::InitResponse out;
+  for (std::string& share : init->shares) out.add_unseal_shares(std::move(share));
+  out.set_root_api_key(std::move(init->root_api_key));
+  return call.Reply(out);
+}
+
+HttpResponse HandleUnseal(Call& call) {
+  v1::UnsealRequest in;
+  if (absl::Status st = call.Parse(&in); !st.ok()) return call.Error(st);
+  absl::StatusOr<KeyHierarchy::UnsealProgress> p = call.vault->keys().SubmitUnsealShare(in.share());
+  if (!p.ok()) return call.Error(p.status());
+  v1::UnsealResponse out;
+  out.set_sealed(p->sealed);
+  out.set_progress(p->progress);
+  out.set_threshold(p->threshold);
+  return call.Reply(out);
+}
+
+HttpResponse HandleReceiptKey(Call& call) {
+  absl::StatusOr<std::string> pk = call.vault->keys().SigningPublicKey();
+  if (!pk.ok()) return call.Error(pk.status());
+  v1::ReceiptKeyResponse out;
+  out.set_public_key(crypto::Base64Encode(*pk));
+  return call.Reply(out);
+}
+
+HttpResponse HandleSeal(Call& call) {
+  if (!call.ctx->principal.is_operator) {
+    return call.Error(absl::PermissionDeniedError("only operators may seal the vault"));
+  }
+  call.vault->keys().Seal();
+  return call.NoContent();
+}
+
+HttpResponse HandleAuditVerify(Call& call) {
+  if (!call.ctx->principal.is_operator) {
+    return call.Error(absl::PermissionDeniedError("only operators may verify the audit log"));
+  }
+  absl::StatusOr<AuditVerification> v = call.vault->audit().Verify();
+  if (!v.ok()) return call.Error(v.status());
+  v1::AuditVerifyResponse out;
+  out.set_ok(v->ok);
+  out.set_entries(static_cast<double>(v->entries));
+  out.set_head(v->head);
+  out.set_problem(v->problem);
+  return call.Reply(out);
+}
+
+HttpResponse HandleRotateRoot(Call& call) {
+  absl::StatusOr<uint32_t> version = call.access().RotateRoot(*call.ctx);
+  if (!version.ok()) return call.Error(version.status());
+  v1::RotateRootResponse out;
+  out.set_root_key_version(static_cast<int32_t>(*version));
+  return call.Reply(out);
+}
+
+HttpResponse HandleCreateBackup(Call& call) {
+  v1::BackupRequest in;
+  if (absl::Status st = call.Parse(&in); !st.ok()) return call.Error(st);
+  absl::StatusOr<BackupSummary> summary =
+      call.access().CreateBackup(*call.ctx, call.handler_options->backup_dir, in.name());
+  if (!summary.ok()) return call.Error(summary.status());
+  return call.Reply(BackupView(in.name(), *summary));
+}
+
+namespace {
+
+// JSON lines: the checkpoints of the page first, then its entries.
+absl::StatusOr<std::string> AuditExportLines(const AuditExportPage& page) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  std::string body;
+  auto add_line = [&](const records::AuditExportLine& line) {
+    std::string json;
+    if (!google::protobuf::util::MessageToJsonString(line, &json, options).ok()) return false;
+    body += json;
+    body += '\n';
+    return true;
+  };
+  for (const records::AuditCheckpoint& c : page.checkpoints) {
+    records::AuditExportLine line;
+    *line.mutable_checkpoint() = c;
+    if (!add_line(line)) return absl::InternalError("encoding failed");
+  }
+  for (const records::AuditEntry& e : page.entries) {
+    records::AuditExportLine line;
+    *line.mutable_entry() = e;
+    if (!add_line(line)) return absl::InternalError("encoding failed");
+  }
+  return body;
+}
+
+}  // namespace
+
+HttpResponse HandleAuditExport(Call& call) {
+  uint64_t after = 0, limit = 10000;
+  for (auto [name, target] : {std::pair<const char*, uint64_t*>{"after_seq", &after},
+                              std::pair<const char*, uint64_t*>{"limit", &limit}}) {
+    auto it = call.query.find(name);
+    if (it == call.query.end()) continue;
+    if (absl::Status st = ParseWholeNumber(name, it->second, target); !st.ok()) {
+      return call.Error(st);
+    }
+  }
+  if (limit == 0 || limit > 100000) {
+    return call.Error(absl::InvalidArgumentError("limit must be 1-100000"));
+  }
+  absl::StatusOr<AuditExportPage> page = call.access().ExportAudit(*call.ctx, after, limit);
+  if (!page.ok()) return call.Error(page.status());
+  absl::StatusOr<std::string> body = AuditExportLines(*page);
+  if (!body.ok()) return call.Error(body.status());
+  HttpResponse r;
+  r.content_type = "application/x-ndjson";
+  r.body = std::move(*body);
+  if (page->next_after_seq != 0) {
+    r.headers.emplace_back("X-Next-After-Seq", std::to_string(page->next_after_seq));
+  }
+  return r;
+}
+
+HttpResponse HandleShredLedger(Call& call) {
+  absl::StatusOr<DataAccess::LedgerExport> ledger = call.access().ShredLedger(*call.ctx);
+  if (!ledger.ok()) return call.Error(ledger.status());
+  v1::ShredLedgerResponse out;
+  for (const records::ErasureRecord& e : ledger->done) {
+    *out.add_receipts() = ReceiptView(e.receipt());
+  }
+  *out.mutable_state() = std::move(ledger->state);
+  return call.Reply(out);
+}
+
+HttpResponse HandleGetJob(Call& call) {
+  absl::StatusOr<records::RewrapJob> job = call.access().GetJob(*call.ctx, call.Param("job_id"));
+  if (!job.ok()) return call.Error(job.status());
+  return call.Reply(JobView(*job));
+}
+
+}  // namespace vault::api::internal
