@@ -37,7 +37,8 @@ HttpResponse HandleHealth(Call& call) {
   h.set_sealed(vault->keys().sealed());
   h.set_version(call.handler_options->version);
   const storage::StorageHealth storage = vault->kv().Health();
-  v1::StorageHealth* sh = h.mutable_storage();
+  h.set_storage("rocksdb");
+  v1::StorageHealth* sh = h.mutable_storage_health();
   sh->set_writable(storage.writable);
   sh->set_reserve_released(storage.reserve_released);
   sh->set_error(!storage.writable ? storage.error : storage.reserve_released ? "low_space" : "");

@@ -90,7 +90,7 @@ class FullDiskTest : public ::testing::Test {
   api::v1::StorageHealth Storage() {
     HttpResult h = Call("GET", "/v1/sys/health");
     EXPECT_EQ(h.status, 200) << h.body;  // status semantics unchanged: unsealed
-    return Parse<api::v1::HealthResponse>(h.body).storage();
+    return Parse<api::v1::HealthResponse>(h.body).storage_health();
   }
 
   void Provision() {
@@ -223,9 +223,11 @@ TEST_F(FullDiskTest, RefusesWhileFullRecoversWithoutRestartAndRestartsOnFullDisk
   ASSERT_EQ(health.status, 200) << health.body;
   auto h = Parse<api::v1::HealthResponse>(health.body);
   EXPECT_FALSE(h.sealed());
-  EXPECT_FALSE(h.storage().ok());
-  EXPECT_TRUE(h.storage().reserve_released());
-  EXPECT_EQ(h.storage().error(), h.storage().writable() ? "low_space" : "no_space");
+  EXPECT_EQ(h.storage(), "rocksdb");
+  EXPECT_FALSE(h.storage_health().ok());
+  EXPECT_TRUE(h.storage_health().reserve_released());
+  EXPECT_EQ(h.storage_health().error(),
+            h.storage_health().writable() ? "low_space" : "no_space");
   // Audited reads need a durable audit entry; on this disk that may fail
   // (the replayed memtables want flushing): all tokens come back, or a clear
   // refusal and nothing.

@@ -44,7 +44,7 @@ TEST_F(RequestHandlerTest, HealthPrintsDefaultsAndGeneratesARequestId) {
   HttpResponse r = Do("GET", "/v1/sys/health");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, R"({"initialized":true,"sealed":false,"version":"0.1.0",)"
-                    R"("storage":{"ok":true,"error":"","writable":true,"reserve_released":false}})");
+                    R"("storage_health":{"ok":true,"error":"","writable":true,"reserve_released":false},"storage":"rocksdb"})");
   EXPECT_EQ(r.route, "/v1/sys/health");
   EXPECT_EQ(r.request_id.substr(0, 4), "req_");
   HttpResponse echoed = Do("GET", "/v1/sys/health", "", {{"x-request-id", "trace-7"}});
