@@ -16,7 +16,7 @@
 #include "api/wire.h"
 #include "crypto/encoding.h"
 #include "crypto/random.h"
-#include "vault/strings.h"
+#include "base/strings.h"
 
 namespace vault::api {
 

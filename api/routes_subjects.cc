@@ -8,7 +8,7 @@
 #include "api/internal/routes.h"
 #include "api/wire.h"
 #include "crypto/secret_bytes.h"
-#include "vault/strings.h"
+#include "base/strings.h"
 
 namespace vault::api::internal {
 namespace {

@@ -10,7 +10,7 @@
 #include "api/views.h"
 #include "api/wire.h"
 #include "crypto/encoding.h"
-#include "vault/strings.h"
+#include "base/strings.h"
 
 namespace vault::api::internal {
 

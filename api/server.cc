@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "spdlog/spdlog.h"
-#include "vault/strings.h"
+#include "base/strings.h"
 
 namespace vault::api {
 namespace {

@@ -1,7 +1,7 @@
 // Status mapping.
 #include "api/status_http.h"
 
-#include "vault/status.h"
+#include "base/status.h"
 
 namespace vault::api {
 

@@ -5,7 +5,7 @@
 
 #include "absl/status/statusor.h"
 #include "api/api.pb.h"
-#include "vault/records.pb.h"
+#include "vault/model/records.pb.h"
 
 namespace vault::api {
 

@@ -3,7 +3,7 @@
 
 #include "absl/strings/numbers.h"
 #include "api/views.h"
-#include "vault/strings.h"
+#include "base/strings.h"
 
 namespace vault::api {
 namespace {

@@ -14,11 +14,11 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "api/api.pb.h"
-#include "vault/backup.h"
-#include "vault/data_types.h"
-#include "vault/key_hierarchy.h"
-#include "vault/records.pb.h"
-#include "vault/reveal.h"
+#include "vault/backup/backup.h"
+#include "vault/model/data_types.h"
+#include "vault/keys/key_hierarchy.h"
+#include "vault/model/records.pb.h"
+#include "vault/model/reveal.h"
 
 namespace vault::api {
 

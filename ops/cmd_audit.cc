@@ -9,7 +9,8 @@
 #include "absl/strings/str_format.h"
 #include "ops/cli.h"
 #include "ops/offline.h"
-#include "vault/backup.h"
+#include "vault/backup/backup.h"
+#include "base/files.h"
 #include "vault/vault.h"
 
 namespace vault::ops {

@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "ops/cli.h"
 #include "ops/offline.h"
-#include "vault/backup.h"
+#include "vault/backup/backup.h"
 
 namespace vault::ops {
 namespace {

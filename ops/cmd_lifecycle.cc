@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "ops/cli.h"
 #include "ops/offline.h"
-#include "vault/lifecycle.h"
+#include "vault/lifecycle/lifecycle.h"
 
 namespace vault::ops {
 namespace {

@@ -10,7 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "crypto/encoding.h"
 #include "ops/cli.h"
-#include "vault/backup.h"
+#include "vault/backup/backup.h"
+#include "base/files.h"
 #include "vault/vault.h"
 
 namespace vault::ops {

@@ -7,7 +7,7 @@
 #include "api/views.h"
 #include "crypto/encoding.h"
 #include "client/json.h"
-#include "vault/strings.h"
+#include "base/strings.h"
 
 namespace vault::ops {
 namespace {

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "vault/audit_log.h"
-#include "vault/records.pb.h"
+#include "vault/audit/audit_log.h"
+#include "vault/model/records.pb.h"
 
 namespace vault::ops {
 

@@ -4,9 +4,9 @@
 #include <set>
 
 #include "absl/strings/match.h"
-#include "vault/record_keys.h"
-#include "vault/status.h"
-#include "vault/strings.h"
+#include "vault/model/record_keys.h"
+#include "base/status.h"
+#include "base/strings.h"
 
 namespace vault {
 namespace {

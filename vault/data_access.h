@@ -16,15 +16,15 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "vault/access_policy.h"
-#include "vault/audit_log.h"
-#include "vault/backup.h"
-#include "vault/clock.h"
-#include "vault/lifecycle.h"
-#include "vault/principal_store.h"
-#include "vault/rewrap_jobs.h"
-#include "vault/subject_store.h"
-#include "vault/token_service.h"
+#include "vault/access/access_policy.h"
+#include "vault/audit/audit_log.h"
+#include "vault/backup/backup.h"
+#include "base/clock.h"
+#include "vault/lifecycle/lifecycle.h"
+#include "vault/access/principal_store.h"
+#include "vault/lifecycle/rewrap_jobs.h"
+#include "vault/subjects/subject_store.h"
+#include "vault/tokens/token_service.h"
 
 namespace vault {
 

@@ -11,18 +11,18 @@
 #include "absl/status/statusor.h"
 #include "crypto/passphrase.h"
 #include "crypto/random.h"
-#include "vault/clock.h"
-#include "vault/audit_log.h"
+#include "base/clock.h"
+#include "vault/audit/audit_log.h"
 #include "vault/data_access.h"
-#include "vault/group_committer.h"
-#include "vault/principal_store.h"
-#include "vault/rewrap_jobs.h"
-#include "vault/key_hierarchy.h"
-#include "vault/lifecycle.h"
+#include "vault/audit/group_committer.h"
+#include "vault/access/principal_store.h"
+#include "vault/lifecycle/rewrap_jobs.h"
+#include "vault/keys/key_hierarchy.h"
+#include "vault/lifecycle/lifecycle.h"
 #include "vault/storage/kv_store.h"
-#include "vault/subject_key_store.h"
-#include "vault/subject_store.h"
-#include "vault/token_service.h"
+#include "vault/keys/subject_key_store.h"
+#include "vault/subjects/subject_store.h"
+#include "vault/tokens/token_service.h"
 
 namespace vault {
 
@@ -89,13 +89,6 @@ class Vault {
   std::unique_ptr<DataAccess> access_;
   std::unique_ptr<RewrapJobs> jobs_;  // destroyed first: its threads use the rest
 };
-
-// Creates or replaces `path` with mode 0600 and `contents`, fsynced.
-[[nodiscard]] absl::Status WritePrivateFile(const std::string& path, std::string_view contents);
-
-// Creates `dir` with mode 0700 if missing; FAILED_PRECONDITION when it exists
-// and group or others have any access to it.
-[[nodiscard]] absl::Status PrepareDataDir(const std::string& dir);
 
 }  // namespace vault
 

@@ -6,7 +6,7 @@
 
 #include "api/status_http.h"
 #include "tests/testing/vault_fixture.h"
-#include "vault/status.h"
+#include "base/status.h"
 #include "vault/storage/memory_kv_store.h"
 
 namespace vault::api {

@@ -15,7 +15,7 @@
 
 #include "api/request_handler.h"
 #include "tests/fuzz/fail_on_library_log.h"
-#include "vault/audit_log.h"
+#include "vault/audit/audit_log.h"
 #include "vault/storage/memory_kv_store.h"
 #include "vault/vault.h"
 

@@ -9,8 +9,8 @@
 
 #include "tests/fuzz/fail_on_library_log.h"
 #include "crypto/random.h"
-#include "vault/data_types.h"
-#include "vault/token_codec.h"
+#include "vault/model/data_types.h"
+#include "vault/tokens/token_codec.h"
 
 using vault::DataType;
 

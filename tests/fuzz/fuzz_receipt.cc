@@ -9,7 +9,7 @@
 #include "crypto/random.h"
 #include "crypto/signing.h"
 #include "ops/offline.h"
-#include "vault/lifecycle.h"
+#include "vault/lifecycle/lifecycle.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::string* public_key = [] {

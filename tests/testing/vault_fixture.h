@@ -8,7 +8,7 @@
 #include <string>
 
 #include "tests/testing/temp_dir.h"
-#include "vault/clock.h"
+#include "base/clock.h"
 #include "vault/vault.h"
 
 namespace vault::testing {

@@ -7,7 +7,7 @@
 
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/vault_fixture.h"
-#include "vault/data_types.h"
+#include "vault/model/data_types.h"
 
 namespace vault {
 namespace {

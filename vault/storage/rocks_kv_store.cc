@@ -4,6 +4,8 @@
 // a second write there aborts the process (see "Disk full" in operations.md).
 #include "vault/storage/rocks_kv_store.h"
 
+#include "vault/storage/internal/rocks_failure.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -35,159 +37,19 @@
 namespace vault::storage {
 namespace {
 
-enum class Failure : uint8_t { kNone, kNoSpace, kIoError };
+using internal::Classify;
+using internal::CreateReserve;
+using internal::Failure;
+using internal::FailureListener;
+using internal::FailureState;
+using internal::FileExists;
+using internal::FreeBytes;
+using internal::FromRocks;
+using internal::OpenInfoLog;
+using internal::Refusal;
 
 // Key of the WAL pin in the default column family (which holds nothing else).
 constexpr char kWalPinKey[] = "wal-pin";
-
-Failure Classify(const rocksdb::Status& s) {
-  if (s.ok()) return Failure::kNone;
-  if (s.IsNoSpace() || s.ToString().find("No space left") != std::string::npos) {
-    return Failure::kNoSpace;
-  }
-  if (s.IsIOError()) return Failure::kIoError;
-  return Failure::kNone;
-}
-
-// Fixed messages: no file names or RocksDB detail reach clients.
-absl::Status Refusal(Failure f) {
-  return f == Failure::kNoSpace
-             ? absl::UnavailableError(
-                   "storage full: writes are refused until space is freed in the data folder")
-             : absl::UnavailableError("storage failed: writes are refused until it recovers");
-}
-
-// What failed, shared by the store and its RocksDB event listener (which
-// exists before the store). Thread-safety: one mutex, a leaf lock (the
-// listener is called with RocksDB's DB mutex held).
-struct FailureState {
-  mutable std::mutex mu;
-  Failure failure = Failure::kNone;                       // guarded by mu
-  std::chrono::steady_clock::time_point last_resume{};    // guarded by mu
-  uint64_t no_space_errors = 0;                           // guarded by mu
-  uint64_t io_errors = 0;                                 // guarded by mu
-
-  // Records a failed operation; returns the refusal to hand back.
-  absl::Status Record(Failure f) {
-    std::lock_guard<std::mutex> lock(mu);
-    if (f == Failure::kNoSpace) ++no_space_errors;
-    if (f == Failure::kIoError) ++io_errors;
-    // "no space" wins: it is the one an operator can fix by freeing space.
-    if (failure != Failure::kNoSpace) failure = f;
-    return Refusal(failure);
-  }
-  Failure Get() const {
-    std::lock_guard<std::mutex> lock(mu);
-    return failure;
-  }
-};
-
-// Marks the store failed on any background error and keeps RocksDB's own
-// recovery off: Resume runs only from Recover(), with no write in flight.
-class FailureListener final : public rocksdb::EventListener {
- public:
-  explicit FailureListener(std::shared_ptr<FailureState> state) : state_(std::move(state)) {}
-  const char* Name() const override { return "VaultFailureListener"; }
-  void OnBackgroundError(rocksdb::BackgroundErrorReason, rocksdb::Status* bg_error) override {
-    if (bg_error == nullptr || bg_error->ok()) return;
-    Failure f = Classify(*bg_error);
-    (void)state_->Record(f == Failure::kNone ? Failure::kIoError : f);
-  }
-  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status,
-                            bool* auto_recovery) override {
-    if (auto_recovery != nullptr) *auto_recovery = false;
-  }
-
- private:
-  std::shared_ptr<FailureState> state_;
-};
-
-// RocksDB's info log written with plain write(2), failures ignored. The
-// default logger goes through a WritableFileWriter, which asserts (aborts)
-// on the first line logged after a failed one: on a full disk that is the
-// error handler's own report of the failed WAL write.
-class FdLogger final : public rocksdb::Logger {
- public:
-  explicit FdLogger(int fd) : rocksdb::Logger(rocksdb::InfoLogLevel::INFO_LEVEL), fd_(fd) {}
-  ~FdLogger() override {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  using rocksdb::Logger::Logv;
-  void Logv(const char* format, va_list ap) override {
-    char line[1024];
-    struct timeval now {};
-    ::gettimeofday(&now, nullptr);
-    struct tm t {};
-    ::localtime_r(&now.tv_sec, &t);
-    int n = std::snprintf(line, sizeof line, "%04d/%02d/%02d-%02d:%02d:%02d.%06ld ",
-                          t.tm_year + 1900, t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min,
-                          t.tm_sec, static_cast<long>(now.tv_usec));
-    if (n < 0) return;
-    va_list copy;
-    va_copy(copy, ap);
-    int m = std::vsnprintf(line + n, sizeof line - n, format, copy);
-    va_end(copy);
-    if (m < 0) return;
-    size_t len = std::min(sizeof line - 1, static_cast<size_t>(n) + static_cast<size_t>(m));
-    if (len == 0 || line[len - 1] != '\n') line[len++] = '\n';
-    (void)!::write(fd_, line, len);  // a full disk loses the line, nothing else
-  }
-
- private:
-  int fd_;
-};
-
-// Opens `<db>/LOG` for the info log, keeping the previous one as LOG.old.
-std::shared_ptr<rocksdb::Logger> OpenInfoLog(const std::string& db_path) {
-  ::mkdir(db_path.c_str(), 0700);  // RocksDB creates it otherwise; it may not exist yet
-  const std::string log = db_path + "/LOG";
-  (void)::rename(log.c_str(), (log + ".old").c_str());
-  int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return nullptr;  // RocksDB then opens its own
-  return std::make_shared<FdLogger>(fd);
-}
-
-uint64_t FreeBytes(const std::string& path) {
-  struct statvfs v {};
-  const std::string dir = path.substr(0, path.find_last_of('/') == std::string::npos
-                                             ? 0
-                                             : path.find_last_of('/'));
-  if (::statvfs(dir.empty() ? "." : dir.c_str(), &v) != 0) return UINT64_MAX;
-  return static_cast<uint64_t>(v.f_bavail) * v.f_frsize;
-}
-
-bool FileExists(const std::string& path) {
-  struct stat st {};
-  return ::lstat(path.c_str(), &st) == 0;
-}
-
-// Creates the reserve file (exactly `bytes`, allocated, synced) when twice
-// that is free. Returns whether it exists afterwards.
-bool CreateReserve(const std::string& path, uint64_t bytes) {
-  if (FileExists(path)) return true;
-  if (FreeBytes(path) < 2 * bytes) return false;
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return false;
-  bool ok = ::posix_fallocate(fd, 0, static_cast<off_t>(bytes)) == 0 && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok) ::unlink(path.c_str());
-  return ok;
-}
-
-absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
-  if (s.ok()) return absl::OkStatus();
-  std::string msg = std::string(what) + ": " + s.ToString();
-  switch (s.code()) {
-    case rocksdb::Status::kNotFound: return absl::NotFoundError(msg);
-    case rocksdb::Status::kCorruption: return absl::DataLossError(msg);
-    case rocksdb::Status::kInvalidArgument: return absl::InvalidArgumentError(msg);
-    case rocksdb::Status::kBusy:
-    case rocksdb::Status::kTryAgain:
-    case rocksdb::Status::kIOError:
-    case rocksdb::Status::kTimedOut: return absl::UnavailableError(msg);
-    default: return absl::InternalError(msg);
-  }
-}
 
 rocksdb::Slice ToSlice(std::string_view s) { return {s.data(), s.size()}; }
 

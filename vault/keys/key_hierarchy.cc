@@ -1,0 +1,705 @@
+// KeyHierarchy implementation. Every keyring change is copy, modify, persist
+// (both slots, fsynced), then swap in memory: a failed persist changes nothing.
+#include "vault/keys/key_hierarchy.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+
+#include "base/strings.h"
+#include "crypto/aead.h"
+#include "crypto/encoding.h"
+#include "crypto/hashing.h"
+#include "vault/keys/api_keys.h"
+#include "vault/model/record_keys.h"
+#include "base/status.h"
+
+namespace vault {
+namespace {
+
+using crypto::SecretBytes;
+using crypto::XChaCha20Poly1305;
+
+int64_t ToMs(absl::Time t) { return absl::ToUnixMillis(t); }
+absl::Time FromMs(int64_t ms) { return absl::FromUnixMillis(ms); }
+
+std::string RootAd(uint32_t version) { return AssociatedData("root-key", {EncodeU32(version)}); }
+std::string KekAd(std::string_view tenant, uint32_t version) {
+  return AssociatedData("kek", {tenant, EncodeU32(version)});
+}
+std::string SubkeyRootAd(std::string_view tenant) {
+  return AssociatedData("tenant-subkey-root", {tenant});
+}
+std::string SigningSeedAd() { return AssociatedData("signing-seed", {}); }
+std::string SystemSecretAd() { return AssociatedData("system-secret", {}); }
+
+std::string KekCacheId(std::string_view tenant, uint32_t version) {
+  return Cat("k|", tenant, "|", version);
+}
+std::string SubkeyCacheId(std::string_view tenant, TenantSubkey which) {
+  return Cat("s|", tenant, "|", static_cast<uint64_t>(which));
+}
+
+absl::Status WriteNewKeyFile(const std::string& path, const SecretBytes& key) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return absl::AlreadyExistsError("unseal key file already exists");
+    return absl::UnavailableError(Cat("cannot create unseal key file: ",
+                                               std::strerror(errno)));
+  }
+  absl::Span<const uint8_t> raw = crypto::RevealSecret(key);
+  std::string hex = crypto::HexEncode(
+      std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()));
+  hex.push_back('\n');
+  bool ok = ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) &&
+            ::fsync(fd) == 0;
+  crypto::SecureWipe(hex);
+  ::close(fd);
+  if (!ok) {
+    ::unlink(path.c_str());  // never leave a partial key file behind
+    return absl::UnavailableError("cannot write unseal key file");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SecretBytes> ReadKeyFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return absl::NotFoundError("unseal key file does not exist");
+    return absl::PermissionDeniedError(
+        Cat("unseal key file cannot be opened: ", std::strerror(errno)));
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || (st.st_mode & 077) != 0) {
+    ::close(fd);
+    return absl::FailedPreconditionError(
+        "unseal key file must not be accessible to group or others (chmod 600)");
+  }
+  std::string buf(128, '\0');
+  ssize_t n = ::read(fd, buf.data(), buf.size());
+  ::close(fd);
+  buf.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  std::string_view text(buf);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+  absl::StatusOr<std::string> raw = crypto::HexDecode(text);
+  crypto::SecureWipe(buf);
+  if (!raw.ok() || raw->size() != KeyHierarchy::kKeySize) {
+    if (raw.ok()) crypto::SecureWipe(*raw);
+    return absl::InvalidArgumentError("unseal key file does not hold a 32-byte hex key");
+  }
+  absl::StatusOr<SecretBytes> key = SecretBytes::CopyFrom(*raw);
+  crypto::SecureWipe(*raw);
+  return key;
+}
+
+}  // namespace
+
+KeyHierarchy::KeyHierarchy(KeyHierarchyOptions options)
+    : options_(std::move(options)), file_(options_.dir, options_.env), cache_(options_.kek_cache_capacity) {}
+
+absl::StatusOr<std::unique_ptr<KeyHierarchy>> KeyHierarchy::Open(KeyHierarchyOptions options) {
+  if (options.clock == nullptr || options.random == nullptr) {
+    return absl::InvalidArgumentError("key hierarchy needs a clock and a random source");
+  }
+  std::unique_ptr<KeyHierarchy> keys(new KeyHierarchy(std::move(options)));
+  absl::StatusOr<std::optional<records::Keyring>> loaded = keys->file_.Load();
+  if (!loaded.ok()) return loaded.status();
+  keys->keyring_ = std::move(*loaded);
+  return keys;
+}
+
+bool KeyHierarchy::initialized() const {
+  std::shared_lock lock(mu_);
+  return keyring_.has_value();
+}
+
+records::SealConfig::Kind KeyHierarchy::seal_kind() const {
+  std::shared_lock lock(mu_);
+  return keyring_.has_value() ? keyring_->seal().kind() : records::SealConfig::KIND_UNSPECIFIED;
+}
+
+absl::Status KeyHierarchy::PersistLocked(records::Keyring next) {
+  next.set_generation(keyring_.has_value() ? keyring_->generation() + 1 : 1);
+  if (absl::Status s = file_.Store(next); !s.ok()) return s;
+  keyring_ = std::move(next);
+  return absl::OkStatus();
+}
+
+absl::Status KeyHierarchy::PersistDestructiveLocked(records::Keyring next) {
+  records::Keyring copy = next;
+  if (absl::Status s = PersistLocked(std::move(next)); !s.ok()) return s;
+  if (!file_.second_slot_stale()) return absl::OkStatus();
+  // Write the same content again (a new generation): the stale slot is now
+  // the one written first.
+  if (absl::Status s = PersistLocked(std::move(copy)); !s.ok()) return s;
+  if (file_.second_slot_stale()) {
+    return absl::UnavailableError("keyring: the older slot could not be overwritten");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> KeyHierarchy::InitializeLocked(const SecretBytes& unseal_key,
+                                                           records::SealConfig seal) {
+  if (keyring_.has_value()) return absl::FailedPreconditionError("vault is already initialised");
+  if (unseal_key.size() != kKeySize) return absl::InvalidArgumentError("unseal key must be 32 bytes");
+  crypto::RandomSource& random = *options_.random;
+  absl::StatusOr<SecretBytes> root = random.Secret(kKeySize);
+  if (!root.ok()) return root.status();
+  absl::StatusOr<crypto::SigningKey> signing = crypto::SigningKey::Generate(random);
+  if (!signing.ok()) return signing.status();
+  absl::StatusOr<SecretBytes> system_secret = random.Secret(kKeySize);
+  if (!system_secret.ok()) return system_secret.status();
+
+  records::Keyring next;
+  *next.mutable_seal() = std::move(seal);
+  next.set_root_key_version(1);
+  absl::StatusOr<std::string> wrapped_root =
+      XChaCha20Poly1305::EncryptSecret(unseal_key, *root, RootAd(1), random);
+  if (!wrapped_root.ok()) return wrapped_root.status();
+  next.set_wrapped_root_key(*wrapped_root);
+  absl::StatusOr<std::string> wrapped_seed =
+      XChaCha20Poly1305::EncryptSecret(*root, signing->seed(), SigningSeedAd(), random);
+  if (!wrapped_seed.ok()) return wrapped_seed.status();
+  next.set_wrapped_signing_seed(*wrapped_seed);
+  next.set_signing_public_key(signing->public_key());
+  absl::StatusOr<std::string> wrapped_system =
+      XChaCha20Poly1305::EncryptSecret(*root, *system_secret, SystemSecretAd(), random);
+  if (!wrapped_system.ok()) return wrapped_system.status();
+  next.set_wrapped_system_secret(*wrapped_system);
+
+  std::string root_api_key = NewApiKey(random);
+  absl::StatusOr<SecretBytes> hash_key = crypto::DeriveSubkey(
+      *system_secret, static_cast<uint64_t>(SystemSubkey::kApiKeyHash), "vsystem1", kKeySize);
+  if (!hash_key.ok()) return hash_key.status();
+  absl::StatusOr<std::string> root_hash = ApiKeyHash(*hash_key, root_api_key);
+  if (!root_hash.ok()) return root_hash.status();
+  next.set_root_api_key_hash(*root_hash);
+  next.set_initialized_at_unix_ms(ToMs(options_.clock->Now()));
+  if (absl::Status s = PersistLocked(std::move(next)); !s.ok()) {
+    crypto::SecureWipe(root_api_key);
+    return s;
+  }
+  return root_api_key;
+}
+
+absl::StatusOr<std::string> KeyHierarchy::InitializeWithUnsealKey(const SecretBytes& unseal_key,
+                                                                  records::SealConfig seal) {
+  std::unique_lock lock(mu_);
+  return InitializeLocked(unseal_key, std::move(seal));
+}
+
+absl::StatusOr<std::string> KeyHierarchy::InitializeWithKeyFile(const std::string& key_file_path) {
+  std::unique_lock lock(mu_);
+  if (keyring_.has_value()) return absl::FailedPreconditionError("vault is already initialised");
+  records::SealConfig seal;
+  seal.set_kind(records::SealConfig::KEY_FILE);
+  // A key file without a keyring is what a crash between the two writes
+  // leaves behind: initialise with the key it holds instead of failing.
+  absl::StatusOr<SecretBytes> existing = ReadKeyFile(key_file_path);
+  if (existing.ok()) return InitializeLocked(*existing, std::move(seal));
+  if (!absl::IsNotFound(existing.status())) return existing.status();
+  absl::StatusOr<SecretBytes> unseal_key = options_.random->Secret(kKeySize);
+  if (!unseal_key.ok()) return unseal_key.status();
+  if (absl::Status s = WriteNewKeyFile(key_file_path, *unseal_key); !s.ok()) return s;
+  absl::StatusOr<std::string> root_api_key = InitializeLocked(*unseal_key, std::move(seal));
+  // No keyring slot was made durable when this fails, so the key is useless.
+  if (!root_api_key.ok()) ::unlink(key_file_path.c_str());
+  return root_api_key;
+}
+
+absl::StatusOr<std::string> KeyHierarchy::InitializeWithPassphrase(std::string_view passphrase) {
+  std::unique_lock lock(mu_);
+  if (keyring_.has_value()) return absl::FailedPreconditionError("vault is already initialised");
+  records::SealConfig seal;
+  seal.set_kind(records::SealConfig::PASSPHRASE);
+  seal.set_argon2_salt(options_.random->Bytes(crypto::Argon2idParams::kSaltSize));
+  seal.set_argon2_ops_limit(options_.argon2.ops_limit);
+  seal.set_argon2_memory_limit(options_.argon2.memory_limit);
+  absl::StatusOr<SecretBytes> unseal_key =
+      crypto::DeriveKeyFromPassphrase(passphrase, seal.argon2_salt(), options_.argon2, kKeySize);
+  if (!unseal_key.ok()) return unseal_key.status();
+  return InitializeLocked(*unseal_key, std::move(seal));
+}
+
+absl::StatusOr<KeyHierarchy::ShamirInit> KeyHierarchy::InitializeWithShares(int shares,
+                                                                           int threshold) {
+  if (threshold < 2 || shares < threshold || shares > 255) {
+    return absl::InvalidArgumentError("need 2 <= threshold <= shares <= 255");
+  }
+  absl::StatusOr<SecretBytes> unseal_key = options_.random->Secret(kKeySize);
+  if (!unseal_key.ok()) return unseal_key.status();
+  absl::StatusOr<std::vector<std::string>> split =
+      crypto::SplitSecret(*unseal_key, shares, threshold);
+  if (!split.ok()) return split.status();
+  records::SealConfig seal;
+  seal.set_kind(records::SealConfig::SHAMIR);
+  seal.set_shamir_shares(static_cast<uint32_t>(shares));
+  seal.set_shamir_threshold(static_cast<uint32_t>(threshold));
+  absl::StatusOr<std::string> root_api_key = InitializeWithUnsealKey(*unseal_key, seal);
+  if (!root_api_key.ok()) {
+    for (std::string& share : *split) crypto::SecureWipe(share);
+    return root_api_key.status();
+  }
+  return ShamirInit{std::move(*split), std::move(*root_api_key)};
+}
+
+absl::StatusOr<KeyHierarchy::UnsealProgress> KeyHierarchy::SubmitUnsealShare(
+    std::string_view share) {
+  records::SealConfig seal;
+  {
+    std::shared_lock lock(mu_);
+    if (!keyring_.has_value()) return absl::FailedPreconditionError("vault is not initialised");
+    seal = keyring_->seal();
+  }
+  const int threshold = static_cast<int>(seal.shamir_threshold());
+  if (seal.kind() != records::SealConfig::SHAMIR) {
+    return absl::FailedPreconditionError("vault is not sealed with Shamir shares");
+  }
+  if (!sealed()) return UnsealProgress{false, 0, threshold};
+  absl::StatusOr<crypto::DecodedShare> decoded = crypto::DecodeShare(share);
+  if (!decoded.ok()) return decoded.status();
+  std::lock_guard<std::mutex> lock(shares_mu_);
+  for (const crypto::DecodedShare& have : pending_shares_) {
+    if (have.x == decoded->x) return absl::InvalidArgumentError("this share was already given");
+  }
+  pending_shares_.push_back(std::move(*decoded));
+  if (static_cast<int>(pending_shares_.size()) < threshold) {
+    return UnsealProgress{true, static_cast<int>(pending_shares_.size()), threshold};
+  }
+  absl::StatusOr<SecretBytes> key = crypto::CombineShares(pending_shares_);
+  pending_shares_.clear();
+  if (!key.ok()) return key.status();
+  if (absl::Status s = UnsealWithKey(*key); !s.ok()) return s;
+  return UnsealProgress{false, 0, threshold};
+}
+
+absl::Status KeyHierarchy::UnsealWithKeyFile(const std::string& key_file_path) {
+  if (!initialized()) return absl::FailedPreconditionError("vault is not initialised");
+  if (seal_kind() != records::SealConfig::KEY_FILE) {
+    return absl::FailedPreconditionError("vault is not sealed with a key file");
+  }
+  absl::StatusOr<SecretBytes> key = ReadKeyFile(key_file_path);
+  if (!key.ok()) return key.status();
+  return UnsealWithKey(*key);
+}
+
+absl::Status KeyHierarchy::UnsealWithPassphrase(std::string_view passphrase) {
+  records::SealConfig seal;
+  {
+    std::shared_lock lock(mu_);
+    if (!keyring_.has_value()) return absl::FailedPreconditionError("vault is not initialised");
+    seal = keyring_->seal();
+  }
+  if (seal.kind() != records::SealConfig::PASSPHRASE) {
+    return absl::FailedPreconditionError("vault is not sealed with a passphrase");
+  }
+  crypto::Argon2idParams params{seal.argon2_ops_limit(), seal.argon2_memory_limit()};
+  absl::StatusOr<SecretBytes> key =
+      crypto::DeriveKeyFromPassphrase(passphrase, seal.argon2_salt(), params, kKeySize);
+  if (!key.ok()) return key.status();
+  return UnsealWithKey(*key);
+}
+
+absl::Status KeyHierarchy::UnsealWithKey(const SecretBytes& unseal_key) {
+  std::unique_lock lock(mu_);
+  if (!keyring_.has_value()) return absl::FailedPreconditionError("vault is not initialised");
+  if (root_key_ != nullptr) return absl::OkStatus();
+  absl::StatusOr<SecretBytes> root = XChaCha20Poly1305::DecryptSecret(
+      unseal_key, keyring_->wrapped_root_key(), RootAd(keyring_->root_key_version()));
+  if (!root.ok()) {
+    return absl::PermissionDeniedError("unseal key does not open the keyring");
+  }
+  absl::StatusOr<SecretBytes> seed =
+      XChaCha20Poly1305::DecryptSecret(*root, keyring_->wrapped_signing_seed(), SigningSeedAd());
+  if (!seed.ok()) return absl::DataLossError("signing key in the keyring failed authentication");
+  absl::StatusOr<crypto::SigningKey> signing = crypto::SigningKey::FromSeed(*seed);
+  if (!signing.ok()) return signing.status();
+  // The published key is stored in clear for use while sealed; it must be
+  // the one the authenticated seed yields.
+  if (!crypto::ConstantTimeEquals(signing->public_key(), keyring_->signing_public_key())) {
+    return absl::DataLossError("keyring's signing public key does not match its signing key");
+  }
+  absl::StatusOr<SecretBytes> kept = unseal_key.Clone();
+  if (!kept.ok()) return kept.status();
+  root_key_ = std::make_unique<SecretBytes>(std::move(*root));
+  signing_key_ = std::make_unique<crypto::SigningKey>(std::move(*signing));
+  unseal_key_ = std::make_unique<SecretBytes>(std::move(*kept));
+  root_key_ready_.store(true, std::memory_order_release);
+  return absl::OkStatus();
+}
+
+void KeyHierarchy::Seal() {
+  {
+    std::unique_lock lock(mu_);
+    root_key_ready_.store(false, std::memory_order_release);
+    root_key_.reset();
+    signing_key_.reset();
+    unseal_key_.reset();
+    cache_.Clear();
+  }
+  std::lock_guard<std::mutex> lock(listeners_mu_);
+  for (const auto& listener : seal_listeners_) listener();
+}
+
+void KeyHierarchy::AddSealListener(std::function<void()> listener) {
+  std::lock_guard<std::mutex> lock(listeners_mu_);
+  seal_listeners_.push_back(std::move(listener));
+}
+
+const records::TenantKeys* KeyHierarchy::FindTenantLocked(std::string_view tenant) const {
+  if (!keyring_.has_value()) return nullptr;
+  for (const records::TenantKeys& t : keyring_->tenants()) {
+    if (t.tenant() == tenant) return &t;
+  }
+  return nullptr;
+}
+
+absl::StatusOr<SecretBytes> KeyHierarchy::NewWrappedKekLocked(std::string_view tenant,
+                                                              uint32_t version,
+                                                              records::KekVersion* out) {
+  absl::StatusOr<SecretBytes> kek = options_.random->Secret(kKeySize);
+  if (!kek.ok()) return kek.status();
+  absl::StatusOr<std::string> wrapped = XChaCha20Poly1305::EncryptSecret(
+      *root_key_, *kek, KekAd(tenant, version), *options_.random);
+  if (!wrapped.ok()) return wrapped.status();
+  out->set_version(version);
+  out->set_wrapped_key(*wrapped);
+  out->set_state(records::KekVersion::ACTIVE);
+  out->set_created_at_unix_ms(ToMs(options_.clock->Now()));
+  return kek;
+}
+
+absl::Status KeyHierarchy::CreateTenant(std::string_view tenant, std::string_view residency) {
+  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
+  std::unique_lock lock(mu_);
+  if (root_key_ == nullptr) return SealedError();
+  if (FindTenantLocked(tenant) != nullptr) return absl::AlreadyExistsError("tenant already exists");
+  records::Keyring next = *keyring_;
+  records::TenantKeys* t = next.add_tenants();
+  t->set_tenant(std::string(tenant));
+  t->set_residency(std::string(residency));
+  t->set_created_at_unix_ms(ToMs(options_.clock->Now()));
+  absl::StatusOr<SecretBytes> kek = NewWrappedKekLocked(tenant, 1, t->add_keks());
+  if (!kek.ok()) return kek.status();
+  absl::StatusOr<SecretBytes> subkey_root = options_.random->Secret(kKeySize);
+  if (!subkey_root.ok()) return subkey_root.status();
+  absl::StatusOr<std::string> wrapped_root = XChaCha20Poly1305::EncryptSecret(
+      *root_key_, *subkey_root, SubkeyRootAd(tenant), *options_.random);
+  if (!wrapped_root.ok()) return wrapped_root.status();
+  t->set_wrapped_subkey_root(*wrapped_root);
+  return PersistLocked(std::move(next));
+}
+
+absl::StatusOr<TenantInfo> KeyHierarchy::GetTenant(std::string_view tenant) const {
+  std::shared_lock lock(mu_);
+  if (!root_ready()) return SealedError();
+  const records::TenantKeys* t = FindTenantLocked(tenant);
+  if (t == nullptr) return absl::NotFoundError("unknown tenant");
+  if (t->erased()) return GoneError("the tenant was erased");
+  TenantInfo info{t->tenant(), t->residency(), FromMs(t->created_at_unix_ms()), 0};
+  for (const records::KekVersion& k : t->keks()) {
+    if (k.state() == records::KekVersion::ACTIVE) info.active_kek_version = k.version();
+  }
+  return info;
+}
+
+absl::StatusOr<std::vector<TenantInfo>> KeyHierarchy::ListTenants() const {
+  std::vector<TenantInfo> out;
+  std::vector<std::string> ids;
+  {
+    std::shared_lock lock(mu_);
+    if (!root_ready()) return SealedError();
+    for (const records::TenantKeys& t : keyring_->tenants()) {
+      if (!t.erased()) ids.push_back(t.tenant());
+    }
+  }
+  for (const std::string& id : ids) {
+    absl::StatusOr<TenantInfo> info = GetTenant(id);
+    if (!info.ok()) return info.status();
+    out.push_back(std::move(*info));
+  }
+  return out;
+}
+
+absl::StatusOr<KeyCache::Key> KeyHierarchy::GetKek(std::string_view tenant, uint32_t version) {
+  if (!root_ready()) return SealedError();
+  std::string cache_id = KekCacheId(tenant, version);
+  if (KeyCache::Key hit = cache_.Get(cache_id)) return hit;
+  std::shared_lock lock(mu_);
+  if (root_key_ == nullptr) return SealedError();
+  const records::TenantKeys* t = FindTenantLocked(tenant);
+  if (t == nullptr) return absl::NotFoundError("unknown tenant");
+  for (const records::KekVersion& k : t->keks()) {
+    if (k.version() != version) continue;
+    if (k.state() == records::KekVersion::DESTROYED) return GoneError("key version destroyed");
+    absl::StatusOr<SecretBytes> kek =
+        XChaCha20Poly1305::DecryptSecret(*root_key_, k.wrapped_key(), KekAd(tenant, version));
+    if (!kek.ok()) return absl::DataLossError("tenant key failed authentication");
+    auto shared = std::make_shared<const SecretBytes>(std::move(*kek));
+    cache_.Put(cache_id, shared);
+    return KeyCache::Key(shared);
+  }
+  return absl::NotFoundError("unknown key version");
+}
+
+absl::StatusOr<ActiveKek> KeyHierarchy::GetActiveKek(std::string_view tenant) {
+  absl::StatusOr<TenantInfo> info = GetTenant(tenant);
+  if (!info.ok()) return info.status();
+  absl::StatusOr<KeyCache::Key> key = GetKek(tenant, info->active_kek_version);
+  if (!key.ok()) return key.status();
+  return ActiveKek{info->active_kek_version, std::move(*key)};
+}
+
+absl::StatusOr<uint32_t> KeyHierarchy::RotateKek(std::string_view tenant) {
+  std::unique_lock lock(mu_);
+  if (root_key_ == nullptr) return SealedError();
+  if (FindTenantLocked(tenant) == nullptr) return absl::NotFoundError("unknown tenant");
+  if (FindTenantLocked(tenant)->erased()) return GoneError("the tenant was erased");
+  records::Keyring next = *keyring_;
+  records::TenantKeys* t = nullptr;
+  for (records::TenantKeys& candidate : *next.mutable_tenants()) {
+    if (candidate.tenant() == tenant) t = &candidate;
+  }
+  uint32_t newest = 0;
+  for (records::KekVersion& k : *t->mutable_keks()) {
+    newest = std::max(newest, k.version());
+    if (k.state() == records::KekVersion::ACTIVE) k.set_state(records::KekVersion::RETIRED);
+  }
+  absl::StatusOr<SecretBytes> kek = NewWrappedKekLocked(tenant, newest + 1, t->add_keks());
+  if (!kek.ok()) return kek.status();
+  if (absl::Status s = PersistLocked(std::move(next)); !s.ok()) return s;
+  return newest + 1;
+}
+
+absl::StatusOr<std::vector<uint32_t>> KeyHierarchy::EraseTenant(std::string_view tenant) {
+  std::unique_lock lock(mu_);
+  if (root_key_ == nullptr) return SealedError();
+  const records::TenantKeys* found = FindTenantLocked(tenant);
+  if (found == nullptr) return absl::NotFoundError("unknown tenant");
+  if (found->erased()) return GoneError("the tenant was erased");
+  records::Keyring next = *keyring_;
+  std::vector<uint32_t> destroyed = MarkTenantErased(&next, tenant, ToMs(options_.clock->Now()));
+  if (absl::Status s = PersistDestructiveLocked(std::move(next)); !s.ok()) return s;
+  cache_.ErasePrefix(Cat("k|", tenant, "|"));
+  cache_.ErasePrefix(Cat("s|", tenant, "|"));
+  return destroyed;
+}
+
+absl::StatusOr<std::vector<uint32_t>> KeyHierarchy::DestroyRetiredKeks(std::string_view tenant) {
+  absl::StatusOr<std::vector<KekInfo>> keks = ListKeks(tenant);
+  if (!keks.ok()) return keks.status();
+  std::vector<uint32_t> retired;
+  for (const KekInfo& k : *keks) {
+    if (k.state == records::KekVersion::RETIRED) retired.push_back(k.version);
+  }
+  return DestroyKekVersions(tenant, retired);
+}
+
+absl::StatusOr<std::vector<uint32_t>> KeyHierarchy::DestroyKekVersions(
+    std::string_view tenant, const std::vector<uint32_t>& versions) {
+  std::unique_lock lock(mu_);
+  if (root_key_ == nullptr) return SealedError();
+  const records::TenantKeys* found = FindTenantLocked(tenant);
+  if (found == nullptr) return absl::NotFoundError("unknown tenant");
+  if (found->erased()) return GoneError("the tenant was erased");
+  records::Keyring next = *keyring_;
+  std::vector<uint32_t> destroyed;
+  const int64_t now_ms = ToMs(options_.clock->Now());
+  for (records::TenantKeys& t : *next.mutable_tenants()) {
+    if (t.tenant() != tenant) continue;
+    for (records::KekVersion& k : *t.mutable_keks()) {
+      if (std::find(versions.begin(), versions.end(), k.version()) == versions.end()) continue;
+      if (k.state() == records::KekVersion::ACTIVE) {
+        return absl::FailedPreconditionError("the active key version cannot be destroyed");
+      }
+      if (k.state() == records::KekVersion::DESTROYED) continue;
+      k.set_state(records::KekVersion::DESTROYED);
+      k.clear_wrapped_key();
+      k.set_destroyed_at_unix_ms(now_ms);
+      destroyed.push_back(k.version());
+    }
+  }
+  if (destroyed.empty()) return destroyed;
+  if (absl::Status s = PersistDestructiveLocked(std::move(next)); !s.ok()) return s;
+  for (uint32_t v : destroyed) cache_.Erase(KekCacheId(tenant, v));
+  return destroyed;
+}
+
+absl::StatusOr<std::vector<KekInfo>> KeyHierarchy::ListKeks(std::string_view tenant) const {
+  std::shared_lock lock(mu_);
+  if (!root_ready()) return SealedError();
+  const records::TenantKeys* t = FindTenantLocked(tenant);
+  if (t == nullptr) return absl::NotFoundError("unknown tenant");
+  std::vector<KekInfo> out;
+  for (const records::KekVersion& k : t->keks()) {
+    out.push_back({k.version(), k.state(), FromMs(k.created_at_unix_ms()),
+                   FromMs(k.destroyed_at_unix_ms())});
+  }
+  return out;
+}
+
+absl::StatusOr<KeyCache::Key> KeyHierarchy::GetTenantSubkey(std::string_view tenant,
+                                                            TenantSubkey which) {
+  if (!root_ready()) return SealedError();
+  std::string cache_id = SubkeyCacheId(tenant, which);
+  if (KeyCache::Key hit = cache_.Get(cache_id)) return hit;
+  std::shared_lock lock(mu_);
+  if (root_key_ == nullptr) return SealedError();
+  const records::TenantKeys* t = FindTenantLocked(tenant);
+  if (t == nullptr) return absl::NotFoundError("unknown tenant");
+  if (t->erased()) return GoneError("the tenant was erased");
+  absl::StatusOr<SecretBytes> subkey_root = XChaCha20Poly1305::DecryptSecret(
+      *root_key_, t->wrapped_subkey_root(), SubkeyRootAd(tenant));
+  if (!subkey_root.ok()) return absl::DataLossError("tenant subkey root failed authentication");
+  absl::StatusOr<SecretBytes> subkey =
+      crypto::DeriveSubkey(*subkey_root, static_cast<uint64_t>(which), "vtenant1", kKeySize);
+  if (!subkey.ok()) return subkey.status();
+  auto shared = std::make_shared<const SecretBytes>(std::move(*subkey));
+  cache_.Put(cache_id, shared);
+  return KeyCache::Key(shared);
+}
+
+static std::string SystemSubkeyCacheId(SystemSubkey which) {
+  return Cat("y|", static_cast<uint64_t>(which));
+}
+
+absl::StatusOr<KeyCache::Key> KeyHierarchy::GetSystemSubkey(SystemSubkey which) {
+  if (!root_ready()) return SealedError();
+  const std::string cache_id = SystemSubkeyCacheId(which);
+  if (KeyCache::Key hit = cache_.Get(cache_id)) return hit;
+  std::shared_lock lock(mu_);
+  if (root_key_ == nullptr) return SealedError();
+  absl::StatusOr<SecretBytes> secret = XChaCha20Poly1305::DecryptSecret(
+      *root_key_, keyring_->wrapped_system_secret(), SystemSecretAd());
+  if (!secret.ok()) return absl::DataLossError("system secret failed authentication");
+  absl::StatusOr<SecretBytes> subkey =
+      crypto::DeriveSubkey(*secret, static_cast<uint64_t>(which), "vsystem1", kKeySize);
+  if (!subkey.ok()) return subkey.status();
+  auto shared = std::make_shared<const SecretBytes>(std::move(*subkey));
+  cache_.Put(cache_id, shared);
+  return KeyCache::Key(shared);
+}
+
+absl::StatusOr<std::string> KeyHierarchy::RootApiKeyHash() const {
+  std::shared_lock lock(mu_);
+  if (!keyring_.has_value()) return absl::FailedPreconditionError("vault is not initialised");
+  return keyring_->root_api_key_hash();
+}
+
+absl::StatusOr<std::string> KeyHierarchy::SigningPublicKey() const {
+  std::shared_lock lock(mu_);
+  if (!keyring_.has_value()) return absl::FailedPreconditionError("vault is not initialised");
+  return keyring_->signing_public_key();
+}
+
+absl::StatusOr<std::string> KeyHierarchy::Sign(std::string_view message) const {
+  std::shared_lock lock(mu_);
+  if (signing_key_ == nullptr) return SealedError();
+  return signing_key_->Sign(message);
+}
+
+}  // namespace vault
+
+namespace vault {
+
+std::vector<uint32_t> MarkTenantErased(records::Keyring* keyring, std::string_view tenant,
+                                       int64_t now_ms) {
+  std::vector<uint32_t> destroyed;
+  for (records::TenantKeys& t : *keyring->mutable_tenants()) {
+    if (t.tenant() != tenant) continue;
+    for (records::KekVersion& k : *t.mutable_keks()) {
+      if (k.state() != records::KekVersion::DESTROYED) destroyed.push_back(k.version());
+      k.set_state(records::KekVersion::DESTROYED);
+      k.clear_wrapped_key();
+      if (k.destroyed_at_unix_ms() == 0) k.set_destroyed_at_unix_ms(now_ms);
+    }
+    if (!t.erased()) t.set_erased_at_unix_ms(now_ms);
+    t.clear_wrapped_subkey_root();
+    t.set_erased(true);
+  }
+  return destroyed;
+}
+
+absl::Status KeyHierarchy::WithKeyring(
+    const std::function<absl::Status(const records::Keyring&)>& fn) const {
+  std::shared_lock lock(mu_);
+  if (!keyring_.has_value()) return absl::FailedPreconditionError("vault is not initialised");
+  return fn(*keyring_);
+}
+
+std::optional<records::AuditAnchor> KeyHierarchy::audit_anchor() const {
+  std::shared_lock lock(mu_);
+  if (!keyring_.has_value() || !keyring_->has_audit_anchor()) return std::nullopt;
+  return keyring_->audit_anchor();
+}
+
+absl::Status KeyHierarchy::StoreAuditAnchor(const records::AuditAnchor& anchor) {
+  std::unique_lock lock(mu_);
+  if (!keyring_.has_value()) return absl::FailedPreconditionError("vault is not initialised");
+  if (keyring_->has_audit_anchor() && keyring_->audit_anchor().seq() >= anchor.seq()) {
+    return absl::OkStatus();
+  }
+  records::Keyring next = *keyring_;
+  *next.mutable_audit_anchor() = anchor;
+  return PersistLocked(std::move(next));
+}
+
+absl::StatusOr<uint32_t> KeyHierarchy::RotateRoot() {
+  std::unique_lock lock(mu_);
+  if (root_key_ == nullptr || unseal_key_ == nullptr) return SealedError();
+  crypto::RandomSource& random = *options_.random;
+  absl::StatusOr<SecretBytes> next_root = random.Secret(kKeySize);
+  if (!next_root.ok()) return next_root.status();
+  records::Keyring next = *keyring_;
+  const uint32_t version = next.root_key_version() + 1;
+  // Everything wrapped under the root key moves to the new one; nothing
+  // stays wrapped under the old root.
+  auto rewrap = [&](const std::string& wrapped, const std::string& ad) -> absl::StatusOr<std::string> {
+    absl::StatusOr<SecretBytes> key = XChaCha20Poly1305::DecryptSecret(*root_key_, wrapped, ad);
+    if (!key.ok()) return absl::DataLossError("keyring entry failed authentication");
+    return XChaCha20Poly1305::EncryptSecret(*next_root, *key, ad, random);
+  };
+  absl::StatusOr<std::string> wrapped = rewrap(next.wrapped_signing_seed(), SigningSeedAd());
+  if (!wrapped.ok()) return wrapped.status();
+  next.set_wrapped_signing_seed(*wrapped);
+  wrapped = rewrap(next.wrapped_system_secret(), SystemSecretAd());
+  if (!wrapped.ok()) return wrapped.status();
+  next.set_wrapped_system_secret(*wrapped);
+  for (records::TenantKeys& t : *next.mutable_tenants()) {
+    for (records::KekVersion& k : *t.mutable_keks()) {
+      if (k.wrapped_key().empty()) continue;
+      wrapped = rewrap(k.wrapped_key(), KekAd(t.tenant(), k.version()));
+      if (!wrapped.ok()) return wrapped.status();
+      k.set_wrapped_key(*wrapped);
+    }
+    if (!t.wrapped_subkey_root().empty()) {
+      wrapped = rewrap(t.wrapped_subkey_root(), SubkeyRootAd(t.tenant()));
+      if (!wrapped.ok()) return wrapped.status();
+      t.set_wrapped_subkey_root(*wrapped);
+    }
+  }
+  wrapped = XChaCha20Poly1305::EncryptSecret(*unseal_key_, *next_root, RootAd(version), random);
+  if (!wrapped.ok()) return wrapped.status();
+  next.set_wrapped_root_key(*wrapped);
+  next.set_root_key_version(version);
+  absl::Status persisted = PersistDestructiveLocked(std::move(next));
+  // Once one slot holds the new keyring, the new root is the one in force
+  // (even if the second slot could not be rewritten).
+  if (keyring_->root_key_version() == version) {
+    root_key_ = std::make_unique<SecretBytes>(std::move(*next_root));
+  }
+  if (!persisted.ok()) return persisted;
+  return version;
+}
+
+uint32_t KeyHierarchy::root_key_version() const {
+  std::shared_lock lock(mu_);
+  return keyring_.has_value() ? keyring_->root_key_version() : 0;
+}
+
+}  // namespace vault

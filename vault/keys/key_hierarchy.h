@@ -1,0 +1,218 @@
+// KeyHierarchy: unseal key -> root key -> tenant KEKs (versioned) and tenant
+// subkey roots, plus the vault's Ed25519 signing key. Owns the keyring file
+// and the sealed/unsealed state: while sealed it hands out no key at all.
+// Unwrapped keys live only in locked memory (SecretBytes), in a bounded cache
+// that Seal() empties.
+// Thread-safety: all methods are safe for concurrent use.
+// Never logs, returns in errors, or writes to disk an unwrapped key.
+#ifndef VAULT_KEYS_KEY_HIERARCHY_H_
+#define VAULT_KEYS_KEY_HIERARCHY_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "crypto/passphrase.h"
+#include "crypto/random.h"
+#include "crypto/shamir.h"
+#include "crypto/signing.h"
+#include "base/clock.h"
+#include "vault/keys/key_cache.h"
+#include "vault/keys/keyring_file.h"
+#include "vault/model/records.pb.h"
+
+namespace vault {
+
+// Subkeys derived from a tenant's subkey root (stable across KEK rotation).
+enum class TenantSubkey : uint64_t { kToken = 1, kBlindIndex = 2, kHash = 3 };
+
+// Subkeys derived from the vault-level system secret.
+enum class SystemSubkey : uint64_t { kApiKeyHash = 1, kAuditMac = 2 };
+
+struct TenantInfo {
+  std::string id;
+  std::string residency;
+  absl::Time created_at;
+  uint32_t active_kek_version = 0;
+};
+
+struct KekInfo {
+  uint32_t version = 0;
+  records::KekVersion::State state = records::KekVersion::STATE_UNSPECIFIED;
+  absl::Time created_at;
+  absl::Time destroyed_at;
+};
+
+struct ActiveKek {
+  uint32_t version = 0;
+  KeyCache::Key key;
+};
+
+struct KeyHierarchyOptions {
+  // Folder for the keyring slots; must exist.
+  std::string dir;
+  base::Env* env = &base::Env::Posix();  // the keyring slots' file system
+  const Clock* clock = &SystemClock::Instance();
+  crypto::RandomSource* random = &crypto::SystemRandom::Instance();
+  crypto::Argon2idParams argon2;
+  size_t kek_cache_capacity = 4096;
+};
+
+// Marks `tenant` erased in `keyring`: every KEK version destroyed (wrapped
+// bytes removed) and the subkey root removed. Returns the versions destroyed.
+std::vector<uint32_t> MarkTenantErased(records::Keyring* keyring, std::string_view tenant,
+                                       int64_t now_ms);
+
+class KeyHierarchy {
+ public:
+  static constexpr size_t kKeySize = 32;
+
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<KeyHierarchy>> Open(
+      KeyHierarchyOptions options);
+
+  bool initialized() const;
+  bool sealed() const { return !root_ready(); }
+  records::SealConfig::Kind seal_kind() const;
+
+  // Initialisation creates the root key, the signing key, the system secret,
+  // the root operator's API key and the keyring, and leaves the vault
+  // sealed. Returns the root API key: it is shown only here (only its keyed
+  // hash is kept). FAILED_PRECONDITION when already initialised.
+  // Dev mode: a fresh random unseal key is written to `key_file_path` (0600);
+  // if the file already exists (a crash before the keyring was written), the
+  // key it holds is used.
+  [[nodiscard]] absl::StatusOr<std::string> InitializeWithKeyFile(
+      const std::string& key_file_path);
+  [[nodiscard]] absl::StatusOr<std::string> InitializeWithPassphrase(std::string_view passphrase);
+  // For unseal keys made elsewhere (Shamir shares are combined by the caller).
+  [[nodiscard]] absl::StatusOr<std::string> InitializeWithUnsealKey(
+      const crypto::SecretBytes& unseal_key, records::SealConfig seal);
+
+  // Shamir: a fresh unseal key split into `shares`, any `threshold` of which
+  // unseal; the key itself is never stored. Returns the shares and the
+  // root API key.
+  struct ShamirInit {
+    std::vector<std::string> shares;
+    std::string root_api_key;
+  };
+  [[nodiscard]] absl::StatusOr<ShamirInit> InitializeWithShares(int shares, int threshold);
+
+  // Adds one share; at the threshold the shares are combined and the vault
+  // unseals (or, with a wrong combination, PERMISSION_DENIED and progress
+  // starts over). INVALID_ARGUMENT for a malformed or repeated share.
+  struct UnsealProgress {
+    bool sealed = true;
+    int progress = 0;
+    int threshold = 0;
+  };
+  [[nodiscard]] absl::StatusOr<UnsealProgress> SubmitUnsealShare(std::string_view share);
+
+  // PERMISSION_DENIED when the key does not open the keyring (wrong file,
+  // passphrase or shares); FAILED_PRECONDITION when not initialised or the
+  // method does not match the seal configuration.
+  [[nodiscard]] absl::Status UnsealWithKeyFile(const std::string& key_file_path);
+  [[nodiscard]] absl::Status UnsealWithPassphrase(std::string_view passphrase);
+  [[nodiscard]] absl::Status UnsealWithKey(const crypto::SecretBytes& unseal_key);
+  // Drops the root key and every cached key, and tells the listeners.
+  void Seal();
+  // `listener` runs on every Seal (key caches elsewhere empty themselves).
+  void AddSealListener(std::function<void()> listener);
+
+  // Tenants. SEALED while sealed.
+  [[nodiscard]] absl::Status CreateTenant(std::string_view tenant, std::string_view residency);
+  // GONE for an erased tenant.
+  [[nodiscard]] absl::StatusOr<TenantInfo> GetTenant(std::string_view tenant) const;
+  // Crypto-shreds a tenant: destroys every KEK version and the subkey root
+  // in the keyring (both slots rewritten in place) and in the cache. The id
+  // stays reserved. Returns the destroyed KEK versions.
+  [[nodiscard]] absl::StatusOr<std::vector<uint32_t>> EraseTenant(std::string_view tenant);
+  [[nodiscard]] absl::StatusOr<std::vector<TenantInfo>> ListTenants() const;
+
+  // KEKs. NOT_FOUND for an unknown tenant or version; GONE for a destroyed one.
+  [[nodiscard]] absl::StatusOr<ActiveKek> GetActiveKek(std::string_view tenant);
+  [[nodiscard]] absl::StatusOr<KeyCache::Key> GetKek(std::string_view tenant, uint32_t version);
+  [[nodiscard]] absl::StatusOr<uint32_t> RotateKek(std::string_view tenant);
+  [[nodiscard]] absl::StatusOr<std::vector<KekInfo>> ListKeks(std::string_view tenant) const;
+  // Destroys every retired KEK version of the tenant: its wrapped bytes are
+  // removed from the keyring (both slots rewritten in place) and from the
+  // cache. REQUIRES: no DEK is wrapped under a retired version any more.
+  // Returns the destroyed versions.
+  [[nodiscard]] absl::StatusOr<std::vector<uint32_t>> DestroyRetiredKeks(std::string_view tenant);
+  // Destroys exactly `versions` (which must not include the active one).
+  [[nodiscard]] absl::StatusOr<std::vector<uint32_t>> DestroyKekVersions(
+      std::string_view tenant, const std::vector<uint32_t>& versions);
+
+  // A 32-byte tenant subkey (token, blind-index, hash).
+  [[nodiscard]] absl::StatusOr<KeyCache::Key> GetTenantSubkey(std::string_view tenant,
+                                                              TenantSubkey which);
+
+  // A 32-byte system subkey (API-key hashing, audit head MAC). SEALED while sealed.
+  [[nodiscard]] absl::StatusOr<KeyCache::Key> GetSystemSubkey(SystemSubkey which);
+  // The keyed hash of the root operator's API key.
+  [[nodiscard]] absl::StatusOr<std::string> RootApiKeyHash() const;
+
+  // Root-key rotation: a new root key wraps everything the old one wrapped
+  // (signing seed, system secret, every tenant KEK and subkey root) and is
+  // itself wrapped under the unseal key, which is kept in locked memory while
+  // unsealed for this purpose. Both keyring slots are rewritten, so no slot
+  // keeps anything wrapped under the old root. Returns the new root version.
+  [[nodiscard]] absl::StatusOr<uint32_t> RotateRoot();
+  uint32_t root_key_version() const;
+
+  // The audit chain's anchor kept in the keyring file (see AuditLog);
+  // nullopt before the first one, and for keyrings written before anchors
+  // existed. Available while sealed.
+  std::optional<records::AuditAnchor> audit_anchor() const;
+  // Writes `anchor` into both keyring slots (fsynced) unless the stored one
+  // is at least as far along the chain. The caller has checked it.
+  [[nodiscard]] absl::Status StoreAuditAnchor(const records::AuditAnchor& anchor);
+
+  // Runs `fn` on the keyring while no change to it can happen (backups).
+  [[nodiscard]] absl::Status WithKeyring(
+      const std::function<absl::Status(const records::Keyring&)>& fn) const;
+
+  // The vault's signing public key (available while sealed too).
+  [[nodiscard]] absl::StatusOr<std::string> SigningPublicKey() const;
+  // Signs with the vault's key. SEALED while sealed.
+  [[nodiscard]] absl::StatusOr<std::string> Sign(std::string_view message) const;
+
+ private:
+  explicit KeyHierarchy(KeyHierarchyOptions options);
+
+  // REQUIRES: mu_ held exclusively.
+  absl::Status PersistLocked(records::Keyring next);
+  // As PersistLocked, but for changes that destroy keys: both slots must
+  // hold the new keyring, or it is an error (the old bytes may linger).
+  absl::Status PersistDestructiveLocked(records::Keyring next);
+  absl::StatusOr<std::string> InitializeLocked(const crypto::SecretBytes& unseal_key,
+                                               records::SealConfig seal);
+  const records::TenantKeys* FindTenantLocked(std::string_view tenant) const;
+  absl::StatusOr<crypto::SecretBytes> NewWrappedKekLocked(std::string_view tenant,
+                                                          uint32_t version,
+                                                          records::KekVersion* out);
+
+  bool root_ready() const { return root_key_ready_.load(std::memory_order_acquire); }
+
+  KeyHierarchyOptions options_;
+  KeyringFile file_;
+  mutable std::shared_mutex mu_;
+  std::optional<records::Keyring> keyring_;          // guarded by mu_
+  std::unique_ptr<crypto::SecretBytes> root_key_;    // guarded by mu_; null when sealed
+  std::unique_ptr<crypto::SecretBytes> unseal_key_;  // guarded by mu_; null when sealed
+  std::unique_ptr<crypto::SigningKey> signing_key_;  // guarded by mu_; null when sealed
+  std::atomic<bool> root_key_ready_{false};
+  KeyCache cache_;  // KEKs and subkeys, keyed "k|tenant|version" / "s|tenant|which"
+  std::mutex shares_mu_;
+  std::vector<crypto::DecodedShare> pending_shares_;  // guarded by shares_mu_
+  std::mutex listeners_mu_;
+  std::vector<std::function<void()>> seal_listeners_;
+};
+
+}  // namespace vault
+
+#endif  // VAULT_KEYS_KEY_HIERARCHY_H_

@@ -1,0 +1,298 @@
+// Retention classes: at a subject's erasure, fields tagged with a retention
+// class are re-encrypted under a retention key of their own (one per class
+// and subject, wrapped under the tenant KEK like a data key, stored under
+// RetentionHolder(subject, class) so shred epochs rewrap it too); everything
+// else dies with the subject's DEK. Retained fields are readable only with
+// purpose `legal` (DataAccess checks the role), and when the class expires
+// the retention key and the fields are destroyed, with a signed receipt.
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/numbers.h"
+#include "crypto/aead.h"
+#include "crypto/encoding.h"
+#include "vault/lifecycle/lifecycle.h"
+#include "vault/model/record_keys.h"
+#include "base/status.h"
+#include "base/strings.h"
+
+namespace vault {
+namespace {
+
+struct BuiltInClass {
+  const char* name;
+  int64_t days;
+};
+// The privacy policy's five-year retention of transaction records.
+constexpr BuiltInClass kBuiltIn[] = {{"financial_5y", 1826}};
+constexpr int64_t kMaxDays = 36500;
+
+absl::Status ValidateClassName(std::string_view name) {
+  if (name.empty() || name.size() > 32) {
+    return absl::InvalidArgumentError("retention class must be 1-32 characters");
+  }
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
+      return absl::InvalidArgumentError("retention class must be of a-z 0-9 _");
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<records::RetentionClassRecord> SubjectLifecycle::PutRetentionClass(
+    std::string_view tenant, std::string_view name, int64_t days,
+    const std::vector<AuditEvent>& audit) {
+  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
+  if (absl::Status s = ValidateClassName(name); !s.ok()) return s;
+  if (days < 1 || days > kMaxDays) {
+    return absl::InvalidArgumentError("duration_days must be 1-36500");
+  }
+  if (absl::Status s = options_.keys->GetTenant(tenant).status(); !s.ok()) return s;
+  records::RetentionClassRecord record;
+  record.set_name(std::string(name));
+  record.set_duration_days(days);
+  record.set_updated_at_unix_ms(absl::ToUnixMillis(options_.clock->Now()));
+  storage::WriteBatch batch;
+  batch.Put(storage::Table::kMeta, RetentionClassKey(tenant, name), record.SerializeAsString());
+  if (absl::Status s = options_.committer->Commit(batch, &audit); !s.ok()) return s;
+  return record;
+}
+
+absl::StatusOr<std::vector<records::RetentionClassRecord>> SubjectLifecycle::ListRetentionClasses(
+    std::string_view tenant) {
+  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
+  std::map<std::string, records::RetentionClassRecord> classes;
+  for (const BuiltInClass& b : kBuiltIn) {
+    records::RetentionClassRecord r;
+    r.set_name(b.name);
+    r.set_duration_days(b.days);
+    classes[b.name] = r;
+  }
+  const std::string prefix = RetentionClassPrefix(tenant);
+  absl::Status s = options_.kv->ScanPrefix(
+      storage::Table::kMeta, prefix, [&](std::string_view key, std::string_view value) {
+        records::RetentionClassRecord r;
+        if (r.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          classes[std::string(key.substr(prefix.size()))] = r;
+        }
+        return true;
+      });
+  if (!s.ok()) return s;
+  std::vector<records::RetentionClassRecord> out;
+  for (auto& [name, r] : classes) out.push_back(std::move(r));
+  return out;
+}
+
+absl::StatusOr<absl::Duration> SubjectLifecycle::RetentionPeriod(std::string_view tenant,
+                                                                 std::string_view name) {
+  absl::StatusOr<std::string> stored =
+      options_.kv->Get(storage::Table::kMeta, RetentionClassKey(tenant, name));
+  if (stored.ok()) {
+    records::RetentionClassRecord r;
+    if (!r.ParseFromString(*stored)) return absl::DataLossError("retention class is corrupt");
+    return absl::Hours(24 * r.duration_days());
+  }
+  if (!absl::IsNotFound(stored.status())) return stored.status();
+  for (const BuiltInClass& b : kBuiltIn) {
+    if (name == b.name) return absl::Hours(24 * b.days);
+  }
+  return absl::NotFoundError(Cat("unknown retention class ", name));
+}
+
+absl::Status SubjectLifecycle::AddRetainedCopies(const records::ErasureRecord& erasure,
+                                                 const DataKey& dek,
+                                                 const std::vector<RetainedRow>& rows,
+                                                 int64_t now_ms, storage::WriteBatch* batch) {
+  const std::string& tenant = erasure.tenant();
+  const std::string& subject = erasure.subject();
+  std::map<std::string, std::vector<const RetainedRow*>> by_class;
+  for (const RetainedRow& row : rows) by_class[row.cls].push_back(&row);
+  for (const auto& [cls, fields] : by_class) {
+    absl::StatusOr<absl::Duration> period = RetentionPeriod(tenant, cls);
+    if (!period.ok()) {
+      return absl::FailedPreconditionError(
+          Cat("a field is under retention class ", cls, ", which the tenant no longer has"));
+    }
+    const std::string holder = RetentionHolder(subject, cls);
+    absl::StatusOr<DataKeyHandle> key = options_.subject_keys->GetOrCreate(tenant, holder, batch);
+    if (!key.ok()) return key.status();
+    records::RetainedRecord record;
+    record.set_erasure_id(erasure.erasure_id());
+    record.set_class_name(cls);
+    record.set_retained_at_unix_ms(now_ms);
+    record.set_expires_at_unix_ms(now_ms + absl::ToInt64Milliseconds(*period));
+    record.set_state("retained");
+    record.set_key_id((*key)->dek_id);
+    for (const RetainedRow* row : fields) {
+      absl::StatusOr<RevealedField> plain =
+          options_.subjects->Open(tenant, subject, row->field, row->stored, dek, RevealLevel::kPlain);
+      if (!plain.ok()) return plain.status();
+      records::FieldRecord copy;
+      if (!copy.ParseFromString(row->stored)) return absl::DataLossError("field record is corrupt");
+      absl::StatusOr<std::string> sealed = crypto::XChaCha20Poly1305::Encrypt(
+          (*key)->key, plain->value,
+          FieldAd(tenant, holder, row->field, copy.type(), (*key)->dek_id, cls), *options_.random);
+      crypto::SecureWipe(plain->value);
+      if (!sealed.ok()) return sealed.status();
+      copy.set_dek_id((*key)->dek_id);
+      copy.set_ciphertext(*sealed);
+      copy.clear_blind_index();  // retained fields are not searchable
+      copy.set_updated_at_unix_ms(now_ms);
+      batch->Put(storage::Table::kFields, FieldKey(tenant, holder, row->field),
+                 copy.SerializeAsString());
+      record.add_fields(row->field);
+    }
+    batch->Put(storage::Table::kLedger, RetainedKey(tenant, subject, cls), record.SerializeAsString());
+    batch->Put(storage::Table::kLedger,
+               RetentionDueKey(record.expires_at_unix_ms(), tenant, subject, cls), "");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<records::RetainedRecord>> SubjectLifecycle::ListRetained(
+    std::string_view tenant, std::string_view subject) {
+  std::vector<records::RetainedRecord> out;
+  absl::Status corrupt;
+  absl::Status s = options_.kv->ScanPrefix(
+      storage::Table::kLedger, RetainedPrefix(tenant, subject),
+      [&](std::string_view, std::string_view value) {
+        records::RetainedRecord r;
+        if (!r.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          corrupt = absl::DataLossError("retained record is corrupt");
+          return false;
+        }
+        out.push_back(std::move(r));
+        return true;
+      });
+  if (!s.ok()) return s;
+  if (!corrupt.ok()) return corrupt;
+  return out;
+}
+
+absl::StatusOr<std::map<std::string, RevealedField>> SubjectLifecycle::ReadRetained(
+    std::string_view tenant, std::string_view subject, const std::vector<std::string>& names,
+    RevealLevel reveal, const std::function<bool(DataType)>& visible,
+    std::vector<std::string>* withheld) {
+  absl::StatusOr<std::vector<records::RetainedRecord>> retained = ListRetained(tenant, subject);
+  if (!retained.ok()) return retained.status();
+  std::map<std::string, RevealedField> out;
+  for (const records::RetainedRecord& r : *retained) {
+    if (r.state() != "retained") continue;
+    std::vector<std::string> wanted;
+    for (const std::string& f : r.fields()) {
+      if (names.empty() || std::find(names.begin(), names.end(), f) != names.end()) {
+        wanted.push_back(f);
+      }
+    }
+    if (wanted.empty()) continue;
+    absl::StatusOr<std::map<std::string, RevealedField>> fields = options_.subjects->ReadStoredFields(
+        tenant, RetentionHolder(subject, r.class_name()), wanted, reveal, visible, withheld);
+    if (!fields.ok()) return fields.status();
+    for (auto& [name, f] : *fields) out.emplace(name, std::move(f));
+  }
+  return out;
+}
+
+absl::StatusOr<records::ErasureReceipt> SubjectLifecycle::SignedReceipt(
+    records::ErasureReceipt receipt) {
+  absl::StatusOr<std::string> signature = options_.keys->Sign(ReceiptMessage(receipt));
+  if (!signature.ok()) return signature.status();
+  receipt.set_signature(*signature);
+  absl::StatusOr<std::string> public_key = options_.keys->SigningPublicKey();
+  if (!public_key.ok()) return public_key.status();
+  receipt.set_public_key(*public_key);
+  return receipt;
+}
+
+absl::StatusOr<int> SubjectLifecycle::ExpireDueRetention() {
+  if (options_.keys->sealed()) return SealedError();
+  const int64_t now_ms = absl::ToUnixMillis(options_.clock->Now());
+  const std::string start = Cat("retention-due", std::string_view("\0", 1));
+  struct Due {
+    std::string key, tenant, subject, cls;
+  };
+  std::vector<Due> due;
+  absl::Status s = options_.kv->ScanRange(
+      storage::Table::kLedger, start, Cat(start, EncodeU64(static_cast<uint64_t>(now_ms) + 1)),
+      [&](std::string_view key, std::string_view) {
+        std::string_view rest = key.substr(start.size() + 8);
+        const size_t a = rest.find('\0');
+        const size_t b = a == std::string_view::npos ? a : rest.find('\0', a + 1);
+        if (b != std::string_view::npos) {
+          due.push_back({std::string(key), std::string(rest.substr(0, a)),
+                         std::string(rest.substr(a + 1, b - a - 1)), std::string(rest.substr(b + 1))});
+        }
+        return true;
+      });
+  if (!s.ok()) return s;
+  int expired = 0;
+  for (const Due& d : due) {
+    std::unique_lock<std::mutex> lock = options_.locks->Lock(d.tenant, d.subject);
+    if (IsGone(options_.keys->GetTenant(d.tenant).status())) {
+      // The tenant was erased: its keys (this retention key too) are gone.
+      storage::WriteBatch drop;
+      drop.Delete(storage::Table::kLedger, d.key);
+      if (absl::Status st = options_.kv->Write(drop); !st.ok()) return st;
+      continue;
+    }
+    absl::StatusOr<bool> held = HasHold(d.tenant, d.subject);
+    if (!held.ok() || *held) continue;  // a hold keeps the retained fields
+    absl::StatusOr<std::string> stored =
+        options_.kv->Get(storage::Table::kLedger, RetainedKey(d.tenant, d.subject, d.cls));
+    records::RetainedRecord record;
+    if (!stored.ok() || !record.ParseFromString(*stored) || record.state() != "retained") continue;
+    const std::string holder = RetentionHolder(d.subject, d.cls);
+    storage::WriteBatch batch;
+    batch.Delete(storage::Table::kSubjectKeys, SubjectKey(d.tenant, holder));
+    if (absl::Status st = options_.kv->ScanPrefix(storage::Table::kFields,
+                                                  SubjectPrefix(d.tenant, holder),
+                                                  [&](std::string_view key, std::string_view) {
+                                                    batch.Delete(storage::Table::kFields, key);
+                                                    return true;
+                                                  });
+        !st.ok()) {
+      return st;
+    }
+    batch.Delete(storage::Table::kLedger, d.key);
+    records::ErasureReceipt receipt;
+    receipt.set_erasure_id(Cat("er_", crypto::HexEncode(options_.random->Bytes(10))));
+    receipt.set_tenant(d.tenant);
+    receipt.set_subject(d.subject);
+    receipt.set_requested_at(Rfc3339Ms(record.expires_at_unix_ms()));
+    receipt.set_shredded_at(Rfc3339Ms(absl::ToUnixMillis(options_.clock->Now())));
+    receipt.set_destroyed_key_id(Cat("retention:", d.cls, ":", crypto::HexEncode(record.key_id())));
+    absl::StatusOr<records::ErasureReceipt> signed_receipt = SignedReceipt(receipt);
+    if (!signed_receipt.ok()) return signed_receipt.status();
+    records::ErasureRecord erasure;
+    erasure.set_erasure_id(receipt.erasure_id());
+    erasure.set_tenant(d.tenant);
+    erasure.set_subject(d.subject);
+    erasure.set_state("done");
+    erasure.set_requested_at_unix_ms(record.expires_at_unix_ms());
+    erasure.set_principal("scheduler");
+    *erasure.mutable_receipt() = *signed_receipt;
+    batch.Put(storage::Table::kLedger, ErasureKey(erasure.erasure_id()), erasure.SerializeAsString());
+    record.set_state("expired");
+    record.set_expiry_erasure_id(erasure.erasure_id());
+    batch.Put(storage::Table::kLedger, RetainedKey(d.tenant, d.subject, d.cls),
+              record.SerializeAsString());
+    AuditEvent event;
+    event.principal = "scheduler";
+    event.tenant = d.tenant;
+    event.action = "erase";
+    event.subject = d.subject;
+    event.reason = "retention expired";
+    std::vector<AuditEvent> events{event};
+    options_.subject_keys->Evict(d.tenant, holder);
+    absl::Status committed = options_.committer->Commit(batch, &events);
+    options_.subject_keys->Evict(d.tenant, holder);
+    if (!committed.ok()) return committed;
+    compaction_pending_ = true;
+    ++expired;
+  }
+  return expired;
+}
+
+}  // namespace vault
