@@ -137,7 +137,7 @@ void WarnOnStartupProblems(vault::Vault& v) {
   // The audit chain against its anchor in the keyring file: a store rolled
   // back (or an audit table wiped) keeps serving health, unseal and audit
   // verify, but every audited call fails closed until it is restored.
-  absl::StatusOr<std::string> anchor_problem = v.audit().AnchorProblem();
+  absl::StatusOr<std::string> anchor_problem = v.system().AuditAnchorProblem();
   if (!anchor_problem.ok() || !anchor_problem->empty()) {
     spdlog::error("*** AUDIT CHAIN CHECK FAILED AT START-UP: {}. Audited calls (every data read "
                   "and write, every admin change) will answer 503 until the data folder is "
@@ -153,31 +153,26 @@ void WarnOnStartupProblems(vault::Vault& v) {
 // Due erasures run inside vaultd, once a second while unsealed; they are
 // persisted, so a restart picks up whatever came due meanwhile.
 void RunScheduler(vault::Vault& v, const std::atomic<bool>& stopping) {
-  bool writable = v.kv().Health().writable;
+  bool writable = v.system().Status().storage.writable;
   while (!stopping.load()) {
     // A full disk: retry the storage (rate-limited by the store) until
     // space is freed, and restore the reserve file when space allows.
-    (void)v.kv().Recover();
-    const vault::storage::StorageHealth storage = v.kv().Health();
-    if (storage.writable != writable) {
-      writable = storage.writable;
+    const vault::MaintenanceReport report = v.system().RunMaintenance();
+    if (report.storage.writable != writable) {
+      writable = report.storage.writable;
       if (writable) {
         spdlog::info("storage writable again");
       } else {
         spdlog::error("storage failed ({}): writes are refused until it recovers",
-                      storage.error);
+                      report.storage.error);
       }
     }
-    if (!v.keys().sealed() && storage.writable) {
-      absl::StatusOr<int> n = v.lifecycle().RunDue();
-      if (n.ok() && *n > 0) spdlog::info("executed {} due erasure(s)", *n);
-      // Rewrap jobs interrupted by a restart or a seal continue.
-      absl::StatusOr<int> resumed = v.jobs().ResumeInterrupted();
-      if (resumed.ok() && *resumed > 0) spdlog::info("resumed {} rewrap job(s)", *resumed);
-      if (absl::Status c = v.lifecycle().CompactShredded(); !c.ok()) {
-        spdlog::warn("compaction after erasure failed; will retry");
-      }
+    if (report.erasures_executed > 0) {
+      spdlog::info("executed {} due erasure(s)", report.erasures_executed);
     }
+    // Rewrap jobs interrupted by a restart or a seal continue.
+    if (report.jobs_resumed > 0) spdlog::info("resumed {} rewrap job(s)", report.jobs_resumed);
+    if (report.compaction_failed) spdlog::warn("compaction after erasure failed; will retry");
     for (int i = 0; i < 10 && !stopping.load(); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
@@ -201,8 +196,8 @@ int Serve(vault::Vault& v, vault::api::ServerOptions server_options,
               static_cast<unsigned>((*server)->port()));
   std::fflush(stdout);
   spdlog::info("vaultd {} {}; initialized={} sealed={}", kVersion,
-               server_options.tls_cert_file.empty() ? "http" : "https", v.keys().initialized(),
-               v.keys().sealed());
+               server_options.tls_cert_file.empty() ? "http" : "https",
+               v.system().Status().initialized, v.system().Status().sealed);
 
   std::atomic<bool> stopping{false};
   std::thread scheduler([&v, &stopping] { RunScheduler(v, stopping); });
@@ -216,12 +211,9 @@ int Serve(vault::Vault& v, vault::api::ServerOptions server_options,
   server->reset();
   // Running rewrap jobs stop after their current chunk and resume at the
   // next start.
-  v.jobs().Stop();
-  if (!v.keys().sealed() && !v.lifecycle().CompactShredded().ok()) {
-    spdlog::warn("compaction at shutdown failed");
+  if (absl::Status s = v.system().Shutdown(); !s.ok()) {
+    spdlog::warn("shutdown: compaction or flush failed: {}", std::string(s.message()));
   }
-  if (absl::Status s = v.kv().Flush(); !s.ok()) spdlog::warn("flush at shutdown failed");
-  v.keys().Seal();
   spdlog::info("stopped");
   spdlog::shutdown();
   return 0;

@@ -284,7 +284,7 @@ HttpResponse RequestHandler::Dispatch(Call& call) {
     return call.Error(absl::UnauthenticatedError("missing or unknown API key"));
   }
   absl::StatusOr<Principal> principal =
-      vault_->principals().Authenticate(std::string_view(auth).substr(kBearer.size()));
+      vault_->system().Authenticate(std::string_view(auth).substr(kBearer.size()));
   if (!principal.ok()) {
     call.route = "authenticate";
     return call.Error(principal.status());

@@ -15,14 +15,14 @@
 namespace vault::api::internal {
 
 HttpResponse HandleMetrics(Call& call) {
-  Vault* vault = call.vault;
-  const storage::StorageHealth storage = vault->kv().Health();
+  const SystemStatus status = call.vault->system().Status();
+  const storage::StorageHealth& storage = status.storage;
   std::map<std::string, double> gauges = {
-      {"sealed", vault->keys().sealed() ? 1 : 0},
+      {"sealed", status.sealed ? 1 : 0},
       {"storage_writable", storage.writable ? 1 : 0},
       {"storage_reserve_released", storage.reserve_released ? 1 : 0},
-      {"audit_entries_appended", static_cast<double>(vault->audit().appended())},
-      {"commit_groups", static_cast<double>(vault->committer().groups())}};
+      {"audit_entries_appended", static_cast<double>(status.audit_entries_appended)},
+      {"commit_groups", static_cast<double>(status.commit_groups)}};
   HttpResponse r;
   r.content_type = "text/plain; version=0.0.4";
   r.body = call.metrics != nullptr ? call.metrics->Render(gauges) : "";
@@ -31,12 +31,12 @@ HttpResponse HandleMetrics(Call& call) {
 }
 
 HttpResponse HandleHealth(Call& call) {
-  Vault* vault = call.vault;
+  const SystemStatus status = call.vault->system().Status();
   v1::HealthResponse h;
-  h.set_initialized(vault->keys().initialized());
-  h.set_sealed(vault->keys().sealed());
+  h.set_initialized(status.initialized);
+  h.set_sealed(status.sealed);
   h.set_version(call.handler_options->version);
-  const storage::StorageHealth storage = vault->kv().Health();
+  const storage::StorageHealth& storage = status.storage;
   h.set_storage("rocksdb");
   v1::StorageHealth* sh = h.mutable_storage_health();
   sh->set_writable(storage.writable);
@@ -53,11 +53,8 @@ HttpResponse HandleInit(Call& call) {
   if (absl::Status st = call.Parse(&in); !st.ok()) return call.Error(st);
   const int shares = in.shares() == 0 ? 5 : in.shares();
   const int threshold = in.threshold() == 0 ? 3 : in.threshold();
-  if (call.vault->keys().initialized()) {
-    return call.Error(absl::FailedPreconditionError("vault is already initialised"));
-  }
   absl::StatusOr<KeyHierarchy::ShamirInit> init =
-      call.vault->keys().InitializeWithShares(shares, threshold);
+      call.vault->system().Initialize(shares, threshold);
   if (!init.ok()) return call.Error(init.status());
   v1::InitResponse out;
   for (std::string& share : init->shares) out.add_unseal_shares(std::move(share));
@@ -68,7 +65,7 @@ HttpResponse HandleInit(Call& call) {
 HttpResponse HandleUnseal(Call& call) {
   v1::UnsealRequest in;
   if (absl::Status st = call.Parse(&in); !st.ok()) return call.Error(st);
-  absl::StatusOr<KeyHierarchy::UnsealProgress> p = call.vault->keys().SubmitUnsealShare(in.share());
+  absl::StatusOr<KeyHierarchy::UnsealProgress> p = call.vault->system().SubmitUnsealShare(in.share());
   if (!p.ok()) return call.Error(p.status());
   v1::UnsealResponse out;
   out.set_sealed(p->sealed);
@@ -78,7 +75,7 @@ HttpResponse HandleUnseal(Call& call) {
 }
 
 HttpResponse HandleReceiptKey(Call& call) {
-  absl::StatusOr<std::string> pk = call.vault->keys().SigningPublicKey();
+  absl::StatusOr<std::string> pk = call.vault->system().ReceiptPublicKey();
   if (!pk.ok()) return call.Error(pk.status());
   v1::ReceiptKeyResponse out;
   out.set_public_key(crypto::Base64Encode(*pk));
@@ -86,18 +83,12 @@ HttpResponse HandleReceiptKey(Call& call) {
 }
 
 HttpResponse HandleSeal(Call& call) {
-  if (!call.ctx->principal.is_operator) {
-    return call.Error(absl::PermissionDeniedError("only operators may seal the vault"));
-  }
-  call.vault->keys().Seal();
+  if (absl::Status s = call.access().Seal(*call.ctx); !s.ok()) return call.Error(s);
   return call.NoContent();
 }
 
 HttpResponse HandleAuditVerify(Call& call) {
-  if (!call.ctx->principal.is_operator) {
-    return call.Error(absl::PermissionDeniedError("only operators may verify the audit log"));
-  }
-  absl::StatusOr<AuditVerification> v = call.vault->audit().Verify();
+  absl::StatusOr<AuditVerification> v = call.access().VerifyAudit(*call.ctx);
   if (!v.ok()) return call.Error(v.status());
   v1::AuditVerifyResponse out;
   out.set_ok(v->ok);

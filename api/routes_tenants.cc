@@ -15,10 +15,7 @@ HttpResponse HandleCreateTenant(Call& call) {
   if (!in.created_at().empty()) {
     return call.Error(absl::InvalidArgumentError("created_at is set by the vault"));
   }
-  if (absl::Status st = call.access().CreateTenant(*call.ctx, in.id(), in.residency()); !st.ok()) {
-    return call.Error(st);
-  }
-  absl::StatusOr<TenantInfo> info = call.vault->keys().GetTenant(in.id());
+  absl::StatusOr<TenantInfo> info = call.access().CreateTenant(*call.ctx, in.id(), in.residency());
   if (!info.ok()) return call.Error(info.status());
   return call.Reply(TenantView(*info), 201);
 }
@@ -119,7 +116,7 @@ HttpResponse HandleRotateKey(Call& call) {
   const std::string& tenant = call.Param("tenant");
   absl::StatusOr<uint32_t> version = call.access().RotateKey(*call.ctx, tenant);
   if (!version.ok()) return call.Error(version.status());
-  absl::StatusOr<std::vector<KekInfo>> keys = call.vault->keys().ListKeks(tenant);
+  absl::StatusOr<std::vector<KekInfo>> keys = call.access().ListKeys(*call.ctx, tenant);
   if (!keys.ok()) return call.Error(keys.status());
   return call.Reply(KeyListOf(*keys));
 }

@@ -17,6 +17,9 @@
 #include <vector>
 
 #include "vault/vault.h"
+#include "vault/internal/vault_parts.h"
+
+using vault::internal::Parts;
 
 namespace {
 
@@ -38,7 +41,7 @@ int main(int argc, char** argv) {
   options.data_dir = dir;
   auto opened = vault::Vault::Open(std::move(options));
   if (!opened.ok() || !(*opened)->InitializeAndUnsealDev().ok() ||
-      !(*opened)->keys().CreateTenant("acme", "").ok()) {
+      !Parts(*(*opened)).keys().CreateTenant("acme", "").ok()) {
     std::fprintf(stderr, "cannot set up the vault\n");
     return 1;
   }
@@ -51,7 +54,7 @@ int main(int argc, char** argv) {
   for (int t = 0; t < threads; ++t) {
     writers.emplace_back([&] {
       for (int i = next++; i < subjects && !failed; i = next++) {
-        auto r = v.subjects().PutFields(
+        auto r = Parts(v).subjects().PutFields(
             "acme", "s-" + std::to_string(i),
             {{"mobile", {"phone", "+86139" + std::to_string(10000000 + i % 89999999), ""}},
              {"note", {"generic", "note " + std::to_string(i), ""}}});
@@ -74,7 +77,7 @@ int main(int argc, char** argv) {
   std::vector<double> latencies;
   for (int k = 0; k < erasures; ++k) {
     auto t0 = std::chrono::steady_clock::now();
-    auto r = v.lifecycle().RequestErasure("acme", "s-" + std::to_string(victims[static_cast<size_t>(k)]),
+    auto r = Parts(v).lifecycle().RequestErasure("acme", "s-" + std::to_string(victims[static_cast<size_t>(k)]),
                                           absl::ZeroDuration(), "bench", {});
     if (!r.ok()) {
       std::fprintf(stderr, "erasure failed: %s\n", std::string(r.status().message()).c_str());
@@ -88,11 +91,11 @@ int main(int argc, char** argv) {
               pct(0.5), pct(0.99), latencies.back());
 
   start = std::chrono::steady_clock::now();
-  if (!v.lifecycle().CompactShredded().ok()) return 1;
+  if (!Parts(v).lifecycle().CompactShredded().ok()) return 1;
   std::printf("compaction after the erasures (what the scheduler runs): %.1f s\n", Seconds(start));
 
   start = std::chrono::steady_clock::now();
-  auto rewrapped = v.lifecycle().CloseEpoch("acme");
+  auto rewrapped = Parts(v).lifecycle().CloseEpoch("acme");
   if (!rewrapped.ok()) {
     std::fprintf(stderr, "epoch failed: %s\n", std::string(rewrapped.status().message()).c_str());
     return 1;

@@ -19,6 +19,9 @@
 #include <vector>
 
 #include "vault/vault.h"
+#include "vault/internal/vault_parts.h"
+
+using vault::internal::Parts;
 
 namespace {
 
@@ -63,7 +66,7 @@ int main(int argc, char** argv) {
   options.data_dir = dir;
   auto opened = vault::Vault::Open(std::move(options));
   if (!opened.ok() || !(*opened)->InitializeAndUnsealDev().ok() ||
-      !(*opened)->keys().CreateTenant("acme", "").ok()) {
+      !Parts(*(*opened)).keys().CreateTenant("acme", "").ok()) {
     std::fprintf(stderr, "cannot set up the vault\n");
     return 1;
   }
@@ -83,7 +86,7 @@ int main(int argc, char** argv) {
         for (uint64_t first = next.fetch_add(kBatch); first < count && !failed;
              first = next.fetch_add(kBatch)) {
           for (int k = 0; k < kBatch; ++k) items[k] = {"phone", Phone(first + k), "", "", 0};
-          auto r = v.tokens().Tokenize("acme", items);
+          auto r = Parts(v).tokens().Tokenize("acme", items);
           if (!r.ok()) {
             failed = true;
             break;
@@ -117,7 +120,7 @@ int main(int argc, char** argv) {
           std::vector<std::string> batch(kBatch);
           while (Since(t1) < seconds) {
             for (int k = 0; k < kBatch; ++k) batch[k] = sample[rng() % sample.size()];
-            auto r = v.tokens().Detokenize("acme", batch, vault::RevealLevel::kMasked);
+            auto r = Parts(v).tokens().Detokenize("acme", batch, vault::RevealLevel::kMasked);
             if (!r.ok()) continue;
             for (const auto& item : *r) {
               if (item.status.ok()) ++read;
@@ -139,7 +142,7 @@ int main(int argc, char** argv) {
           while (Since(t0) < seconds) {
             const uint64_t first = next.fetch_add(kBatch);
             for (int k = 0; k < kBatch; ++k) items[k] = {"phone", Phone(first + k), "", "", 0};
-            if (v.tokens().Tokenize("acme", items).ok()) tokenized += kBatch;
+            if (Parts(v).tokens().Tokenize("acme", items).ok()) tokenized += kBatch;
           }
         });
       }
@@ -164,7 +167,7 @@ int main(int argc, char** argv) {
   std::printf("loaded up to %llu tokens in %.0f s (%.0f tokens/s)\n",
               static_cast<unsigned long long>(target), Since(t), (target - 100000) / Since(t));
   std::fflush(stdout);
-  if (!v.kv().Flush().ok()) return 1;
+  if (!Parts(v).kv().Flush().ok()) return 1;
   measure("at-full");
   opened->reset();
   std::filesystem::remove_all(dir);

@@ -10,6 +10,9 @@
 
 #include "vault/storage/kv_store.h"
 #include "vault/vault.h"
+#include "vault/internal/vault_parts.h"
+
+using vault::internal::Parts;
 
 namespace {
 
@@ -33,14 +36,14 @@ Shared* MakeFixture(int preissued) {
   options.data_dir = s->dir;
   auto v = vault::Vault::Open(std::move(options));
   if (!v.ok() || !(*v)->InitializeAndUnsealDev().ok() ||
-      !(*v)->keys().CreateTenant("acme", "").ok()) {
+      !Parts(*(*v)).keys().CreateTenant("acme", "").ok()) {
     std::abort();
   }
   s->vault = std::move(*v);
   for (int batch = 0; batch < preissued / 1000; ++batch) {
     std::vector<vault::TokenizeItem> items;
     for (int i = 0; i < 1000; ++i) items.push_back({"bank_card", "4111111111111111", "", "", 0});
-    auto r = s->vault->tokens().Tokenize("acme", items);
+    auto r = Parts(*s->vault).tokens().Tokenize("acme", items);
     if (!r.ok()) std::abort();
     for (auto& t : *r) s->tokens.push_back(std::move(t.token));
   }
@@ -55,12 +58,12 @@ Shared* MakeFixture(int preissued) {
   if (!s->vault->access().PutRole(root, "acme", role).ok()) std::abort();
   auto issued = s->vault->access().CreatePrincipal(root, "acme", "helpdesk", {"support"});
   if (!issued.ok()) std::abort();
-  auto principal = s->vault->principals().Authenticate(issued->api_key);
+  auto principal = Parts(*s->vault).principals().Authenticate(issued->api_key);
   if (!principal.ok()) std::abort();
   s->reader = vault::RequestContext{*principal, "bench-request", "support"};
-  if (!s->vault->kv().Flush().ok()) std::abort();
+  if (!Parts(*s->vault).kv().Flush().ok()) std::abort();
   for (vault::storage::Table t : vault::storage::kAllTables) {
-    if (!s->vault->kv().CompactRange(t, "", "").ok()) std::abort();
+    if (!Parts(*s->vault).kv().CompactRange(t, "", "").ok()) std::abort();
   }
   return s;
 }
@@ -93,7 +96,7 @@ void BM_DetokenizeSingle(benchmark::State& state) {
   Shared& f = ReadFixture();
   size_t i = static_cast<size_t>(state.thread_index()) * 7919;
   for (auto _ : state) {
-    auto r = f.vault->tokens().Detokenize("acme", {f.tokens[i++ % f.tokens.size()]},
+    auto r = Parts(*f.vault).tokens().Detokenize("acme", {f.tokens[i++ % f.tokens.size()]},
                                           vault::RevealLevel::kMasked);
     if (!r.ok() || !(*r)[0].status.ok()) state.SkipWithError("detokenize failed");
   }
@@ -123,7 +126,7 @@ void BM_DetokenizeBatch100(benchmark::State& state) {
     batch.reserve(100);
     for (size_t k = 0; k < 100; ++k) batch.push_back(f.tokens[(offset + k) % f.tokens.size()]);
     offset += 100;
-    auto r = f.vault->tokens().Detokenize("acme", batch, vault::RevealLevel::kMasked);
+    auto r = Parts(*f.vault).tokens().Detokenize("acme", batch, vault::RevealLevel::kMasked);
     if (!r.ok()) state.SkipWithError("detokenize failed");
   }
   state.SetItemsProcessed(state.iterations() * 100);
@@ -134,7 +137,7 @@ void BM_TokenizeSingle(benchmark::State& state) {
   Shared& f = Fixture();
   int i = 0;
   for (auto _ : state) {
-    auto r = f.vault->tokens().Tokenize(
+    auto r = Parts(*f.vault).tokens().Tokenize(
         "acme", {{"phone", "+86139" + std::to_string(10000000 + (i++ % 80000000)), "", "", 0}});
     if (!r.ok()) state.SkipWithError("tokenize failed");
   }
@@ -147,7 +150,7 @@ void BM_TokenizeBatch100(benchmark::State& state) {
   std::vector<vault::TokenizeItem> items;
   for (int i = 0; i < 100; ++i) items.push_back({"bank_card", "4111 1111 1111 1111", "", "", 0});
   for (auto _ : state) {
-    if (!f.vault->tokens().Tokenize("acme", items).ok()) state.SkipWithError("tokenize failed");
+    if (!Parts(*f.vault).tokens().Tokenize("acme", items).ok()) state.SkipWithError("tokenize failed");
   }
   state.SetItemsProcessed(state.iterations() * 100);
 }

@@ -146,6 +146,12 @@ class DataAccess {
   [[nodiscard]] absl::StatusOr<AuditExportPage> ExportAudit(const RequestContext& ctx,
                                                             uint64_t after_seq, size_t limit);
 
+  // Operators only. Seal is logged when the chain can be written and
+  // happens even when it cannot; VerifyAudit reports a broken chain (its
+  // entry is best effort for the same reason).
+  [[nodiscard]] absl::Status Seal(const RequestContext& ctx);
+  [[nodiscard]] absl::StatusOr<AuditVerification> VerifyAudit(const RequestContext& ctx);
+
   // The retained-field records made by a (done) subject erasure.
   [[nodiscard]] absl::StatusOr<std::vector<records::RetainedRecord>> RetainedOf(
       const RequestContext& ctx, const records::ErasureRecord& erasure);
@@ -162,8 +168,10 @@ class DataAccess {
                                                               std::string_view tenant);
   [[nodiscard]] absl::StatusOr<uint32_t> RotateKey(const RequestContext& ctx,
                                                    std::string_view tenant);
-  [[nodiscard]] absl::Status CreateTenant(const RequestContext& ctx, std::string_view tenant,
-                                          std::string_view residency);
+  // The new tenant as stored (ALREADY_EXISTS if it exists).
+  [[nodiscard]] absl::StatusOr<TenantInfo> CreateTenant(const RequestContext& ctx,
+                                                        std::string_view tenant,
+                                                        std::string_view residency);
   [[nodiscard]] absl::StatusOr<records::RoleRecord> PutRole(const RequestContext& ctx,
                                                             std::string_view tenant,
                                                             records::RoleRecord role);
@@ -188,6 +196,22 @@ class DataAccess {
   absl::Status Guard(const RequestContext& ctx, std::string_view tenant, Action action,
                      std::optional<DataType> type, RevealLevel reveal, std::string_view subject,
                      std::vector<std::string> types);
+  // Guard for the common case: no data type, token-only, no listed types.
+  absl::Status Check(const RequestContext& ctx, std::string_view tenant, Action action,
+                     std::string_view subject = "");
+  // Calls on the whole vault (Authorize with system_wide), which only
+  // operators pass; a refusal says "only operators may <what>" and is logged
+  // under `log_tenant`.
+  absl::Status CheckOperator(const RequestContext& ctx, std::string_view log_tenant,
+                             Action action, std::string_view what);
+  // One allowed entry, for a service that commits it with its own batch.
+  std::vector<AuditEvent> Allowed(const RequestContext& ctx, std::string_view tenant,
+                                  Action action, std::string_view subject,
+                                  std::string_view what) const;
+  // Writes one allowed entry now (the intent, before a change outside the
+  // store, or a read's record before its data is returned).
+  absl::Status Log(const RequestContext& ctx, std::string_view tenant, Action action,
+                   std::string_view subject, std::string_view what);
   absl::Status CommitAudit(std::vector<AuditEvent> events);
   // The check a field write or delete runs under the subject's lock on the
   // fields it replaces: write on each stored type (a refusal is left in

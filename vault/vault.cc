@@ -14,8 +14,17 @@ absl::StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
   if (absl::Status s = PrepareDataDir(options.data_dir); !s.ok()) return s;
   std::unique_ptr<Vault> v(new Vault());
   v->data_dir_ = options.data_dir;
+  if (absl::Status s = v->OpenStores(options); !s.ok()) return s;
+  v->WireServices(options);
+  v->WireFacades(options);
+  return v;
+}
+
+Vault::~Vault() = default;
+
+absl::Status Vault::OpenStores(VaultOptions& options) {
   if (options.kv != nullptr) {
-    v->kv_ = std::move(options.kv);
+    kv_ = std::move(options.kv);
   } else {
     storage::RocksKvOptions rocks;
     rocks.path = options.data_dir + "/db";
@@ -24,7 +33,7 @@ absl::StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
     rocks.reserve_path = options.data_dir + "/reserve";
     absl::StatusOr<std::unique_ptr<storage::KvStore>> kv = storage::OpenRocksKvStore(rocks);
     if (!kv.ok()) return kv.status();
-    v->kv_ = std::move(*kv);
+    kv_ = std::move(*kv);
   }
   KeyHierarchyOptions key_options;
   key_options.dir = options.data_dir;
@@ -33,67 +42,81 @@ absl::StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
   key_options.argon2 = options.argon2;
   absl::StatusOr<std::unique_ptr<KeyHierarchy>> keys = KeyHierarchy::Open(key_options);
   if (!keys.ok()) return keys.status();
-  v->keys_ = std::move(*keys);
-  v->audit_ = std::make_unique<AuditLog>(v->kv_.get(), v->keys_.get(), options.clock,
-                                         options.audit_checkpoint_every);
-  v->committer_ = std::make_unique<GroupCommitter>(v->kv_.get());
-  v->committer_->set_audit_log(v->audit_.get());
-  v->subject_keys_ = std::make_unique<SubjectKeyStore>(
-      v->kv_.get(), v->keys_.get(), options.random, options.clock, options.dek_cache_capacity);
-  v->locks_ = std::make_unique<SubjectLocks>();
+  keys_ = std::move(*keys);
+  audit_ = std::make_unique<AuditLog>(kv_.get(), keys_.get(), options.clock,
+                                      options.audit_checkpoint_every);
+  committer_ = std::make_unique<GroupCommitter>(kv_.get());
+  committer_->set_audit_log(audit_.get());
+  subject_keys_ = std::make_unique<SubjectKeyStore>(kv_.get(), keys_.get(), options.random,
+                                                    options.clock, options.dek_cache_capacity);
+  locks_ = std::make_unique<SubjectLocks>();
+  return absl::OkStatus();
+}
+
+void Vault::WireServices(const VaultOptions& options) {
   SubjectStoreOptions subject_options;
-  subject_options.kv = v->kv_.get();
-  subject_options.keys = v->keys_.get();
-  subject_options.subject_keys = v->subject_keys_.get();
-  subject_options.locks = v->locks_.get();
-  subject_options.committer = v->committer_.get();
+  subject_options.kv = kv_.get();
+  subject_options.keys = keys_.get();
+  subject_options.subject_keys = subject_keys_.get();
+  subject_options.locks = locks_.get();
+  subject_options.committer = committer_.get();
   subject_options.clock = options.clock;
   subject_options.random = options.random;
-  v->subjects_ = std::make_unique<SubjectStore>(subject_options);
+  subjects_ = std::make_unique<SubjectStore>(subject_options);
   TokenServiceOptions token_options;
-  token_options.kv = v->kv_.get();
-  token_options.keys = v->keys_.get();
-  token_options.subject_keys = v->subject_keys_.get();
-  token_options.subjects = v->subjects_.get();
-  token_options.locks = v->locks_.get();
-  token_options.committer = v->committer_.get();
+  token_options.kv = kv_.get();
+  token_options.keys = keys_.get();
+  token_options.subject_keys = subject_keys_.get();
+  token_options.subjects = subjects_.get();
+  token_options.locks = locks_.get();
+  token_options.committer = committer_.get();
   token_options.clock = options.clock;
   token_options.random = options.random;
-  v->tokens_ = std::make_unique<TokenService>(token_options);
-  v->principals_ = std::make_unique<PrincipalStore>(v->kv_.get(), v->keys_.get(),
-                                                    v->committer_.get(), options.clock,
-                                                    options.random);
+  tokens_ = std::make_unique<TokenService>(token_options);
+  principals_ = std::make_unique<PrincipalStore>(kv_.get(), keys_.get(), committer_.get(),
+                                                 options.clock, options.random);
   LifecycleOptions lifecycle_options;
-  lifecycle_options.kv = v->kv_.get();
-  lifecycle_options.keys = v->keys_.get();
-  lifecycle_options.subject_keys = v->subject_keys_.get();
-  lifecycle_options.locks = v->locks_.get();
-  lifecycle_options.committer = v->committer_.get();
-  lifecycle_options.subjects = v->subjects_.get();
+  lifecycle_options.kv = kv_.get();
+  lifecycle_options.keys = keys_.get();
+  lifecycle_options.subject_keys = subject_keys_.get();
+  lifecycle_options.locks = locks_.get();
+  lifecycle_options.committer = committer_.get();
+  lifecycle_options.subjects = subjects_.get();
   lifecycle_options.clock = options.clock;
   lifecycle_options.random = options.random;
-  v->lifecycle_ = std::make_unique<SubjectLifecycle>(lifecycle_options);
-  DataAccessOptions access_options;
-  access_options.keys = v->keys_.get();
-  access_options.tokens = v->tokens_.get();
-  access_options.subjects = v->subjects_.get();
-  access_options.principals = v->principals_.get();
-  access_options.audit = v->audit_.get();
-  access_options.committer = v->committer_.get();
+  lifecycle_ = std::make_unique<SubjectLifecycle>(lifecycle_options);
   RewrapJobsOptions job_options;
-  job_options.kv = v->kv_.get();
-  job_options.lifecycle = v->lifecycle_.get();
+  job_options.kv = kv_.get();
+  job_options.lifecycle = lifecycle_.get();
   job_options.clock = options.clock;
   job_options.random = options.random;
   job_options.chunk_size = options.rewrap_chunk_size;
   job_options.chunk_pause = options.rewrap_chunk_pause;
-  v->jobs_ = std::make_unique<RewrapJobs>(job_options);
-  access_options.lifecycle = v->lifecycle_.get();
-  access_options.jobs = v->jobs_.get();
-  access_options.kv = v->kv_.get();
+  jobs_ = std::make_unique<RewrapJobs>(job_options);
+}
+
+void Vault::WireFacades(const VaultOptions& options) {
+  DataAccessOptions access_options;
+  access_options.keys = keys_.get();
+  access_options.tokens = tokens_.get();
+  access_options.subjects = subjects_.get();
+  access_options.principals = principals_.get();
+  access_options.audit = audit_.get();
+  access_options.committer = committer_.get();
+  access_options.lifecycle = lifecycle_.get();
+  access_options.jobs = jobs_.get();
+  access_options.kv = kv_.get();
   access_options.clock = options.clock;
-  v->access_ = std::make_unique<DataAccess>(access_options);
-  return v;
+  access_ = std::make_unique<DataAccess>(access_options);
+  SystemControlOptions system_options;
+  system_options.keys = keys_.get();
+  system_options.kv = kv_.get();
+  system_options.audit = audit_.get();
+  system_options.committer = committer_.get();
+  system_options.principals = principals_.get();
+  system_options.lifecycle = lifecycle_.get();
+  system_options.jobs = jobs_.get();
+  system_ = std::make_unique<SystemControl>(system_options);
 }
 
 absl::Status Vault::InitializeAndUnsealDev() {

@@ -1,6 +1,11 @@
-// Vault: the domain's entry point. Opens a data folder (RocksDB in DIR/db, the
-// keyring slots in DIR) and wires the key hierarchy, subject keys and subject
-// store together with the injected clock and randomness.
+// Vault: the domain's one public entry point, the header api/ and ops/
+// include. Opens a data folder (RocksDB in DIR/db, the keyring slots in DIR),
+// wires the modules together with the injected clock and randomness, and
+// hands out only the guarded facades: DataAccess (every principal's call,
+// authorized and audited) and SystemControl (status, init, unseal,
+// authentication, maintenance). The modules beneath stay reachable only
+// through vault/internal/vault_parts.h, which is private to vault_core (tests
+// and benchmarks get it explicitly).
 // Thread-safety: safe for concurrent use once opened.
 #ifndef VAULT_VAULT_H_
 #define VAULT_VAULT_H_
@@ -12,19 +17,15 @@
 #include "crypto/passphrase.h"
 #include "crypto/random.h"
 #include "base/clock.h"
-#include "vault/audit/audit_log.h"
 #include "vault/data_access.h"
-#include "vault/audit/group_committer.h"
-#include "vault/access/principal_store.h"
-#include "vault/lifecycle/rewrap_jobs.h"
-#include "vault/keys/key_hierarchy.h"
-#include "vault/lifecycle/lifecycle.h"
 #include "vault/storage/kv_store.h"
-#include "vault/keys/subject_key_store.h"
-#include "vault/subjects/subject_store.h"
-#include "vault/tokens/token_service.h"
+#include "vault/system_control.h"
 
 namespace vault {
+
+namespace internal {
+class VaultParts;
+}  // namespace internal
 
 struct VaultOptions {
   // Created (0700) if missing; refused if group or others can access it.
@@ -47,19 +48,14 @@ struct VaultOptions {
 class Vault {
  public:
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Vault>> Open(VaultOptions options);
+  ~Vault();
 
-  KeyHierarchy& keys() { return *keys_; }
-  SubjectKeyStore& subject_keys() { return *subject_keys_; }
-  SubjectStore& subjects() { return *subjects_; }
-  TokenService& tokens() { return *tokens_; }
-  PrincipalStore& principals() { return *principals_; }
-  SubjectLifecycle& lifecycle() { return *lifecycle_; }
-  AuditLog& audit() { return *audit_; }
-  // The guarded entry point (authorization + audit) for every caller.
+  // The guarded entry point (authorization + audit) for every principal's
+  // call.
   DataAccess& access() { return *access_; }
-  RewrapJobs& jobs() { return *jobs_; }
-  storage::KvStore& kv() { return *kv_; }
-  GroupCommitter& committer() { return *committer_; }
+  // Status, initialisation, unseal, authentication and maintenance: the
+  // calls that come before or beside a principal.
+  SystemControl& system() { return *system_; }
   const std::string& data_dir() const { return data_dir_; }
   // Where dev mode keeps its unseal key and the root API key.
   std::string DevKeyFilePath() const { return data_dir_ + "/unseal.key"; }
@@ -71,7 +67,13 @@ class Vault {
   [[nodiscard]] absl::Status InitializeAndUnsealDev();
 
  private:
+  friend class internal::VaultParts;  // tests and benchmarks: vault/internal/vault_parts.h
   Vault() = default;
+  // Open's steps: the store, keyring, audit log and subject keys; the
+  // services over them; the facades over the services.
+  absl::Status OpenStores(VaultOptions& options);
+  void WireServices(const VaultOptions& options);
+  void WireFacades(const VaultOptions& options);
 
   std::string data_dir_;
   // Declaration order is destruction order in reverse: the store outlives
@@ -87,6 +89,7 @@ class Vault {
   std::unique_ptr<PrincipalStore> principals_;
   std::unique_ptr<SubjectLifecycle> lifecycle_;
   std::unique_ptr<DataAccess> access_;
+  std::unique_ptr<SystemControl> system_;
   std::unique_ptr<RewrapJobs> jobs_;  // destroyed first: its threads use the rest
 };
 

@@ -18,6 +18,9 @@
 #include "vault/audit/audit_log.h"
 #include "vault/storage/memory_kv_store.h"
 #include "vault/vault.h"
+#include "vault/internal/vault_parts.h"
+
+using vault::internal::Parts;
 
 namespace {
 
@@ -39,7 +42,7 @@ void CheckAuditChain(Env* env) {
   static uint64_t inputs = 0;
   for (;;) {
     absl::StatusOr<vault::AuditExportPage> page =
-        env->vault->audit().Export(env->verified_seq, 1000);
+        Parts(*env->vault).audit().Export(env->verified_seq, 1000);
     if (!page.ok()) {
       std::fprintf(stderr, "audit export failed: %s\n", page.status().ToString().c_str());
       std::abort();
@@ -56,7 +59,7 @@ void CheckAuditChain(Env* env) {
     if (page->next_after_seq == 0) break;
   }
   if (++inputs % 500 == 0) {
-    absl::StatusOr<vault::AuditVerification> v = env->vault->audit().Verify();
+    absl::StatusOr<vault::AuditVerification> v = Parts(*env->vault).audit().Verify();
     if (!v.ok() || !v->ok) {
       std::fprintf(stderr, "audit verify failed: %s\n",
                    v.ok() ? v->problem.c_str() : v.status().ToString().c_str());
@@ -100,7 +103,7 @@ Env* MakeEnv() {
   const size_t at = p.body.find("vaultd_");
   if (p.status != 201 || at == std::string::npos) std::abort();
   env->app_key = p.body.substr(at, p.body.find('"', at) - at);
-  absl::StatusOr<std::string> public_key = env->vault->keys().SigningPublicKey();
+  absl::StatusOr<std::string> public_key = Parts(*env->vault).keys().SigningPublicKey();
   if (!public_key.ok()) std::abort();
   env->chain = std::make_unique<vault::AuditChainVerifier>(*public_key);
   return env;

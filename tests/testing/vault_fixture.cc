@@ -1,10 +1,13 @@
 // Vault test helpers. Failures abort the test binary loudly: a fixture that
 // cannot be built means every test using it would be meaningless.
 #include "tests/testing/vault_fixture.h"
+#include "vault/internal/vault_parts.h"
 
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+
+using vault::internal::Parts;
 
 namespace vault::testing {
 namespace {
@@ -35,7 +38,7 @@ std::unique_ptr<Vault> OpenReadyVault(const std::string& data_dir, const Clock* 
                                       std::unique_ptr<storage::KvStore> kv) {
   std::unique_ptr<Vault> v = OpenVault(data_dir, clock, std::move(kv));
   Check(v->InitializeAndUnsealDev(), "dev unseal");
-  for (std::string_view t : tenants) Check(v->keys().CreateTenant(t, ""), "create tenant");
+  for (std::string_view t : tenants) Check(Parts(*v).keys().CreateTenant(t, ""), "create tenant");
   return v;
 }
 

@@ -8,6 +8,9 @@
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/vault_fixture.h"
 #include "vault/model/data_types.h"
+#include "vault/internal/vault_parts.h"
+
+using vault::internal::Parts;
 
 namespace vault {
 namespace {
@@ -53,7 +56,7 @@ Written WriteProfiles(Vault& v, int count) {
         {"note", {"generic", note, ""}},
     };
     absl::Status s =
-        v.subjects().PutFields("acme", "subject-" + std::to_string(i), fields).status();
+        Parts(v).subjects().PutFields("acme", "subject-" + std::to_string(i), fields).status();
     EXPECT_TRUE(s.ok()) << s;
     for (const std::string& n :
          {card, spaced_card, "+86" + national, phone_raw, name, email, address, note}) {
@@ -72,13 +75,13 @@ TEST(PlaintextOnDiskTest, NoWrittenValueAppearsAnywhereInTheDataFolder) {
     written = WriteProfiles(*v, 2000);
     ASSERT_EQ(written.needles.size(), 16000u);
     // Sanity: the values are really there, readable through the vault.
-    auto back = v->subjects().ReadFields("acme", "subject-1999", {"note"}, RevealLevel::kPlain);
+    auto back = Parts(*v).subjects().ReadFields("acme", "subject-1999", {"note"}, RevealLevel::kPlain);
     ASSERT_TRUE(back.ok());
     EXPECT_EQ(back->at("note").value, "secret-note-1999-zebra");
     // While open: the WAL holds every write.
     std::vector<std::string> found = testing::FindInFiles(dir.path(), written.needles);
     EXPECT_TRUE(found.empty()) << found.size() << " found, first: " << found.front();
-    ASSERT_TRUE(v->kv().Flush().ok());
+    ASSERT_TRUE(Parts(*v).kv().Flush().ok());
   }
   // After close: memtables flushed into SST files.
   EXPECT_GE(testing::ListFiles(dir.path()).size(), 5u);
@@ -94,9 +97,9 @@ TEST(PlaintextOnDiskTest, ScannerFindsAValueStoredInClear) {
   std::unique_ptr<Vault> v = testing::OpenReadyVault(dir.path(), &clock, {"acme"});
   storage::WriteBatch b;
   b.Put(storage::Table::kMeta, "probe", "secret-note-42-zebra");
-  ASSERT_TRUE(v->kv().Write(b).ok());
+  ASSERT_TRUE(Parts(*v).kv().Write(b).ok());
   EXPECT_FALSE(testing::FindInFiles(dir.path(), {"secret-note-42-zebra"}).empty());
-  ASSERT_TRUE(v->kv().Flush().ok());
+  ASSERT_TRUE(Parts(*v).kv().Flush().ok());
   v.reset();
   std::vector<std::string> found = testing::FindInFiles(dir.path(), {"secret-note-42-zebra"});
   bool in_table_file = false;

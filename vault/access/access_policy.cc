@@ -175,6 +175,9 @@ absl::StatusOr<Role> RoleFromRecord(const records::RoleRecord& record) {
 }
 
 Decision Authorize(const Principal& principal, const AccessRequest& request) {
+  if (request.system_wide && !principal.is_operator) {
+    return {false, "only operators may act on the whole vault"};
+  }
   if (principal.is_operator) {
     // Operators manage every tenant's roles, principals and keys and may read
     // the audit log (no values in it), but hold no data roles.

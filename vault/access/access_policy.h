@@ -75,6 +75,10 @@ struct AccessRequest {
   std::string_view purpose;  // empty = none stated
   // Tokenize only: the call asks for deterministic tokens of `type`.
   bool deterministic = false;
+  // A call on the whole vault rather than one tenant (root rotation,
+  // backups, seal, the audit chain): only operators, and only for admin,
+  // keys and audit. `tenant` is ignored.
+  bool system_wide = false;
 };
 
 struct Decision {

@@ -14,6 +14,9 @@
 #include "vault/backup/backup.h"
 #include "vault/keys/keyring_file.h"
 #include "vault/storage/memory_kv_store.h"
+#include "vault/internal/vault_parts.h"
+
+using vault::internal::Parts;
 
 namespace vault {
 namespace {
@@ -28,7 +31,7 @@ class AuditLogTest : public ::testing::Test {
     vault_ = testing::OpenReadyVault(dir_.path(), &clock_, {"acme"}, std::move(memory));
     // 25 entries in 7 groups; checkpoints every 1000 by default are too
     // rare, so this log gets its own with a checkpoint every 10.
-    log_ = std::make_unique<AuditLog>(memory_, &vault_->keys(), &clock_, 10);
+    log_ = std::make_unique<AuditLog>(memory_, &Parts(*vault_).keys(), &clock_, 10);
     for (int g = 0; g < 5; ++g) Append(5);
   }
 
@@ -170,7 +173,7 @@ TEST_F(AuditLogTest, ForgedCheckpointIsDetected) {
 }
 
 TEST_F(AuditLogTest, ChainContinuesAcrossReopen) {
-  log_ = std::make_unique<AuditLog>(memory_, &vault_->keys(), &clock_, 10);
+  log_ = std::make_unique<AuditLog>(memory_, &Parts(*vault_).keys(), &clock_, 10);
   Append(3);
   AuditVerification v = Verify();
   EXPECT_TRUE(v.ok) << v.problem;
@@ -182,7 +185,7 @@ TEST_F(AuditLogTest, TamperedHeadStopsAppendingFailClosed) {
   ASSERT_TRUE(head.ParseFromString(*memory_->Get(Table::kAudit, AuditLog::HeadKey())));
   head.set_seq(head.seq() - 1);
   Put(AuditLog::HeadKey(), head);
-  log_ = std::make_unique<AuditLog>(memory_, &vault_->keys(), &clock_, 10);
+  log_ = std::make_unique<AuditLog>(memory_, &Parts(*vault_).keys(), &clock_, 10);
   AuditEvent e;
   e.tenant = "acme";
   storage::WriteBatch batch;
@@ -227,7 +230,7 @@ TEST_F(AuditLogTest, WipedAuditTableIsDetectedAgainstTheAnchor) {
   EXPECT_FALSE(v.ok);
   EXPECT_EQ(v.problem, kOlder);
   // Appending to the empty table would start a new chain: refused.
-  log_ = std::make_unique<AuditLog>(memory_, &vault_->keys(), &clock_, 10);
+  log_ = std::make_unique<AuditLog>(memory_, &Parts(*vault_).keys(), &clock_, 10);
   AuditEvent e;
   e.tenant = "acme";
   storage::WriteBatch batch;
@@ -275,7 +278,7 @@ class AuditAnchorTest : public ::testing::Test {
       events[0].principal = "root";
       events[0].action = "keys";
       events[0].request_id = "req";
-      if (absl::Status s = v.committer().Commit(storage::WriteBatch(), &events); !s.ok()) return s;
+      if (absl::Status s = Parts(v).committer().Commit(storage::WriteBatch(), &events); !s.ok()) return s;
     }
     return absl::OkStatus();
   }
@@ -301,9 +304,9 @@ TEST_F(AuditAnchorTest, StoreRolledBackBehindTheAnchorIsDetectedAtStartUpAndVeri
   CopyTree(data + "/db", dir_.Sub("old-db"));
   {
     std::unique_ptr<Vault> v = OpenUnsealed(data);
-    EXPECT_EQ(*v->audit().AnchorProblem(), "");  // no false alarm across a restart
+    EXPECT_EQ(*Parts(*v).audit().AnchorProblem(), "");  // no false alarm across a restart
     ASSERT_TRUE(Audit(*v, 8).ok());              // checkpoints at 10 and 15
-    AuditVerification fine = *v->audit().Verify();
+    AuditVerification fine = *Parts(*v).audit().Verify();
     EXPECT_TRUE(fine.ok) << fine.problem;
     EXPECT_EQ(fine.entries, 15u);
   }
@@ -315,11 +318,11 @@ TEST_F(AuditAnchorTest, StoreRolledBackBehindTheAnchorIsDetectedAtStartUpAndVeri
 
   std::unique_ptr<Vault> v = Open(data);
   // At start-up, sealed: no key is needed to see it.
-  absl::StatusOr<std::string> at_start = v->audit().AnchorProblem();
+  absl::StatusOr<std::string> at_start = Parts(*v).audit().AnchorProblem();
   ASSERT_TRUE(at_start.ok()) << at_start.status();
   EXPECT_EQ(*at_start, kOlder);
   ASSERT_TRUE(v->InitializeAndUnsealDev().ok());
-  AuditVerification rolled = *v->audit().Verify();
+  AuditVerification rolled = *Parts(*v).audit().Verify();
   EXPECT_FALSE(rolled.ok);
   EXPECT_EQ(rolled.entries, 7u);
   EXPECT_EQ(rolled.problem, kOlder);
@@ -327,7 +330,7 @@ TEST_F(AuditAnchorTest, StoreRolledBackBehindTheAnchorIsDetectedAtStartUpAndVeri
   absl::Status write = Audit(*v, 1);
   EXPECT_TRUE(absl::IsUnavailable(write)) << write;
   EXPECT_NE(write.message().find(kOlder), std::string_view::npos) << write;
-  EXPECT_EQ(v->audit().Verify()->entries, 7u);
+  EXPECT_EQ(Parts(*v).audit().Verify()->entries, 7u);
 }
 
 TEST_F(AuditAnchorTest, RestoredBackupCarriesAConsistentAnchor) {
@@ -335,7 +338,7 @@ TEST_F(AuditAnchorTest, RestoredBackupCarriesAConsistentAnchor) {
   {
     std::unique_ptr<Vault> v = OpenUnsealed(data);
     ASSERT_TRUE(Audit(*v, 7).ok());
-    ASSERT_TRUE(CreateBackup(v->keys(), v->kv(), dir_.Sub("backup")).ok());
+    ASSERT_TRUE(CreateBackup(Parts(*v).keys(), Parts(*v).kv(), dir_.Sub("backup")).ok());
     ASSERT_TRUE(Audit(*v, 8).ok());  // the live vault moves on to an anchor at 15
   }
   absl::StatusOr<RestoreReport> restored = RestoreBackup(dir_.Sub("backup"), dir_.Sub("restored"), {});
@@ -345,9 +348,9 @@ TEST_F(AuditAnchorTest, RestoredBackupCarriesAConsistentAnchor) {
   ASSERT_TRUE(keyring.has_value());
   EXPECT_EQ(keyring->audit_anchor().seq(), 5u);  // the backup's, not the live one's
   std::unique_ptr<Vault> v = OpenUnsealed(dir_.Sub("restored"));
-  EXPECT_EQ(*v->audit().AnchorProblem(), "");
+  EXPECT_EQ(*Parts(*v).audit().AnchorProblem(), "");
   ASSERT_TRUE(Audit(*v, 4).ok());  // appends continue (a checkpoint at 10)
-  AuditVerification ok = *v->audit().Verify();
+  AuditVerification ok = *Parts(*v).audit().Verify();
   EXPECT_TRUE(ok.ok) << ok.problem;
   EXPECT_EQ(ok.entries, 11u);
   EXPECT_EQ(LoadKeyring(dir_.Sub("restored"))->audit_anchor().seq(), 10u);
@@ -369,15 +372,15 @@ TEST_F(AuditAnchorTest, KeyringWithoutAnchorLoadsAsNoneYetAndGainsOne) {
 
   std::unique_ptr<Vault> v = OpenUnsealed(data);
   ASSERT_NE(v, nullptr);
-  EXPECT_FALSE(v->keys().audit_anchor().has_value());
-  EXPECT_EQ(*v->audit().AnchorProblem(), "");
-  AuditVerification before = *v->audit().Verify();
+  EXPECT_FALSE(Parts(*v).keys().audit_anchor().has_value());
+  EXPECT_EQ(*Parts(*v).audit().AnchorProblem(), "");
+  AuditVerification before = *Parts(*v).audit().Verify();
   EXPECT_TRUE(before.ok) << before.problem;
   ASSERT_TRUE(Audit(*v, 3).ok());  // reaches the checkpoint at 10
-  ASSERT_TRUE(v->keys().audit_anchor().has_value());
-  EXPECT_EQ(v->keys().audit_anchor()->seq(), 10u);
+  ASSERT_TRUE(Parts(*v).keys().audit_anchor().has_value());
+  EXPECT_EQ(Parts(*v).keys().audit_anchor()->seq(), 10u);
   EXPECT_EQ(LoadKeyring(data)->audit_anchor().seq(), 10u);
-  AuditVerification after = *v->audit().Verify();
+  AuditVerification after = *Parts(*v).audit().Verify();
   EXPECT_TRUE(after.ok) << after.problem;
 }
 

@@ -17,6 +17,9 @@
 #include "vault/model/record_keys.h"
 #include "base/status.h"
 #include "vault/storage/rocks_kv_store.h"
+#include "vault/internal/vault_parts.h"
+
+using vault::internal::Parts;
 
 namespace vault {
 namespace {
@@ -39,12 +42,12 @@ class LifecycleTest : public ::testing::Test {
       ASSERT_TRUE(vault_->InitializeAndUnsealDev().ok());
     }
   }
-  SubjectLifecycle& life() { return vault_->lifecycle(); }
+  SubjectLifecycle& life() { return Parts(*vault_).lifecycle(); }
   absl::StatusOr<records::ErasureRecord> Erase(std::string subject, absl::Duration grace) {
     return life().RequestErasure("acme", subject, grace, "p_test", {});
   }
   void Put(int i) {
-    ASSERT_TRUE(vault_->subjects().PutFields("acme", "s-" + std::to_string(i), Profile(i)).ok());
+    ASSERT_TRUE(Parts(*vault_).subjects().PutFields("acme", "s-" + std::to_string(i), Profile(i)).ok());
   }
 
   testing::TempDir dir_;
@@ -55,32 +58,32 @@ class LifecycleTest : public ::testing::Test {
 TEST_F(LifecycleTest, ErasedSubjectIsGoneEverywhere) {
   Put(1);
   Put(2);
-  auto token = *vault_->tokens().Tokenize("acme", {{"phone", "+8613800138000", "s-1", "", 0}});
-  auto field_tokens = *vault_->subjects().PutFields("acme", "s-1", {{"email", {"email", "a@example.com", ""}}});
+  auto token = *Parts(*vault_).tokens().Tokenize("acme", {{"phone", "+8613800138000", "s-1", "", 0}});
+  auto field_tokens = *Parts(*vault_).subjects().PutFields("acme", "s-1", {{"email", {"email", "a@example.com", ""}}});
   auto done = Erase("s-1", absl::ZeroDuration());
   ASSERT_TRUE(done.ok()) << done.status();
   EXPECT_EQ(done->state(), "done");
-  EXPECT_TRUE(IsGone(vault_->subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain).status()));
-  auto d = *vault_->tokens().Detokenize("acme", {token[0].token, field_tokens.at("email")},
+  EXPECT_TRUE(IsGone(Parts(*vault_).subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain).status()));
+  auto d = *Parts(*vault_).tokens().Detokenize("acme", {token[0].token, field_tokens.at("email")},
                                         RevealLevel::kPlain);
   EXPECT_TRUE(IsGone(d[0].status));
   EXPECT_TRUE(IsGone(d[1].status));
-  EXPECT_TRUE(vault_->subjects().Search("acme", "phone", "+8613910000001")->empty());
+  EXPECT_TRUE(Parts(*vault_).subjects().Search("acme", "phone", "+8613910000001")->empty());
   // The id cannot come back to life.
-  EXPECT_TRUE(IsGone(vault_->subjects().PutFields("acme", "s-1", Profile(9)).status()));
+  EXPECT_TRUE(IsGone(Parts(*vault_).subjects().PutFields("acme", "s-1", Profile(9)).status()));
   EXPECT_TRUE(IsGone(Erase("s-1", absl::ZeroDuration()).status()));
   // Everyone else is untouched.
-  EXPECT_EQ(vault_->subjects().ReadFields("acme", "s-2", {}, RevealLevel::kPlain)->size(), 2u);
-  EXPECT_EQ(*vault_->subjects().Search("acme", "phone", "+8613910000002"),
+  EXPECT_EQ(Parts(*vault_).subjects().ReadFields("acme", "s-2", {}, RevealLevel::kPlain)->size(), 2u);
+  EXPECT_EQ(*Parts(*vault_).subjects().Search("acme", "phone", "+8613910000002"),
             std::vector<std::string>{"s-2"});
 }
 
 TEST_F(LifecycleTest, ShredLeavesNoWrappedKeyOrCiphertextInLiveFiles) {
   Put(1);
-  ASSERT_TRUE(vault_->kv().Flush().ok());  // make sure they sit in table files first
-  const std::string wrapped = *vault_->kv().Get(Table::kSubjectKeys, SubjectKey("acme", "s-1"));
+  ASSERT_TRUE(Parts(*vault_).kv().Flush().ok());  // make sure they sit in table files first
+  const std::string wrapped = *Parts(*vault_).kv().Get(Table::kSubjectKeys, SubjectKey("acme", "s-1"));
   records::FieldRecord field;
-  ASSERT_TRUE(field.ParseFromString(*vault_->kv().Get(Table::kFields, FieldKey("acme", "s-1", "note"))));
+  ASSERT_TRUE(field.ParseFromString(*Parts(*vault_).kv().Get(Table::kFields, FieldKey("acme", "s-1", "note"))));
   records::WrappedDek dek;
   ASSERT_TRUE(dek.ParseFromString(wrapped));
   ASSERT_FALSE(testing::FindInFiles(dir_.Sub("db"), {dek.ciphertext()}).empty());  // control
@@ -107,7 +110,7 @@ TEST_F(LifecycleTest, ShredLeavesNoWrappedKeyOrCiphertextInLiveFiles) {
 // recover the erased subject's fields.
 TEST_F(LifecycleTest, CopyTakenBeforeErasureIsUselessAfterTheEpoch) {
   for (int i = 0; i < 20; ++i) Put(i);
-  ASSERT_TRUE(vault_->kv().Flush().ok());
+  ASSERT_TRUE(Parts(*vault_).kv().Flush().ok());
   testing::CopyTree(dir_.Sub("db"), dir_.Sub("db-copy"));  // the attacker's copy
   // Version 1's wrapped bytes, as the keyring holds them before the epoch.
   records::Keyring before = **KeyringFile(dir_.path(), &base::Env::Posix()).Load();
@@ -121,7 +124,7 @@ TEST_F(LifecycleTest, CopyTakenBeforeErasureIsUselessAfterTheEpoch) {
   auto rewrapped = life().CloseEpoch("acme");
   ASSERT_TRUE(rewrapped.ok()) << rewrapped.status();
   EXPECT_EQ(*rewrapped, 19u);
-  auto keks = *vault_->keys().ListKeks("acme");
+  auto keks = *Parts(*vault_).keys().ListKeks("acme");
   ASSERT_EQ(keks.size(), 2u);
   EXPECT_EQ(keks[0].state, records::KekVersion::DESTROYED);
   EXPECT_EQ(keks[1].state, records::KekVersion::ACTIVE);
@@ -129,7 +132,7 @@ TEST_F(LifecycleTest, CopyTakenBeforeErasureIsUselessAfterTheEpoch) {
   Reopen();
   for (int i = 0; i < 20; ++i) {
     if (i == 7) continue;
-    auto fields = vault_->subjects().ReadFields("acme", "s-" + std::to_string(i), {}, RevealLevel::kPlain);
+    auto fields = Parts(*vault_).subjects().ReadFields("acme", "s-" + std::to_string(i), {}, RevealLevel::kPlain);
     ASSERT_TRUE(fields.ok()) << i << ": " << fields.status();
     EXPECT_EQ(fields->at("note").value, "private-note-" + std::to_string(i) + "-owl");
   }
@@ -142,15 +145,15 @@ TEST_F(LifecycleTest, CopyTakenBeforeErasureIsUselessAfterTheEpoch) {
   EXPECT_EQ(old_dek.kek_version(), 1u);
   // Version 1 exists nowhere any more: not in the keyring's state, not in
   // the bytes of either keyring slot (nor anywhere else in the folder).
-  EXPECT_TRUE(IsGone(vault_->keys().GetKek("acme", 1).status()));
+  EXPECT_TRUE(IsGone(Parts(*vault_).keys().GetKek("acme", 1).status()));
   std::vector<std::string> found = testing::FindInFiles(dir_.path(), {v1_wrapped});
   for (const std::string& f : found) {
     EXPECT_NE(f.find("db-copy"), std::string::npos) << "old KEK bytes still live: " << f;
   }
   // And no live key opens it either.
-  const std::vector<KekInfo> live_keks = *vault_->keys().ListKeks("acme");
+  const std::vector<KekInfo> live_keks = *Parts(*vault_).keys().ListKeks("acme");
   for (const KekInfo& k : live_keks) {
-    auto kek = vault_->keys().GetKek("acme", k.version);
+    auto kek = Parts(*vault_).keys().GetKek("acme", k.version);
     if (!kek.ok()) continue;
     for (uint32_t claimed : {1u, k.version}) {
       auto dek = crypto::XChaCha20Poly1305::DecryptSecret(
@@ -184,10 +187,10 @@ TEST_F(LifecycleTest, GraceCancelAndDueExecutionWithAFakeClock) {
   EXPECT_TRUE(absl::IsFailedPrecondition(Erase("s-1", absl::Hours(1)).status()));  // one at a time
   clock_.Advance(absl::Hours(71));
   EXPECT_EQ(*life().RunDue(), 0);
-  EXPECT_TRUE(vault_->subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain).ok());
+  EXPECT_TRUE(Parts(*vault_).subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain).ok());
   clock_.Advance(absl::Hours(2));
   EXPECT_EQ(*life().RunDue(), 1);
-  EXPECT_TRUE(IsGone(vault_->subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain).status()));
+  EXPECT_TRUE(IsGone(Parts(*vault_).subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain).status()));
   EXPECT_EQ(life().GetErasure("acme", pending->erasure_id())->state(), "done");
 
   auto second = Erase("s-2", absl::Hours(72));
@@ -198,7 +201,7 @@ TEST_F(LifecycleTest, GraceCancelAndDueExecutionWithAFakeClock) {
   EXPECT_TRUE(absl::IsFailedPrecondition(life().CancelErasure("acme", "s-2", {}).status()));
   clock_.Advance(absl::Hours(100));
   EXPECT_EQ(*life().RunDue(), 0);
-  EXPECT_TRUE(vault_->subjects().ReadFields("acme", "s-2", {}, RevealLevel::kPlain).ok());
+  EXPECT_TRUE(Parts(*vault_).subjects().ReadFields("acme", "s-2", {}, RevealLevel::kPlain).ok());
   EXPECT_TRUE(absl::IsNotFound(life().GetErasure("other", pending->erasure_id()).status()));
 }
 
@@ -214,14 +217,14 @@ TEST_F(LifecycleTest, DueErasureSurvivesARestartAndWaitsForAHold) {
   ASSERT_TRUE(life().ReleaseHold("acme", "s-1", "late-dispute", {}).ok());
   Reopen();
   EXPECT_EQ(*life().RunDue(), 1);
-  EXPECT_TRUE(IsGone(vault_->subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain).status()));
+  EXPECT_TRUE(IsGone(Parts(*vault_).subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain).status()));
 }
 
 TEST_F(LifecycleTest, ReceiptsVerifyAndFailWhenAnyByteChanges) {
   Put(1);
   auto done = *Erase("s-1", absl::ZeroDuration());
   const records::ErasureReceipt& r = done.receipt();
-  const std::string pk = *vault_->keys().SigningPublicKey();
+  const std::string pk = *Parts(*vault_).keys().SigningPublicKey();
   EXPECT_EQ(r.public_key(), pk);
   EXPECT_EQ(r.tenant(), "acme");
   EXPECT_EQ(r.subject(), "s-1");
@@ -258,33 +261,33 @@ TEST_F(LifecycleTest, EpochAfterAManualRotationDestroysEveryOlderVersion) {
   Put(2);                                       // wrapped under v2
   ASSERT_TRUE(Erase("s-2", absl::ZeroDuration()).ok());
   ASSERT_TRUE(life().CloseEpoch("acme").ok());
-  std::vector<KekInfo> keks = *vault_->keys().ListKeks("acme");
+  std::vector<KekInfo> keks = *Parts(*vault_).keys().ListKeks("acme");
   ASSERT_EQ(keks.size(), 3u);
   EXPECT_EQ(keks[0].state, records::KekVersion::DESTROYED);
   EXPECT_EQ(keks[1].state, records::KekVersion::DESTROYED);  // s-2's key was wrapped under it
   EXPECT_EQ(keks[2].state, records::KekVersion::ACTIVE);
-  EXPECT_EQ(vault_->subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain)->size(), 2u);
+  EXPECT_EQ(Parts(*vault_).subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain)->size(), 2u);
 }
 
 TEST_F(LifecycleTest, RetainedFieldsMoveUnderTheirOwnKeyAndTheRestDiesWithTheDek) {
-  ASSERT_TRUE(vault_->subjects()
+  ASSERT_TRUE(Parts(*vault_).subjects()
                   .PutFields("acme", "s-1", {{"card", {"bank_card", "4111111111111111", "financial_5y"}},
                                              {"note", {"generic", "secret owl", ""}}})
                   .ok());
   records::FieldRecord before;
-  ASSERT_TRUE(before.ParseFromString(*vault_->kv().Get(Table::kFields, FieldKey("acme", "s-1", "card"))));
+  ASSERT_TRUE(before.ParseFromString(*Parts(*vault_).kv().Get(Table::kFields, FieldKey("acme", "s-1", "card"))));
   ASSERT_TRUE(Erase("s-1", absl::ZeroDuration()).ok());
-  EXPECT_TRUE(IsGone(vault_->subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain).status()));
-  EXPECT_TRUE(absl::IsNotFound(vault_->kv().Get(Table::kFields, FieldKey("acme", "s-1", "note")).status()));
-  EXPECT_TRUE(absl::IsNotFound(vault_->kv().Get(Table::kFields, FieldKey("acme", "s-1", "card")).status()));
+  EXPECT_TRUE(IsGone(Parts(*vault_).subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain).status()));
+  EXPECT_TRUE(absl::IsNotFound(Parts(*vault_).kv().Get(Table::kFields, FieldKey("acme", "s-1", "note")).status()));
+  EXPECT_TRUE(absl::IsNotFound(Parts(*vault_).kv().Get(Table::kFields, FieldKey("acme", "s-1", "card")).status()));
   // The copy: another key id, another ciphertext; only the retained field.
   const std::string holder = RetentionHolder("s-1", "financial_5y");
   records::FieldRecord copy;
-  ASSERT_TRUE(copy.ParseFromString(*vault_->kv().Get(Table::kFields, FieldKey("acme", holder, "card"))));
+  ASSERT_TRUE(copy.ParseFromString(*Parts(*vault_).kv().Get(Table::kFields, FieldKey("acme", holder, "card"))));
   EXPECT_NE(copy.dek_id(), before.dek_id());
   EXPECT_NE(copy.ciphertext(), before.ciphertext());
   EXPECT_TRUE(copy.blind_index().empty());
-  EXPECT_TRUE(absl::IsNotFound(vault_->kv().Get(Table::kFields, FieldKey("acme", holder, "note")).status()));
+  EXPECT_TRUE(absl::IsNotFound(Parts(*vault_).kv().Get(Table::kFields, FieldKey("acme", holder, "note")).status()));
   auto retained = life().ReadRetained("acme", "s-1", {}, RevealLevel::kMasked, nullptr, nullptr);
   ASSERT_TRUE(retained.ok()) << retained.status();
   ASSERT_EQ(retained->size(), 1u);
@@ -292,21 +295,21 @@ TEST_F(LifecycleTest, RetainedFieldsMoveUnderTheirOwnKeyAndTheRestDiesWithTheDek
 }
 
 TEST_F(LifecycleTest, ErasingATenantDestroysAllItsKeysAndData) {
-  ASSERT_TRUE(vault_->keys().CreateTenant("globex", "").ok());
+  ASSERT_TRUE(Parts(*vault_).keys().CreateTenant("globex", "").ok());
   Put(1);
-  ASSERT_TRUE(vault_->subjects().PutFields("globex", "g-1", Profile(5)).ok());
-  ASSERT_TRUE(vault_->keys().RotateKek("acme").ok());
+  ASSERT_TRUE(Parts(*vault_).subjects().PutFields("globex", "g-1", Profile(5)).ok());
+  ASSERT_TRUE(Parts(*vault_).keys().RotateKek("acme").ok());
   auto receipt = life().EraseTenant("acme", {});
   ASSERT_TRUE(receipt.ok()) << receipt.status();
   EXPECT_EQ(receipt->destroyed_key_id(), "tenant-kek:v1,v2");
-  EXPECT_TRUE(VerifyReceipt(*receipt, *vault_->keys().SigningPublicKey()).ok());
-  EXPECT_TRUE(IsGone(vault_->keys().GetTenant("acme").status()));
-  EXPECT_TRUE(IsGone(vault_->keys().GetKek("acme", 2).status()));
-  EXPECT_TRUE(IsGone(vault_->subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain).status()));
+  EXPECT_TRUE(VerifyReceipt(*receipt, *Parts(*vault_).keys().SigningPublicKey()).ok());
+  EXPECT_TRUE(IsGone(Parts(*vault_).keys().GetTenant("acme").status()));
+  EXPECT_TRUE(IsGone(Parts(*vault_).keys().GetKek("acme", 2).status()));
+  EXPECT_TRUE(IsGone(Parts(*vault_).subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain).status()));
   EXPECT_TRUE(IsGone(life().EraseTenant("acme", {}).status()));
-  EXPECT_TRUE(absl::IsAlreadyExists(vault_->keys().CreateTenant("acme", "")));  // id stays reserved
+  EXPECT_TRUE(absl::IsAlreadyExists(Parts(*vault_).keys().CreateTenant("acme", "")));  // id stays reserved
   bool any = false;
-  ASSERT_TRUE(vault_->kv().ScanPrefix(Table::kSubjectKeys, TenantPrefix("acme"),
+  ASSERT_TRUE(Parts(*vault_).kv().ScanPrefix(Table::kSubjectKeys, TenantPrefix("acme"),
                                       [&](std::string_view, std::string_view) {
                                         any = true;
                                         return false;
@@ -314,8 +317,8 @@ TEST_F(LifecycleTest, ErasingATenantDestroysAllItsKeysAndData) {
   EXPECT_FALSE(any);
   // The other tenant is untouched, also after a restart.
   Reopen();
-  EXPECT_EQ(vault_->subjects().ReadFields("globex", "g-1", {}, RevealLevel::kPlain)->size(), 2u);
-  EXPECT_EQ(vault_->keys().ListTenants()->size(), 1u);
+  EXPECT_EQ(Parts(*vault_).subjects().ReadFields("globex", "g-1", {}, RevealLevel::kPlain)->size(), 2u);
+  EXPECT_EQ(Parts(*vault_).keys().ListTenants()->size(), 1u);
 }
 
 }  // namespace

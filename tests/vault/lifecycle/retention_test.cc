@@ -8,6 +8,9 @@
 #include "vault/lifecycle/lifecycle.h"
 #include "vault/model/record_keys.h"
 #include "base/status.h"
+#include "vault/internal/vault_parts.h"
+
+using vault::internal::Parts;
 
 namespace vault {
 namespace {
@@ -52,7 +55,7 @@ class RetentionTest : public ::testing::Test {
   Principal Login(const std::string& name, const std::string& role) {
     absl::StatusOr<IssuedPrincipal> issued = access().CreatePrincipal(root_, "acme", name, {role});
     EXPECT_TRUE(issued.ok()) << issued.status();
-    return *vault_->principals().Authenticate(issued->api_key);
+    return *Parts(*vault_).principals().Authenticate(issued->api_key);
   }
   absl::StatusOr<SubjectView> Read(const Principal& p, const std::string& purpose) {
     return access().ReadSubject(Ctx(p, purpose), "acme", "u1", {}, RevealLevel::kPlain);
@@ -96,19 +99,19 @@ TEST_F(RetentionTest, RetainedFieldSurvivesErasureForLegalOnlyAndIsShreddedAtExp
 
   // Not yet expired a minute before; a hold keeps it past expiry.
   clock_.Advance(absl::Hours(24 * 1826) - absl::Minutes(1));
-  ASSERT_EQ(*vault_->lifecycle().RunDue(), 0);
+  ASSERT_EQ(*Parts(*vault_).lifecycle().RunDue(), 0);
   ASSERT_TRUE(access().PutHold(Ctx(app_), "acme", "u1", "case-7", "tax audit").ok());
   clock_.Advance(absl::Minutes(2));
-  ASSERT_EQ(*vault_->lifecycle().RunDue(), 0);
+  ASSERT_EQ(*Parts(*vault_).lifecycle().RunDue(), 0);
   ASSERT_TRUE(Read(legal_, "legal").ok());
   ASSERT_TRUE(access().ReleaseHold(Ctx(app_), "acme", "u1", "case-7").ok());
-  ASSERT_EQ(*vault_->lifecycle().RunDue(), 1);
+  ASSERT_EQ(*Parts(*vault_).lifecycle().RunDue(), 1);
 
   EXPECT_TRUE(IsGone(Read(legal_, "legal").status()));
   const std::string holder = RetentionHolder("u1", "financial_5y");
-  EXPECT_TRUE(absl::IsNotFound(vault_->kv().Get(Table::kSubjectKeys, SubjectKey("acme", holder)).status()));
+  EXPECT_TRUE(absl::IsNotFound(Parts(*vault_).kv().Get(Table::kSubjectKeys, SubjectKey("acme", holder)).status()));
   EXPECT_TRUE(absl::IsNotFound(
-      vault_->kv().Get(Table::kFields, FieldKey("acme", holder, "salary_card")).status()));
+      Parts(*vault_).kv().Get(Table::kFields, FieldKey("acme", holder, "salary_card")).status()));
   retained = access().RetainedOf(Ctx(app_), *erased);
   ASSERT_EQ(retained->size(), 1u);
   EXPECT_EQ((*retained)[0].state(), "expired");
@@ -117,9 +120,9 @@ TEST_F(RetentionTest, RetainedFieldSurvivesErasureForLegalOnlyAndIsShreddedAtExp
   ASSERT_TRUE(expiry.ok()) << expiry.status();
   EXPECT_EQ(expiry->state(), "done");
   EXPECT_EQ(expiry->receipt().destroyed_key_id().rfind("retention:financial_5y:", 0), 0u);
-  EXPECT_TRUE(VerifyReceipt(expiry->receipt(), *vault_->keys().SigningPublicKey()).ok());
+  EXPECT_TRUE(VerifyReceipt(expiry->receipt(), *Parts(*vault_).keys().SigningPublicKey()).ok());
   // The expiry is in the shred ledger (restores replay it).
-  absl::StatusOr<std::vector<records::ErasureRecord>> ledger = ListDoneErasures(vault_->kv());
+  absl::StatusOr<std::vector<records::ErasureRecord>> ledger = ListDoneErasures(Parts(*vault_).kv());
   ASSERT_TRUE(ledger.ok());
   EXPECT_EQ(ledger->size(), 2u);
 }
@@ -147,7 +150,7 @@ TEST_F(RetentionTest, UnknownClassesAreRefusedAndTenantsCanDefineTheirOwn) {
                   .ok());
   ASSERT_TRUE(access().RequestErasure(Ctx(app_), "acme", "u2", absl::ZeroDuration()).ok());
   clock_.Advance(absl::Hours(24 * 365) + absl::Seconds(1));
-  ASSERT_EQ(*vault_->lifecycle().RunDue(), 1);
+  ASSERT_EQ(*Parts(*vault_).lifecycle().RunDue(), 1);
   EXPECT_TRUE(IsGone(access()
                          .ReadSubject(Ctx(legal_, "legal"), "acme", "u2", {}, RevealLevel::kPlain)
                          .status()));

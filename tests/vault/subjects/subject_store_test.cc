@@ -13,6 +13,9 @@
 #include "vault/model/records.pb.h"
 #include "base/status.h"
 #include "vault/storage/memory_kv_store.h"
+#include "vault/internal/vault_parts.h"
+
+using vault::internal::Parts;
 
 namespace vault {
 namespace {
@@ -37,7 +40,7 @@ class SubjectStoreTest : public ::testing::Test {
     owned_memory_ = std::move(memory);
     vault_ = testing::OpenReadyVault(dir_.path(), &clock_, {"acme", "globex"}, std::move(faulty));
   }
-  SubjectStore& subjects() { return vault_->subjects(); }
+  SubjectStore& subjects() { return Parts(*vault_).subjects(); }
   absl::Status Put(std::string_view tenant, std::string_view subject,
                    const std::map<std::string, FieldInput>& fields) {
     return subjects().PutFields(tenant, subject, fields).status();
@@ -182,7 +185,7 @@ TEST_F(SubjectStoreTest, WholeRecordCopiedToAnotherSubjectDoesNotDecrypt) {
           *memory_->Get(Table::kFields, FieldKey("acme", "alice", field)));
   }
   ASSERT_TRUE(memory_->Write(b).ok());
-  vault_->subject_keys().EvictAll();
+  Parts(*vault_).subject_keys().EvictAll();
   auto read = subjects().ReadFields("acme", "bob", {"mobile"}, RevealLevel::kPlain);
   EXPECT_TRUE(absl::IsDataLoss(read.status())) << read.status();
 }
@@ -198,7 +201,7 @@ TEST_F(SubjectStoreTest, KeyWhoseTenantKeyVersionIsMissingIsNeverReplaced) {
   storage::WriteBatch b;
   b.Put(Table::kSubjectKeys, SubjectKey("acme", "u-1"), dek.SerializeAsString());
   ASSERT_TRUE(memory_->Write(b).ok());
-  vault_->subject_keys().EvictAll();
+  Parts(*vault_).subject_keys().EvictAll();
   EXPECT_TRUE(absl::IsDataLoss(Put("acme", "u-1", {{"note", {"generic", "x", ""}}})));
   EXPECT_EQ(*memory_->Get(Table::kSubjectKeys, SubjectKey("acme", "u-1")),
             dek.SerializeAsString());  // untouched, not overwritten by a new key
@@ -213,7 +216,7 @@ TEST_F(SubjectStoreTest, FailedWriteOfNewSubjectLeavesNothingAndNoStaleKey) {
       subjects().ReadFields("acme", "u-new", {}, RevealLevel::kPlain).status()));
   // A retry works and reads back: no key was cached for a batch that failed.
   ASSERT_TRUE(Put("acme", "u-new", Profile()).ok());
-  vault_->subject_keys().EvictAll();
+  Parts(*vault_).subject_keys().EvictAll();
   EXPECT_EQ(subjects().ReadFields("acme", "u-new", {}, RevealLevel::kPlain)->size(), 4u);
 }
 
@@ -233,15 +236,15 @@ TEST_F(SubjectStoreTest, FailedWriteToExistingSubjectKeepsOldValues) {
 TEST_F(SubjectStoreTest, ReadFaultReturnsNoData) {
   ASSERT_TRUE(Put("acme", "u-1", Profile()).ok());
   faulty_->FailReads(true);
-  vault_->subject_keys().EvictAll();
+  Parts(*vault_).subject_keys().EvictAll();
   auto read = subjects().ReadFields("acme", "u-1", {}, RevealLevel::kPlain);
   EXPECT_TRUE(absl::IsUnavailable(read.status()));
 }
 
 TEST_F(SubjectStoreTest, SealedVaultServesNothing) {
   ASSERT_TRUE(Put("acme", "u-1", Profile()).ok());
-  vault_->keys().Seal();
-  EXPECT_EQ(vault_->subject_keys().cached(), 0u);
+  Parts(*vault_).keys().Seal();
+  EXPECT_EQ(Parts(*vault_).subject_keys().cached(), 0u);
   EXPECT_TRUE(IsSealed(subjects().ReadFields("acme", "u-1", {}, RevealLevel::kPlain).status()));
   EXPECT_TRUE(IsSealed(Put("acme", "u-1", Profile())));
 }
@@ -303,7 +306,7 @@ TEST_F(SubjectStoreTest, ConcurrentWritersToANewSubjectShareOneKey) {
     });
   }
   for (auto& t : threads) t.join();
-  vault_->subject_keys().EvictAll();
+  Parts(*vault_).subject_keys().EvictAll();
   auto fields = subjects().ReadFields("acme", "u-race", {}, RevealLevel::kPlain);
   ASSERT_TRUE(fields.ok()) << fields.status();
   EXPECT_EQ(fields->size(), static_cast<size_t>(kThreads));

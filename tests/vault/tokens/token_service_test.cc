@@ -16,6 +16,9 @@
 #include "vault/model/records.pb.h"
 #include "base/status.h"
 #include "vault/storage/memory_kv_store.h"
+#include "vault/internal/vault_parts.h"
+
+using vault::internal::Parts;
 
 namespace vault {
 namespace {
@@ -31,7 +34,7 @@ class TokenServiceTest : public ::testing::Test {
     faulty_ = faulty.get();
     vault_ = testing::OpenReadyVault(dir_.path(), &clock_, {"acme", "globex"}, std::move(faulty));
   }
-  TokenService& tokens() { return vault_->tokens(); }
+  TokenService& tokens() { return Parts(*vault_).tokens(); }
   std::string Tokenize(std::string_view tenant, TokenizeItem item) {
     auto r = tokens().Tokenize(tenant, {std::move(item)});
     EXPECT_TRUE(r.ok()) << r.status();
@@ -197,7 +200,7 @@ TEST_F(TokenServiceTest, SubjectTokenIsGoneWhenTheSubjectKeyIsDestroyed) {
   storage::WriteBatch shred;
   shred.Delete(Table::kSubjectKeys, SubjectKey("acme", "u-1"));
   ASSERT_TRUE(memory_->Write(shred).ok());
-  vault_->subject_keys().Evict("acme", "u-1");
+  Parts(*vault_).subject_keys().Evict("acme", "u-1");
   DetokenizeResult r = Detokenize("acme", with_subject);
   EXPECT_TRUE(IsGone(r.status));
   EXPECT_EQ(r.value, "");
@@ -235,20 +238,20 @@ TEST_F(TokenServiceTest, ReadFaultFailsTheWholeCallWithNoData) {
 TEST_F(TokenServiceTest, SealedAndUnknownTenant) {
   std::string t = Tokenize("acme", {"generic", "hello", "", "", 0});
   EXPECT_TRUE(absl::IsNotFound(tokens().Detokenize("nobody", {t}, RevealLevel::kPlain).status()));
-  vault_->keys().Seal();
+  Parts(*vault_).keys().Seal();
   EXPECT_TRUE(IsSealed(tokens().Detokenize("acme", {t}, RevealLevel::kPlain).status()));
   EXPECT_TRUE(IsSealed(tokens().Tokenize("acme", {{"generic", "x", "", "", 0}}).status()));
 }
 
 TEST_F(TokenServiceTest, FieldTokensFollowTheFieldAndDieWithIt) {
-  auto put = vault_->subjects().PutFields("acme", "u-1", {{"mobile", {"phone", "+8613800138000", ""}}});
+  auto put = Parts(*vault_).subjects().PutFields("acme", "u-1", {{"mobile", {"phone", "+8613800138000", ""}}});
   ASSERT_TRUE(put.ok());
   const std::string t = put->at("mobile");
   EXPECT_EQ(Detokenize("acme", t, RevealLevel::kMasked).value, "+86 138****8000");
-  auto again = vault_->subjects().PutFields("acme", "u-1", {{"mobile", {"phone", "+14155552671", ""}}});
+  auto again = Parts(*vault_).subjects().PutFields("acme", "u-1", {{"mobile", {"phone", "+14155552671", ""}}});
   EXPECT_EQ(again->at("mobile"), t);  // stable per subject and field
   EXPECT_EQ(Detokenize("acme", t).value, "+14155552671");
-  ASSERT_TRUE(vault_->subjects().DeleteField("acme", "u-1", "mobile").ok());
+  ASSERT_TRUE(Parts(*vault_).subjects().DeleteField("acme", "u-1", "mobile").ok());
   EXPECT_TRUE(absl::IsNotFound(Detokenize("acme", t).status));
 }
 
@@ -257,7 +260,7 @@ TEST_F(TokenServiceTest, ManyItemsForTheSameNewSubjectShareOneKey) {
   for (int i = 0; i < 20; ++i) items.push_back({"generic", "v" + std::to_string(i), "u-new", "", 0});
   auto r = tokens().Tokenize("acme", items);
   ASSERT_TRUE(r.ok());
-  vault_->subject_keys().EvictAll();
+  Parts(*vault_).subject_keys().EvictAll();
   std::vector<std::string> ts;
   for (const auto& x : *r) ts.push_back(x.token);
   auto d = *tokens().Detokenize("acme", ts, RevealLevel::kPlain);
@@ -282,13 +285,13 @@ TEST_F(TokenServiceTest, RevokedTokensNeverComeBack) {
   EXPECT_NE(third, next);
   EXPECT_TRUE(absl::IsNotFound(Detokenize("acme", next).status));
   // Field token: rewriting, deleting and rewriting the field keeps it dead.
-  auto put = *vault_->subjects().PutFields("acme", "u-1", {{"mobile", {"phone", "+8613800138000", ""}}});
+  auto put = *Parts(*vault_).subjects().PutFields("acme", "u-1", {{"mobile", {"phone", "+8613800138000", ""}}});
   const std::string f = put.at("mobile");
   ASSERT_TRUE(tokens().Revoke("acme", f).ok());
-  ASSERT_TRUE(vault_->subjects().PutFields("acme", "u-1", {{"mobile", {"phone", "+14155552671", ""}}}).ok());
+  ASSERT_TRUE(Parts(*vault_).subjects().PutFields("acme", "u-1", {{"mobile", {"phone", "+14155552671", ""}}}).ok());
   EXPECT_TRUE(absl::IsNotFound(Detokenize("acme", f).status));
-  ASSERT_TRUE(vault_->subjects().DeleteField("acme", "u-1", "mobile").ok());
-  ASSERT_TRUE(vault_->subjects().PutFields("acme", "u-1", {{"mobile", {"phone", "+14155552671", ""}}}).ok());
+  ASSERT_TRUE(Parts(*vault_).subjects().DeleteField("acme", "u-1", "mobile").ok());
+  ASSERT_TRUE(Parts(*vault_).subjects().PutFields("acme", "u-1", {{"mobile", {"phone", "+14155552671", ""}}}).ok());
   EXPECT_TRUE(absl::IsNotFound(Detokenize("acme", f).status));
 }
 
@@ -313,14 +316,14 @@ TEST_F(TokenServiceTest, RevokedFormatPreservingTokenIsNeverReissued) {
 
 TEST_F(TokenServiceTest, TokensOfAReplacedSubjectKeyAreGone) {
   std::string t = Tokenize("acme", {"phone", "+8613800138000", "u-1", "", 0});
-  auto put = *vault_->subjects().PutFields("acme", "u-1", {{"mobile", {"phone", "+8613800138000", ""}}});
+  auto put = *Parts(*vault_).subjects().PutFields("acme", "u-1", {{"mobile", {"phone", "+8613800138000", ""}}});
   const std::string f = put.at("mobile");
   // The subject's key is destroyed, and the id is later used again.
   storage::WriteBatch shred;
   shred.Delete(Table::kSubjectKeys, SubjectKey("acme", "u-1"));
   ASSERT_TRUE(memory_->Write(shred).ok());
-  vault_->subject_keys().Evict("acme", "u-1");
-  auto reused = *vault_->subjects().PutFields("acme", "u-1", {{"mobile", {"phone", "+14155552671", ""}}});
+  Parts(*vault_).subject_keys().Evict("acme", "u-1");
+  auto reused = *Parts(*vault_).subjects().PutFields("acme", "u-1", {{"mobile", {"phone", "+14155552671", ""}}});
   EXPECT_NE(reused.at("mobile"), f);  // a new incarnation gets new field tokens
   EXPECT_TRUE(IsGone(Detokenize("acme", t).status));
   EXPECT_TRUE(IsGone(Detokenize("acme", f).status));  // never the new person's data
@@ -333,7 +336,7 @@ TEST_F(TokenServiceTest, ErasedSubjectsExpiredTokenIsGoneNotExpired) {
   storage::WriteBatch shred;
   shred.Delete(Table::kSubjectKeys, SubjectKey("acme", "u-1"));
   ASSERT_TRUE(memory_->Write(shred).ok());
-  vault_->subject_keys().Evict("acme", "u-1");
+  Parts(*vault_).subject_keys().Evict("acme", "u-1");
   EXPECT_TRUE(IsGone(Detokenize("acme", t).status));
 }
 
@@ -470,25 +473,25 @@ TEST(TokenServiceFormatPreservingTest, NoLockIsHeldAcrossACommit) {
       testing::OpenReadyVault(dir.path(), &clock, {"acme", "globex"}, std::move(gated));
   const TokenizeItem item{"phone", "+85223456789", "", "format_preserving", 0};
   // The tenant-level data keys exist first (creating one locks its subject).
-  ASSERT_TRUE(vault->tokens().Tokenize("acme", {item}).ok());
-  ASSERT_TRUE(vault->tokens().Tokenize("globex", {item}).ok());
+  ASSERT_TRUE(Parts(*vault).tokens().Tokenize("acme", {item}).ok());
+  ASSERT_TRUE(Parts(*vault).tokens().Tokenize("globex", {item}).ok());
   gate->Set(false);
   absl::StatusOr<std::vector<TokenizeResult>> first, second, third;
-  std::thread a([&] { first = vault->tokens().Tokenize("acme", {item}); });
+  std::thread a([&] { first = Parts(*vault).tokens().Tokenize("acme", {item}); });
   const absl::Time deadline = absl::Now() + absl::Seconds(20);
   while (gate->waiting() == 0 && absl::Now() < deadline) std::this_thread::yield();
   ASSERT_EQ(gate->waiting(), 1);
-  std::thread b([&] { second = vault->tokens().Tokenize("globex", {item}); });
-  std::thread c([&] { third = vault->tokens().Tokenize("acme", {item}); });
-  while (vault->committer().queued() < 2 && absl::Now() < deadline) std::this_thread::yield();
-  EXPECT_EQ(vault->committer().queued(), 2u) << "a call waited on a lock held across a commit";
+  std::thread b([&] { second = Parts(*vault).tokens().Tokenize("globex", {item}); });
+  std::thread c([&] { third = Parts(*vault).tokens().Tokenize("acme", {item}); });
+  while (Parts(*vault).committer().queued() < 2 && absl::Now() < deadline) std::this_thread::yield();
+  EXPECT_EQ(Parts(*vault).committer().queued(), 2u) << "a call waited on a lock held across a commit";
   gate->Set(true);
   a.join();
   b.join();
   c.join();
   ASSERT_TRUE(first.ok() && second.ok() && third.ok());
   EXPECT_NE((*first)[0].token, (*third)[0].token);  // in flight counts as taken
-  auto back = vault->tokens().Detokenize("acme", {(*first)[0].token, (*third)[0].token},
+  auto back = Parts(*vault).tokens().Detokenize("acme", {(*first)[0].token, (*third)[0].token},
                                          RevealLevel::kPlain);
   ASSERT_TRUE(back.ok());
   EXPECT_EQ((*back)[0].value, "+85223456789");
@@ -516,15 +519,15 @@ TEST(TokenServiceGroupCommitTest, ConcurrentTokenizeCallsShareSyncs) {
   testing::TempDir dir;
   FakeClock clock;
   std::unique_ptr<Vault> v = testing::OpenReadyVault(dir.path(), &clock, {"acme"});
-  const storage::StoreStats before = v->kv().Stats();
-  const uint64_t groups_before = v->committer().groups();
+  const storage::StoreStats before = Parts(*v).kv().Stats();
+  const uint64_t groups_before = Parts(*v).committer().groups();
   constexpr int kThreads = 16, kPerThread = 200;
   std::vector<std::thread> threads;
   std::vector<std::vector<std::string>> issued(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&v, &issued, t] {
       for (int i = 0; i < kPerThread; ++i) {
-        auto r = v->tokens().Tokenize(
+        auto r = Parts(*v).tokens().Tokenize(
             "acme", {{"generic", "v" + std::to_string(t * 1000 + i), "", "", 0}});
         ASSERT_TRUE(r.ok());
         issued[static_cast<size_t>(t)].push_back(r->at(0).token);
@@ -532,9 +535,9 @@ TEST(TokenServiceGroupCommitTest, ConcurrentTokenizeCallsShareSyncs) {
     });
   }
   for (auto& th : threads) th.join();
-  const storage::StoreStats after = v->kv().Stats();
+  const storage::StoreStats after = Parts(*v).kv().Stats();
   const uint64_t calls = kThreads * kPerThread;
-  const uint64_t groups = v->committer().groups() - groups_before;
+  const uint64_t groups = Parts(*v).committer().groups() - groups_before;
   const uint64_t syncs = after.wal_syncs - before.wal_syncs;
   EXPECT_GT(syncs, 0u);
   EXPECT_LT(syncs, calls) << "every tokenize paid its own fsync";
@@ -547,7 +550,7 @@ TEST(TokenServiceGroupCommitTest, ConcurrentTokenizeCallsShareSyncs) {
   v = testing::OpenVault(dir.path(), &clock);
   ASSERT_TRUE(v->InitializeAndUnsealDev().ok());
   for (int t = 0; t < kThreads; ++t) {
-    auto r = *v->tokens().Detokenize("acme", issued[static_cast<size_t>(t)], RevealLevel::kPlain);
+    auto r = *Parts(*v).tokens().Detokenize("acme", issued[static_cast<size_t>(t)], RevealLevel::kPlain);
     for (int i = 0; i < kPerThread; ++i) {
       EXPECT_EQ(r[static_cast<size_t>(i)].value, "v" + std::to_string(t * 1000 + i));
     }
