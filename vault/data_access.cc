@@ -34,7 +34,8 @@ AuditEvent DataAccess::Event(const RequestContext& ctx, std::string_view tenant,
   // so a refused request cannot write arbitrary bytes into the chain.
   AuditEvent e;
   e.principal = ctx.principal.id;
-  e.tenant = ValidateTenantId(tenant).ok() ? std::string(tenant) : std::string(kUnsafeAuditText);
+  e.tenant = tenant.empty() || ValidateTenantId(tenant).ok() ? std::string(tenant)
+                                                              : std::string(kUnsafeAuditText);
   e.action = std::string(ActionName(action));
   e.subject = subject.empty() || ValidateSubjectId(subject).ok() ? std::string(subject)
                                                                   : std::string(kUnsafeAuditText);
