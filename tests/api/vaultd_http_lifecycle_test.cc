@@ -177,6 +177,8 @@ TEST_P(VaultdHttpTest, ExportForASubjectAccessRequest) {
   auto out = Parse<api::v1::ExportResponse>(ex.body);
   EXPECT_EQ(out.fields().at("mobile").value(), "+8613800138000");
   EXPECT_EQ(out.fields().at("mobile").reveal(), "plain");
+  EXPECT_GE(out.access_report_size(), 1);
+}
 
 // Init and unseal through the API: 3 of 5 shares unseal, 2 do not.
 TEST(VaultdInitTest, InitAndUnsealWithThreeOfFiveShares) {

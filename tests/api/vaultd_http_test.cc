@@ -248,11 +248,10 @@ TEST_P(VaultdHttpTest, BinaryProtobufRoundTrip) {
   EXPECT_EQ(out.items(0).type(), "email");
 }
 
-}
-
 INSTANTIATE_TEST_SUITE_P(Transports, VaultdHttpTest, ::testing::Values(false, true),
                          [](const ::testing::TestParamInfo<bool>& p) {
                            return p.param ? "tls" : "plain";
+                         });
 
 }  // namespace
 }  // namespace vault::testing
