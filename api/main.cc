@@ -263,6 +263,8 @@ int main(int argc, char** argv) {
 
   vault::VaultOptions options;
   options.data_dir = flags.data_dir;
+  options.clock = &vault::SystemClock::Instance();
+  options.random = &vault::crypto::SystemRandom::Instance();
   if (config.rewrap_chunk_size() != 0) options.rewrap_chunk_size = config.rewrap_chunk_size();
   options.rewrap_chunk_pause = absl::Milliseconds(config.rewrap_chunk_pause_ms());
   std::string backup_dir = flags.backup_dir.empty() ? config.backup_dir() : flags.backup_dir;

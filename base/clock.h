@@ -1,11 +1,9 @@
-// Clock: the injected source of time. SystemClock reads the real clock;
-// FakeClock only moves when a test moves it (no sleeping in tests).
-// Thread-safety: both are safe for concurrent use.
+// Clock: the injected source of time. SystemClock reads the real clock; a
+// test injects vault::testing::FakeClock (tests/testing/fake_clock.h). No
+// options struct defaults to SystemClock: the caller always chooses.
+// Thread-safety: safe for concurrent use.
 #ifndef VAULT_BASE_CLOCK_H_
 #define VAULT_BASE_CLOCK_H_
-
-#include <atomic>
-#include <cstdint>
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -25,18 +23,6 @@ class SystemClock final : public Clock {
     static SystemClock* clock = new SystemClock();
     return *clock;
   }
-};
-
-class FakeClock final : public Clock {
- public:
-  explicit FakeClock(absl::Time start = absl::FromUnixSeconds(1767225600))  // 2026-01-01
-      : nanos_(absl::ToUnixNanos(start)) {}
-  absl::Time Now() const override { return absl::FromUnixNanos(nanos_.load()); }
-  void Advance(absl::Duration d) { nanos_ += absl::ToInt64Nanoseconds(d); }
-  void Set(absl::Time t) { nanos_ = absl::ToUnixNanos(t); }
-
- private:
-  std::atomic<int64_t> nanos_;
 };
 
 }  // namespace vault

@@ -39,6 +39,8 @@ int main(int argc, char** argv) {
 
   vault::VaultOptions options;
   options.data_dir = dir;
+  options.clock = &vault::SystemClock::Instance();
+  options.random = &vault::crypto::SystemRandom::Instance();
   auto opened = vault::Vault::Open(std::move(options));
   if (!opened.ok() || !(*opened)->InitializeAndUnsealDev().ok() ||
       !Parts(*(*opened)).keys().CreateTenant("acme", "").ok()) {

@@ -52,32 +52,21 @@ std::string Phone(uint64_t i) {
   return buf;
 }
 
-}  // namespace
+constexpr int kBatch = 100;
 
-int main(int argc, char** argv) {
-  const uint64_t target = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 10000000;
-  const int threads = argc > 2 ? std::atoi(argv[2]) : 8;
-  const int seconds = argc > 3 ? std::atoi(argv[3]) : 10;
-  constexpr int kBatch = 100;
-  const char* base = std::getenv("TMPDIR");
-  std::string dir = std::string(base != nullptr ? base : "/tmp") + "/vaultd-scale-XXXXXX";
-  if (::mkdtemp(dir.data()) == nullptr) return 1;
-  vault::VaultOptions options;
-  options.data_dir = dir;
-  auto opened = vault::Vault::Open(std::move(options));
-  if (!opened.ok() || !(*opened)->InitializeAndUnsealDev().ok() ||
-      !Parts(*(*opened)).keys().CreateTenant("acme", "").ok()) {
-    std::fprintf(stderr, "cannot set up the vault\n");
-    return 1;
-  }
-  vault::Vault& v = **opened;
+// One run: the vault, the callers' shared counters and the token sample.
+struct ScaleRun {
+  vault::Vault& v;
+  std::string dir;
+  int threads;
+  int seconds;
   // Every 64th token is kept for the detokenize measurement (a uniform
   // sample over everything loaded so far; ~40 bytes each).
   std::mutex sample_mu;
   std::vector<std::string> sample;
   std::atomic<uint64_t> next{0};
 
-  auto load_until = [&](uint64_t count) {
+  bool LoadUntil(uint64_t count) {
     std::atomic<bool> failed{false};
     std::vector<std::thread> workers;
     for (int t = 0; t < threads; ++t) {
@@ -103,52 +92,58 @@ int main(int argc, char** argv) {
     for (auto& w : workers) w.join();
     next = count;
     return !failed;
-  };
+  }
 
-  // Tokenize (batches of 100, `threads` callers) and detokenize (batches of
-  // 100 sampled tokens, `threads` callers) for `seconds` each.
-  auto measure = [&](const char* label) {
-    const uint64_t before = next.load();
-    // Detokenize first, over what is loaded; then tokenize (which adds).
+  // Detokenize batches of 100 sampled tokens from `threads` callers for
+  // `seconds`; returns items read per second, counting failed items in *wrong.
+  double DetokenizeRate(uint64_t before, std::atomic<uint64_t>* wrong) {
     auto t1 = Clock::now();
-    std::atomic<uint64_t> read{0}, wrong{0};
-    {
-      std::vector<std::thread> workers;
-      for (int t = 0; t < threads; ++t) {
-        workers.emplace_back([&, t] {
-          std::mt19937_64 rng(static_cast<uint64_t>(t) * 7919 + before);
-          std::vector<std::string> batch(kBatch);
-          while (Since(t1) < seconds) {
-            for (int k = 0; k < kBatch; ++k) batch[k] = sample[rng() % sample.size()];
-            auto r = Parts(v).tokens().Detokenize("acme", batch, vault::RevealLevel::kMasked);
-            if (!r.ok()) continue;
-            for (const auto& item : *r) {
-              if (item.status.ok()) ++read;
-              else ++wrong;
-            }
+    std::atomic<uint64_t> read{0};
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t) {
+      workers.emplace_back([&, t] {
+        std::mt19937_64 rng(static_cast<uint64_t>(t) * 7919 + before);
+        std::vector<std::string> batch(kBatch);
+        while (Since(t1) < seconds) {
+          for (int k = 0; k < kBatch; ++k) batch[k] = sample[rng() % sample.size()];
+          auto r = Parts(v).tokens().Detokenize("acme", batch, vault::RevealLevel::kMasked);
+          if (!r.ok()) continue;
+          for (const auto& item : *r) {
+            if (item.status.ok()) ++read;
+            else ++*wrong;
           }
-        });
-      }
-      for (auto& w : workers) w.join();
+        }
+      });
     }
-    const double detok_rate = read / Since(t1);
+    for (auto& w : workers) w.join();
+    return read / Since(t1);
+  }
+
+  // Tokenize batches of 100 new values from `threads` callers for `seconds`.
+  double TokenizeRate() {
     auto t0 = Clock::now();
     std::atomic<uint64_t> tokenized{0};
-    {
-      std::vector<std::thread> workers;
-      for (int t = 0; t < threads; ++t) {
-        workers.emplace_back([&] {
-          std::vector<vault::TokenizeItem> items(kBatch);
-          while (Since(t0) < seconds) {
-            const uint64_t first = next.fetch_add(kBatch);
-            for (int k = 0; k < kBatch; ++k) items[k] = {"phone", Phone(first + k), "", "", 0};
-            if (Parts(v).tokens().Tokenize("acme", items).ok()) tokenized += kBatch;
-          }
-        });
-      }
-      for (auto& w : workers) w.join();
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t) {
+      workers.emplace_back([&] {
+        std::vector<vault::TokenizeItem> items(kBatch);
+        while (Since(t0) < seconds) {
+          const uint64_t first = next.fetch_add(kBatch);
+          for (int k = 0; k < kBatch; ++k) items[k] = {"phone", Phone(first + k), "", "", 0};
+          if (Parts(v).tokens().Tokenize("acme", items).ok()) tokenized += kBatch;
+        }
+      });
     }
-    const double tok_rate = tokenized / Since(t0);
+    for (auto& w : workers) w.join();
+    return tokenized / Since(t0);
+  }
+
+  // Detokenize first, over what is loaded; then tokenize (which adds).
+  void Measure(const char* label) {
+    const uint64_t before = next.load();
+    std::atomic<uint64_t> wrong{0};
+    const double detok_rate = DetokenizeRate(before, &wrong);
+    const double tok_rate = TokenizeRate();
     const uint64_t bytes = FolderBytes(dir);
     std::printf("%-8s tokens=%llu (at start) tokenize=%.0f/s detokenize=%.0f/s (failed items %llu) "
                 "rss=%ld MiB hwm=%ld MiB sample=%zu folder=%.1f MiB (%.0f bytes/token)\n",
@@ -157,18 +152,39 @@ int main(int argc, char** argv) {
                 StatusKb("VmHWM:") / 1024, sample.size(), bytes / 1048576.0,
                 static_cast<double>(bytes) / static_cast<double>(next.load()));
     std::fflush(stdout);
-  };
+  }
+};
 
+}  // namespace
+
+int main(int argc, char** argv) {
+  const uint64_t target = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 10000000;
+  const int threads = argc > 2 ? std::atoi(argv[2]) : 8;
+  const int seconds = argc > 3 ? std::atoi(argv[3]) : 10;
+  const char* base = std::getenv("TMPDIR");
+  std::string dir = std::string(base != nullptr ? base : "/tmp") + "/vaultd-scale-XXXXXX";
+  if (::mkdtemp(dir.data()) == nullptr) return 1;
+  vault::VaultOptions options;
+  options.data_dir = dir;
+  options.clock = &vault::SystemClock::Instance();
+  options.random = &vault::crypto::SystemRandom::Instance();
+  auto opened = vault::Vault::Open(std::move(options));
+  if (!opened.ok() || !(*opened)->InitializeAndUnsealDev().ok() ||
+      !Parts(*(*opened)).keys().CreateTenant("acme", "").ok()) {
+    std::fprintf(stderr, "cannot set up the vault\n");
+    return 1;
+  }
+  ScaleRun run{**opened, dir, threads, seconds, {}, {}, {0}};
+
+  if (!run.LoadUntil(100000)) return 1;
+  run.Measure("at-100k");
   auto t = Clock::now();
-  if (!load_until(100000)) return 1;
-  measure("at-100k");
-  t = Clock::now();
-  if (!load_until(target)) return 1;
+  if (!run.LoadUntil(target)) return 1;
   std::printf("loaded up to %llu tokens in %.0f s (%.0f tokens/s)\n",
               static_cast<unsigned long long>(target), Since(t), (target - 100000) / Since(t));
   std::fflush(stdout);
-  if (!Parts(v).kv().Flush().ok()) return 1;
-  measure("at-full");
+  if (!Parts(run.v).kv().Flush().ok()) return 1;
+  run.Measure("at-full");
   opened->reset();
   std::filesystem::remove_all(dir);
   return 0;

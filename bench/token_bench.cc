@@ -34,6 +34,8 @@ Shared* MakeFixture(int preissued) {
   s->dir = tmpl;
   vault::VaultOptions options;
   options.data_dir = s->dir;
+  options.clock = &vault::SystemClock::Instance();
+  options.random = &vault::crypto::SystemRandom::Instance();
   auto v = vault::Vault::Open(std::move(options));
   if (!v.ok() || !(*v)->InitializeAndUnsealDev().ok() ||
       !Parts(*(*v)).keys().CreateTenant("acme", "").ok()) {

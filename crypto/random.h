@@ -1,10 +1,10 @@
 // RandomSource: the injected source of randomness. SystemRandom is the CSPRNG
-// (randombytes_buf); DeterministicRandom is for tests and known-answer runs only.
-// Thread-safety: SystemRandom is thread-safe; DeterministicRandom is not.
+// (randombytes_buf). Tests inject vault::testing::DeterministicRandom
+// (tests/testing/deterministic_random.h), which no production code links.
+// Thread-safety: SystemRandom is thread-safe.
 #ifndef VAULT_CRYPTO_RANDOM_H_
 #define VAULT_CRYPTO_RANDOM_H_
 
-#include <array>
 #include <cstdint>
 #include <string>
 
@@ -28,24 +28,13 @@ class RandomSource {
   [[nodiscard]] absl::StatusOr<SecretBytes> Secret(size_t n);
 };
 
-// The operating system's CSPRNG through libsodium. The default everywhere.
+// The operating system's CSPRNG through libsodium. Production code passes
+// SystemRandom::Instance() explicitly; nothing defaults to it.
 class SystemRandom final : public RandomSource {
  public:
   void Fill(absl::Span<uint8_t> out) override;
   // A process-wide instance.
   static SystemRandom& Instance();
-};
-
-// A seeded, reproducible stream (ChaCha20 via randombytes_buf_deterministic).
-// REQUIRES: used only by tests; never for real keys.
-class DeterministicRandom final : public RandomSource {
- public:
-  explicit DeterministicRandom(uint64_t seed);
-  void Fill(absl::Span<uint8_t> out) override;
-
- private:
-  std::array<uint8_t, 32> seed_{};
-  uint64_t counter_ = 0;
 };
 
 }  // namespace vault::crypto

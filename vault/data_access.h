@@ -56,7 +56,7 @@ struct DataAccessOptions {
   SubjectLifecycle* lifecycle = nullptr;
   RewrapJobs* jobs = nullptr;
   storage::KvStore* kv = nullptr;
-  const Clock* clock = &SystemClock::Instance();
+  const Clock* clock = nullptr;  // required
 };
 
 class DataAccess {

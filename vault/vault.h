@@ -30,8 +30,8 @@ class VaultParts;
 struct VaultOptions {
   // Created (0700) if missing; refused if group or others can access it.
   std::string data_dir;
-  const Clock* clock = &SystemClock::Instance();
-  crypto::RandomSource* random = &crypto::SystemRandom::Instance();
+  const Clock* clock = nullptr;  // required
+  crypto::RandomSource* random = nullptr;  // required
   crypto::Argon2idParams argon2;
   size_t dek_cache_capacity = 100000;
   size_t block_cache_bytes = 64ULL << 20;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "api/status_http.h"
+#include "tests/testing/fake_clock.h"
 #include "tests/testing/vault_fixture.h"
 #include "base/status.h"
 #include "vault/storage/memory_kv_store.h"
@@ -33,7 +34,7 @@ class RequestHandlerTest : public ::testing::Test {
   std::map<std::string, std::string> Root() { return {{"authorization", "Bearer " + root_}}; }
 
   vault::testing::TempDir dir_;
-  FakeClock clock_;
+  testing::FakeClock clock_;
   std::unique_ptr<Vault> vault_;
   Metrics metrics_;
   std::string root_;

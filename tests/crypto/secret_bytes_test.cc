@@ -8,9 +8,12 @@
 #include <vector>
 
 #include "crypto/random.h"
+#include "tests/testing/deterministic_random.h"
 
 namespace vault::crypto {
 namespace {
+
+using ::vault::testing::DeterministicRandom;
 
 static_assert(!std::is_copy_constructible_v<SecretBytes>);
 static_assert(!std::is_copy_assignable_v<SecretBytes>);

@@ -75,6 +75,8 @@ Env* MakeEnv() {
   std::filesystem::remove_all(dir);
   vault::VaultOptions options;
   options.data_dir = dir;
+  options.clock = &vault::SystemClock::Instance();
+  options.random = &vault::crypto::SystemRandom::Instance();
   options.kv = std::make_unique<vault::storage::MemoryKvStore>();
   auto opened = vault::Vault::Open(std::move(options));
   if (!opened.ok() || !(*opened)->InitializeAndUnsealDev().ok()) std::abort();

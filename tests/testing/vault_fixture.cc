@@ -26,6 +26,7 @@ std::unique_ptr<Vault> OpenVault(const std::string& data_dir, const Clock* clock
   VaultOptions options;
   options.data_dir = data_dir;
   options.clock = clock;
+  options.random = &crypto::SystemRandom::Instance();
   options.argon2 = crypto::Argon2idParams::MinimumForTesting();
   options.kv = std::move(kv);
   absl::StatusOr<std::unique_ptr<Vault>> v = Vault::Open(std::move(options));

@@ -1,4 +1,5 @@
-// Test helpers for building a Vault in a temporary folder with a fake clock,
+// Test helpers for building a Vault in a temporary folder with a fake clock
+// (and the real CSPRNG: keys stay distinct across vaults of one test),
 // initialised and unsealed (dev key file), with one or more tenants.
 // Thread-safety: not thread-safe; one per test.
 #ifndef VAULT_TESTS_TESTING_VAULT_FIXTURE_H_
@@ -7,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
 #include "base/clock.h"
 #include "vault/vault.h"

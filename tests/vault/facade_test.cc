@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "base/status.h"
+#include "tests/testing/fake_clock.h"
 #include "tests/testing/vault_fixture.h"
 #include "vault/vault.h"
 
@@ -51,7 +52,7 @@ class FacadeTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  FakeClock clock_;
+  testing::FakeClock clock_;
   std::unique_ptr<Vault> vault_;
   RequestContext root_;
   RequestContext tenant_admin_;

@@ -5,6 +5,7 @@
 // normalised, while the database is open (WAL only) and after it is closed.
 #include <gtest/gtest.h>
 
+#include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/vault_fixture.h"
 #include "vault/model/data_types.h"
@@ -68,7 +69,7 @@ Written WriteProfiles(Vault& v, int count) {
 
 TEST(PlaintextOnDiskTest, NoWrittenValueAppearsAnywhereInTheDataFolder) {
   testing::TempDir dir;
-  FakeClock clock;
+  testing::FakeClock clock;
   Written written;
   {
     std::unique_ptr<Vault> v = testing::OpenReadyVault(dir.path(), &clock, {"acme"});
@@ -93,7 +94,7 @@ TEST(PlaintextOnDiskTest, NoWrittenValueAppearsAnywhereInTheDataFolder) {
 // both in the WAL and, after flush and close, in the table files.
 TEST(PlaintextOnDiskTest, ScannerFindsAValueStoredInClear) {
   testing::TempDir dir;
-  FakeClock clock;
+  testing::FakeClock clock;
   std::unique_ptr<Vault> v = testing::OpenReadyVault(dir.path(), &clock, {"acme"});
   storage::WriteBatch b;
   b.Put(storage::Table::kMeta, "probe", "secret-note-42-zebra");

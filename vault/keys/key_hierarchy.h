@@ -57,8 +57,8 @@ struct KeyHierarchyOptions {
   // Folder for the keyring slots; must exist.
   std::string dir;
   base::Env* env = &base::Env::Posix();  // the keyring slots' file system
-  const Clock* clock = &SystemClock::Instance();
-  crypto::RandomSource* random = &crypto::SystemRandom::Instance();
+  const Clock* clock = nullptr;  // required
+  crypto::RandomSource* random = nullptr;  // required
   crypto::Argon2idParams argon2;
   size_t kek_cache_capacity = 4096;
 };

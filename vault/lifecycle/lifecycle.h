@@ -49,8 +49,8 @@ struct LifecycleOptions {
   SubjectLocks* locks = nullptr;
   SubjectStore* subjects = nullptr;  // for retained fields
   GroupCommitter* committer = nullptr;
-  const Clock* clock = &SystemClock::Instance();
-  crypto::RandomSource* random = &crypto::SystemRandom::Instance();
+  const Clock* clock = nullptr;  // required
+  crypto::RandomSource* random = nullptr;  // required
 };
 
 // The message a receipt's signature covers.

@@ -30,8 +30,8 @@ namespace vault {
 struct RewrapJobsOptions {
   storage::KvStore* kv = nullptr;
   SubjectLifecycle* lifecycle = nullptr;
-  const Clock* clock = &SystemClock::Instance();
-  crypto::RandomSource* random = &crypto::SystemRandom::Instance();
+  const Clock* clock = nullptr;  // required
+  crypto::RandomSource* random = nullptr;  // required
   size_t chunk_size = 500;
   // Throttle: a pause after each chunk, to bound the job's share of a busy
   // vault's write capacity (0 = none).

@@ -44,8 +44,8 @@ struct SubjectStoreOptions {
   SubjectKeyStore* subject_keys = nullptr;
   SubjectLocks* locks = nullptr;
   GroupCommitter* committer = nullptr;  // durable writes go through it
-  const Clock* clock = &SystemClock::Instance();
-  crypto::RandomSource* random = &crypto::SystemRandom::Instance();
+  const Clock* clock = nullptr;  // required
+  crypto::RandomSource* random = nullptr;  // required
 };
 
 // The associated data of a field's ciphertext.

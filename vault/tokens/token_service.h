@@ -64,8 +64,8 @@ struct TokenServiceOptions {
   SubjectStore* subjects = nullptr;
   SubjectLocks* locks = nullptr;
   GroupCommitter* committer = nullptr;  // durable writes go through it
-  const Clock* clock = &SystemClock::Instance();
-  crypto::RandomSource* random = &crypto::SystemRandom::Instance();
+  const Clock* clock = nullptr;  // required
+  crypto::RandomSource* random = nullptr;  // required
   size_t max_batch = 10000;
 };
 

@@ -10,6 +10,7 @@
 
 #include <filesystem>
 
+#include "tests/testing/fake_clock.h"
 #include "tests/testing/vault_fixture.h"
 #include "vault/backup/backup.h"
 #include "vault/keys/keyring_file.h"
@@ -76,7 +77,7 @@ class AuditLogTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  FakeClock clock_;
+  testing::FakeClock clock_;
   storage::MemoryKvStore* memory_ = nullptr;
   std::unique_ptr<Vault> vault_;
   std::unique_ptr<AuditLog> log_;
@@ -258,6 +259,7 @@ class AuditAnchorTest : public ::testing::Test {
     VaultOptions options;
     options.data_dir = dir;
     options.clock = &clock_;
+    options.random = &crypto::SystemRandom::Instance();  // distinct keys per vault
     options.argon2 = crypto::Argon2idParams::MinimumForTesting();
     options.audit_checkpoint_every = 5;
     absl::StatusOr<std::unique_ptr<Vault>> v = Vault::Open(std::move(options));
@@ -292,7 +294,7 @@ class AuditAnchorTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  FakeClock clock_;
+  testing::FakeClock clock_;
 };
 
 TEST_F(AuditAnchorTest, StoreRolledBackBehindTheAnchorIsDetectedAtStartUpAndVerify) {

@@ -9,11 +9,16 @@
 #include <atomic>
 
 #include "crypto/signing.h"
+#include "tests/testing/fake_clock.h"
+#include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 #include "base/status.h"
 
 namespace vault {
 namespace {
+
+using testing::IsOk;
+using testing::StatusIs;
 
 class KeyHierarchyTest : public ::testing::Test {
  protected:
@@ -21,6 +26,7 @@ class KeyHierarchyTest : public ::testing::Test {
     KeyHierarchyOptions options;
     options.dir = dir_.path();
     options.clock = &clock_;
+    options.random = &crypto::SystemRandom::Instance();  // distinct keys per vault
     options.argon2 = crypto::Argon2idParams::MinimumForTesting();
     return std::move(*KeyHierarchy::Open(options));
   }
@@ -33,7 +39,7 @@ class KeyHierarchyTest : public ::testing::Test {
   std::string KeyFile() const { return dir_.Sub("unseal.key"); }
 
   testing::TempDir dir_;
-  FakeClock clock_;
+  testing::FakeClock clock_;
 };
 
 TEST_F(KeyHierarchyTest, FreshVaultIsUninitialisedAndSealed) {
@@ -64,6 +70,7 @@ TEST_F(KeyHierarchyTest, WrongKeyFileIsPermissionDeniedAndStaysSealed) {
   KeyHierarchyOptions options;
   options.dir = other.path();
   options.clock = &clock_;
+  options.random = &crypto::SystemRandom::Instance();  // distinct keys per vault
   std::unique_ptr<KeyHierarchy> other_keys = std::move(*KeyHierarchy::Open(options));
   ASSERT_TRUE(other_keys->InitializeWithKeyFile(other.Sub("unseal.key")).ok());
   EXPECT_TRUE(absl::IsPermissionDenied(keys->UnsealWithKeyFile(other.Sub("unseal.key"))));
@@ -85,6 +92,7 @@ TEST_F(KeyHierarchyTest, KeyFileWithoutKeyringIsReusedNotRefused) {
     KeyHierarchyOptions options;
     options.dir = scratch.path();
     options.clock = &clock_;
+    options.random = &crypto::SystemRandom::Instance();  // distinct keys per vault
     std::unique_ptr<KeyHierarchy> other = std::move(*KeyHierarchy::Open(options));
     ASSERT_TRUE(other->InitializeWithKeyFile(KeyFile()).ok());  // key file in dir_, keyring elsewhere
   }
@@ -151,11 +159,12 @@ TEST_F(KeyHierarchyTest, SharesOfAnotherVaultDoNotUnsealAndProgressRestarts) {
     KeyHierarchyOptions options;
     options.dir = other.path();
     options.clock = &clock_;
+    options.random = &crypto::SystemRandom::Instance();  // distinct keys per vault
     theirs = (*KeyHierarchy::Open(options))->InitializeWithShares(3, 2)->shares;
   }
   std::unique_ptr<KeyHierarchy> keys = Open();
-  ASSERT_TRUE(keys->SubmitUnsealShare(theirs[0]).ok());
-  EXPECT_TRUE(absl::IsPermissionDenied(keys->SubmitUnsealShare(theirs[1]).status()));
+  ASSERT_THAT(keys->SubmitUnsealShare(theirs[0]), IsOk());
+  EXPECT_THAT(keys->SubmitUnsealShare(theirs[1]), StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_TRUE(keys->sealed());
   EXPECT_EQ(keys->SubmitUnsealShare(mine[0])->progress, 1);  // started over
   EXPECT_FALSE(keys->SubmitUnsealShare(mine[2])->sealed);
@@ -164,14 +173,14 @@ TEST_F(KeyHierarchyTest, SharesOfAnotherVaultDoNotUnsealAndProgressRestarts) {
 TEST_F(KeyHierarchyTest, PassphraseUnsealsAndWrongPassphraseIsCleanError) {
   {
     std::unique_ptr<KeyHierarchy> keys = Open();
-    ASSERT_TRUE(keys->InitializeWithPassphrase("correct horse battery staple").ok());
+    ASSERT_THAT(keys->InitializeWithPassphrase("correct horse battery staple"), IsOk());
   }
   std::unique_ptr<KeyHierarchy> keys = Open();
   EXPECT_TRUE(absl::IsPermissionDenied(keys->UnsealWithPassphrase("correct horse battery")));
   EXPECT_TRUE(keys->sealed());
-  EXPECT_TRUE(absl::IsInvalidArgument(keys->UnsealWithPassphrase("")));
-  EXPECT_TRUE(absl::IsFailedPrecondition(keys->UnsealWithKeyFile(KeyFile())));
-  ASSERT_TRUE(keys->UnsealWithPassphrase("correct horse battery staple").ok());
+  EXPECT_THAT(keys->UnsealWithPassphrase(""), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(keys->UnsealWithKeyFile(KeyFile()), StatusIs(absl::StatusCode::kFailedPrecondition));
+  ASSERT_THAT(keys->UnsealWithPassphrase("correct horse battery staple"), IsOk());
   EXPECT_FALSE(keys->sealed());
 }
 
@@ -179,9 +188,9 @@ TEST_F(KeyHierarchyTest, TenantsPersistAcrossReopenWithSameKeys) {
   std::string kek_v1_copy;
   {
     std::unique_ptr<KeyHierarchy> keys = OpenUnsealed();
-    ASSERT_TRUE(keys->CreateTenant("acme", "cn").ok());
-    EXPECT_TRUE(absl::IsAlreadyExists(keys->CreateTenant("acme", "")));
-    EXPECT_TRUE(absl::IsInvalidArgument(keys->CreateTenant("Bad Id", "")));
+    ASSERT_THAT(keys->CreateTenant("acme", "cn"), IsOk());
+    EXPECT_THAT(keys->CreateTenant("acme", ""), StatusIs(absl::StatusCode::kAlreadyExists));
+    EXPECT_THAT(keys->CreateTenant("Bad Id", ""), StatusIs(absl::StatusCode::kInvalidArgument));
     KeyCache::Key kek = *keys->GetKek("acme", 1);
     absl::Span<const uint8_t> raw = crypto::RevealSecret(*kek);
     kek_v1_copy.assign(reinterpret_cast<const char*>(raw.data()), raw.size());
@@ -189,9 +198,9 @@ TEST_F(KeyHierarchyTest, TenantsPersistAcrossReopenWithSameKeys) {
   std::unique_ptr<KeyHierarchy> keys = Open();
   EXPECT_TRUE(keys->sealed());
   EXPECT_TRUE(IsSealed(keys->GetKek("acme", 1).status()));
-  ASSERT_TRUE(keys->UnsealWithKeyFile(KeyFile()).ok());
+  ASSERT_THAT(keys->UnsealWithKeyFile(KeyFile()), IsOk());
   absl::StatusOr<TenantInfo> info = keys->GetTenant("acme");
-  ASSERT_TRUE(info.ok());
+  ASSERT_THAT(info, IsOk());
   EXPECT_EQ(info->residency, "cn");
   EXPECT_EQ(info->active_kek_version, 1u);
   KeyCache::Key kek = *keys->GetKek("acme", 1);

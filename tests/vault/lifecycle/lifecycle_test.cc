@@ -11,6 +11,7 @@
 #include <iterator>
 
 #include "crypto/aead.h"
+#include "tests/testing/fake_clock.h"
 #include "tests/testing/vault_fixture.h"
 #include "crypto/signing.h"
 #include "vault/keys/keyring_file.h"
@@ -51,7 +52,7 @@ class LifecycleTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  FakeClock clock_;
+  testing::FakeClock clock_;
   std::unique_ptr<Vault> vault_;
 };
 

@@ -4,6 +4,7 @@
 // time comes from a fake clock.
 #include <gtest/gtest.h>
 
+#include "tests/testing/fake_clock.h"
 #include "tests/testing/vault_fixture.h"
 #include "vault/lifecycle/lifecycle.h"
 #include "vault/model/record_keys.h"
@@ -62,7 +63,7 @@ class RetentionTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  FakeClock clock_;
+  testing::FakeClock clock_;
   std::unique_ptr<Vault> vault_;
   RequestContext root_;
   Principal app_, support_, legal_;

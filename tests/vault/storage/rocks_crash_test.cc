@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/vault_fixture.h"
 #include "vault/internal/vault_parts.h"
@@ -24,7 +25,7 @@ std::map<std::string, FieldInput> FieldsFor(int i) {
 }
 
 [[noreturn]] void ChildWriteForever(const std::string& dir, int ack_fd) {
-  FakeClock clock;
+  testing::FakeClock clock;
   std::unique_ptr<Vault> v = testing::OpenVault(dir, &clock);
   if (!v->InitializeAndUnsealDev().ok()) _exit(3);
   for (int i = 0;; ++i) {
@@ -45,7 +46,7 @@ void CheckSubject(Vault& v, int i, bool must_exist) {
 
 TEST(RocksCrashTest, EveryAcknowledgedWriteSurvivesSigkill) {
   testing::TempDir dir;
-  FakeClock clock;
+  testing::FakeClock clock;
   testing::OpenReadyVault(dir.path(), &clock, {"acme"}).reset();  // closed cleanly
 
   for (int round = 0; round < 3; ++round) {

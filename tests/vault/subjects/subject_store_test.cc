@@ -7,6 +7,7 @@
 
 #include <thread>
 
+#include "tests/testing/fake_clock.h"
 #include "tests/testing/fault_kv_store.h"
 #include "tests/testing/vault_fixture.h"
 #include "vault/model/record_keys.h"
@@ -47,7 +48,7 @@ class SubjectStoreTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  FakeClock clock_;
+  testing::FakeClock clock_;
   std::unique_ptr<MemoryKvStore> owned_memory_;
   MemoryKvStore* memory_ = nullptr;
   testing::FaultInjectingKvStore* faulty_ = nullptr;
