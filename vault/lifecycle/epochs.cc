@@ -1,8 +1,8 @@
 // SubjectLifecycle: shred epochs (rotate the tenant KEK, rewrap every data
 // key, destroy the retired versions) and KEK rotations serialised with them.
-#include "crypto/aead.h"
 #include "base/status.h"
 #include "base/strings.h"
+#include "crypto/aead.h"
 #include "vault/lifecycle/lifecycle.h"
 #include "vault/model/record_keys.h"
 
@@ -137,7 +137,8 @@ absl::Status SubjectLifecycle::DestroyRetiredVersions(std::string_view tenant,
   absl::StatusOr<std::vector<StaleKey>> stragglers =
       StaleKeys(*options_.kv, tenant, active_version, /*first_only=*/true);
   if (!stragglers.ok()) return stragglers.status();
-  if (!stragglers->empty()) return absl::AbortedError("keys changed during the epoch; run it again");
+  if (!stragglers->empty())
+    return absl::AbortedError("keys changed during the epoch; run it again");
   if (absl::Status s = options_.kv->Flush(); !s.ok()) return s;
   absl::StatusOr<std::vector<KekInfo>> keks = options_.keys->ListKeks(tenant);
   if (!keks.ok()) return keks.status();

@@ -1,9 +1,9 @@
 // SubjectLifecycle: erasure requests, the crypto-shred of a subject, the
 // scheduler's due erasures, compaction after shredding, and the erasure of a
 // whole tenant.
-#include "crypto/encoding.h"
 #include "base/status.h"
 #include "base/strings.h"
+#include "crypto/encoding.h"
 #include "vault/lifecycle/internal/shred_steps.h"
 #include "vault/lifecycle/lifecycle.h"
 #include "vault/model/record_keys.h"
@@ -46,7 +46,8 @@ absl::StatusOr<records::ErasureRecord> SubjectLifecycle::RequestErasure(
   erasure.set_state("pending");
   storage::WriteBatch batch;
   batch.Put(storage::Table::kLedger, ErasureKey(erasure.erasure_id()), erasure.SerializeAsString());
-  batch.Put(storage::Table::kLedger, PendingKey(erasure.due_at_unix_ms(), erasure.erasure_id()), "");
+  batch.Put(storage::Table::kLedger, PendingKey(erasure.due_at_unix_ms(), erasure.erasure_id()),
+            "");
   batch.Put(storage::Table::kLedger, SubjectErasureKey(tenant, subject), erasure.erasure_id());
   if (absl::Status s = options_.committer->Commit(batch, &audit); !s.ok()) return s;
   return erasure;
@@ -145,8 +146,8 @@ absl::StatusOr<records::ErasureRecord> SubjectLifecycle::ShredLocked(
 absl::Status SubjectLifecycle::CompactShredded() {
   if (!compaction_pending_.exchange(false)) return absl::OkStatus();
   absl::Status s = options_.kv->Flush();
-  for (storage::Table table : {storage::Table::kSubjectKeys, storage::Table::kFields,
-                               storage::Table::kBlindIndex}) {
+  for (storage::Table table :
+       {storage::Table::kSubjectKeys, storage::Table::kFields, storage::Table::kBlindIndex}) {
     if (s.ok()) s = options_.kv->CompactRange(table, "", "");
   }
   if (!s.ok()) compaction_pending_ = true;  // try again next time
@@ -158,12 +159,12 @@ absl::StatusOr<int> SubjectLifecycle::RunDue() {
   const int64_t now_ms = absl::ToUnixMillis(options_.clock->Now());
   std::vector<std::string> due;
   const std::string start = Cat("pending", kSep);
-  absl::Status s = options_.kv->ScanRange(
-      storage::Table::kLedger, start, Cat(start, EncodeU64(static_cast<uint64_t>(now_ms) + 1)),
-      [&](std::string_view key, std::string_view) {
-        due.emplace_back(key.substr(start.size() + 8));
-        return true;
-      });
+  absl::Status s = options_.kv->ScanRange(storage::Table::kLedger, start,
+                                          Cat(start, EncodeU64(static_cast<uint64_t>(now_ms) + 1)),
+                                          [&](std::string_view key, std::string_view) {
+                                            due.emplace_back(key.substr(start.size() + 8));
+                                            return true;
+                                          });
   if (!s.ok()) return s;
   int executed = 0;
   for (const std::string& id : due) {
@@ -171,8 +172,7 @@ absl::StatusOr<int> SubjectLifecycle::RunDue() {
     if (!stored.ok()) continue;
     records::ErasureRecord erasure;
     if (!erasure.ParseFromString(*stored) || erasure.state() != "pending") continue;
-    std::unique_lock<std::mutex> lock =
-        options_.locks->Lock(erasure.tenant(), erasure.subject());
+    std::unique_lock<std::mutex> lock = options_.locks->Lock(erasure.tenant(), erasure.subject());
     // Look again under the lock: a cancel may have won the race.
     stored = options_.kv->Get(storage::Table::kLedger, ErasureKey(id));
     if (!stored.ok() || !erasure.ParseFromString(*stored) || erasure.state() != "pending") continue;

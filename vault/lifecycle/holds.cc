@@ -8,7 +8,8 @@ namespace vault {
 namespace {
 
 absl::Status ValidateHoldId(std::string_view id) {
-  if (id.empty() || id.size() > 64) return absl::InvalidArgumentError("hold id must be 1-64 characters");
+  if (id.empty() || id.size() > 64)
+    return absl::InvalidArgumentError("hold id must be 1-64 characters");
   for (char c : id) {
     if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
           c == '_' || c == '.')) {
@@ -39,11 +40,9 @@ absl::StatusOr<bool> SubjectLifecycle::HasHold(std::string_view tenant, std::str
   return any;
 }
 
-absl::StatusOr<records::HoldRecord> SubjectLifecycle::PutHold(std::string_view tenant,
-                                                              std::string_view subject,
-                                                              std::string_view hold_id,
-                                                              std::string_view reason,
-                                                              const std::vector<AuditEvent>& audit) {
+absl::StatusOr<records::HoldRecord> SubjectLifecycle::PutHold(
+    std::string_view tenant, std::string_view subject, std::string_view hold_id,
+    std::string_view reason, const std::vector<AuditEvent>& audit) {
   if (absl::Status s = CheckTenantAndSubject(tenant, subject); !s.ok()) return s;
   if (absl::Status s = ValidateHoldId(hold_id); !s.ok()) return s;
   if (reason.size() > 1024) return absl::InvalidArgumentError("reason is too long");
@@ -91,13 +90,14 @@ absl::StatusOr<std::vector<records::HoldRecord>> SubjectLifecycle::ListHolds(
     std::string_view tenant, std::string_view subject) {
   if (absl::Status s = CheckTenantAndSubject(tenant, subject); !s.ok()) return s;
   std::vector<records::HoldRecord> out;
-  absl::Status s = options_.kv->ScanPrefix(
-      storage::Table::kLedger, HoldPrefix(tenant, subject),
-      [&](std::string_view, std::string_view value) {
-        records::HoldRecord h;
-        if (h.ParseFromArray(value.data(), static_cast<int>(value.size()))) out.push_back(h);
-        return true;
-      });
+  absl::Status s =
+      options_.kv->ScanPrefix(storage::Table::kLedger, HoldPrefix(tenant, subject),
+                              [&](std::string_view, std::string_view value) {
+                                records::HoldRecord h;
+                                if (h.ParseFromArray(value.data(), static_cast<int>(value.size())))
+                                  out.push_back(h);
+                                return true;
+                              });
   if (!s.ok()) return s;
   return out;
 }

@@ -1,10 +1,10 @@
 // Erasure records and receipts: the receipt message and its check, the
 // deletions and ledger records of a shred, a tenant's record deletion, and
 // the offline replay of a receipt into a restored copy.
-#include "crypto/encoding.h"
-#include "crypto/signing.h"
 #include "base/status.h"
 #include "base/strings.h"
+#include "crypto/encoding.h"
+#include "crypto/signing.h"
 #include "vault/lifecycle/internal/shred_steps.h"
 #include "vault/lifecycle/lifecycle.h"
 #include "vault/model/record_keys.h"
@@ -53,8 +53,7 @@ absl::StatusOr<bool> ReplayRetentionExpiry(storage::KvStore& kv,
   const std::string cls(rest.substr(0, rest.find(':')));
   const std::string holder = RetentionHolder(receipt.subject(), cls);
   storage::WriteBatch batch;
-  if (absl::Status s =
-          lifecycle_internal::AddHolderDeletes(kv, receipt.tenant(), holder, &batch);
+  if (absl::Status s = lifecycle_internal::AddHolderDeletes(kv, receipt.tenant(), holder, &batch);
       !s.ok()) {
     return s;
   }
@@ -63,8 +62,9 @@ absl::StatusOr<bool> ReplayRetentionExpiry(storage::KvStore& kv,
       stored.ok()) {
     records::RetainedRecord retained;
     if (retained.ParseFromString(*stored)) {
-      batch.Delete(storage::Table::kLedger, RetentionDueKey(retained.expires_at_unix_ms(),
-                                                            receipt.tenant(), receipt.subject(), cls));
+      batch.Delete(
+          storage::Table::kLedger,
+          RetentionDueKey(retained.expires_at_unix_ms(), receipt.tenant(), receipt.subject(), cls));
       retained.set_state("expired");
       retained.set_expiry_erasure_id(receipt.erasure_id());
       batch.Put(storage::Table::kLedger, retained_key, retained.SerializeAsString());
@@ -152,13 +152,13 @@ absl::Status AddSubjectShredDeletes(storage::KvStore& kv, std::string_view tenan
         records::FieldRecord field;
         if (!field.ParseFromArray(value.data(), static_cast<int>(value.size()))) return true;
         if (!field.retention().empty() && retained != nullptr) {
-          retained->push_back({std::string(key.substr(prefix.size())), field.retention(),
-                               std::string(value)});
+          retained->push_back(
+              {std::string(key.substr(prefix.size())), field.retention(), std::string(value)});
         }
         if (!field.blind_index().empty()) {
-          batch->Delete(storage::Table::kBlindIndex,
-                        BlindIndexKey(tenant, field.blind_index(), subject,
-                                      key.substr(prefix.size())));
+          batch->Delete(
+              storage::Table::kBlindIndex,
+              BlindIndexKey(tenant, field.blind_index(), subject, key.substr(prefix.size())));
         }
         return true;
       });
@@ -172,7 +172,8 @@ void AddShredLedgerWrites(const records::ErasureRecord& erasure, int64_t shredde
   shred.set_dek_id(std::string(dek_id));
   batch->Put(storage::Table::kLedger, ShreddedKey(erasure.tenant(), erasure.subject()),
              shred.SerializeAsString());
-  batch->Put(storage::Table::kLedger, ErasureKey(erasure.erasure_id()), erasure.SerializeAsString());
+  batch->Put(storage::Table::kLedger, ErasureKey(erasure.erasure_id()),
+             erasure.SerializeAsString());
   batch->Delete(storage::Table::kLedger,
                 PendingKey(erasure.due_at_unix_ms(), erasure.erasure_id()));
   batch->Delete(storage::Table::kLedger, SubjectErasureKey(erasure.tenant(), erasure.subject()));
@@ -187,7 +188,8 @@ absl::Status DeleteTenantRecords(storage::KvStore& kv, std::string_view tenant) 
   if (absl::Status s = DeleteRows(kv, storage::Table::kBlindIndex, prefix); !s.ok()) return s;
   if (absl::Status s = kv.Flush(); !s.ok()) return s;
   const std::string end = storage::PrefixSuccessor(prefix);
-  if (absl::Status s = kv.CompactRange(storage::Table::kSubjectKeys, prefix, end); !s.ok()) return s;
+  if (absl::Status s = kv.CompactRange(storage::Table::kSubjectKeys, prefix, end); !s.ok())
+    return s;
   if (absl::Status s = kv.CompactRange(storage::Table::kFields, prefix, end); !s.ok()) return s;
   if (absl::Status s = tokens.CompactTenant(tenant); !s.ok()) return s;
   return kv.CompactRange(storage::Table::kBlindIndex, prefix, end);
@@ -197,17 +199,16 @@ absl::StatusOr<std::vector<records::ErasureRecord>> ListDoneErasures(storage::Kv
   std::vector<records::ErasureRecord> out;
   const std::string prefix = ErasureKey("");
   absl::Status corrupt;
-  absl::Status s = kv.ScanPrefix(storage::Table::kLedger, prefix,
-                                 [&](std::string_view, std::string_view value) {
-                                   records::ErasureRecord e;
-                                   if (!e.ParseFromArray(value.data(),
-                                                         static_cast<int>(value.size()))) {
-                                     corrupt = absl::DataLossError("erasure record is corrupt");
-                                     return false;
-                                   }
-                                   if (e.state() == "done") out.push_back(std::move(e));
-                                   return true;
-                                 });
+  absl::Status s =
+      kv.ScanPrefix(storage::Table::kLedger, prefix, [&](std::string_view, std::string_view value) {
+        records::ErasureRecord e;
+        if (!e.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          corrupt = absl::DataLossError("erasure record is corrupt");
+          return false;
+        }
+        if (e.state() == "done") out.push_back(std::move(e));
+        return true;
+      });
   if (!s.ok()) return s;
   if (!corrupt.ok()) return corrupt;
   return out;
@@ -219,7 +220,8 @@ absl::StatusOr<bool> ReplayErasureReceipt(storage::KvStore& kv,
   if (!receipt.subject().empty()) {
     if (absl::Status s = ValidateSubjectId(receipt.subject()); !s.ok()) return s;
   }
-  absl::StatusOr<std::string> known = kv.Get(storage::Table::kLedger, ErasureKey(receipt.erasure_id()));
+  absl::StatusOr<std::string> known =
+      kv.Get(storage::Table::kLedger, ErasureKey(receipt.erasure_id()));
   records::ErasureRecord erasure;
   if (known.ok()) {
     if (!erasure.ParseFromString(*known)) return absl::DataLossError("erasure record is corrupt");

@@ -3,10 +3,10 @@
 // the expiry, reveal).
 #include <map>
 
-#include "crypto/aead.h"
-#include "crypto/encoding.h"
 #include "base/status.h"
 #include "base/strings.h"
+#include "crypto/aead.h"
+#include "crypto/encoding.h"
 #include "vault/tokens/token_service.h"
 #include "vault/tokens/token_table.h"
 

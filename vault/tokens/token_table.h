@@ -27,11 +27,11 @@ namespace vault {
 // bound into the ciphertext's associated data (TokenRecordAd).
 struct TokenClaims {
   std::string_view tenant;
-  std::string_view fingerprint;  // TokenFingerprint of the token
-  std::string_view subject;      // "" = the tenant-level data key
-  std::string_view type;         // a data type name
-  std::string_view format;       // TokenFormatName
-  std::string_view field;        // field tokens only
+  std::string_view fingerprint;    // TokenFingerprint of the token
+  std::string_view subject;        // "" = the tenant-level data key
+  std::string_view type;           // a data type name
+  std::string_view format;         // TokenFormatName
+  std::string_view field;          // field tokens only
   int64_t expires_at_unix_ms = 0;  // 0 = never
 };
 

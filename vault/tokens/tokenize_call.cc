@@ -42,9 +42,7 @@ absl::Status ItemError(size_t i, const absl::Status& s) {
   return absl::Status(s.code(), Cat("items[", i, "]: ", s.message()));
 }
 
-int64_t LongerLife(int64_t a, int64_t b) {
-  return (a == 0 || b == 0) ? 0 : std::max(a, b);
-}
+int64_t LongerLife(int64_t a, int64_t b) { return (a == 0 || b == 0) ? 0 : std::max(a, b); }
 
 TokenizeCall::TokenizeCall(const TokenServiceOptions& options, TokenReservations& reservations,
                            SubjectLocks& token_locks, std::string_view tenant)
@@ -168,8 +166,8 @@ absl::StatusOr<MintedToken> TokenizeCall::Mint(size_t i) {
     return drawn;
   }
   MintedToken minted;
-  minted.token = p.format == TokenFormat::kDeterministic ? deterministic_[i]
-                                                        : RandomToken(*options_.random);
+  minted.token =
+      p.format == TokenFormat::kDeterministic ? deterministic_[i] : RandomToken(*options_.random);
   absl::StatusOr<std::string> fp = TokenFingerprint(*token_key_, minted.token);
   if (!fp.ok()) return fp.status();
   minted.fingerprint = std::move(*fp);
@@ -223,9 +221,9 @@ absl::StatusOr<MintedToken> TokenizeCall::CurrentDeterministicToken(DataType typ
     if (!existing.ok()) return existing.status();
     if (!existing->revoked()) return MintedToken{std::move(*token), std::move(*fp)};
   }
-  return absl::FailedPreconditionError(
-      Cat("the deterministic token for this value was revoked ", kMaxDeterministicGenerations,
-          " times; use a random token"));
+  return absl::FailedPreconditionError(Cat("the deterministic token for this value was revoked ",
+                                           kMaxDeterministicGenerations,
+                                           " times; use a random token"));
 }
 
 absl::StatusOr<std::string> TokenizeCall::Take(const std::string& candidate) {

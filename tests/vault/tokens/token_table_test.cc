@@ -31,7 +31,8 @@ class TokenTableTest : public ::testing::Test {
   void Put(std::string_view tenant, std::string_view fp, std::string_view value) {
     storage::WriteBatch b;
     TokenClaims c = Claims(tenant, fp);
-    ASSERT_TRUE(TokenTable::StagePut(c, TokenSealKey{key_, "dek-1"}, value, 1000, random_, &b).ok());
+    ASSERT_TRUE(
+        TokenTable::StagePut(c, TokenSealKey{key_, "dek-1"}, value, 1000, random_, &b).ok());
     ASSERT_TRUE(kv_.Write(b).ok());
   }
 

@@ -6,7 +6,8 @@
 #define VAULT_LIFECYCLE_INTERNAL_SHRED_STEPS_H_
 
 #ifndef VAULT_INTERNAL_LIFECYCLE
-#error "vault/lifecycle/internal/ is private to vault_lifecycle; include vault/lifecycle/lifecycle.h"
+#error \
+    "vault/lifecycle/internal/ is private to vault_lifecycle; include vault/lifecycle/lifecycle.h"
 #endif
 
 #include <string>

@@ -79,8 +79,7 @@ class TokenizeCall {
 
   // The deterministic token that currently stands for an input: the first
   // generation that was not revoked.
-  absl::StatusOr<MintedToken> CurrentDeterministicToken(DataType type,
-                                                        std::string_view normalized,
+  absl::StatusOr<MintedToken> CurrentDeterministicToken(DataType type, std::string_view normalized,
                                                         std::string_view subject);
   // An unused format-preserving token for the value, reserved until the
   // call ends. RESOURCE_EXHAUSTED when the value's bucket is full (phones,
