@@ -32,7 +32,7 @@ absl::StatusOr<std::map<std::string, std::string>> DataAccess::PutSubject(
   for (const auto& [name, input] : fields) {
     if (input.retention.empty()) continue;
     absl::Status known = options_.lifecycle->RetentionPeriod(tenant, input.retention).status();
-    if (absl::IsNotFound(known)) {
+    if (IsMissing(known)) {
       return absl::InvalidArgumentError(
           Cat("fields.", name, ": unknown retention class (see GET .../retention-classes)"));
     }

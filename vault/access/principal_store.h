@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "crypto/random.h"
 #include "vault/access/access_policy.h"
@@ -79,7 +80,7 @@ class PrincipalStore {
   };
   std::atomic<uint64_t> generation_{0};
   std::mutex cache_mu_;
-  std::unordered_map<std::string, Cached> cache_;  // guarded by cache_mu_
+  std::unordered_map<std::string, Cached> cache_ ABSL_GUARDED_BY(cache_mu_);
 };
 
 // Principal names: 1-64 of a-z 0-9 - _ .

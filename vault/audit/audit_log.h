@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
@@ -120,25 +121,25 @@ class AuditLog {
   static std::string CheckpointKey(uint64_t seq);
 
  private:
-  absl::Status LoadHeadLocked();
+  absl::Status LoadHeadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // After LoadHeadLocked: the anchor check, and the checkpoint count.
-  absl::Status CheckAnchorLocked();
+  absl::Status CheckAnchorLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   storage::KvStore* kv_;
   KeyHierarchy* keys_;
   const Clock* clock_;
   const uint64_t checkpoint_every_;
   mutable std::mutex mu_;
-  bool loaded_ = false;       // guarded by mu_
-  uint64_t head_seq_ = 0;     // guarded by mu_
-  std::string head_hash_;     // guarded by mu_
-  uint64_t staged_seq_ = 0;   // guarded by mu_
-  std::string staged_hash_;   // guarded by mu_
-  uint64_t appended_ = 0;     // guarded by mu_
-  uint64_t checkpoints_ = 0;         // guarded by mu_; stored checkpoints
-  uint64_t staged_checkpoints_ = 0;  // guarded by mu_
-  std::optional<records::AuditAnchor> staged_anchor_;   // guarded by mu_
-  std::optional<records::AuditAnchor> pending_anchor_;  // guarded by mu_; not yet stored
+  bool loaded_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t head_seq_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string head_hash_ ABSL_GUARDED_BY(mu_);
+  uint64_t staged_seq_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string staged_hash_ ABSL_GUARDED_BY(mu_);
+  uint64_t appended_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t checkpoints_ ABSL_GUARDED_BY(mu_) = 0;  // stored checkpoints
+  uint64_t staged_checkpoints_ ABSL_GUARDED_BY(mu_) = 0;
+  std::optional<records::AuditAnchor> staged_anchor_ ABSL_GUARDED_BY(mu_);
+  std::optional<records::AuditAnchor> pending_anchor_ ABSL_GUARDED_BY(mu_);  // not yet stored
 };
 
 // Walks a chain offline or online: checkpoints first (signatures under the

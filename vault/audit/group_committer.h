@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "vault/audit/audit_log.h"
 #include "vault/storage/kv_store.h"
@@ -69,9 +70,9 @@ class GroupCommitter {
   const size_t direct_ops_;
   mutable std::mutex mu_;
   std::condition_variable work_cv_;
-  std::deque<Pending*> queue_;  // guarded by mu_
-  bool stopping_ = false;        // guarded by mu_
-  uint64_t groups_ = 0;          // guarded by mu_
+  std::deque<Pending*> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t groups_ ABSL_GUARDED_BY(mu_) = 0;
   std::thread thread_;
 };
 

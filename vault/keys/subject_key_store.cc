@@ -47,7 +47,7 @@ absl::StatusOr<DataKeyHandle> SubjectKeyStore::Get(std::string_view tenant,
   if (!kek.ok()) {
     // The DEK exists but its KEK does not: never report that as "no DEK",
     // or GetOrCreate would overwrite the subject's key.
-    if (absl::IsNotFound(kek.status()) && !IsGone(kek.status())) {
+    if (IsMissing(kek.status())) {
       return absl::DataLossError("subject key's tenant key version is missing");
     }
     return kek.status();
@@ -78,7 +78,7 @@ absl::StatusOr<DataKeyHandle> SubjectKeyStore::GetOrCreate(std::string_view tena
                                                            std::string_view subject,
                                                            storage::WriteBatch* batch) {
   absl::StatusOr<DataKeyHandle> existing = Get(tenant, subject);
-  if (existing.ok() || !absl::IsNotFound(existing.status()) || IsGone(existing.status())) {
+  if (existing.ok() || !IsMissing(existing.status())) {
     return existing;
   }
   absl::StatusOr<ActiveKek> kek = keys_->GetActiveKek(tenant);

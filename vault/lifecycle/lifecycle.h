@@ -207,6 +207,15 @@ class SubjectLifecycle {
                                  storage::WriteBatch* batch);
   absl::StatusOr<records::ErasureReceipt> SignedReceipt(records::ErasureReceipt receipt);
   absl::Status CheckTenantAndSubject(std::string_view tenant, std::string_view subject);
+  // The end of an epoch: once no data key of the tenant is under a version
+  // older than `active_version` (ABORTED otherwise; every subject stripe is
+  // held meanwhile), destroys those older versions.
+  absl::Status DestroyRetiredVersions(std::string_view tenant, uint32_t active_version);
+  // Expires one due retained class of a subject (`due_key` its queue entry),
+  // under the subject's lock; false when it was skipped (held, or no longer
+  // retained).
+  absl::StatusOr<bool> ExpireRetention(std::string_view due_key, std::string_view tenant,
+                                       std::string_view subject, std::string_view cls);
 
   LifecycleOptions options_;
   // Set at start too: a crash may have come between a shred and its

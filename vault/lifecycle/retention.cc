@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "crypto/aead.h"
 #include "crypto/encoding.h"
+#include "vault/lifecycle/internal/shred_steps.h"
 #include "vault/lifecycle/lifecycle.h"
 #include "vault/model/record_keys.h"
 #include "base/status.h"
@@ -37,6 +38,55 @@ absl::Status ValidateClassName(std::string_view name) {
     }
   }
   return absl::OkStatus();
+}
+
+// A retained class whose time has come: its queue key and what it names.
+struct DueRetention {
+  std::string key, tenant, subject, cls;
+};
+
+// The retention-due queue up to `now_ms`, in due order.
+absl::StatusOr<std::vector<DueRetention>> ScanDueRetention(storage::KvStore& kv, int64_t now_ms) {
+  const std::string start = Cat("retention-due", std::string_view("\0", 1));
+  std::vector<DueRetention> due;
+  absl::Status s = kv.ScanRange(
+      storage::Table::kLedger, start, Cat(start, EncodeU64(static_cast<uint64_t>(now_ms) + 1)),
+      [&](std::string_view key, std::string_view) {
+        std::string_view rest = key.substr(start.size() + 8);
+        const size_t a = rest.find('\0');
+        const size_t b = a == std::string_view::npos ? a : rest.find('\0', a + 1);
+        if (b != std::string_view::npos) {
+          due.push_back({std::string(key), std::string(rest.substr(0, a)),
+                         std::string(rest.substr(a + 1, b - a - 1)), std::string(rest.substr(b + 1))});
+        }
+        return true;
+      });
+  if (!s.ok()) return s;
+  return due;
+}
+
+// The done erasure that records a retention expiry.
+records::ErasureRecord RetentionErasure(const records::ErasureReceipt& receipt,
+                                        int64_t expired_at_ms) {
+  records::ErasureRecord erasure;
+  erasure.set_erasure_id(receipt.erasure_id());
+  erasure.set_tenant(receipt.tenant());
+  erasure.set_subject(receipt.subject());
+  erasure.set_state("done");
+  erasure.set_requested_at_unix_ms(expired_at_ms);
+  erasure.set_principal("scheduler");
+  *erasure.mutable_receipt() = receipt;
+  return erasure;
+}
+
+AuditEvent RetentionExpiredEvent(std::string_view tenant, std::string_view subject) {
+  AuditEvent event;
+  event.principal = "scheduler";
+  event.tenant = std::string(tenant);
+  event.action = "erase";
+  event.subject = std::string(subject);
+  event.reason = "retention expired";
+  return event;
 }
 
 }  // namespace
@@ -208,91 +258,68 @@ absl::StatusOr<records::ErasureReceipt> SubjectLifecycle::SignedReceipt(
 
 absl::StatusOr<int> SubjectLifecycle::ExpireDueRetention() {
   if (options_.keys->sealed()) return SealedError();
-  const int64_t now_ms = absl::ToUnixMillis(options_.clock->Now());
-  const std::string start = Cat("retention-due", std::string_view("\0", 1));
-  struct Due {
-    std::string key, tenant, subject, cls;
-  };
-  std::vector<Due> due;
-  absl::Status s = options_.kv->ScanRange(
-      storage::Table::kLedger, start, Cat(start, EncodeU64(static_cast<uint64_t>(now_ms) + 1)),
-      [&](std::string_view key, std::string_view) {
-        std::string_view rest = key.substr(start.size() + 8);
-        const size_t a = rest.find('\0');
-        const size_t b = a == std::string_view::npos ? a : rest.find('\0', a + 1);
-        if (b != std::string_view::npos) {
-          due.push_back({std::string(key), std::string(rest.substr(0, a)),
-                         std::string(rest.substr(a + 1, b - a - 1)), std::string(rest.substr(b + 1))});
-        }
-        return true;
-      });
-  if (!s.ok()) return s;
+  absl::StatusOr<std::vector<DueRetention>> due =
+      ScanDueRetention(*options_.kv, absl::ToUnixMillis(options_.clock->Now()));
+  if (!due.ok()) return due.status();
   int expired = 0;
-  for (const Due& d : due) {
-    std::unique_lock<std::mutex> lock = options_.locks->Lock(d.tenant, d.subject);
-    if (IsGone(options_.keys->GetTenant(d.tenant).status())) {
-      // The tenant was erased: its keys (this retention key too) are gone.
-      storage::WriteBatch drop;
-      drop.Delete(storage::Table::kLedger, d.key);
-      if (absl::Status st = options_.kv->Write(drop); !st.ok()) return st;
-      continue;
-    }
-    absl::StatusOr<bool> held = HasHold(d.tenant, d.subject);
-    if (!held.ok() || *held) continue;  // a hold keeps the retained fields
-    absl::StatusOr<std::string> stored =
-        options_.kv->Get(storage::Table::kLedger, RetainedKey(d.tenant, d.subject, d.cls));
-    records::RetainedRecord record;
-    if (!stored.ok() || !record.ParseFromString(*stored) || record.state() != "retained") continue;
-    const std::string holder = RetentionHolder(d.subject, d.cls);
-    storage::WriteBatch batch;
-    batch.Delete(storage::Table::kSubjectKeys, SubjectKey(d.tenant, holder));
-    if (absl::Status st = options_.kv->ScanPrefix(storage::Table::kFields,
-                                                  SubjectPrefix(d.tenant, holder),
-                                                  [&](std::string_view key, std::string_view) {
-                                                    batch.Delete(storage::Table::kFields, key);
-                                                    return true;
-                                                  });
-        !st.ok()) {
-      return st;
-    }
-    batch.Delete(storage::Table::kLedger, d.key);
-    records::ErasureReceipt receipt;
-    receipt.set_erasure_id(Cat("er_", crypto::HexEncode(options_.random->Bytes(10))));
-    receipt.set_tenant(d.tenant);
-    receipt.set_subject(d.subject);
-    receipt.set_requested_at(Rfc3339Ms(record.expires_at_unix_ms()));
-    receipt.set_shredded_at(Rfc3339Ms(absl::ToUnixMillis(options_.clock->Now())));
-    receipt.set_destroyed_key_id(Cat("retention:", d.cls, ":", crypto::HexEncode(record.key_id())));
-    absl::StatusOr<records::ErasureReceipt> signed_receipt = SignedReceipt(receipt);
-    if (!signed_receipt.ok()) return signed_receipt.status();
-    records::ErasureRecord erasure;
-    erasure.set_erasure_id(receipt.erasure_id());
-    erasure.set_tenant(d.tenant);
-    erasure.set_subject(d.subject);
-    erasure.set_state("done");
-    erasure.set_requested_at_unix_ms(record.expires_at_unix_ms());
-    erasure.set_principal("scheduler");
-    *erasure.mutable_receipt() = *signed_receipt;
-    batch.Put(storage::Table::kLedger, ErasureKey(erasure.erasure_id()), erasure.SerializeAsString());
-    record.set_state("expired");
-    record.set_expiry_erasure_id(erasure.erasure_id());
-    batch.Put(storage::Table::kLedger, RetainedKey(d.tenant, d.subject, d.cls),
-              record.SerializeAsString());
-    AuditEvent event;
-    event.principal = "scheduler";
-    event.tenant = d.tenant;
-    event.action = "erase";
-    event.subject = d.subject;
-    event.reason = "retention expired";
-    std::vector<AuditEvent> events{event};
-    options_.subject_keys->Evict(d.tenant, holder);
-    absl::Status committed = options_.committer->Commit(batch, &events);
-    options_.subject_keys->Evict(d.tenant, holder);
-    if (!committed.ok()) return committed;
-    compaction_pending_ = true;
-    ++expired;
+  for (const DueRetention& d : *due) {
+    absl::StatusOr<bool> done = ExpireRetention(d.key, d.tenant, d.subject, d.cls);
+    if (!done.ok()) return done.status();
+    if (*done) ++expired;
   }
   return expired;
+}
+
+absl::StatusOr<bool> SubjectLifecycle::ExpireRetention(std::string_view due_key,
+                                                       std::string_view tenant,
+                                                       std::string_view subject,
+                                                       std::string_view cls) {
+  std::unique_lock<std::mutex> lock = options_.locks->Lock(tenant, subject);
+  if (IsGone(options_.keys->GetTenant(tenant).status())) {
+    // The tenant was erased: its keys (this retention key too) are gone.
+    storage::WriteBatch drop;
+    drop.Delete(storage::Table::kLedger, due_key);
+    if (absl::Status st = options_.kv->Write(drop); !st.ok()) return st;
+    return false;
+  }
+  absl::StatusOr<bool> held = HasHold(tenant, subject);
+  if (!held.ok() || *held) return false;  // a hold keeps the retained fields
+  const std::string retained_key = RetainedKey(tenant, subject, cls);
+  absl::StatusOr<std::string> stored = options_.kv->Get(storage::Table::kLedger, retained_key);
+  records::RetainedRecord record;
+  if (!stored.ok() || !record.ParseFromString(*stored) || record.state() != "retained") {
+    return false;
+  }
+  const std::string holder = RetentionHolder(subject, cls);
+  storage::WriteBatch batch;
+  if (absl::Status st =
+          lifecycle_internal::AddHolderDeletes(*options_.kv, tenant, holder, &batch);
+      !st.ok()) {
+    return st;
+  }
+  batch.Delete(storage::Table::kLedger, due_key);
+  records::ErasureReceipt receipt;
+  receipt.set_erasure_id(lifecycle_internal::NewErasureId(*options_.random));
+  receipt.set_tenant(std::string(tenant));
+  receipt.set_subject(std::string(subject));
+  receipt.set_requested_at(Rfc3339Ms(record.expires_at_unix_ms()));
+  receipt.set_shredded_at(Rfc3339Ms(absl::ToUnixMillis(options_.clock->Now())));
+  receipt.set_destroyed_key_id(Cat("retention:", cls, ":", crypto::HexEncode(record.key_id())));
+  absl::StatusOr<records::ErasureReceipt> signed_receipt = SignedReceipt(receipt);
+  if (!signed_receipt.ok()) return signed_receipt.status();
+  const records::ErasureRecord erasure =
+      RetentionErasure(*signed_receipt, record.expires_at_unix_ms());
+  batch.Put(storage::Table::kLedger, ErasureKey(erasure.erasure_id()), erasure.SerializeAsString());
+  record.set_state("expired");
+  record.set_expiry_erasure_id(erasure.erasure_id());
+  batch.Put(storage::Table::kLedger, retained_key, record.SerializeAsString());
+  std::vector<AuditEvent> events{RetentionExpiredEvent(tenant, subject)};
+  options_.subject_keys->Evict(tenant, holder);
+  absl::Status committed = options_.committer->Commit(batch, &events);
+  options_.subject_keys->Evict(tenant, holder);
+  if (!committed.ok()) return committed;
+  compaction_pending_ = true;
+  return true;
 }
 
 }  // namespace vault

@@ -17,6 +17,7 @@
 #include <string>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "crypto/random.h"
@@ -58,17 +59,17 @@ class RewrapJobs {
   void Stop();
 
  private:
-  void Launch(records::RewrapJob job);  // REQUIRES: mu_ held
+  void Launch(records::RewrapJob job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Run(records::RewrapJob job);
   absl::Status Persist(const records::RewrapJob& job);
 
   RewrapJobsOptions options_;
   std::mutex mu_;
   std::condition_variable stop_cv_;
-  bool stopping_ = false;               // guarded by mu_
-  std::set<std::string> active_;        // guarded by mu_: job ids with a thread
-  std::map<std::string, std::thread> threads_;  // guarded by mu_
-  std::vector<std::thread> finished_;   // guarded by mu_: to join
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::set<std::string> active_ ABSL_GUARDED_BY(mu_);  // job ids with a thread
+  std::map<std::string, std::thread> threads_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::thread> finished_ ABSL_GUARDED_BY(mu_);  // to join
 };
 
 // The store key of a job record.

@@ -1,6 +1,7 @@
 // SubjectStore implementation.
 #include "vault/subjects/subject_store.h"
 
+#include <optional>
 #include <set>
 
 #include "absl/time/civil_time.h"
@@ -10,6 +11,7 @@
 #include "base/status.h"
 #include "base/strings.h"
 #include "vault/tokens/token_codec.h"
+#include "vault/tokens/token_table.h"
 
 namespace vault {
 std::string FieldAd(std::string_view tenant, std::string_view subject, std::string_view field,
@@ -37,6 +39,139 @@ ValidationContext ContextAt(const Clock& clock) {
   return ValidationContext{absl::ToCivilDay(clock.Now(), absl::UTCTimeZone())};
 }
 
+// A validated, normalised field.
+struct PreparedField {
+  const std::string* name;
+  DataType type;
+  std::string normalized;
+  const std::string* retention;
+};
+
+absl::StatusOr<std::vector<PreparedField>> PrepareFields(
+    const std::map<std::string, FieldInput>& fields, const ValidationContext& ctx) {
+  std::vector<PreparedField> prepared;
+  for (const auto& [name, input] : fields) {
+    std::string where = Cat("fields.", name);
+    if (absl::Status s = ValidateFieldName(name); !s.ok()) return Prefixed("fields", s);
+    absl::StatusOr<DataType> type = ParseDataType(input.type);
+    if (!type.ok()) return Prefixed(where, type.status());
+    if (absl::Status s = ValidateRetention(input.retention); !s.ok()) return Prefixed(where, s);
+    absl::StatusOr<std::string> normalized = Normalize(*type, input.value, ctx);
+    if (!normalized.ok()) return Prefixed(where, normalized.status());
+    prepared.push_back({&name, *type, std::move(*normalized), &input.retention});
+  }
+  return prepared;
+}
+
+// One field being written: where, what, under which key, when.
+struct FieldWrite {
+  std::string_view tenant;
+  std::string_view subject;
+  const PreparedField& field;
+  const DataKey& dek;
+  int64_t now_ms;
+  crypto::RandomSource& random;
+};
+
+// The field tokens of the fields being written and their fingerprints.
+struct FieldTokens {
+  std::vector<std::string> tokens;
+  std::vector<std::string> fingerprints;
+};
+
+absl::StatusOr<FieldTokens> FieldTokensOf(const crypto::SecretBytes& token_key,
+                                          std::string_view subject, std::string_view dek_id,
+                                          const std::vector<PreparedField>& prepared) {
+  FieldTokens out;
+  for (const PreparedField& p : prepared) {
+    absl::StatusOr<std::string> token = FieldToken(token_key, subject, *p.name, dek_id);
+    if (!token.ok()) return token.status();
+    absl::StatusOr<std::string> fingerprint = TokenFingerprint(token_key, *token);
+    if (!fingerprint.ok()) return fingerprint.status();
+    out.tokens.push_back(std::move(*token));
+    out.fingerprints.push_back(std::move(*fingerprint));
+  }
+  return out;
+}
+
+// The stored rows the write replaces (nullopt when new) and what they are;
+// FAILED_PRECONDITION when one under a retention class would change type.
+absl::Status ReadReplaced(storage::KvStore& kv, std::string_view tenant, std::string_view subject,
+                          const std::vector<PreparedField>& prepared,
+                          std::vector<std::optional<records::FieldRecord>>* previous,
+                          std::vector<StoredField>* replaced) {
+  std::vector<std::string> field_keys;
+  for (const PreparedField& p : prepared) field_keys.push_back(FieldKey(tenant, subject, *p.name));
+  std::vector<absl::StatusOr<std::string>> old =
+      kv.MultiGet(storage::Table::kFields, field_keys);
+  for (size_t i = 0; i < prepared.size(); ++i) {
+    previous->emplace_back();
+    if (!old[i].ok()) {
+      if (absl::IsNotFound(old[i].status())) continue;
+      return old[i].status();
+    }
+    records::FieldRecord& record = previous->back().emplace();
+    if (!record.ParseFromString(*old[i])) return absl::DataLossError("field record is corrupt");
+    absl::StatusOr<DataType> previous_type = ParseDataType(record.type());
+    if (!previous_type.ok()) return absl::DataLossError("field record has an unknown type");
+    if (!record.retention().empty() && *previous_type != prepared[i].type) {
+      return absl::FailedPreconditionError(
+          Cat("fields.", *prepared[i].name, ": a field under a retention class cannot change "
+              "its type"));
+    }
+    replaced->push_back({*prepared[i].name, *previous_type, record.retention()});
+  }
+  return absl::OkStatus();
+}
+
+// Seals the field and stages its row and blind-index entry (dropping the
+// replaced field's entry).
+absl::Status StageField(const FieldWrite& w, const crypto::SecretBytes& index_key,
+                        const std::optional<records::FieldRecord>& previous,
+                        storage::WriteBatch* batch) {
+  const PreparedField& p = w.field;
+  // The replaced field's blind-index entry goes in the same batch.
+  if (previous.has_value() && !previous->blind_index().empty()) {
+    batch->Delete(storage::Table::kBlindIndex,
+                  BlindIndexKey(w.tenant, previous->blind_index(), w.subject, *p.name));
+  }
+  const std::string type_name(DataTypeName(p.type));
+  absl::StatusOr<std::string> ciphertext = crypto::XChaCha20Poly1305::Encrypt(
+      w.dek.key, p.normalized,
+      FieldAd(w.tenant, w.subject, *p.name, type_name, w.dek.dek_id, *p.retention),
+      w.random);
+  if (!ciphertext.ok()) return ciphertext.status();
+  absl::StatusOr<std::string> index_hash = BlindIndexHash(index_key, p.type, p.normalized);
+  if (!index_hash.ok()) return index_hash.status();
+  records::FieldRecord record;
+  record.set_type(type_name);
+  record.set_dek_id(w.dek.dek_id);
+  record.set_ciphertext(std::move(*ciphertext));
+  record.set_retention(*p.retention);
+  record.set_updated_at_unix_ms(w.now_ms);
+  record.set_blind_index(*index_hash);
+  batch->Put(storage::Table::kFields, FieldKey(w.tenant, w.subject, *p.name),
+             record.SerializeAsString());
+  batch->Put(storage::Table::kBlindIndex,
+             BlindIndexKey(w.tenant, *index_hash, w.subject, *p.name), "");
+  return absl::OkStatus();
+}
+
+// Stages the field's token record (through the token table).
+absl::Status StageFieldToken(const FieldWrite& w, std::string_view fingerprint,
+                             storage::WriteBatch* batch) {
+  TokenClaims claims;
+  claims.tenant = w.tenant;
+  claims.fingerprint = fingerprint;
+  claims.subject = w.subject;
+  claims.type = DataTypeName(w.field.type);
+  claims.format = TokenFormatName(TokenFormat::kField);
+  claims.field = *w.field.name;
+  // An empty plaintext: the tag authenticates what the record claims.
+  return TokenTable::StagePut(claims, TokenSealKey{w.dek.key, w.dek.dek_id}, "", w.now_ms,
+                              w.random, batch);
+}
+
 }  // namespace
 
 absl::Status SubjectStore::CheckTenantAndSubject(std::string_view tenant,
@@ -53,26 +188,10 @@ absl::StatusOr<std::map<std::string, std::string>> SubjectStore::PutFields(
     const ReplaceCheck& check) {
   if (absl::Status s = CheckTenantAndSubject(tenant, subject); !s.ok()) return s;
   if (fields.empty()) return absl::InvalidArgumentError("fields: at least one field is required");
-
   // Validate everything before touching storage.
-  struct Prepared {
-    const std::string* name;
-    DataType type;
-    std::string normalized;
-    const std::string* retention;
-  };
-  std::vector<Prepared> prepared;
-  const ValidationContext ctx = ContextAt(*options_.clock);
-  for (const auto& [name, input] : fields) {
-    std::string where = Cat("fields.", name);
-    if (absl::Status s = ValidateFieldName(name); !s.ok()) return Prefixed("fields", s);
-    absl::StatusOr<DataType> type = ParseDataType(input.type);
-    if (!type.ok()) return Prefixed(where, type.status());
-    if (absl::Status s = ValidateRetention(input.retention); !s.ok()) return Prefixed(where, s);
-    absl::StatusOr<std::string> normalized = Normalize(*type, input.value, ctx);
-    if (!normalized.ok()) return Prefixed(where, normalized.status());
-    prepared.push_back({&name, *type, std::move(*normalized), &input.retention});
-  }
+  absl::StatusOr<std::vector<PreparedField>> prepared =
+      PrepareFields(fields, ContextAt(*options_.clock));
+  if (!prepared.ok()) return prepared.status();
   absl::StatusOr<KeyCache::Key> token_key =
       options_.keys->GetTenantSubkey(tenant, TenantSubkey::kToken);
   if (!token_key.ok()) return token_key.status();
@@ -85,114 +204,38 @@ absl::StatusOr<std::map<std::string, std::string>> SubjectStore::PutFields(
   absl::StatusOr<DataKeyHandle> dek = options_.subject_keys->GetOrCreate(tenant, subject, &batch);
   if (!dek.ok()) return dek.status();
 
-  // Old blind-index entries of replaced fields go in the same batch.
-  std::vector<std::string> field_keys;
-  for (const Prepared& p : prepared) field_keys.push_back(FieldKey(tenant, subject, *p.name));
-  std::vector<absl::StatusOr<std::string>> old = options_.kv->MultiGet(storage::Table::kFields,
-                                                                      field_keys);
   // What this write replaces, checked under the lock before anything is
   // written: a field under a retention class keeps its type, and the
   // caller's check (authorization on the stored type, holds) comes next.
+  std::vector<std::optional<records::FieldRecord>> previous;
   std::vector<StoredField> replaced;
-  for (size_t i = 0; i < prepared.size(); ++i) {
-    if (!old[i].ok()) {
-      if (absl::IsNotFound(old[i].status())) continue;
-      return old[i].status();
-    }
-    records::FieldRecord previous;
-    if (!previous.ParseFromString(*old[i])) return absl::DataLossError("field record is corrupt");
-    absl::StatusOr<DataType> previous_type = ParseDataType(previous.type());
-    if (!previous_type.ok()) return absl::DataLossError("field record has an unknown type");
-    if (!previous.retention().empty() && *previous_type != prepared[i].type) {
-      return absl::FailedPreconditionError(
-          Cat("fields.", *prepared[i].name, ": a field under a retention class cannot change "
-              "its type"));
-    }
-    replaced.push_back({*prepared[i].name, *previous_type, previous.retention()});
+  if (absl::Status s = ReadReplaced(*options_.kv, tenant, subject, *prepared, &previous, &replaced); !s.ok()) {
+    return s;
   }
   if (check) {
     if (absl::Status s = check(replaced); !s.ok()) return s;
   }
   // Field token records: a revoked one stays revoked (a tombstone).
-  std::vector<std::string> tokens_by_index, token_keys;
-  for (const Prepared& p : prepared) {
-    absl::StatusOr<std::string> token = FieldToken(**token_key, subject, *p.name, (*dek)->dek_id);
-    if (!token.ok()) return token.status();
-    absl::StatusOr<std::string> fingerprint = TokenFingerprint(**token_key, *token);
-    if (!fingerprint.ok()) return fingerprint.status();
-    tokens_by_index.push_back(std::move(*token));
-    token_keys.push_back(TokenKey(tenant, *fingerprint));
-  }
-  std::vector<absl::StatusOr<std::string>> old_tokens =
-      options_.kv->MultiGet(storage::Table::kTokens, token_keys);
+  absl::StatusOr<FieldTokens> tokens = FieldTokensOf(**token_key, subject, (*dek)->dek_id, *prepared);
+  if (!tokens.ok()) return tokens.status();
+  absl::StatusOr<std::vector<bool>> revoked =
+      TokenTable(options_.kv).Revoked(tenant, tokens->fingerprints);
+  if (!revoked.ok()) return revoked.status();
   const int64_t now_ms = absl::ToUnixMillis(options_.clock->Now());
-  std::map<std::string, std::string> tokens;
-  for (size_t i = 0; i < prepared.size(); ++i) {
-    const Prepared& p = prepared[i];
-    if (old[i].ok()) {
-      records::FieldRecord previous;
-      if (!previous.ParseFromString(*old[i])) return absl::DataLossError("field record is corrupt");
-      if (!previous.blind_index().empty()) {
-        batch.Delete(storage::Table::kBlindIndex,
-                     BlindIndexKey(tenant, previous.blind_index(), subject, *p.name));
+  std::map<std::string, std::string> out;
+  for (size_t i = 0; i < prepared->size(); ++i) {
+    const PreparedField& p = (*prepared)[i];
+    const FieldWrite write{tenant, subject, p, **dek, now_ms, *options_.random};
+    if (absl::Status s = StageField(write, **index_key, previous[i], &batch); !s.ok()) return s;
+    if (!(*revoked)[i]) {
+      if (absl::Status s = StageFieldToken(write, tokens->fingerprints[i], &batch); !s.ok()) {
+        return s;
       }
-    } else if (!absl::IsNotFound(old[i].status())) {
-      return old[i].status();
     }
-    std::string type_name(DataTypeName(p.type));
-    absl::StatusOr<std::string> ciphertext = crypto::XChaCha20Poly1305::Encrypt(
-        (*dek)->key, p.normalized,
-        FieldAd(tenant, subject, *p.name, type_name, (*dek)->dek_id, *p.retention),
-        *options_.random);
-    if (!ciphertext.ok()) return ciphertext.status();
-    absl::StatusOr<std::string> index_hash = BlindIndexHash(**index_key, p.type, p.normalized);
-    if (!index_hash.ok()) return index_hash.status();
-    records::FieldRecord record;
-    record.set_type(type_name);
-    record.set_dek_id((*dek)->dek_id);
-    record.set_ciphertext(std::move(*ciphertext));
-    record.set_retention(*p.retention);
-    record.set_updated_at_unix_ms(now_ms);
-    record.set_blind_index(*index_hash);
-    batch.Put(storage::Table::kFields, field_keys[i], record.SerializeAsString());
-    batch.Put(storage::Table::kBlindIndex, BlindIndexKey(tenant, *index_hash, subject, *p.name),
-              "");
-
-    bool revoked = false;
-    if (old_tokens[i].ok()) {
-      records::TokenRecord existing;
-      if (!existing.ParseFromString(*old_tokens[i])) {
-        return absl::DataLossError("token record is corrupt");
-      }
-      revoked = existing.revoked();
-    } else if (!absl::IsNotFound(old_tokens[i].status())) {
-      return old_tokens[i].status();
-    }
-    if (!revoked) {
-      const std::string fingerprint = token_keys[i].substr(TenantPrefix(tenant).size());
-      const std::string format(TokenFormatName(TokenFormat::kField));
-      // An empty plaintext: the tag authenticates what the record claims.
-      absl::StatusOr<std::string> sealed = crypto::XChaCha20Poly1305::Encrypt(
-          (*dek)->key, "",
-          TokenRecordAd(tenant, fingerprint, subject, type_name, (*dek)->dek_id, format, *p.name,
-                        0),
-          *options_.random);
-      if (!sealed.ok()) return sealed.status();
-      records::TokenRecord token_record;
-      token_record.set_type(type_name);
-      token_record.set_format(format);
-      token_record.set_subject(std::string(subject));
-      token_record.set_field(*p.name);
-      token_record.set_dek_id((*dek)->dek_id);
-      token_record.set_ciphertext(std::move(*sealed));
-      token_record.set_created_at_unix_ms(now_ms);
-      batch.Put(storage::Table::kTokens, token_keys[i], token_record.SerializeAsString());
-    }
-    std::string* token = &tokens_by_index[i];
-    tokens.emplace(*p.name, std::move(*token));
+    out.emplace(*p.name, std::move(tokens->tokens[i]));
   }
   if (absl::Status s = options_.committer->Commit(batch, audit); !s.ok()) return s;
-  return tokens;
+  return out;
 }
 
 absl::StatusOr<RevealedField> SubjectStore::Open(std::string_view tenant, std::string_view subject,
@@ -329,15 +372,10 @@ absl::Status SubjectStore::DeleteField(std::string_view tenant, std::string_view
                  BlindIndexKey(tenant, record.blind_index(), subject, field));
   }
   // A revoked field token keeps its tombstone so it can never come back.
-  absl::StatusOr<std::string> token_record =
-      options_.kv->Get(storage::Table::kTokens, TokenKey(tenant, *fingerprint));
-  if (!token_record.ok() && !absl::IsNotFound(token_record.status())) {
-    return token_record.status();  // never guess "no tombstone"
+  if (absl::Status s = TokenTable(options_.kv).StageDeleteUnlessRevoked(tenant, *fingerprint, &batch);
+      !s.ok()) {
+    return s;
   }
-  records::TokenRecord parsed;
-  const bool tombstone =
-      token_record.ok() && parsed.ParseFromString(*token_record) && parsed.revoked();
-  if (!tombstone) batch.Delete(storage::Table::kTokens, TokenKey(tenant, *fingerprint));
   return options_.committer->Commit(batch, audit);
 }
 

@@ -13,16 +13,19 @@
 
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "crypto/random.h"
 #include "base/clock.h"
 #include "vault/model/data_types.h"
 #include "vault/audit/group_committer.h"
 #include "vault/keys/key_hierarchy.h"
+#include "vault/model/records.pb.h"
 #include "vault/model/reveal.h"
 #include "vault/storage/kv_store.h"
 #include "vault/keys/subject_key_store.h"
@@ -80,7 +83,7 @@ class TokenReservations {
 
  private:
   std::mutex mu_;
-  std::set<std::string> keys_;  // guarded by mu_
+  std::set<std::string> keys_ ABSL_GUARDED_BY(mu_);
 };
 
 class TokenService {
@@ -123,27 +126,27 @@ class TokenService {
 
  private:
   absl::Status CheckTenant(std::string_view tenant);
-  // The deterministic token (and its fingerprint) that currently stands for
-  // an input: the first generation that was not revoked.
-  absl::StatusOr<std::pair<std::string, std::string>> CurrentDeterministicToken(
-      std::string_view tenant, const crypto::SecretBytes& token_key, DataType type,
-      std::string_view normalized, std::string_view subject);
   // The storage fingerprint of a well-formed token of an existing tenant;
   // NOT_FOUND for a malformed token.
   absl::StatusOr<std::string> FingerprintOf(std::string_view tenant, std::string_view token);
+  // One detokenize item from its stored row (or the store's NOT_FOUND).
   absl::StatusOr<DetokenizeResult> Resolve(std::string_view tenant, const std::string& token,
                                            const absl::StatusOr<std::string>& stored,
                                            RevealLevel reveal, std::string_view fingerprint,
                                            const KeyCache::Key& hash_key,
                                            const ItemPolicy& policy);
-
-  // An unused format-preserving token for the value, reserved (its storage
-  // key appended to `reserved`) until the caller releases it after commit.
-  // RESOURCE_EXHAUSTED when the value's bucket is full (phones, see
-  // PhoneTokenBucketOf) or no free token was drawn.
-  absl::StatusOr<std::pair<std::string, std::string>> DrawFormatPreserving(
-      std::string_view tenant, const crypto::SecretBytes& token_key, DataType type,
-      std::string_view normalized, std::vector<std::string>* reserved);
+  // The plaintext of a live record; nullopt with out->status GONE (its data
+  // key is gone or was replaced) or EXPIRED when the record no longer
+  // answers. DATA_LOSS when it fails authentication.
+  absl::StatusOr<std::optional<std::string>> OpenRecord(std::string_view tenant,
+                                                        std::string_view fingerprint,
+                                                        const records::TokenRecord& record,
+                                                        DetokenizeResult* out);
+  // A field token's answer: the field's current value at `reveal` (none
+  // for token_only), its current type checked against `policy` again.
+  absl::Status RevealFieldToken(std::string_view tenant, const records::TokenRecord& record,
+                                DataType type, RevealLevel reveal, const ItemPolicy& policy,
+                                DetokenizeResult* out);
 
   TokenServiceOptions options_;
   TokenReservations reservations_;

@@ -1,0 +1,251 @@
+// Erasure records and receipts: the receipt message and its check, the
+// deletions and ledger records of a shred, a tenant's record deletion, and
+// the offline replay of a receipt into a restored copy.
+#include "base/status.h"
+#include "base/strings.h"
+#include "crypto/encoding.h"
+#include "crypto/signing.h"
+#include "vault/lifecycle/internal/shred_steps.h"
+#include "vault/lifecycle/lifecycle.h"
+#include "vault/model/record_keys.h"
+#include "vault/tokens/token_table.h"
+
+namespace vault {
+namespace lifecycle_internal {
+
+std::string NewErasureId(crypto::RandomSource& random) {
+  return Cat("er_", crypto::HexEncode(random.Bytes(10)));
+}
+
+absl::Status AddHolderDeletes(storage::KvStore& kv, std::string_view tenant,
+                              std::string_view holder, storage::WriteBatch* batch) {
+  batch->Delete(storage::Table::kSubjectKeys, SubjectKey(tenant, holder));
+  return kv.ScanPrefix(storage::Table::kFields, SubjectPrefix(tenant, holder),
+                       [&](std::string_view key, std::string_view) {
+                         batch->Delete(storage::Table::kFields, key);
+                         return true;
+                       });
+}
+
+}  // namespace lifecycle_internal
+
+namespace {
+
+// Deletes every row of `table` under `prefix` in one write.
+absl::Status DeleteRows(storage::KvStore& kv, storage::Table table, std::string_view prefix) {
+  storage::WriteBatch batch;
+  absl::Status s = kv.ScanPrefix(table, prefix, [&](std::string_view key, std::string_view) {
+    batch.Delete(table, key);
+    return true;
+  });
+  if (!s.ok()) return s;
+  if (batch.empty()) return absl::OkStatus();
+  return kv.Write(batch);
+}
+
+// A retention class expired: its key and retained fields go, and the
+// retained record says so.
+absl::StatusOr<bool> ReplayRetentionExpiry(storage::KvStore& kv,
+                                           const records::ErasureReceipt& receipt,
+                                           const records::ErasureRecord& erasure) {
+  constexpr std::string_view kRetention = "retention:";
+  std::string_view rest = std::string_view(receipt.destroyed_key_id()).substr(kRetention.size());
+  const std::string cls(rest.substr(0, rest.find(':')));
+  const std::string holder = RetentionHolder(receipt.subject(), cls);
+  storage::WriteBatch batch;
+  if (absl::Status s = lifecycle_internal::AddHolderDeletes(kv, receipt.tenant(), holder, &batch);
+      !s.ok()) {
+    return s;
+  }
+  const std::string retained_key = RetainedKey(receipt.tenant(), receipt.subject(), cls);
+  if (absl::StatusOr<std::string> stored = kv.Get(storage::Table::kLedger, retained_key);
+      stored.ok()) {
+    records::RetainedRecord retained;
+    if (retained.ParseFromString(*stored)) {
+      batch.Delete(
+          storage::Table::kLedger,
+          RetentionDueKey(retained.expires_at_unix_ms(), receipt.tenant(), receipt.subject(), cls));
+      retained.set_state("expired");
+      retained.set_expiry_erasure_id(receipt.erasure_id());
+      batch.Put(storage::Table::kLedger, retained_key, retained.SerializeAsString());
+    }
+  }
+  batch.Put(storage::Table::kLedger, ErasureKey(receipt.erasure_id()), erasure.SerializeAsString());
+  if (absl::Status s = kv.Write(batch); !s.ok()) return s;
+  return true;
+}
+
+absl::StatusOr<bool> ReplayTenantErasure(storage::KvStore& kv,
+                                         const records::ErasureReceipt& receipt,
+                                         const records::ErasureRecord& erasure) {
+  if (absl::Status s = DeleteTenantRecords(kv, receipt.tenant()); !s.ok()) return s;
+  storage::WriteBatch batch;
+  batch.Put(storage::Table::kLedger, ErasureKey(receipt.erasure_id()), erasure.SerializeAsString());
+  if (absl::Status s = kv.Write(batch); !s.ok()) return s;
+  return true;
+}
+
+// A pending erasure of the subject in the copy (an earlier request than the
+// receipt's) leaves the scheduler's queue, cancelled.
+void AddEarlierPendingCancel(storage::KvStore& kv, const records::ErasureReceipt& receipt,
+                             storage::WriteBatch* batch) {
+  absl::StatusOr<std::string> pending_id =
+      kv.Get(storage::Table::kLedger, SubjectErasureKey(receipt.tenant(), receipt.subject()));
+  if (!pending_id.ok() || *pending_id == receipt.erasure_id()) return;
+  absl::StatusOr<std::string> other = kv.Get(storage::Table::kLedger, ErasureKey(*pending_id));
+  if (!other.ok()) return;
+  records::ErasureRecord earlier;
+  if (!earlier.ParseFromString(*other)) return;
+  batch->Delete(storage::Table::kLedger, PendingKey(earlier.due_at_unix_ms(), *pending_id));
+  earlier.set_state("cancelled");
+  batch->Put(storage::Table::kLedger, ErasureKey(*pending_id), earlier.SerializeAsString());
+}
+
+absl::StatusOr<bool> ReplaySubjectErasure(storage::KvStore& kv,
+                                          const records::ErasureReceipt& receipt,
+                                          const records::ErasureRecord& erasure,
+                                          int64_t shredded_at_ms) {
+  absl::StatusOr<std::string> shredded_before =
+      kv.Get(storage::Table::kLedger, ShreddedKey(receipt.tenant(), receipt.subject()));
+  if (shredded_before.ok()) return false;
+  if (!absl::IsNotFound(shredded_before.status())) return shredded_before.status();
+  std::string dek_id;
+  if (absl::StatusOr<std::string> stored =
+          kv.Get(storage::Table::kSubjectKeys, SubjectKey(receipt.tenant(), receipt.subject()));
+      stored.ok()) {
+    records::WrappedDek dek;
+    if (dek.ParseFromString(*stored)) dek_id = dek.dek_id();
+  }
+  storage::WriteBatch batch;
+  AddEarlierPendingCancel(kv, receipt, &batch);
+  // Retained copies cannot be made offline (no keys): the subject's
+  // retained fields go with it (see docs/threat-model.md).
+  if (absl::Status s =
+          AddSubjectShredDeletes(kv, receipt.tenant(), receipt.subject(), &batch, nullptr);
+      !s.ok()) {
+    return s;
+  }
+  AddShredLedgerWrites(erasure, shredded_at_ms, dek_id, &batch);
+  if (absl::Status s = kv.Write(batch); !s.ok()) return s;
+  return true;
+}
+
+}  // namespace
+
+std::string ReceiptMessage(const records::ErasureReceipt& r) {
+  return Cat("vaultd-erasure-receipt-v1\n", r.erasure_id(), "\n", r.tenant(), "\n", r.subject(),
+             "\n", r.requested_at(), "\n", r.shredded_at(), "\n", r.destroyed_key_id());
+}
+
+absl::Status VerifyReceipt(const records::ErasureReceipt& receipt, std::string_view public_key) {
+  return crypto::VerifySignature(public_key, ReceiptMessage(receipt), receipt.signature());
+}
+
+absl::Status AddSubjectShredDeletes(storage::KvStore& kv, std::string_view tenant,
+                                    std::string_view subject, storage::WriteBatch* batch,
+                                    std::vector<RetainedRow>* retained) {
+  batch->Delete(storage::Table::kSubjectKeys, SubjectKey(tenant, subject));
+  const std::string prefix = SubjectPrefix(tenant, subject);
+  return kv.ScanPrefix(
+      storage::Table::kFields, prefix, [&](std::string_view key, std::string_view value) {
+        batch->Delete(storage::Table::kFields, key);
+        records::FieldRecord field;
+        if (!field.ParseFromArray(value.data(), static_cast<int>(value.size()))) return true;
+        if (!field.retention().empty() && retained != nullptr) {
+          retained->push_back(
+              {std::string(key.substr(prefix.size())), field.retention(), std::string(value)});
+        }
+        if (!field.blind_index().empty()) {
+          batch->Delete(
+              storage::Table::kBlindIndex,
+              BlindIndexKey(tenant, field.blind_index(), subject, key.substr(prefix.size())));
+        }
+        return true;
+      });
+}
+
+void AddShredLedgerWrites(const records::ErasureRecord& erasure, int64_t shredded_at_ms,
+                          std::string_view dek_id, storage::WriteBatch* batch) {
+  records::ShredRecord shred;
+  shred.set_erasure_id(erasure.erasure_id());
+  shred.set_shredded_at_unix_ms(shredded_at_ms);
+  shred.set_dek_id(std::string(dek_id));
+  batch->Put(storage::Table::kLedger, ShreddedKey(erasure.tenant(), erasure.subject()),
+             shred.SerializeAsString());
+  batch->Put(storage::Table::kLedger, ErasureKey(erasure.erasure_id()),
+             erasure.SerializeAsString());
+  batch->Delete(storage::Table::kLedger,
+                PendingKey(erasure.due_at_unix_ms(), erasure.erasure_id()));
+  batch->Delete(storage::Table::kLedger, SubjectErasureKey(erasure.tenant(), erasure.subject()));
+}
+
+absl::Status DeleteTenantRecords(storage::KvStore& kv, std::string_view tenant) {
+  const std::string prefix = TenantPrefix(tenant);
+  TokenTable tokens(&kv);  // the token table's rows go through its owner
+  if (absl::Status s = DeleteRows(kv, storage::Table::kSubjectKeys, prefix); !s.ok()) return s;
+  if (absl::Status s = DeleteRows(kv, storage::Table::kFields, prefix); !s.ok()) return s;
+  if (absl::Status s = tokens.DeleteTenant(tenant); !s.ok()) return s;
+  if (absl::Status s = DeleteRows(kv, storage::Table::kBlindIndex, prefix); !s.ok()) return s;
+  if (absl::Status s = kv.Flush(); !s.ok()) return s;
+  const std::string end = storage::PrefixSuccessor(prefix);
+  if (absl::Status s = kv.CompactRange(storage::Table::kSubjectKeys, prefix, end); !s.ok())
+    return s;
+  if (absl::Status s = kv.CompactRange(storage::Table::kFields, prefix, end); !s.ok()) return s;
+  if (absl::Status s = tokens.CompactTenant(tenant); !s.ok()) return s;
+  return kv.CompactRange(storage::Table::kBlindIndex, prefix, end);
+}
+
+absl::StatusOr<std::vector<records::ErasureRecord>> ListDoneErasures(storage::KvStore& kv) {
+  std::vector<records::ErasureRecord> out;
+  const std::string prefix = ErasureKey("");
+  absl::Status corrupt;
+  absl::Status s =
+      kv.ScanPrefix(storage::Table::kLedger, prefix, [&](std::string_view, std::string_view value) {
+        records::ErasureRecord e;
+        if (!e.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          corrupt = absl::DataLossError("erasure record is corrupt");
+          return false;
+        }
+        if (e.state() == "done") out.push_back(std::move(e));
+        return true;
+      });
+  if (!s.ok()) return s;
+  if (!corrupt.ok()) return corrupt;
+  return out;
+}
+
+absl::StatusOr<bool> ReplayErasureReceipt(storage::KvStore& kv,
+                                          const records::ErasureReceipt& receipt) {
+  if (absl::Status s = ValidateTenantId(receipt.tenant()); !s.ok()) return s;
+  if (!receipt.subject().empty()) {
+    if (absl::Status s = ValidateSubjectId(receipt.subject()); !s.ok()) return s;
+  }
+  absl::StatusOr<std::string> known =
+      kv.Get(storage::Table::kLedger, ErasureKey(receipt.erasure_id()));
+  records::ErasureRecord erasure;
+  if (known.ok()) {
+    if (!erasure.ParseFromString(*known)) return absl::DataLossError("erasure record is corrupt");
+    if (erasure.state() == "done") return false;
+  } else if (!absl::IsNotFound(known.status())) {
+    return known.status();
+  }
+  absl::Time requested, shredded;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, receipt.requested_at(), &requested, &error) ||
+      !absl::ParseTime(absl::RFC3339_full, receipt.shredded_at(), &shredded, &error)) {
+    return absl::InvalidArgumentError("receipt times are not RFC 3339");
+  }
+  erasure.set_erasure_id(receipt.erasure_id());
+  erasure.set_tenant(receipt.tenant());
+  erasure.set_subject(receipt.subject());
+  erasure.set_state("done");
+  erasure.set_requested_at_unix_ms(absl::ToUnixMillis(requested));
+  *erasure.mutable_receipt() = receipt;
+  if (receipt.destroyed_key_id().rfind("retention:", 0) == 0) {
+    return ReplayRetentionExpiry(kv, receipt, erasure);
+  }
+  if (receipt.subject().empty()) return ReplayTenantErasure(kv, receipt, erasure);
+  return ReplaySubjectErasure(kv, receipt, erasure, absl::ToUnixMillis(shredded));
+}
+
+}  // namespace vault
