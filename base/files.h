@@ -33,8 +33,7 @@ enum class IfExists { kReplace, kFail };
 
 // Copies the folder `from` to the new folder `to` (0700 folders, 0600
 // files, fsynced); INVALID_ARGUMENT for anything but files and folders.
-[[nodiscard]] absl::Status CopyTree(base::Env& env, const std::string& from,
-                                    const std::string& to);
+[[nodiscard]] absl::Status CopyTree(base::Env& env, const std::string& from, const std::string& to);
 
 // fsyncs every file and folder under `root`, then `root` itself.
 [[nodiscard]] absl::Status SyncTree(base::Env& env, const std::string& root);

@@ -100,7 +100,8 @@ absl::Status Vault::InitializeAndUnsealDev() {
   if (!keys_->initialized()) {
     absl::StatusOr<std::string> root_api_key = keys_->InitializeWithKeyFile(DevKeyFilePath());
     if (!root_api_key.ok()) return root_api_key.status();
-    absl::Status written = WritePrivateFile(base::Env::Posix(), DevRootApiKeyPath(), *root_api_key + "\n");
+    absl::Status written =
+        WritePrivateFile(base::Env::Posix(), DevRootApiKeyPath(), *root_api_key + "\n");
     crypto::SecureWipe(*root_api_key);
     if (!written.ok()) return written;
   }

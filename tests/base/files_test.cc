@@ -52,8 +52,8 @@ TEST(WritePrivateFileTest, CreateOnlyRefusesAnExistingFile) {
   testing::TempDir dir;
   const std::string path = dir.Sub("f");
   ASSERT_TRUE(WritePrivateFile(base::Env::Posix(), path, "first", IfExists::kFail).ok());
-  EXPECT_TRUE(absl::IsAlreadyExists(
-      WritePrivateFile(base::Env::Posix(), path, "second", IfExists::kFail)));
+  EXPECT_TRUE(
+      absl::IsAlreadyExists(WritePrivateFile(base::Env::Posix(), path, "second", IfExists::kFail)));
   EXPECT_EQ(ReadAll(path), "first");
   EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
 }

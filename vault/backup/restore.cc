@@ -40,8 +40,7 @@ absl::StatusOr<records::BackupManifest> CheckRestore(
           Cat("receipt ", r.erasure_id(), " is not signed by this backup's vault"));
     }
   }
-  if (live_state != nullptr &&
-      live_state->exported_at_unix_ms() < manifest->created_at_unix_ms()) {
+  if (live_state != nullptr && live_state->exported_at_unix_ms() < manifest->created_at_unix_ms()) {
     return absl::FailedPreconditionError(
         "the ledger file was exported before the backup was taken; export it again from the "
         "live vault (or restore with --no-newer-ledger)");
@@ -73,8 +72,8 @@ absl::StatusOr<records::BackupManifest> CheckRestore(
 
 // A tenant erasure replayed into the copy's keyring too: the tenant's keys
 // are destroyed there (and an id created after the backup stays reserved).
-void EraseTenantInKeyring(const records::ErasureReceipt& r, bool applied,
-                          records::Keyring* keyring, RestoreReport* report) {
+void EraseTenantInKeyring(const records::ErasureReceipt& r, bool applied, records::Keyring* keyring,
+                          RestoreReport* report) {
   bool erased_in_keyring = false;
   bool known = false;
   for (const records::TenantKeys& t : keyring->tenants()) {
@@ -144,8 +143,8 @@ absl::StatusOr<RestoreReport> RestoreBackup(
     const std::vector<records::ErasureReceipt>& newer_receipts, std::string_view public_key,
     const records::LiveState* live_state, base::Env& env) {
   RestoreReport report;
-  absl::StatusOr<records::BackupManifest> manifest = CheckRestore(
-      env, backup_dir, data_dir, newer_receipts, public_key, live_state, &report);
+  absl::StatusOr<records::BackupManifest> manifest =
+      CheckRestore(env, backup_dir, data_dir, newer_receipts, public_key, live_state, &report);
   if (!manifest.ok()) return manifest.status();
   const std::string partial = Cat(data_dir, ".partial");
   if (absl::Status s = PrepareDataDir(env, partial); !s.ok()) return s;

@@ -11,8 +11,8 @@ namespace vault::keys_internal {
 absl::Status WriteNewKeyFile(base::Env& env, const std::string& path,
                              const crypto::SecretBytes& key) {
   absl::Span<const uint8_t> raw = crypto::RevealSecret(key);
-  std::string hex = crypto::HexEncode(
-      std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()));
+  std::string hex =
+      crypto::HexEncode(std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()));
   hex.push_back('\n');
   absl::Status written = WritePrivateFile(env, path, hex, IfExists::kFail);
   crypto::SecureWipe(hex);
