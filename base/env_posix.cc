@@ -1,8 +1,11 @@
 // The POSIX Env.
+#include <dirent.h>
 #include <fcntl.h>
+#include <stdio.h>  // renameat2
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -16,6 +19,40 @@ absl::Status Errno(std::string_view what) {
   return absl::UnavailableError(absl::StrCat(absl::string_view(what.data(), what.size()), ": ",
                                              std::strerror(errno)));
 }
+
+FileType TypeOf(mode_t mode) {
+  if (S_ISREG(mode)) return FileType::kFile;
+  if (S_ISDIR(mode)) return FileType::kDir;
+  if (S_ISLNK(mode)) return FileType::kSymlink;
+  return FileType::kOther;
+}
+
+// Opens `path` read-only (a folder too) and fsyncs it.
+absl::Status SyncPath(const std::string& path, int flags, std::string_view what) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | flags);
+  if (fd < 0) return Errno(absl::StrCat("open ", absl::string_view(what.data(), what.size())));
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  return rc == 0 ? absl::OkStatus()
+                 : Errno(absl::StrCat("fsync ", absl::string_view(what.data(), what.size())));
+}
+
+class PosixSequentialFile final : public SequentialFile {
+ public:
+  explicit PosixSequentialFile(int fd) : fd_(fd) {}
+  ~PosixSequentialFile() override { ::close(fd_); }
+  absl::StatusOr<size_t> Read(char* buf, size_t n) override {
+    for (;;) {
+      ssize_t got = ::read(fd_, buf, n);
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) return Errno("read");
+      return static_cast<size_t>(got);
+    }
+  }
+
+ private:
+  int fd_;
+};
 
 class PosixRandomWriteFile final : public RandomWriteFile {
  public:
@@ -77,12 +114,85 @@ class PosixEnv final : public Env {
         new PosixRandomWriteFile(fd, static_cast<uint64_t>(st.st_size)));
   }
 
+  absl::StatusOr<std::unique_ptr<SequentialFile>> OpenForRead(const std::string& path) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) return absl::NotFoundError("open: no such file");
+    if (fd < 0) return Errno("open");
+    return std::unique_ptr<SequentialFile>(new PosixSequentialFile(fd));
+  }
+
   absl::Status SyncDir(const std::string& dir) override {
-    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return Errno("open dir");
-    const int rc = ::fsync(fd);
-    ::close(fd);
-    return rc == 0 ? absl::OkStatus() : Errno("fsync dir");
+    return SyncPath(dir, O_DIRECTORY, "dir");
+  }
+
+  absl::Status SyncFile(const std::string& path) override { return SyncPath(path, 0, "file"); }
+
+  absl::StatusOr<FileInfo> Stat(const std::string& path) override {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+      if (errno == ENOENT) return FileInfo{};
+      return Errno("stat");
+    }
+    return FileInfo{TypeOf(st.st_mode), static_cast<uint64_t>(st.st_size),
+                    static_cast<uint32_t>(st.st_mode & 07777)};
+  }
+
+  absl::StatusOr<std::vector<DirEntry>> ListDir(const std::string& dir) override {
+    DIR* d = ::opendir(dir.c_str());
+    if (d == nullptr) return Errno("open dir");
+    std::vector<DirEntry> out;
+    absl::Status status;
+    for (;;) {
+      errno = 0;
+      const dirent* e = ::readdir(d);
+      if (e == nullptr) {
+        if (errno != 0) status = Errno("read dir");
+        break;
+      }
+      const std::string_view name(e->d_name);
+      if (name == "." || name == "..") continue;
+      struct stat st {};
+      if (::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        status = Errno("stat");
+        break;
+      }
+      out.push_back(DirEntry{std::string(name), TypeOf(st.st_mode)});
+    }
+    ::closedir(d);
+    if (!status.ok()) return status;
+    std::sort(out.begin(), out.end(),
+              [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
+    return out;
+  }
+
+  absl::Status CreateDir(const std::string& dir, uint32_t mode) override {
+    if (::mkdir(dir.c_str(), static_cast<mode_t>(mode)) == 0) return absl::OkStatus();
+    if (errno == EEXIST) return absl::AlreadyExistsError("mkdir: already exists");
+    return Errno("mkdir");
+  }
+
+  absl::Status Rename(const std::string& from, const std::string& to) override {
+    return ::rename(from.c_str(), to.c_str()) == 0 ? absl::OkStatus() : Errno("rename");
+  }
+
+  absl::Status RenameNoReplace(const std::string& from, const std::string& to) override {
+    if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) {
+      return absl::OkStatus();
+    }
+    if (errno == EEXIST) return absl::AlreadyExistsError("rename: target exists");
+    if (errno != EINVAL && errno != ENOSYS) return Errno("rename");
+    // File systems without RENAME_NOREPLACE: link(2) refuses an existing target.
+    if (::link(from.c_str(), to.c_str()) != 0) {
+      if (errno == EEXIST) return absl::AlreadyExistsError("rename: target exists");
+      return Errno("link");
+    }
+    return ::unlink(from.c_str()) == 0 ? absl::OkStatus() : Errno("unlink");
+  }
+
+  absl::Status Remove(const std::string& path) override {
+    if (::remove(path.c_str()) == 0) return absl::OkStatus();
+    if (errno == ENOENT) return absl::NotFoundError("remove: no such file");
+    return Errno("remove");
   }
 };
 

@@ -4,8 +4,7 @@
 
 #include <sodium.h>
 
-#include <cstdio>
-#include <vector>
+#include <memory>
 
 #include "crypto/sodium_init.h"
 
@@ -32,22 +31,32 @@ absl::StatusOr<std::string> Blake2b(std::string_view message, size_t out_size) {
   return out;
 }
 
-absl::StatusOr<std::string> Blake2bFile(const std::string& path) {
-  if (absl::Status s = EnsureSodiumInitialized(); !s.ok()) return s;
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return absl::NotFoundError("cannot open " + path);
+struct Blake2bHasher::State {
   crypto_generichash_state state;
-  crypto_generichash_init(&state, nullptr, 0, 32);
-  std::vector<uint8_t> buffer(1 << 16);
-  size_t n = 0;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), f)) > 0) {
-    crypto_generichash_update(&state, buffer.data(), n);
-  }
-  const bool failed = std::ferror(f) != 0;
-  std::fclose(f);
-  if (failed) return absl::UnavailableError("cannot read " + path);
-  std::string out(32, '\0');
-  crypto_generichash_final(&state, reinterpret_cast<uint8_t*>(out.data()), out.size());
+  size_t out_size = 0;
+};
+
+absl::StatusOr<Blake2bHasher> Blake2bHasher::Create(size_t out_size) {
+  if (absl::Status s = EnsureSodiumInitialized(); !s.ok()) return s;
+  if (absl::Status s = CheckOutSize(out_size); !s.ok()) return s;
+  auto state = std::make_unique<State>();
+  state->out_size = out_size;
+  crypto_generichash_init(&state->state, nullptr, 0, out_size);
+  return Blake2bHasher(std::move(state));
+}
+
+Blake2bHasher::Blake2bHasher(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Blake2bHasher::Blake2bHasher(Blake2bHasher&&) noexcept = default;
+Blake2bHasher& Blake2bHasher::operator=(Blake2bHasher&&) noexcept = default;
+Blake2bHasher::~Blake2bHasher() = default;
+
+void Blake2bHasher::Update(std::string_view piece) {
+  crypto_generichash_update(&state_->state, Bytes(piece), piece.size());
+}
+
+std::string Blake2bHasher::Finish() {
+  std::string out(state_->out_size, '\0');
+  crypto_generichash_final(&state_->state, reinterpret_cast<uint8_t*>(out.data()), out.size());
   return out;
 }
 

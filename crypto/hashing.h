@@ -6,6 +6,7 @@
 #define VAULT_CRYPTO_HASHING_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -18,9 +19,26 @@ namespace vault::crypto {
 // and hash chains over public data only.
 [[nodiscard]] absl::StatusOr<std::string> Blake2b(std::string_view message, size_t out_size);
 
-// Unkeyed BLAKE2b (32 bytes) of a whole file, read in chunks. NOT_FOUND /
-// UNAVAILABLE when the file cannot be read.
-[[nodiscard]] absl::StatusOr<std::string> Blake2bFile(const std::string& path);
+// Unkeyed BLAKE2b over a message given in pieces (a file read in chunks by
+// the caller: crypto does no file I/O). Same result as Blake2b over the
+// concatenation. Public data only, as Blake2b.
+class Blake2bHasher {
+ public:
+  // INVALID_ARGUMENT unless 16 <= out_size <= 64.
+  [[nodiscard]] static absl::StatusOr<Blake2bHasher> Create(size_t out_size);
+  Blake2bHasher(Blake2bHasher&&) noexcept;
+  Blake2bHasher& operator=(Blake2bHasher&&) noexcept;
+  ~Blake2bHasher();
+
+  void Update(std::string_view piece);
+  // The digest; the hasher must not be used afterwards.
+  std::string Finish();
+
+ private:
+  struct State;
+  explicit Blake2bHasher(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
 
 // Keyed BLAKE2b (a MAC/PRF). Key 16..64 bytes, output 16..64 bytes.
 [[nodiscard]] absl::StatusOr<std::string> Blake2bMac(const SecretBytes& key,

@@ -82,7 +82,9 @@ int Export(const Globals& g, const std::string& out_path) {
   std::ostream* out = &std::cout;
   if (out_path != "-") {
     // Created 0600 before it is opened for writing (the log names subjects).
-    if (absl::Status s = WritePrivateFile(out_path, ""); !s.ok()) return Fail(s);
+    if (absl::Status s = WritePrivateFile(base::Env::Posix(), out_path, ""); !s.ok()) {
+      return Fail(s);
+    }
     file.open(out_path, std::ios::binary | std::ios::trunc);
     if (!file) return Fail(absl::UnavailableError(absl::StrCat("cannot write ", out_path)));
     out = &file;
@@ -109,7 +111,9 @@ int LedgerExport(const Globals& g, const std::string& out_path) {
     std::printf("%s\n", json.c_str());
     return kOk;
   }
-  if (absl::Status s = WritePrivateFile(out_path, json + "\n"); !s.ok()) return Fail(s);
+  if (absl::Status s = WritePrivateFile(base::Env::Posix(), out_path, json + "\n"); !s.ok()) {
+    return Fail(s);
+  }
   if (!g.json)
     std::printf("%d receipts written to %s\n", ledger->receipts_size(), out_path.c_str());
   return kOk;

@@ -26,12 +26,14 @@ std::string HealthText(const v1::HealthResponse& h) {
 absl::Status WriteInitFiles(const std::string& out_dir, const v1::InitResponse& out) {
   for (int i = 0; i < out.unseal_shares_size(); ++i) {
     if (absl::Status s =
-            WritePrivateFile(absl::StrCat(out_dir, "/share-", i + 1), out.unseal_shares(i) + "\n");
+            WritePrivateFile(base::Env::Posix(), absl::StrCat(out_dir, "/share-", i + 1),
+                             out.unseal_shares(i) + "\n");
         !s.ok()) {
       return s;
     }
   }
-  return WritePrivateFile(absl::StrCat(out_dir, "/root-api-key"), out.root_api_key() + "\n");
+  return WritePrivateFile(base::Env::Posix(), absl::StrCat(out_dir, "/root-api-key"),
+                          out.root_api_key() + "\n");
 }
 
 int Init(const Globals& g, int shares, int threshold, const std::string& out_dir) {
@@ -39,7 +41,7 @@ int Init(const Globals& g, int shares, int threshold, const std::string& out_dir
     return Usage("need 2 <= --threshold <= --shares <= 255");
   }
   if (!out_dir.empty()) {
-    if (absl::Status s = PrepareDataDir(out_dir); !s.ok()) return Fail(s);
+    if (absl::Status s = PrepareDataDir(base::Env::Posix(), out_dir); !s.ok()) return Fail(s);
   }
   absl::StatusOr<std::unique_ptr<VaultClient>> c = Connect(g);
   if (!c.ok()) return Usage(std::string(c.status().message()));

@@ -11,7 +11,7 @@ absl::StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
   if (options.clock == nullptr || options.random == nullptr) {
     return absl::InvalidArgumentError("vault needs a clock and a random source");
   }
-  if (absl::Status s = PrepareDataDir(options.data_dir); !s.ok()) return s;
+  if (absl::Status s = PrepareDataDir(base::Env::Posix(), options.data_dir); !s.ok()) return s;
   std::unique_ptr<Vault> v(new Vault());
   v->data_dir_ = options.data_dir;
   if (absl::Status s = v->OpenStores(options); !s.ok()) return s;
@@ -123,7 +123,8 @@ absl::Status Vault::InitializeAndUnsealDev() {
   if (!keys_->initialized()) {
     absl::StatusOr<std::string> root_api_key = keys_->InitializeWithKeyFile(DevKeyFilePath());
     if (!root_api_key.ok()) return root_api_key.status();
-    absl::Status written = WritePrivateFile(DevRootApiKeyPath(), *root_api_key + "\n");
+    absl::Status written =
+        WritePrivateFile(base::Env::Posix(), DevRootApiKeyPath(), *root_api_key + "\n");
     crypto::SecureWipe(*root_api_key);
     if (!written.ok()) return written;
   }

@@ -1,6 +1,7 @@
 // FaultInjectingEnv: the real file system with chosen faults, for tests of
-// the files the vault writes outside RocksDB (the keyring slots): writes cut
-// short, a write that fails part-way (a torn file), a failed fsync.
+// the files the vault writes outside RocksDB (keyring slots, key files,
+// backups): writes cut short, a write that fails part-way (a torn file), a
+// failed fsync. Everything else is forwarded (base::EnvWrapper).
 // Thread-safety: one test thread.
 #ifndef VAULT_TESTS_TESTING_FAULT_ENV_H_
 #define VAULT_TESTS_TESTING_FAULT_ENV_H_
@@ -12,8 +13,9 @@
 
 namespace vault::testing {
 
-class FaultInjectingEnv : public base::Env {
+class FaultInjectingEnv : public base::EnvWrapper {
  public:
+  FaultInjectingEnv() : base::EnvWrapper(&base::Env::Posix()) {}
   // Every WriteAt writes at most `n` bytes (0 = no limit): legal short writes.
   void ShortWrites(size_t n) { short_writes_ = n; }
   // After `n` more bytes are written, every write fails (a torn file).
@@ -22,17 +24,13 @@ class FaultInjectingEnv : public base::Env {
   void FailSync(int n) { fail_sync_in_ = n; }
   int syncs() const { return syncs_; }
 
-  absl::StatusOr<std::optional<std::string>> ReadFile(const std::string& path) override {
-    return base::Env::Posix().ReadFile(path);
-  }
   absl::StatusOr<std::unique_ptr<base::RandomWriteFile>> OpenForOverwrite(
       const std::string& path) override {
     absl::StatusOr<std::unique_ptr<base::RandomWriteFile>> real =
-        base::Env::Posix().OpenForOverwrite(path);
+        target()->OpenForOverwrite(path);
     if (!real.ok()) return real.status();
     return std::unique_ptr<base::RandomWriteFile>(new File(this, std::move(*real)));
   }
-  absl::Status SyncDir(const std::string& dir) override { return base::Env::Posix().SyncDir(dir); }
 
  private:
   class File : public base::RandomWriteFile {

@@ -17,6 +17,10 @@
 // subject or tenant back. Receipts are checked against the backup's signing
 // key first; a receipt that does not verify stops the restore before anything
 // is written.
+// Every file is read and written through a base::Env: CreateBackup uses the
+// key hierarchy's (keys.env()), the offline functions take one (the real
+// file system by default). Files are written whole or not at all; on error
+// the partial backup or restore folder is removed.
 // Thread-safety: CreateBackup is safe while the vault serves; the offline
 // functions work on folders no process has open.
 #ifndef VAULT_BACKUP_BACKUP_H_
@@ -27,6 +31,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "base/env.h"
 #include "vault/keys/key_hierarchy.h"
 #include "vault/model/records.pb.h"
 #include "vault/storage/kv_store.h"
@@ -52,12 +57,12 @@ struct BackupSummary {
 // keyring names, which must be the manifest's), and that exactly the listed
 // files exist with the listed sizes and hashes. DATA_LOSS names the first
 // problem.
+[[nodiscard]] absl::StatusOr<BackupSummary> VerifyBackup(
+    const std::string& dir, std::string_view public_key = "", base::Env& env = base::Env::Posix());
+
 // A backup name: one path component of A-Z a-z 0-9 . _ - (not . or ..),
 // 1-100 characters.
 [[nodiscard]] absl::Status ValidateBackupName(std::string_view name);
-
-[[nodiscard]] absl::StatusOr<BackupSummary> VerifyBackup(const std::string& dir,
-                                                         std::string_view public_key = "");
 
 // The signed text of a live state: "vaultd-live-state-v1", the export time,
 // then one sorted line per erasure, hold (reason in base64) and principal.
@@ -96,7 +101,7 @@ struct RestoreReport {
 [[nodiscard]] absl::StatusOr<RestoreReport> RestoreBackup(
     const std::string& backup_dir, const std::string& data_dir,
     const std::vector<records::ErasureReceipt>& newer_receipts, std::string_view public_key = "",
-    const records::LiveState* live_state = nullptr);
+    const records::LiveState* live_state = nullptr, base::Env& env = base::Env::Posix());
 
 }  // namespace vault
 

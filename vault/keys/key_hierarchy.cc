@@ -1,103 +1,34 @@
-// KeyHierarchy implementation. Every keyring change is copy, modify, persist
-// (both slots, fsynced), then swap in memory: a failed persist changes nothing.
+// KeyHierarchy: opening, initialisation (key file, passphrase, Shamir),
+// unseal and seal, root rotation, signing and the audit anchor. Tenants,
+// KEKs and subkeys are in key_hierarchy_tenants.cc. Every keyring change is
+// copy, modify, persist (both slots, fsynced), then swap in memory: a failed
+// persist changes nothing.
 #include "vault/keys/key_hierarchy.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <mutex>
 
+#include "base/status.h"
 #include "base/strings.h"
 #include "crypto/aead.h"
 #include "crypto/encoding.h"
 #include "crypto/hashing.h"
 #include "vault/keys/api_keys.h"
+#include "vault/keys/internal/key_file.h"
+#include "vault/keys/internal/keyring_layout.h"
 #include "vault/model/record_keys.h"
-#include "base/status.h"
 
 namespace vault {
-namespace {
 
 using crypto::SecretBytes;
 using crypto::XChaCha20Poly1305;
-
-int64_t ToMs(absl::Time t) { return absl::ToUnixMillis(t); }
-absl::Time FromMs(int64_t ms) { return absl::FromUnixMillis(ms); }
-
-std::string RootAd(uint32_t version) { return AssociatedData("root-key", {EncodeU32(version)}); }
-std::string KekAd(std::string_view tenant, uint32_t version) {
-  return AssociatedData("kek", {tenant, EncodeU32(version)});
-}
-std::string SubkeyRootAd(std::string_view tenant) {
-  return AssociatedData("tenant-subkey-root", {tenant});
-}
-std::string SigningSeedAd() { return AssociatedData("signing-seed", {}); }
-std::string SystemSecretAd() { return AssociatedData("system-secret", {}); }
-
-std::string KekCacheId(std::string_view tenant, uint32_t version) {
-  return Cat("k|", tenant, "|", version);
-}
-std::string SubkeyCacheId(std::string_view tenant, TenantSubkey which) {
-  return Cat("s|", tenant, "|", static_cast<uint64_t>(which));
-}
-
-absl::Status WriteNewKeyFile(const std::string& path, const SecretBytes& key) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST) return absl::AlreadyExistsError("unseal key file already exists");
-    return absl::UnavailableError(Cat("cannot create unseal key file: ",
-                                               std::strerror(errno)));
-  }
-  absl::Span<const uint8_t> raw = crypto::RevealSecret(key);
-  std::string hex = crypto::HexEncode(
-      std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()));
-  hex.push_back('\n');
-  bool ok = ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) &&
-            ::fsync(fd) == 0;
-  crypto::SecureWipe(hex);
-  ::close(fd);
-  if (!ok) {
-    ::unlink(path.c_str());  // never leave a partial key file behind
-    return absl::UnavailableError("cannot write unseal key file");
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<SecretBytes> ReadKeyFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return absl::NotFoundError("unseal key file does not exist");
-    return absl::PermissionDeniedError(
-        Cat("unseal key file cannot be opened: ", std::strerror(errno)));
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || (st.st_mode & 077) != 0) {
-    ::close(fd);
-    return absl::FailedPreconditionError(
-        "unseal key file must not be accessible to group or others (chmod 600)");
-  }
-  std::string buf(128, '\0');
-  ssize_t n = ::read(fd, buf.data(), buf.size());
-  ::close(fd);
-  buf.resize(n > 0 ? static_cast<size_t>(n) : 0);
-  std::string_view text(buf);
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
-  absl::StatusOr<std::string> raw = crypto::HexDecode(text);
-  crypto::SecureWipe(buf);
-  if (!raw.ok() || raw->size() != KeyHierarchy::kKeySize) {
-    if (raw.ok()) crypto::SecureWipe(*raw);
-    return absl::InvalidArgumentError("unseal key file does not hold a 32-byte hex key");
-  }
-  absl::StatusOr<SecretBytes> key = SecretBytes::CopyFrom(*raw);
-  crypto::SecureWipe(*raw);
-  return key;
-}
-
-}  // namespace
+using keys_internal::KekAd;
+using keys_internal::ReadKeyFile;
+using keys_internal::RootAd;
+using keys_internal::SigningSeedAd;
+using keys_internal::SubkeyRootAd;
+using keys_internal::SystemSecretAd;
+using keys_internal::ToMs;
 
 KeyHierarchy::KeyHierarchy(KeyHierarchyOptions options)
     : options_(std::move(options)), file_(options_.dir, options_.env), cache_(options_.kek_cache_capacity) {}
@@ -106,6 +37,7 @@ absl::StatusOr<std::unique_ptr<KeyHierarchy>> KeyHierarchy::Open(KeyHierarchyOpt
   if (options.clock == nullptr || options.random == nullptr) {
     return absl::InvalidArgumentError("key hierarchy needs a clock and a random source");
   }
+  if (options.env == nullptr) return absl::InvalidArgumentError("key hierarchy needs an Env");
   std::unique_ptr<KeyHierarchy> keys(new KeyHierarchy(std::move(options)));
   absl::StatusOr<std::optional<records::Keyring>> loaded = keys->file_.Load();
   if (!loaded.ok()) return loaded.status();
@@ -200,15 +132,18 @@ absl::StatusOr<std::string> KeyHierarchy::InitializeWithKeyFile(const std::strin
   seal.set_kind(records::SealConfig::KEY_FILE);
   // A key file without a keyring is what a crash between the two writes
   // leaves behind: initialise with the key it holds instead of failing.
-  absl::StatusOr<SecretBytes> existing = ReadKeyFile(key_file_path);
+  absl::StatusOr<SecretBytes> existing = ReadKeyFile(*options_.env, key_file_path);
   if (existing.ok()) return InitializeLocked(*existing, std::move(seal));
   if (!absl::IsNotFound(existing.status())) return existing.status();
   absl::StatusOr<SecretBytes> unseal_key = options_.random->Secret(kKeySize);
   if (!unseal_key.ok()) return unseal_key.status();
-  if (absl::Status s = WriteNewKeyFile(key_file_path, *unseal_key); !s.ok()) return s;
+  if (absl::Status s = keys_internal::WriteNewKeyFile(*options_.env, key_file_path, *unseal_key);
+      !s.ok()) {
+    return s;
+  }
   absl::StatusOr<std::string> root_api_key = InitializeLocked(*unseal_key, std::move(seal));
   // No keyring slot was made durable when this fails, so the key is useless.
-  if (!root_api_key.ok()) ::unlink(key_file_path.c_str());
+  if (!root_api_key.ok()) keys_internal::RemoveKeyFile(*options_.env, key_file_path);
   return root_api_key;
 }
 
@@ -283,7 +218,7 @@ absl::Status KeyHierarchy::UnsealWithKeyFile(const std::string& key_file_path) {
   if (seal_kind() != records::SealConfig::KEY_FILE) {
     return absl::FailedPreconditionError("vault is not sealed with a key file");
   }
-  absl::StatusOr<SecretBytes> key = ReadKeyFile(key_file_path);
+  absl::StatusOr<SecretBytes> key = ReadKeyFile(*options_.env, key_file_path);
   if (!key.ok()) return key.status();
   return UnsealWithKey(*key);
 }
@@ -351,240 +286,6 @@ void KeyHierarchy::AddSealListener(std::function<void()> listener) {
   seal_listeners_.push_back(std::move(listener));
 }
 
-const records::TenantKeys* KeyHierarchy::FindTenantLocked(std::string_view tenant) const {
-  if (!keyring_.has_value()) return nullptr;
-  for (const records::TenantKeys& t : keyring_->tenants()) {
-    if (t.tenant() == tenant) return &t;
-  }
-  return nullptr;
-}
-
-absl::StatusOr<SecretBytes> KeyHierarchy::NewWrappedKekLocked(std::string_view tenant,
-                                                              uint32_t version,
-                                                              records::KekVersion* out) {
-  absl::StatusOr<SecretBytes> kek = options_.random->Secret(kKeySize);
-  if (!kek.ok()) return kek.status();
-  absl::StatusOr<std::string> wrapped = XChaCha20Poly1305::EncryptSecret(
-      *root_key_, *kek, KekAd(tenant, version), *options_.random);
-  if (!wrapped.ok()) return wrapped.status();
-  out->set_version(version);
-  out->set_wrapped_key(*wrapped);
-  out->set_state(records::KekVersion::ACTIVE);
-  out->set_created_at_unix_ms(ToMs(options_.clock->Now()));
-  return kek;
-}
-
-absl::Status KeyHierarchy::CreateTenant(std::string_view tenant, std::string_view residency) {
-  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
-  std::unique_lock lock(mu_);
-  if (root_key_ == nullptr) return SealedError();
-  if (FindTenantLocked(tenant) != nullptr) return absl::AlreadyExistsError("tenant already exists");
-  records::Keyring next = *keyring_;
-  records::TenantKeys* t = next.add_tenants();
-  t->set_tenant(std::string(tenant));
-  t->set_residency(std::string(residency));
-  t->set_created_at_unix_ms(ToMs(options_.clock->Now()));
-  absl::StatusOr<SecretBytes> kek = NewWrappedKekLocked(tenant, 1, t->add_keks());
-  if (!kek.ok()) return kek.status();
-  absl::StatusOr<SecretBytes> subkey_root = options_.random->Secret(kKeySize);
-  if (!subkey_root.ok()) return subkey_root.status();
-  absl::StatusOr<std::string> wrapped_root = XChaCha20Poly1305::EncryptSecret(
-      *root_key_, *subkey_root, SubkeyRootAd(tenant), *options_.random);
-  if (!wrapped_root.ok()) return wrapped_root.status();
-  t->set_wrapped_subkey_root(*wrapped_root);
-  return PersistLocked(std::move(next));
-}
-
-absl::StatusOr<TenantInfo> KeyHierarchy::GetTenant(std::string_view tenant) const {
-  std::shared_lock lock(mu_);
-  if (!root_ready()) return SealedError();
-  const records::TenantKeys* t = FindTenantLocked(tenant);
-  if (t == nullptr) return absl::NotFoundError("unknown tenant");
-  if (t->erased()) return GoneError("the tenant was erased");
-  TenantInfo info{t->tenant(), t->residency(), FromMs(t->created_at_unix_ms()), 0};
-  for (const records::KekVersion& k : t->keks()) {
-    if (k.state() == records::KekVersion::ACTIVE) info.active_kek_version = k.version();
-  }
-  return info;
-}
-
-absl::StatusOr<std::vector<TenantInfo>> KeyHierarchy::ListTenants() const {
-  std::vector<TenantInfo> out;
-  std::vector<std::string> ids;
-  {
-    std::shared_lock lock(mu_);
-    if (!root_ready()) return SealedError();
-    for (const records::TenantKeys& t : keyring_->tenants()) {
-      if (!t.erased()) ids.push_back(t.tenant());
-    }
-  }
-  for (const std::string& id : ids) {
-    absl::StatusOr<TenantInfo> info = GetTenant(id);
-    if (!info.ok()) return info.status();
-    out.push_back(std::move(*info));
-  }
-  return out;
-}
-
-absl::StatusOr<KeyCache::Key> KeyHierarchy::GetKek(std::string_view tenant, uint32_t version) {
-  if (!root_ready()) return SealedError();
-  std::string cache_id = KekCacheId(tenant, version);
-  if (KeyCache::Key hit = cache_.Get(cache_id)) return hit;
-  std::shared_lock lock(mu_);
-  if (root_key_ == nullptr) return SealedError();
-  const records::TenantKeys* t = FindTenantLocked(tenant);
-  if (t == nullptr) return absl::NotFoundError("unknown tenant");
-  for (const records::KekVersion& k : t->keks()) {
-    if (k.version() != version) continue;
-    if (k.state() == records::KekVersion::DESTROYED) return GoneError("key version destroyed");
-    absl::StatusOr<SecretBytes> kek =
-        XChaCha20Poly1305::DecryptSecret(*root_key_, k.wrapped_key(), KekAd(tenant, version));
-    if (!kek.ok()) return absl::DataLossError("tenant key failed authentication");
-    auto shared = std::make_shared<const SecretBytes>(std::move(*kek));
-    cache_.Put(cache_id, shared);
-    return KeyCache::Key(shared);
-  }
-  return absl::NotFoundError("unknown key version");
-}
-
-absl::StatusOr<ActiveKek> KeyHierarchy::GetActiveKek(std::string_view tenant) {
-  absl::StatusOr<TenantInfo> info = GetTenant(tenant);
-  if (!info.ok()) return info.status();
-  absl::StatusOr<KeyCache::Key> key = GetKek(tenant, info->active_kek_version);
-  if (!key.ok()) return key.status();
-  return ActiveKek{info->active_kek_version, std::move(*key)};
-}
-
-absl::StatusOr<uint32_t> KeyHierarchy::RotateKek(std::string_view tenant) {
-  std::unique_lock lock(mu_);
-  if (root_key_ == nullptr) return SealedError();
-  if (FindTenantLocked(tenant) == nullptr) return absl::NotFoundError("unknown tenant");
-  if (FindTenantLocked(tenant)->erased()) return GoneError("the tenant was erased");
-  records::Keyring next = *keyring_;
-  records::TenantKeys* t = nullptr;
-  for (records::TenantKeys& candidate : *next.mutable_tenants()) {
-    if (candidate.tenant() == tenant) t = &candidate;
-  }
-  uint32_t newest = 0;
-  for (records::KekVersion& k : *t->mutable_keks()) {
-    newest = std::max(newest, k.version());
-    if (k.state() == records::KekVersion::ACTIVE) k.set_state(records::KekVersion::RETIRED);
-  }
-  absl::StatusOr<SecretBytes> kek = NewWrappedKekLocked(tenant, newest + 1, t->add_keks());
-  if (!kek.ok()) return kek.status();
-  if (absl::Status s = PersistLocked(std::move(next)); !s.ok()) return s;
-  return newest + 1;
-}
-
-absl::StatusOr<std::vector<uint32_t>> KeyHierarchy::EraseTenant(std::string_view tenant) {
-  std::unique_lock lock(mu_);
-  if (root_key_ == nullptr) return SealedError();
-  const records::TenantKeys* found = FindTenantLocked(tenant);
-  if (found == nullptr) return absl::NotFoundError("unknown tenant");
-  if (found->erased()) return GoneError("the tenant was erased");
-  records::Keyring next = *keyring_;
-  std::vector<uint32_t> destroyed = MarkTenantErased(&next, tenant, ToMs(options_.clock->Now()));
-  if (absl::Status s = PersistDestructiveLocked(std::move(next)); !s.ok()) return s;
-  cache_.ErasePrefix(Cat("k|", tenant, "|"));
-  cache_.ErasePrefix(Cat("s|", tenant, "|"));
-  return destroyed;
-}
-
-absl::StatusOr<std::vector<uint32_t>> KeyHierarchy::DestroyRetiredKeks(std::string_view tenant) {
-  absl::StatusOr<std::vector<KekInfo>> keks = ListKeks(tenant);
-  if (!keks.ok()) return keks.status();
-  std::vector<uint32_t> retired;
-  for (const KekInfo& k : *keks) {
-    if (k.state == records::KekVersion::RETIRED) retired.push_back(k.version);
-  }
-  return DestroyKekVersions(tenant, retired);
-}
-
-absl::StatusOr<std::vector<uint32_t>> KeyHierarchy::DestroyKekVersions(
-    std::string_view tenant, const std::vector<uint32_t>& versions) {
-  std::unique_lock lock(mu_);
-  if (root_key_ == nullptr) return SealedError();
-  const records::TenantKeys* found = FindTenantLocked(tenant);
-  if (found == nullptr) return absl::NotFoundError("unknown tenant");
-  if (found->erased()) return GoneError("the tenant was erased");
-  records::Keyring next = *keyring_;
-  std::vector<uint32_t> destroyed;
-  const int64_t now_ms = ToMs(options_.clock->Now());
-  for (records::TenantKeys& t : *next.mutable_tenants()) {
-    if (t.tenant() != tenant) continue;
-    for (records::KekVersion& k : *t.mutable_keks()) {
-      if (std::find(versions.begin(), versions.end(), k.version()) == versions.end()) continue;
-      if (k.state() == records::KekVersion::ACTIVE) {
-        return absl::FailedPreconditionError("the active key version cannot be destroyed");
-      }
-      if (k.state() == records::KekVersion::DESTROYED) continue;
-      k.set_state(records::KekVersion::DESTROYED);
-      k.clear_wrapped_key();
-      k.set_destroyed_at_unix_ms(now_ms);
-      destroyed.push_back(k.version());
-    }
-  }
-  if (destroyed.empty()) return destroyed;
-  if (absl::Status s = PersistDestructiveLocked(std::move(next)); !s.ok()) return s;
-  for (uint32_t v : destroyed) cache_.Erase(KekCacheId(tenant, v));
-  return destroyed;
-}
-
-absl::StatusOr<std::vector<KekInfo>> KeyHierarchy::ListKeks(std::string_view tenant) const {
-  std::shared_lock lock(mu_);
-  if (!root_ready()) return SealedError();
-  const records::TenantKeys* t = FindTenantLocked(tenant);
-  if (t == nullptr) return absl::NotFoundError("unknown tenant");
-  std::vector<KekInfo> out;
-  for (const records::KekVersion& k : t->keks()) {
-    out.push_back({k.version(), k.state(), FromMs(k.created_at_unix_ms()),
-                   FromMs(k.destroyed_at_unix_ms())});
-  }
-  return out;
-}
-
-absl::StatusOr<KeyCache::Key> KeyHierarchy::GetTenantSubkey(std::string_view tenant,
-                                                            TenantSubkey which) {
-  if (!root_ready()) return SealedError();
-  std::string cache_id = SubkeyCacheId(tenant, which);
-  if (KeyCache::Key hit = cache_.Get(cache_id)) return hit;
-  std::shared_lock lock(mu_);
-  if (root_key_ == nullptr) return SealedError();
-  const records::TenantKeys* t = FindTenantLocked(tenant);
-  if (t == nullptr) return absl::NotFoundError("unknown tenant");
-  if (t->erased()) return GoneError("the tenant was erased");
-  absl::StatusOr<SecretBytes> subkey_root = XChaCha20Poly1305::DecryptSecret(
-      *root_key_, t->wrapped_subkey_root(), SubkeyRootAd(tenant));
-  if (!subkey_root.ok()) return absl::DataLossError("tenant subkey root failed authentication");
-  absl::StatusOr<SecretBytes> subkey =
-      crypto::DeriveSubkey(*subkey_root, static_cast<uint64_t>(which), "vtenant1", kKeySize);
-  if (!subkey.ok()) return subkey.status();
-  auto shared = std::make_shared<const SecretBytes>(std::move(*subkey));
-  cache_.Put(cache_id, shared);
-  return KeyCache::Key(shared);
-}
-
-static std::string SystemSubkeyCacheId(SystemSubkey which) {
-  return Cat("y|", static_cast<uint64_t>(which));
-}
-
-absl::StatusOr<KeyCache::Key> KeyHierarchy::GetSystemSubkey(SystemSubkey which) {
-  if (!root_ready()) return SealedError();
-  const std::string cache_id = SystemSubkeyCacheId(which);
-  if (KeyCache::Key hit = cache_.Get(cache_id)) return hit;
-  std::shared_lock lock(mu_);
-  if (root_key_ == nullptr) return SealedError();
-  absl::StatusOr<SecretBytes> secret = XChaCha20Poly1305::DecryptSecret(
-      *root_key_, keyring_->wrapped_system_secret(), SystemSecretAd());
-  if (!secret.ok()) return absl::DataLossError("system secret failed authentication");
-  absl::StatusOr<SecretBytes> subkey =
-      crypto::DeriveSubkey(*secret, static_cast<uint64_t>(which), "vsystem1", kKeySize);
-  if (!subkey.ok()) return subkey.status();
-  auto shared = std::make_shared<const SecretBytes>(std::move(*subkey));
-  cache_.Put(cache_id, shared);
-  return KeyCache::Key(shared);
-}
-
 absl::StatusOr<std::string> KeyHierarchy::RootApiKeyHash() const {
   std::shared_lock lock(mu_);
   if (!keyring_.has_value()) return absl::FailedPreconditionError("vault is not initialised");
@@ -601,28 +302,6 @@ absl::StatusOr<std::string> KeyHierarchy::Sign(std::string_view message) const {
   std::shared_lock lock(mu_);
   if (signing_key_ == nullptr) return SealedError();
   return signing_key_->Sign(message);
-}
-
-}  // namespace vault
-
-namespace vault {
-
-std::vector<uint32_t> MarkTenantErased(records::Keyring* keyring, std::string_view tenant,
-                                       int64_t now_ms) {
-  std::vector<uint32_t> destroyed;
-  for (records::TenantKeys& t : *keyring->mutable_tenants()) {
-    if (t.tenant() != tenant) continue;
-    for (records::KekVersion& k : *t.mutable_keks()) {
-      if (k.state() != records::KekVersion::DESTROYED) destroyed.push_back(k.version());
-      k.set_state(records::KekVersion::DESTROYED);
-      k.clear_wrapped_key();
-      if (k.destroyed_at_unix_ms() == 0) k.set_destroyed_at_unix_ms(now_ms);
-    }
-    if (!t.erased()) t.set_erased_at_unix_ms(now_ms);
-    t.clear_wrapped_subkey_root();
-    t.set_erased(true);
-  }
-  return destroyed;
 }
 
 absl::Status KeyHierarchy::WithKeyring(

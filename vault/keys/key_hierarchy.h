@@ -56,7 +56,7 @@ struct ActiveKek {
 struct KeyHierarchyOptions {
   // Folder for the keyring slots; must exist.
   std::string dir;
-  base::Env* env = &base::Env::Posix();  // the keyring slots' file system
+  base::Env* env = &base::Env::Posix();  // keyring slots, key file, backups
   const Clock* clock = nullptr;  // required
   crypto::RandomSource* random = nullptr;  // required
   crypto::Argon2idParams argon2;
@@ -83,9 +83,9 @@ class KeyHierarchy {
   // the root operator's API key and the keyring, and leaves the vault
   // sealed. Returns the root API key: it is shown only here (only its keyed
   // hash is kept). FAILED_PRECONDITION when already initialised.
-  // Dev mode: a fresh random unseal key is written to `key_file_path` (0600);
-  // if the file already exists (a crash before the keyring was written), the
-  // key it holds is used.
+  // Dev mode: a fresh random unseal key is written to `key_file_path` (0600,
+  // whole or not at all, through options.env); if the file already exists
+  // (a crash before the keyring was written), the key it holds is used.
   [[nodiscard]] absl::StatusOr<std::string> InitializeWithKeyFile(
       const std::string& key_file_path);
   [[nodiscard]] absl::StatusOr<std::string> InitializeWithPassphrase(std::string_view passphrase);
@@ -163,6 +163,10 @@ class KeyHierarchy {
   // keeps anything wrapped under the old root. Returns the new root version.
   [[nodiscard]] absl::StatusOr<uint32_t> RotateRoot();
   uint32_t root_key_version() const;
+
+  // The file system the keyring and key files go through (options.env);
+  // backups of this vault use it too.
+  base::Env& env() const { return *options_.env; }
 
   // The audit chain's anchor kept in the keyring file (see AuditLog);
   // nullopt before the first one, and for keyrings written before anchors

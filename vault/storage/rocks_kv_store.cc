@@ -323,10 +323,9 @@ class RocksKvStore final : public KvStore {
   bool reserve_released_;  // guarded by reserve_mu_
 };
 
-}  // namespace
-
-absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksKvStore(const RocksKvOptions& options) {
-  if (options.path.empty()) return absl::InvalidArgumentError("database path is empty");
+// The database-wide options: recovery, background work, failure listener.
+rocksdb::DBOptions MakeDbOptions(const RocksKvOptions& options,
+                                 const std::shared_ptr<FailureState>& failure) {
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
@@ -348,24 +347,14 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksKvStore(const RocksKvOptions& 
   // Failures: no automatic resume by RocksDB (it would race with writes and
   // syncs on a failed WAL writer); RocksKvStore::Recover resumes instead.
   db_options.max_bgerror_resume_count = 0;
-  auto failure = std::make_shared<FailureState>();
   db_options.listeners.push_back(std::make_shared<FailureListener>(failure));
   db_options.info_log = OpenInfoLog(options.path);
-  // The reserve: given up when space is short so the open below can succeed.
-  bool reserve_released = false;
-  if (!options.reserve_path.empty()) {
-    if (FileExists(options.reserve_path) &&
-        FreeBytes(options.reserve_path) < options.reserve_bytes) {
-      ::unlink(options.reserve_path.c_str());
-    }
-    reserve_released = !CreateReserve(options.reserve_path, options.reserve_bytes);
-  }
-  std::unique_ptr<rocksdb::Env> env;
-  if (options.file_system != nullptr) {
-    env = rocksdb::NewCompositeEnv(options.file_system);
-    db_options.env = env.get();
-  }
+  return db_options;
+}
 
+// The options every column family shares: no compression, small memtables
+// with bloom filters, a block cache.
+rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions(const RocksKvOptions& options) {
   rocksdb::ColumnFamilyOptions cf_options;
   // Values are AEAD ciphertexts and do not compress; compression would only
   // cost CPU (and hide bytes from the no-plaintext scans' controls).
@@ -389,7 +378,34 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksKvStore(const RocksKvOptions& 
   // key instead of searching each overlapping level-0 file.
   table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
+  return cf_options;
+}
 
+// The reserve: given up when space is short so the open can succeed.
+// Returns whether it is released (absent).
+bool PrepareReserve(const RocksKvOptions& options) {
+  if (options.reserve_path.empty()) return false;
+  if (FileExists(options.reserve_path) &&
+      FreeBytes(options.reserve_path) < options.reserve_bytes) {
+    ::unlink(options.reserve_path.c_str());
+  }
+  return !CreateReserve(options.reserve_path, options.reserve_bytes);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksKvStore(const RocksKvOptions& options) {
+  if (options.path.empty()) return absl::InvalidArgumentError("database path is empty");
+  auto failure = std::make_shared<FailureState>();
+  rocksdb::DBOptions db_options = MakeDbOptions(options, failure);
+  bool reserve_released = PrepareReserve(options);
+  std::unique_ptr<rocksdb::Env> env;
+  if (options.file_system != nullptr) {
+    env = rocksdb::NewCompositeEnv(options.file_system);
+    db_options.env = env.get();
+  }
+
+  const rocksdb::ColumnFamilyOptions cf_options = MakeColumnFamilyOptions(options);
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
   for (Table t : kAllTables) descriptors.emplace_back(std::string(TableName(t)), cf_options);
@@ -402,17 +418,15 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksKvStore(const RocksKvOptions& 
     reserve_released = true;  // the disk is full: give up the reserve and try once more
     s = rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw);
   }
-  if (s.ok()) {
-    // Failure to persist the OPTIONS file (full disk) leaves the new size in force.
-    for (rocksdb::ColumnFamilyHandle* h : handles) {
-      (void)raw->SetOptions(h, {{"write_buffer_size", std::to_string(options.write_buffer_bytes)}});
-    }
-  }
   if (!s.ok()) {
     if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
       return absl::UnavailableError("database is in use by another process");
     }
     return FromRocks(s, "open");
+  }
+  // Failure to persist the OPTIONS file (full disk) leaves the new size in force.
+  for (rocksdb::ColumnFamilyHandle* h : handles) {
+    (void)raw->SetOptions(h, {{"write_buffer_size", std::to_string(options.write_buffer_bytes)}});
   }
   // The WAL pin (see WriteGroup) from the start; on a full disk this write
   // fails and the store starts refusing writes.
