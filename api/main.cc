@@ -10,11 +10,11 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <thread>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <thread>
 
 #include "CLI/CLI.hpp"
 #include "api/config.pb.h"
@@ -139,11 +139,11 @@ void WarnOnStartupProblems(vault::Vault& v) {
   // verify, but every audited call fails closed until it is restored.
   absl::StatusOr<std::string> anchor_problem = v.system().AuditAnchorProblem();
   if (!anchor_problem.ok() || !anchor_problem->empty()) {
-    spdlog::error("*** AUDIT CHAIN CHECK FAILED AT START-UP: {}. Audited calls (every data read "
-                  "and write, every admin change) will answer 503 until the data folder is "
-                  "restored from a backup; GET /v1/sys/audit/verify shows the state. ***",
-                  anchor_problem.ok() ? *anchor_problem
-                                      : std::string(anchor_problem.status().message()));
+    spdlog::error(
+        "*** AUDIT CHAIN CHECK FAILED AT START-UP: {}. Audited calls (every data read "
+        "and write, every admin change) will answer 503 until the data folder is "
+        "restored from a backup; GET /v1/sys/audit/verify shows the state. ***",
+        anchor_problem.ok() ? *anchor_problem : std::string(anchor_problem.status().message()));
   }
   if (vault::crypto::GetLockedMemoryReport().lock_failures > 0) {
     spdlog::warn("some key memory could not be locked (raise RLIMIT_MEMLOCK)");
@@ -180,12 +180,12 @@ void RunScheduler(vault::Vault& v, const std::atomic<bool>& stopping) {
 }
 
 // Serves until SIGINT/SIGTERM (blocked in `stop_signals`), then drains.
-int Serve(vault::Vault& v, vault::api::ServerOptions server_options,
-          const std::string& backup_dir, std::chrono::milliseconds shutdown_deadline,
-          const sigset_t& stop_signals) {
+int Serve(vault::Vault& v, vault::api::ServerOptions server_options, const std::string& backup_dir,
+          std::chrono::milliseconds shutdown_deadline, const sigset_t& stop_signals) {
   vault::api::Metrics metrics;
   server_options.metrics = &metrics;
-  vault::api::RequestHandler handler(&v, &metrics, vault::api::HandlerOptions{kVersion, backup_dir});
+  vault::api::RequestHandler handler(&v, &metrics,
+                                     vault::api::HandlerOptions{kVersion, backup_dir});
   absl::StatusOr<std::unique_ptr<vault::api::Server>> server =
       vault::api::Server::Start(server_options, &handler);
   if (!server.ok()) {
@@ -277,9 +277,10 @@ int main(int argc, char** argv) {
   }
   vault::Vault& v = **opened;
   if (flags.dev) {
-    spdlog::warn("*** DEVELOPMENT MODE: the unseal key ({}) and the root API key ({}) are kept "
-                 "next to the data. Never use --dev for real personal data. ***",
-                 v.DevKeyFilePath(), v.DevRootApiKeyPath());
+    spdlog::warn(
+        "*** DEVELOPMENT MODE: the unseal key ({}) and the root API key ({}) are kept "
+        "next to the data. Never use --dev for real personal data. ***",
+        v.DevKeyFilePath(), v.DevRootApiKeyPath());
     if (absl::Status s = v.InitializeAndUnsealDev(); !s.ok()) {
       std::fprintf(stderr, "vaultd: dev unseal failed: %s\n", std::string(s.message()).c_str());
       return 1;

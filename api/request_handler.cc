@@ -14,9 +14,9 @@
 #include "api/internal/routes.h"
 #include "api/status_http.h"
 #include "api/wire.h"
+#include "base/strings.h"
 #include "crypto/encoding.h"
 #include "crypto/random.h"
-#include "base/strings.h"
 
 namespace vault::api {
 
@@ -139,8 +139,9 @@ bool DecodeTarget(const HttpRequest& request, Call* call) {
     const size_t eq = pair.find('=');
     std::string key, value;
     if (!Unescape(std::string_view(pair).substr(0, eq), true, &key) ||
-        !Unescape(eq == std::string::npos ? std::string_view() : std::string_view(pair).substr(eq + 1),
-                  true, &value)) {
+        !Unescape(
+            eq == std::string::npos ? std::string_view() : std::string_view(pair).substr(eq + 1),
+            true, &value)) {
       return false;
     }
     call->query[key] = value;
@@ -151,7 +152,7 @@ bool DecodeTarget(const HttpRequest& request, Call* call) {
 }  // namespace
 
 HttpResponse MakeErrorResponse(int http_status, std::string_view code, std::string_view message,
-                           std::string_view request_id) {
+                               std::string_view request_id) {
   v1::ErrorResponse body;
   body.mutable_error()->set_code(std::string(code));
   body.mutable_error()->set_message(std::string(message));

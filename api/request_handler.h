@@ -50,7 +50,7 @@ class RequestHandler {
 // A response with {"error": {...}} for `status` (used by the socket layer
 // too, e.g. for 413 before a request is fully read).
 HttpResponse MakeErrorResponse(int http_status, std::string_view code, std::string_view message,
-                           std::string_view request_id);
+                               std::string_view request_id);
 
 }  // namespace vault::api
 

@@ -7,8 +7,8 @@
 
 #include "api/internal/routes.h"
 #include "api/wire.h"
-#include "crypto/secret_bytes.h"
 #include "base/strings.h"
+#include "crypto/secret_bytes.h"
 
 namespace vault::api::internal {
 namespace {

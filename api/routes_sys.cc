@@ -9,8 +9,8 @@
 #include "api/internal/routes.h"
 #include "api/views.h"
 #include "api/wire.h"
-#include "crypto/encoding.h"
 #include "base/strings.h"
+#include "crypto/encoding.h"
 
 namespace vault::api::internal {
 
@@ -65,7 +65,8 @@ HttpResponse HandleInit(Call& call) {
 HttpResponse HandleUnseal(Call& call) {
   v1::UnsealRequest in;
   if (absl::Status st = call.Parse(&in); !st.ok()) return call.Error(st);
-  absl::StatusOr<KeyHierarchy::UnsealProgress> p = call.vault->system().SubmitUnsealShare(in.share());
+  absl::StatusOr<KeyHierarchy::UnsealProgress> p =
+      call.vault->system().SubmitUnsealShare(in.share());
   if (!p.ok()) return call.Error(p.status());
   v1::UnsealResponse out;
   out.set_sealed(p->sealed);

@@ -13,8 +13,8 @@
 #include <thread>
 #include <vector>
 
-#include "spdlog/spdlog.h"
 #include "base/strings.h"
+#include "spdlog/spdlog.h"
 
 namespace vault::api {
 namespace {
@@ -32,8 +32,9 @@ class Server::Impl {
   Impl(ServerOptions options, RequestHandler* handler)
       : options_(std::move(options)),
         handler_(handler),
-        ioc_(options_.io_threads > 0 ? options_.io_threads
-                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
+        ioc_(options_.io_threads > 0
+                 ? options_.io_threads
+                 : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
         acceptor_(asio::make_strand(ioc_)),
         pool_(static_cast<size_t>(std::max(1, options_.handler_threads))),
         ssl_(ssl::context::tls_server) {}
@@ -128,9 +129,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void OnStart() {
     if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
       Lowest().expires_after(server_->options_.read_timeout);
-      stream_.async_handshake(ssl::stream_base::server,
-                              beast::bind_front_handler(&Session::OnHandshake,
-                                                        this->shared_from_this()));
+      stream_.async_handshake(
+          ssl::stream_base::server,
+          beast::bind_front_handler(&Session::OnHandshake, this->shared_from_this()));
     } else {
       DoRead(server_->options_.read_timeout);
     }
@@ -164,8 +165,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (ec) return Close();  // timeout, reset, malformed
     keep_alive_ = parser_->get().keep_alive() && !server_->draining_;
     if (server_->in_flight_.load() >= server_->options_.max_in_flight) {
-      return Respond(MakeErrorResponse(429, "RESOURCE_EXHAUSTED", "too many requests in flight", ""),
-                     keep_alive_);
+      return Respond(
+          MakeErrorResponse(429, "RESOURCE_EXHAUSTED", "too many requests in flight", ""),
+          keep_alive_);
     }
     if (server_->draining_) {
       return Respond(MakeErrorResponse(503, "UNAVAILABLE", "shutting down", ""), false);
@@ -182,10 +184,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       spdlog::info("{} {} {} {:.2f}ms principal={} request_id={}", request.method, response.route,
                    response.status, ms, response.principal.empty() ? "-" : response.principal,
                    response.request_id);
-      asio::post(self->stream_.get_executor(),
-                 [self, response = std::move(response)]() mutable {
-                   self->Respond(std::move(response), self->keep_alive_, /*counted=*/true);
-                 });
+      asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+        self->Respond(std::move(response), self->keep_alive_, /*counted=*/true);
+      });
     });
   }
 
@@ -202,12 +203,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     res->keep_alive(keep_alive && !server_->draining_);
     res->prepare_payload();
     response_ = res;
-    Lowest().expires_after(linger_ ? std::min(server_->options_.read_timeout,
-                                              server_->options_.linger_timeout)
-                                   : server_->options_.read_timeout);
-    http::async_write(stream_, *res,
-                      beast::bind_front_handler(&Session::OnWrite, this->shared_from_this(),
-                                                res->keep_alive()));
+    Lowest().expires_after(
+        linger_ ? std::min(server_->options_.read_timeout, server_->options_.linger_timeout)
+                : server_->options_.read_timeout);
+    http::async_write(
+        stream_, *res,
+        beast::bind_front_handler(&Session::OnWrite, this->shared_from_this(), res->keep_alive()));
   }
 
   void OnWrite(bool keep_alive, beast::error_code ec, std::size_t) {

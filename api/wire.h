@@ -15,8 +15,8 @@
 #include "absl/time/time.h"
 #include "api/api.pb.h"
 #include "vault/backup/backup.h"
-#include "vault/model/data_types.h"
 #include "vault/keys/key_hierarchy.h"
+#include "vault/model/data_types.h"
 #include "vault/model/records.pb.h"
 #include "vault/model/reveal.h"
 

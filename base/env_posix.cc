@@ -16,8 +16,8 @@ namespace vault::base {
 namespace {
 
 absl::Status Errno(std::string_view what) {
-  return absl::UnavailableError(absl::StrCat(absl::string_view(what.data(), what.size()), ": ",
-                                             std::strerror(errno)));
+  return absl::UnavailableError(
+      absl::StrCat(absl::string_view(what.data(), what.size()), ": ", std::strerror(errno)));
 }
 
 FileType TypeOf(mode_t mode) {

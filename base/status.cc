@@ -10,7 +10,8 @@ namespace {
 constexpr std::string_view kKindUrl = "type.vaultd.dev/vault.ErrorKind";
 
 absl::Status WithKind(absl::Status status, std::string_view kind) {
-  status.SetPayload(absl::string_view(kKindUrl.data(), kKindUrl.size()), absl::Cord(std::string(kind)));
+  status.SetPayload(absl::string_view(kKindUrl.data(), kKindUrl.size()),
+                    absl::Cord(std::string(kind)));
   return status;
 }
 

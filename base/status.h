@@ -17,20 +17,20 @@ namespace vault {
 
 enum class ErrorKind {
   kOk,
-  kInvalidArgument,     // INVALID_ARGUMENT, OUT_OF_RANGE
+  kInvalidArgument,  // INVALID_ARGUMENT, OUT_OF_RANGE
   kUnauthenticated,
   kPermissionDenied,
-  kNotFound,            // missing (never erased or expired)
-  kGone,                // crypto-shredded: a subject, a tenant or a key version
-  kExpired,             // a token past its TTL
+  kNotFound,  // missing (never erased or expired)
+  kGone,      // crypto-shredded: a subject, a tenant or a key version
+  kExpired,   // a token past its TTL
   kAlreadyExists,
   kFailedPrecondition,  // FAILED_PRECONDITION, ABORTED
   kResourceExhausted,
-  kSealed,              // the vault serves no data until unsealed
-  kUnavailable,         // storage, audit or another dependency refuses now
+  kSealed,       // the vault serves no data until unsealed
+  kUnavailable,  // storage, audit or another dependency refuses now
   kUnimplemented,
-  kDataLoss,            // stored data failed authentication or parsing
-  kInternal,            // everything else
+  kDataLoss,  // stored data failed authentication or parsing
+  kInternal,  // everything else
 };
 
 ErrorKind ErrorKindOf(const absl::Status& status);

@@ -16,8 +16,8 @@
 #include <thread>
 #include <vector>
 
-#include "vault/vault.h"
 #include "vault/internal/vault_parts.h"
+#include "vault/vault.h"
 
 using vault::internal::Parts;
 
@@ -79,8 +79,9 @@ int main(int argc, char** argv) {
   std::vector<double> latencies;
   for (int k = 0; k < erasures; ++k) {
     auto t0 = std::chrono::steady_clock::now();
-    auto r = Parts(v).lifecycle().RequestErasure("acme", "s-" + std::to_string(victims[static_cast<size_t>(k)]),
-                                          absl::ZeroDuration(), "bench", {});
+    auto r = Parts(v).lifecycle().RequestErasure(
+        "acme", "s-" + std::to_string(victims[static_cast<size_t>(k)]), absl::ZeroDuration(),
+        "bench", {});
     if (!r.ok()) {
       std::fprintf(stderr, "erasure failed: %s\n", std::string(r.status().message()).c_str());
       return 1;

@@ -18,8 +18,8 @@
 #include <thread>
 #include <vector>
 
-#include "vault/vault.h"
 #include "vault/internal/vault_parts.h"
+#include "vault/vault.h"
 
 using vault::internal::Parts;
 
@@ -27,7 +27,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double Since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double Since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 long StatusKb(const char* field) {
   std::ifstream in("/proc/self/status");
@@ -109,8 +111,10 @@ struct ScaleRun {
           auto r = Parts(v).tokens().Detokenize("acme", batch, vault::RevealLevel::kMasked);
           if (!r.ok()) continue;
           for (const auto& item : *r) {
-            if (item.status.ok()) ++read;
-            else ++*wrong;
+            if (item.status.ok())
+              ++read;
+            else
+              ++*wrong;
           }
         }
       });
@@ -145,12 +149,13 @@ struct ScaleRun {
     const double detok_rate = DetokenizeRate(before, &wrong);
     const double tok_rate = TokenizeRate();
     const uint64_t bytes = FolderBytes(dir);
-    std::printf("%-8s tokens=%llu (at start) tokenize=%.0f/s detokenize=%.0f/s (failed items %llu) "
-                "rss=%ld MiB hwm=%ld MiB sample=%zu folder=%.1f MiB (%.0f bytes/token)\n",
-                label, static_cast<unsigned long long>(before), tok_rate, detok_rate,
-                static_cast<unsigned long long>(wrong.load()), StatusKb("VmRSS:") / 1024,
-                StatusKb("VmHWM:") / 1024, sample.size(), bytes / 1048576.0,
-                static_cast<double>(bytes) / static_cast<double>(next.load()));
+    std::printf(
+        "%-8s tokens=%llu (at start) tokenize=%.0f/s detokenize=%.0f/s (failed items %llu) "
+        "rss=%ld MiB hwm=%ld MiB sample=%zu folder=%.1f MiB (%.0f bytes/token)\n",
+        label, static_cast<unsigned long long>(before), tok_rate, detok_rate,
+        static_cast<unsigned long long>(wrong.load()), StatusKb("VmRSS:") / 1024,
+        StatusKb("VmHWM:") / 1024, sample.size(), bytes / 1048576.0,
+        static_cast<double>(bytes) / static_cast<double>(next.load()));
     std::fflush(stdout);
   }
 };

@@ -8,9 +8,9 @@
 #include <filesystem>
 #include <mutex>
 
+#include "vault/internal/vault_parts.h"
 #include "vault/storage/kv_store.h"
 #include "vault/vault.h"
-#include "vault/internal/vault_parts.h"
 
 using vault::internal::Parts;
 
@@ -99,7 +99,7 @@ void BM_DetokenizeSingle(benchmark::State& state) {
   size_t i = static_cast<size_t>(state.thread_index()) * 7919;
   for (auto _ : state) {
     auto r = Parts(*f.vault).tokens().Detokenize("acme", {f.tokens[i++ % f.tokens.size()]},
-                                          vault::RevealLevel::kMasked);
+                                                 vault::RevealLevel::kMasked);
     if (!r.ok() || !(*r)[0].status.ok()) state.SkipWithError("detokenize failed");
   }
   state.SetItemsProcessed(state.iterations());
@@ -152,7 +152,8 @@ void BM_TokenizeBatch100(benchmark::State& state) {
   std::vector<vault::TokenizeItem> items;
   for (int i = 0; i < 100; ++i) items.push_back({"bank_card", "4111 1111 1111 1111", "", "", 0});
   for (auto _ : state) {
-    if (!Parts(*f.vault).tokens().Tokenize("acme", items).ok()) state.SkipWithError("tokenize failed");
+    if (!Parts(*f.vault).tokens().Tokenize("acme", items).ok())
+      state.SkipWithError("tokenize failed");
   }
   state.SetItemsProcessed(state.iterations() * 100);
 }

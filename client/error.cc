@@ -16,24 +16,16 @@ constexpr char kHttpPayload[] = "vaultd.http_status";
 
 absl::StatusCode CodeForHttp(int status) {
   switch (status) {
-    case 400:
-      return absl::StatusCode::kInvalidArgument;
-    case 401:
-      return absl::StatusCode::kUnauthenticated;
-    case 403:
-      return absl::StatusCode::kPermissionDenied;
+    case 400: return absl::StatusCode::kInvalidArgument;
+    case 401: return absl::StatusCode::kUnauthenticated;
+    case 403: return absl::StatusCode::kPermissionDenied;
     case 404:
-    case 410:
-      return absl::StatusCode::kNotFound;
-    case 409:
-      return absl::StatusCode::kFailedPrecondition;
+    case 410: return absl::StatusCode::kNotFound;
+    case 409: return absl::StatusCode::kFailedPrecondition;
     case 429:
-    case 503:
-      return absl::StatusCode::kUnavailable;
-    case 501:
-      return absl::StatusCode::kUnimplemented;
-    default:
-      return absl::StatusCode::kInternal;
+    case 503: return absl::StatusCode::kUnavailable;
+    case 501: return absl::StatusCode::kUnimplemented;
+    default: return absl::StatusCode::kInternal;
   }
 }
 

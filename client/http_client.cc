@@ -59,8 +59,8 @@ class HttpClient::Impl {
       beast::get_lowest_layer(*tls_stream_).connect(results, ec);
       if (!ec) {
         // Server name indication and host-name verification.
-        SSL_ctrl(tls_stream_->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                 static_cast<void*>(const_cast<char*>(host_.c_str())));
+        SSL_ctrl(tls_stream_->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
+                 TLSEXT_NAMETYPE_host_name, static_cast<void*>(const_cast<char*>(host_.c_str())));
         tls_stream_->set_verify_callback(ssl::host_name_verification(host_));
         beast::get_lowest_layer(*tls_stream_).expires_after(timeout_);
         tls_stream_->handshake(ssl::stream_base::client, ec);
@@ -119,8 +119,8 @@ class HttpClient::Impl {
     return out;
   }
 
-  HttpResult Request(const std::string& method, const std::string& target,
-                     const std::string& body, const std::map<std::string, std::string>& headers) {
+  HttpResult Request(const std::string& method, const std::string& target, const std::string& body,
+                     const std::map<std::string, std::string>& headers) {
     if (!plain_ && !tls_stream_) {
       HttpResult failed;
       if (!Connect(&failed.error)) return failed;

@@ -14,15 +14,15 @@
 namespace vault::client {
 
 struct HttpResult {
-  int status = 0;  // 0 = the connection failed or was closed (see error)
+  int status = 0;     // 0 = the connection failed or was closed (see error)
   std::string error;  // why, when status is 0
   std::string body;
   std::map<std::string, std::string> headers;  // lower-cased names
 };
 
 struct TlsClientOptions {
-  std::string ca_file;           // trust this CA; empty = the system's default CAs
-  std::string cert_file;         // client certificate, optional
+  std::string ca_file;    // trust this CA; empty = the system's default CAs
+  std::string cert_file;  // client certificate, optional
   std::string key_file;
 };
 

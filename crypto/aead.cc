@@ -30,16 +30,16 @@ absl::StatusOr<std::string> EncryptBytes(const SecretBytes& key, const uint8_t* 
   auto* nonce = reinterpret_cast<uint8_t*>(out.data());
   random.Fill({nonce, XChaCha20Poly1305::kNonceSize});
   unsigned long long written = 0;
-  crypto_aead_xchacha20poly1305_ietf_encrypt(
-      nonce + XChaCha20Poly1305::kNonceSize, &written, plaintext, plaintext_size, Bytes(ad),
-      ad.size(), nullptr, nonce, RevealSecret(key).data());
+  crypto_aead_xchacha20poly1305_ietf_encrypt(nonce + XChaCha20Poly1305::kNonceSize, &written,
+                                             plaintext, plaintext_size, Bytes(ad), ad.size(),
+                                             nullptr, nonce, RevealSecret(key).data());
   out.resize(XChaCha20Poly1305::kNonceSize + written);
   return out;
 }
 
 // Decrypts into `out` (sized by the caller to ciphertext.size() - kOverhead).
-absl::Status DecryptInto(const SecretBytes& key, std::string_view ciphertext,
-                         std::string_view ad, uint8_t* out) {
+absl::Status DecryptInto(const SecretBytes& key, std::string_view ciphertext, std::string_view ad,
+                         uint8_t* out) {
   if (absl::Status s = CheckKey(key); !s.ok()) return s;
   if (ciphertext.size() < XChaCha20Poly1305::kOverhead) {
     return absl::DataLossError("ciphertext is truncated");

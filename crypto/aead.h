@@ -37,8 +37,9 @@ class XChaCha20Poly1305 {
                                                            std::string_view associated_data);
 
   // As Decrypt, but the plaintext (a wrapped key) lands straight in locked memory.
-  [[nodiscard]] static absl::StatusOr<SecretBytes> DecryptSecret(
-      const SecretBytes& key, std::string_view ciphertext, std::string_view associated_data);
+  [[nodiscard]] static absl::StatusOr<SecretBytes> DecryptSecret(const SecretBytes& key,
+                                                                 std::string_view ciphertext,
+                                                                 std::string_view associated_data);
 
   // Encrypts a secret (key wrapping) without copying it into ordinary memory.
   [[nodiscard]] static absl::StatusOr<std::string> EncryptSecret(const SecretBytes& key,

@@ -64,7 +64,8 @@ absl::StatusOr<std::string> Blake2bMac(const SecretBytes& key, std::string_view 
                                        size_t out_size) {
   if (absl::Status s = EnsureSodiumInitialized(); !s.ok()) return s;
   if (absl::Status s = CheckOutSize(out_size); !s.ok()) return s;
-  if (key.size() < crypto_generichash_KEYBYTES_MIN || key.size() > crypto_generichash_KEYBYTES_MAX) {
+  if (key.size() < crypto_generichash_KEYBYTES_MIN ||
+      key.size() > crypto_generichash_KEYBYTES_MAX) {
     return absl::InvalidArgumentError("BLAKE2b key must be 16..64 bytes");
   }
   std::string out(out_size, '\0');

@@ -51,8 +51,8 @@ class Blake2bHasher {
 // Derives subkey number `subkey_id` of `size` bytes (16..64) from a 32-byte
 // master key, in a domain named by exactly 8 characters of `context`.
 [[nodiscard]] absl::StatusOr<SecretBytes> DeriveSubkey(const SecretBytes& master_key,
-                                                       uint64_t subkey_id,
-                                                       std::string_view context, size_t size);
+                                                       uint64_t subkey_id, std::string_view context,
+                                                       size_t size);
 
 // Constant-time comparison of two public-length byte strings.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);

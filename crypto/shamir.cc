@@ -48,10 +48,9 @@ absl::StatusOr<std::vector<std::string>> SplitSecret(const SecretBytes& secret, 
   PointAtCsprng();
   std::vector<unsigned char> xs(static_cast<size_t>(shares));
   for (int i = 0; i < shares; ++i) xs[static_cast<size_t>(i)] = static_cast<unsigned char>(i + 1);
-  std::unique_ptr<gfshare_ctx, CtxFree> ctx(
-      gfshare_ctx_init_enc(xs.data(), static_cast<unsigned int>(shares),
-                           static_cast<unsigned char>(threshold),
-                           static_cast<unsigned int>(secret.size())));
+  std::unique_ptr<gfshare_ctx, CtxFree> ctx(gfshare_ctx_init_enc(
+      xs.data(), static_cast<unsigned int>(shares), static_cast<unsigned char>(threshold),
+      static_cast<unsigned int>(secret.size())));
   if (ctx == nullptr) return absl::InternalError("cannot create a sharing context");
   absl::StatusOr<SecretBytes> copy = secret.Clone();  // the library wants a mutable pointer
   if (!copy.ok()) return copy.status();

@@ -48,8 +48,7 @@ absl::Status VerifySignature(std::string_view public_key, std::string_view messa
     return absl::InvalidArgumentError("Ed25519 signature must be 64 bytes");
   }
   if (crypto_sign_verify_detached(reinterpret_cast<const uint8_t*>(signature.data()),
-                                  reinterpret_cast<const uint8_t*>(message.data()),
-                                  message.size(),
+                                  reinterpret_cast<const uint8_t*>(message.data()), message.size(),
                                   reinterpret_cast<const uint8_t*>(public_key.data())) != 0) {
     return absl::DataLossError("signature does not verify");
   }

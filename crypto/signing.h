@@ -37,7 +37,8 @@ class SigningKey {
 
  private:
   SigningKey(SecretBytes seed, SecretBytes secret_key, std::string public_key)
-      : seed_(std::move(seed)), secret_key_(std::move(secret_key)),
+      : seed_(std::move(seed)),
+        secret_key_(std::move(secret_key)),
         public_key_(std::move(public_key)) {}
 
   SecretBytes seed_;

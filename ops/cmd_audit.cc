@@ -7,10 +7,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/files.h"
 #include "ops/cli.h"
 #include "ops/offline.h"
 #include "vault/backup/backup.h"
-#include "base/files.h"
 #include "vault/vault.h"
 
 namespace vault::ops {

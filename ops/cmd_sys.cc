@@ -8,10 +8,10 @@
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "base/files.h"
 #include "crypto/encoding.h"
 #include "ops/cli.h"
 #include "vault/backup/backup.h"
-#include "base/files.h"
 #include "vault/vault.h"
 
 namespace vault::ops {

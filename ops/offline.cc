@@ -5,9 +5,9 @@
 
 #include "api/api.pb.h"
 #include "api/views.h"
-#include "crypto/encoding.h"
-#include "client/json.h"
 #include "base/strings.h"
+#include "client/json.h"
+#include "crypto/encoding.h"
 
 namespace vault::ops {
 namespace {
@@ -15,11 +15,12 @@ namespace {
 namespace pb = google::protobuf;
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\r' ||
-                        s.front() == '\t')) {
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\n' || s.front() == '\r' || s.front() == '\t')) {
     s.remove_prefix(1);
   }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) {
     s.remove_suffix(1);
   }
   return s;
@@ -74,8 +75,7 @@ absl::StatusOr<LedgerFile> ParseLedgerJson(std::string_view json) {
   return out;
 }
 
-absl::StatusOr<AuditExportCheck> VerifyAuditExport(std::istream& in,
-                                                   std::string_view public_key) {
+absl::StatusOr<AuditExportCheck> VerifyAuditExport(std::istream& in, std::string_view public_key) {
   std::vector<records::AuditEntry> entries;
   std::vector<records::AuditCheckpoint> checkpoints;
   std::string line;

@@ -33,7 +33,7 @@ struct LedgerFile {
 [[nodiscard]] absl::StatusOr<LedgerFile> ParseLedgerJson(std::string_view json);
 
 struct AuditExportCheck {
-  AuditVerification chain;   // ok, entries, head, problem, at_seq
+  AuditVerification chain;       // ok, entries, head, problem, at_seq
   uint64_t last_checkpoint = 0;  // highest signed checkpoint the chain reaches
 };
 

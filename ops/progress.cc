@@ -12,7 +12,8 @@ std::string Progress::Bar(uint64_t done, uint64_t total, int width) {
 }
 
 void Progress::Update(uint64_t done, uint64_t total, const std::string& state) {
-  const int percent = total == 0 ? 0 : static_cast<int>(std::min<uint64_t>(done, total) * 100 / total);
+  const int percent =
+      total == 0 ? 0 : static_cast<int>(std::min<uint64_t>(done, total) * 100 / total);
   std::string line = label_ + " " + state + " " + std::to_string(done) + "/" +
                      std::to_string(total) + " (" + std::to_string(percent) + "%)";
   if (terminal_) {

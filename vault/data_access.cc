@@ -5,10 +5,10 @@
 #include <set>
 
 #include "absl/strings/match.h"
-#include "vault/internal/type_names.h"
-#include "vault/model/record_keys.h"
 #include "base/status.h"
 #include "base/strings.h"
+#include "vault/internal/type_names.h"
+#include "vault/model/record_keys.h"
 
 namespace vault {
 
@@ -27,18 +27,18 @@ struct SubjectTouch {
 }  // namespace
 
 AuditEvent DataAccess::Event(const RequestContext& ctx, std::string_view tenant, Action action,
-                             std::string_view subject, std::vector<std::string> types,
-                             bool allowed, std::string_view reason) const {
+                             std::string_view subject, std::vector<std::string> types, bool allowed,
+                             std::string_view reason) const {
   // Ids come from the request path and are logged before the services
   // validate them: one that is not a valid id is logged as a fixed marker,
   // so a refused request cannot write arbitrary bytes into the chain.
   AuditEvent e;
   e.principal = ctx.principal.id;
   e.tenant = tenant.empty() || ValidateTenantId(tenant).ok() ? std::string(tenant)
-                                                              : std::string(kUnsafeAuditText);
+                                                             : std::string(kUnsafeAuditText);
   e.action = std::string(ActionName(action));
   e.subject = subject.empty() || ValidateSubjectId(subject).ok() ? std::string(subject)
-                                                                  : std::string(kUnsafeAuditText);
+                                                                 : std::string(kUnsafeAuditText);
   e.types = std::move(types);
   e.purpose = ctx.purpose;
   e.allowed = allowed;
@@ -119,8 +119,8 @@ absl::StatusOr<std::vector<TokenizeResult>> DataAccess::Tokenize(
     all_types.insert(*type);
     if (item.format == "deterministic") deterministic_types.insert(*type);
   }
-  if (absl::Status s = Guard(ctx, tenant, Action::kTokenize, std::nullopt,
-                             RevealLevel::kTokenOnly, "", TypeNames(all_types));
+  if (absl::Status s = Guard(ctx, tenant, Action::kTokenize, std::nullopt, RevealLevel::kTokenOnly,
+                             "", TypeNames(all_types));
       !s.ok()) {
     return s;
   }
@@ -139,8 +139,7 @@ absl::StatusOr<std::vector<TokenizeResult>> DataAccess::Tokenize(
 absl::StatusOr<std::vector<DetokenizeResult>> DataAccess::Detokenize(
     const RequestContext& ctx, std::string_view tenant, const std::vector<std::string>& tokens,
     RevealLevel reveal) {
-  if (absl::Status s =
-          Guard(ctx, tenant, Action::kDetokenize, std::nullopt, reveal, "", {});
+  if (absl::Status s = Guard(ctx, tenant, Action::kDetokenize, std::nullopt, reveal, "", {});
       !s.ok()) {
     return s;
   }
@@ -166,8 +165,8 @@ absl::StatusOr<std::vector<DetokenizeResult>> DataAccess::Detokenize(
   }
   std::vector<AuditEvent> events;
   for (auto& [subject, t] : touched) {
-    AuditEvent e = Event(ctx, tenant, Action::kDetokenize, subject, TypeNames(t.types),
-                         t.returned, t.refused ? "some items refused: type not granted" : "");
+    AuditEvent e = Event(ctx, tenant, Action::kDetokenize, subject, TypeNames(t.types), t.returned,
+                         t.refused ? "some items refused: type not granted" : "");
     e.fingerprints = std::move(t.fingerprints);
     events.push_back(std::move(e));
   }
@@ -188,8 +187,8 @@ absl::Status DataAccess::Revoke(const RequestContext& ctx, std::string_view tena
   absl::StatusOr<TokenService::TokenFacts> facts = options_.tokens->Describe(tenant, token);
   if (!facts.ok()) return facts.status();
   const std::vector<std::string> type_name = {std::string(DataTypeName(facts->type))};
-  Decision d = Authorize(ctx.principal, {tenant, Action::kRevoke, facts->type,
-                                         RevealLevel::kTokenOnly, ctx.purpose});
+  Decision d = Authorize(
+      ctx.principal, {tenant, Action::kRevoke, facts->type, RevealLevel::kTokenOnly, ctx.purpose});
   if (!d.allowed) return Deny(ctx, tenant, Action::kRevoke, facts->subject, type_name, d.reason);
   std::vector<AuditEvent> events;
   events.push_back(Event(ctx, tenant, Action::kRevoke, facts->subject,
@@ -204,8 +203,8 @@ absl::StatusOr<std::vector<std::string>> DataAccess::Search(const RequestContext
   absl::StatusOr<DataType> parsed = ParseDataType(type);
   if (!parsed.ok()) return absl::InvalidArgumentError(Cat("type: ", parsed.status().message()));
   const std::vector<std::string> type_names = {std::string(type)};
-  if (absl::Status s = Guard(ctx, tenant, Action::kSearch, *parsed, RevealLevel::kTokenOnly, "",
-                             type_names);
+  if (absl::Status s =
+          Guard(ctx, tenant, Action::kSearch, *parsed, RevealLevel::kTokenOnly, "", type_names);
       !s.ok()) {
     return s;
   }

@@ -16,12 +16,12 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "base/clock.h"
 #include "vault/access/access_policy.h"
+#include "vault/access/principal_store.h"
 #include "vault/audit/audit_log.h"
 #include "vault/backup/backup.h"
-#include "base/clock.h"
 #include "vault/lifecycle/lifecycle.h"
-#include "vault/access/principal_store.h"
 #include "vault/lifecycle/rewrap_jobs.h"
 #include "vault/subjects/subject_store.h"
 #include "vault/tokens/token_service.h"
@@ -139,7 +139,7 @@ class DataAccess {
                                                            std::string_view name);
   struct LedgerExport {
     std::vector<records::ErasureRecord> done;  // with their signed receipts
-    records::LiveState state;                 // signed
+    records::LiveState state;                  // signed
   };
   [[nodiscard]] absl::StatusOr<LedgerExport> ShredLedger(const RequestContext& ctx);
   // The raw audit chain, paged (operators only; the export is logged).
@@ -202,12 +202,11 @@ class DataAccess {
   // Calls on the whole vault (Authorize with system_wide), which only
   // operators pass; a refusal says "only operators may <what>" and is logged
   // under `log_tenant`.
-  absl::Status CheckOperator(const RequestContext& ctx, std::string_view log_tenant,
-                             Action action, std::string_view what);
+  absl::Status CheckOperator(const RequestContext& ctx, std::string_view log_tenant, Action action,
+                             std::string_view what);
   // One allowed entry, for a service that commits it with its own batch.
-  std::vector<AuditEvent> Allowed(const RequestContext& ctx, std::string_view tenant,
-                                  Action action, std::string_view subject,
-                                  std::string_view what) const;
+  std::vector<AuditEvent> Allowed(const RequestContext& ctx, std::string_view tenant, Action action,
+                                  std::string_view subject, std::string_view what) const;
   // Writes one allowed entry now (the intent, before a change outside the
   // store, or a read's record before its data is returned).
   absl::Status Log(const RequestContext& ctx, std::string_view tenant, Action action,
@@ -218,9 +217,8 @@ class DataAccess {
   // `refused` for the caller to log) and no hold on the subject
   // (FAILED_PRECONDITION).
   ReplaceCheck ReplaceGuard(const RequestContext& ctx, std::string_view tenant,
-                                          std::string_view subject,
-                                          std::optional<Decision>* refused,
-                                          std::set<DataType>* stored_types);
+                            std::string_view subject, std::optional<Decision>* refused,
+                            std::set<DataType>* stored_types);
 
   DataAccessOptions options_;
 };

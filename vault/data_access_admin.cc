@@ -4,12 +4,9 @@
 #include "base/status.h"
 #include "base/strings.h"
 #include "vault/data_access.h"
-#include "vault/internal/type_names.h"
 #include "vault/model/record_keys.h"
 
 namespace vault {
-
-using internal::TypeNames;
 
 absl::StatusOr<TenantInfo> DataAccess::GetTenant(const RequestContext& ctx,
                                                  std::string_view tenant) {
@@ -30,7 +27,9 @@ absl::StatusOr<uint32_t> DataAccess::RotateKey(const RequestContext& ctx, std::s
   if (absl::Status s = Check(ctx, tenant, Action::kKeys); !s.ok()) return s;
   if (absl::Status s = options_.keys->GetTenant(tenant).status(); !s.ok()) return s;
   // The keyring is outside the store: the entry (the intent) goes first.
-  if (absl::Status s = Log(ctx, tenant, Action::kKeys, "", "tenant key rotation requested"); !s.ok()) return s;
+  if (absl::Status s = Log(ctx, tenant, Action::kKeys, "", "tenant key rotation requested");
+      !s.ok())
+    return s;
   return options_.lifecycle->RotateKey(tenant);
 }
 
@@ -39,10 +38,12 @@ absl::StatusOr<TenantInfo> DataAccess::CreateTenant(const RequestContext& ctx,
                                                     std::string_view residency) {
   if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
   if (absl::Status s = Check(ctx, tenant, Action::kAdmin); !s.ok()) return s;
-  if (options_.keys->GetTenant(tenant).ok()) return absl::AlreadyExistsError("tenant already exists");
+  if (options_.keys->GetTenant(tenant).ok())
+    return absl::AlreadyExistsError("tenant already exists");
   // The keyring lives outside the store, so the entry is written first (the
   // intent), then the tenant.
-  if (absl::Status s = Log(ctx, tenant, Action::kAdmin, "", "tenant creation requested"); !s.ok()) return s;
+  if (absl::Status s = Log(ctx, tenant, Action::kAdmin, "", "tenant creation requested"); !s.ok())
+    return s;
   if (absl::Status s = options_.keys->CreateTenant(tenant, residency); !s.ok()) return s;
   return options_.keys->GetTenant(tenant);
 }
@@ -52,7 +53,7 @@ absl::StatusOr<records::RoleRecord> DataAccess::PutRole(const RequestContext& ct
                                                         records::RoleRecord role) {
   if (absl::Status s = Check(ctx, tenant, Action::kAdmin); !s.ok()) return s;
   return options_.principals->PutRole(tenant, std::move(role),
-      Allowed(ctx, tenant, Action::kAdmin, "", "role written"));
+                                      Allowed(ctx, tenant, Action::kAdmin, "", "role written"));
 }
 
 absl::StatusOr<std::vector<records::RoleRecord>> DataAccess::ListRoles(const RequestContext& ctx,
@@ -66,15 +67,15 @@ absl::StatusOr<IssuedPrincipal> DataAccess::CreatePrincipal(const RequestContext
                                                             std::string_view name,
                                                             const std::vector<std::string>& roles) {
   if (absl::Status s = Check(ctx, tenant, Action::kAdmin); !s.ok()) return s;
-  return options_.principals->CreatePrincipal(tenant, name, roles,
-      Allowed(ctx, tenant, Action::kAdmin, "", "principal created"));
+  return options_.principals->CreatePrincipal(
+      tenant, name, roles, Allowed(ctx, tenant, Action::kAdmin, "", "principal created"));
 }
 
 absl::Status DataAccess::DeletePrincipal(const RequestContext& ctx, std::string_view tenant,
                                          std::string_view id) {
   if (absl::Status s = Check(ctx, tenant, Action::kAdmin); !s.ok()) return s;
-  return options_.principals->DeletePrincipal(tenant, id,
-      Allowed(ctx, tenant, Action::kAdmin, "", "principal deleted"));
+  return options_.principals->DeletePrincipal(
+      tenant, id, Allowed(ctx, tenant, Action::kAdmin, "", "principal deleted"));
 }
 
 absl::StatusOr<uint32_t> DataAccess::RotateRoot(const RequestContext& ctx) {
@@ -109,8 +110,8 @@ absl::StatusOr<DataAccess::LedgerExport> DataAccess::ShredLedger(const RequestCo
   absl::StatusOr<std::vector<records::ErasureRecord>> done = ListDoneErasures(*options_.kv);
   if (!done.ok()) return done.status();
   out.done = std::move(*done);
-  absl::StatusOr<records::LiveState> state = CaptureLiveState(
-      *options_.keys, *options_.kv, absl::ToUnixMillis(options_.clock->Now()));
+  absl::StatusOr<records::LiveState> state =
+      CaptureLiveState(*options_.keys, *options_.kv, absl::ToUnixMillis(options_.clock->Now()));
   if (!state.ok()) return state.status();
   out.state = std::move(*state);
   return out;

@@ -4,12 +4,9 @@
 #include "base/status.h"
 #include "base/strings.h"
 #include "vault/data_access.h"
-#include "vault/internal/type_names.h"
 #include "vault/model/record_keys.h"
 
 namespace vault {
-
-using internal::TypeNames;
 
 absl::StatusOr<records::HoldRecord> DataAccess::PutHold(const RequestContext& ctx,
                                                         std::string_view tenant,
@@ -18,14 +15,14 @@ absl::StatusOr<records::HoldRecord> DataAccess::PutHold(const RequestContext& ct
                                                         std::string_view reason) {
   if (absl::Status s = Check(ctx, tenant, Action::kHold, subject); !s.ok()) return s;
   return options_.lifecycle->PutHold(tenant, subject, hold_id, reason,
-      Allowed(ctx, tenant, Action::kHold, subject, "hold placed"));
+                                     Allowed(ctx, tenant, Action::kHold, subject, "hold placed"));
 }
 
 absl::Status DataAccess::ReleaseHold(const RequestContext& ctx, std::string_view tenant,
                                      std::string_view subject, std::string_view hold_id) {
   if (absl::Status s = Check(ctx, tenant, Action::kHold, subject); !s.ok()) return s;
-  return options_.lifecycle->ReleaseHold(tenant, subject, hold_id,
-      Allowed(ctx, tenant, Action::kHold, subject, "hold released"));
+  return options_.lifecycle->ReleaseHold(
+      tenant, subject, hold_id, Allowed(ctx, tenant, Action::kHold, subject, "hold released"));
 }
 
 absl::StatusOr<records::ErasureRecord> DataAccess::RequestErasure(const RequestContext& ctx,
@@ -43,8 +40,8 @@ absl::StatusOr<records::ErasureRecord> DataAccess::CancelErasure(const RequestCo
                                                                  std::string_view tenant,
                                                                  std::string_view subject) {
   if (absl::Status s = Check(ctx, tenant, Action::kErase, subject); !s.ok()) return s;
-  return options_.lifecycle->CancelErasure(tenant, subject,
-      Allowed(ctx, tenant, Action::kErase, subject, "erasure cancelled"));
+  return options_.lifecycle->CancelErasure(
+      tenant, subject, Allowed(ctx, tenant, Action::kErase, subject, "erasure cancelled"));
 }
 
 absl::StatusOr<records::ErasureRecord> DataAccess::GetErasure(const RequestContext& ctx,
@@ -72,8 +69,8 @@ absl::StatusOr<records::RetentionClassRecord> DataAccess::PutRetentionClass(
     const RequestContext& ctx, std::string_view tenant, std::string_view name, int64_t days) {
   if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
   if (absl::Status s = Check(ctx, tenant, Action::kAdmin); !s.ok()) return s;
-  return options_.lifecycle->PutRetentionClass(tenant, name, days,
-      Allowed(ctx, tenant, Action::kAdmin, "", "retention class saved"));
+  return options_.lifecycle->PutRetentionClass(
+      tenant, name, days, Allowed(ctx, tenant, Action::kAdmin, "", "retention class saved"));
 }
 
 absl::StatusOr<std::vector<records::RetentionClassRecord>> DataAccess::ListRetentionClasses(
@@ -88,7 +85,8 @@ absl::StatusOr<uint64_t> DataAccess::CloseEpoch(const RequestContext& ctx,
                                                 std::string_view tenant) {
   if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
   if (absl::Status s = Check(ctx, tenant, Action::kKeys); !s.ok()) return s;
-  if (absl::Status s = Log(ctx, tenant, Action::kKeys, "", "shred epoch close requested"); !s.ok()) return s;
+  if (absl::Status s = Log(ctx, tenant, Action::kKeys, "", "shred epoch close requested"); !s.ok())
+    return s;
   return options_.lifecycle->CloseEpoch(tenant);
 }
 
@@ -98,8 +96,8 @@ absl::StatusOr<records::ErasureReceipt> DataAccess::EraseTenant(const RequestCon
   if (absl::Status s = CheckOperator(ctx, tenant, Action::kAdmin, "erase a tenant"); !s.ok()) {
     return s;
   }
-  return options_.lifecycle->EraseTenant(tenant,
-      Allowed(ctx, tenant, Action::kErase, "", "tenant erasure requested"));
+  return options_.lifecycle->EraseTenant(
+      tenant, Allowed(ctx, tenant, Action::kErase, "", "tenant erasure requested"));
 }
 
 absl::StatusOr<records::RewrapJob> DataAccess::StartRewrap(const RequestContext& ctx,
@@ -107,7 +105,8 @@ absl::StatusOr<records::RewrapJob> DataAccess::StartRewrap(const RequestContext&
   if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
   if (absl::Status s = Check(ctx, tenant, Action::kKeys); !s.ok()) return s;
   if (absl::Status s = options_.keys->GetTenant(tenant).status(); !s.ok()) return s;
-  if (absl::Status s = Log(ctx, tenant, Action::kKeys, "", "shred epoch job started"); !s.ok()) return s;
+  if (absl::Status s = Log(ctx, tenant, Action::kKeys, "", "shred epoch job started"); !s.ok())
+    return s;
   return options_.jobs->Start(tenant);
 }
 

@@ -42,9 +42,9 @@ absl::StatusOr<std::map<std::string, std::string>> DataAccess::PutSubject(
   events.push_back(Event(ctx, tenant, Action::kWrite, subject, TypeNames(types), true, ""));
   std::optional<Decision> refused;
   std::set<DataType> stored_types;
-  absl::StatusOr<std::map<std::string, std::string>> tokens = options_.subjects->PutFields(
-      tenant, subject, fields, &events,
-      ReplaceGuard(ctx, tenant, subject, &refused, &stored_types));
+  absl::StatusOr<std::map<std::string, std::string>> tokens =
+      options_.subjects->PutFields(tenant, subject, fields, &events,
+                                   ReplaceGuard(ctx, tenant, subject, &refused, &stored_types));
   if (refused.has_value()) {
     types.insert(stored_types.begin(), stored_types.end());
     return Deny(ctx, tenant, Action::kWrite, subject, TypeNames(types), refused->reason);
@@ -52,11 +52,9 @@ absl::StatusOr<std::map<std::string, std::string>> DataAccess::PutSubject(
   return tokens;
 }
 
-ReplaceCheck DataAccess::ReplaceGuard(const RequestContext& ctx,
-                                                    std::string_view tenant,
-                                                    std::string_view subject,
-                                                    std::optional<Decision>* refused,
-                                                    std::set<DataType>* stored_types) {
+ReplaceCheck DataAccess::ReplaceGuard(const RequestContext& ctx, std::string_view tenant,
+                                      std::string_view subject, std::optional<Decision>* refused,
+                                      std::set<DataType>* stored_types) {
   // Replacing or deleting a stored field destroys its value: that needs
   // write on the stored type too, and no hold on the subject.
   return [this, &ctx, tenant, subject, refused,
@@ -64,8 +62,8 @@ ReplaceCheck DataAccess::ReplaceGuard(const RequestContext& ctx,
     if (replaced.empty()) return absl::OkStatus();
     for (const StoredField& f : replaced) {
       stored_types->insert(f.type);
-      Decision d = Authorize(ctx.principal,
-                             {tenant, Action::kWrite, f.type, RevealLevel::kTokenOnly, ctx.purpose});
+      Decision d = Authorize(
+          ctx.principal, {tenant, Action::kWrite, f.type, RevealLevel::kTokenOnly, ctx.purpose});
       if (!d.allowed) {
         *refused = d;
         return absl::PermissionDeniedError(std::string(d.reason));
@@ -75,7 +73,8 @@ ReplaceCheck DataAccess::ReplaceGuard(const RequestContext& ctx,
     if (!held.ok()) return held.status();
     if (*held) {
       return absl::FailedPreconditionError(
-          Cat("fields.", replaced.front().name, ": the subject is under a legal hold; its fields "
+          Cat("fields.", replaced.front().name,
+              ": the subject is under a legal hold; its fields "
               "cannot be replaced or deleted until every hold is released"));
     }
     return absl::OkStatus();
@@ -141,16 +140,14 @@ absl::Status DataAccess::DeleteField(const RequestContext& ctx, std::string_view
   std::optional<Decision> refused;
   std::set<DataType> stored_types;
   absl::Status deleted = options_.subjects->DeleteField(
-      tenant, subject, field, &events,
-      ReplaceGuard(ctx, tenant, subject, &refused, &stored_types));
+      tenant, subject, field, &events, ReplaceGuard(ctx, tenant, subject, &refused, &stored_types));
   if (refused.has_value()) {
     return Deny(ctx, tenant, Action::kWrite, subject, TypeNames(stored_types), refused->reason);
   }
   return deleted;
 }
 
-absl::StatusOr<SubjectExport> DataAccess::Export(const RequestContext& ctx,
-                                                 std::string_view tenant,
+absl::StatusOr<SubjectExport> DataAccess::Export(const RequestContext& ctx, std::string_view tenant,
                                                  std::string_view subject) {
   RequestContext export_ctx = ctx;
   if (export_ctx.purpose.empty()) export_ctx.purpose = "subject_request";
@@ -169,8 +166,8 @@ absl::StatusOr<SubjectExport> DataAccess::Export(const RequestContext& ctx,
   };
   SubjectExport out;
   std::vector<std::string> withheld;
-  absl::StatusOr<std::map<std::string, RevealedField>> fields = options_.subjects->ReadFields(
-      tenant, subject, {}, RevealLevel::kPlain, visible, &withheld);
+  absl::StatusOr<std::map<std::string, RevealedField>> fields =
+      options_.subjects->ReadFields(tenant, subject, {}, RevealLevel::kPlain, visible, &withheld);
   if (!fields.ok()) return fields.status();
   if (!withheld.empty()) {
     for (auto& [name, f] : *fields) crypto::SecureWipe(f.value);

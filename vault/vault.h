@@ -14,9 +14,9 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "base/clock.h"
 #include "crypto/passphrase.h"
 #include "crypto/random.h"
-#include "base/clock.h"
 #include "vault/data_access.h"
 #include "vault/storage/kv_store.h"
 #include "vault/system_control.h"
@@ -30,7 +30,7 @@ class VaultParts;
 struct VaultOptions {
   // Created (0700) if missing; refused if group or others can access it.
   std::string data_dir;
-  const Clock* clock = nullptr;  // required
+  const Clock* clock = nullptr;            // required
   crypto::RandomSource* random = nullptr;  // required
   crypto::Argon2idParams argon2;
   size_t dek_cache_capacity = 100000;

@@ -29,8 +29,8 @@ struct Call {
   explicit Call(const HttpRequest& request) : req(request) {}
 
   const HttpRequest& req;
-  std::vector<std::string> seg;                // percent-decoded path segments
-  std::map<std::string, std::string> query;    // percent-decoded query
+  std::vector<std::string> seg;              // percent-decoded path segments
+  std::map<std::string, std::string> query;  // percent-decoded query
   std::string request_id;
   bool binary_in = false;
   bool binary_out = false;

@@ -6,8 +6,8 @@
 // vaultd opens (its reserve file given up), unseals and reports the state,
 // and once space is freed again every acknowledged token still detokenizes.
 #include <fcntl.h>
-#include <gtest/gtest.h>
 #include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -73,15 +73,16 @@ class FullDiskTest : public ::testing::Test {
   }
 
   void Start() {
-    server_ = std::make_unique<VaultdProcess>(std::vector<std::string>{"--dev", "--data-dir", data_});
+    server_ =
+        std::make_unique<VaultdProcess>(std::vector<std::string>{"--dev", "--data-dir", data_});
     ASSERT_GT(server_->port(), 0) << "vaultd did not start";
     client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
     client_->set_timeout(std::chrono::seconds(30));
     root_key_ = ReadFirstLine(data_ + "/root-api-key");
   }
 
-  HttpResult Call(const std::string& method, const std::string& target, const std::string& body = "",
-                  const std::string& key = "") {
+  HttpResult Call(const std::string& method, const std::string& target,
+                  const std::string& body = "", const std::string& key = "") {
     std::map<std::string, std::string> headers;
     if (!key.empty()) headers["Authorization"] = "Bearer " + key;
     return client_->Request(method, target, body, headers);
@@ -95,11 +96,14 @@ class FullDiskTest : public ::testing::Test {
 
   void Provision() {
     ASSERT_EQ(Call("POST", "/v1/tenants", R"({"id": "acme"})", root_key_).status, 201);
-    ASSERT_EQ(Call("PUT", "/v1/tenants/acme/roles/app",
-                   R"({"actions": ["tokenize", "detokenize"], "types": ["*"], "max_reveal": "plain"})",
-                   root_key_).status, 200);
-    HttpResult p = Call("POST", "/v1/tenants/acme/principals", R"({"name": "app", "roles": ["app"]})",
-                        root_key_);
+    ASSERT_EQ(
+        Call("PUT", "/v1/tenants/acme/roles/app",
+             R"({"actions": ["tokenize", "detokenize"], "types": ["*"], "max_reveal": "plain"})",
+             root_key_)
+            .status,
+        200);
+    HttpResult p = Call("POST", "/v1/tenants/acme/principals",
+                        R"({"name": "app", "roles": ["app"]})", root_key_);
     ASSERT_EQ(p.status, 201) << p.body;
     key_ = Parse<api::v1::PrincipalResponse>(p.body).api_key();
   }
@@ -196,7 +200,8 @@ TEST_F(FullDiskTest, RefusesWhileFullRecoversWithoutRestartAndRestartsOnFullDisk
   EXPECT_EQ(full.error(), "no_space");
   HttpResult metrics = Call("GET", "/metrics");
   EXPECT_NE(metrics.body.find("vaultd_storage_writable 0\n"), std::string::npos) << metrics.body;
-  EXPECT_EQ(metrics.body.find("vaultd_storage_errors_total{kind=\"no_space\"} 0\n"), std::string::npos);
+  EXPECT_EQ(metrics.body.find("vaultd_storage_errors_total{kind=\"no_space\"} 0\n"),
+            std::string::npos);
   // An audited read needs a durable audit entry: refused too, nothing revealed.
   HttpResult refusal;
   EXPECT_EQ(DetokenizeAll(&refusal), 0u);
@@ -226,8 +231,7 @@ TEST_F(FullDiskTest, RefusesWhileFullRecoversWithoutRestartAndRestartsOnFullDisk
   EXPECT_EQ(h.storage(), "rocksdb");
   EXPECT_FALSE(h.storage_health().ok());
   EXPECT_TRUE(h.storage_health().reserve_released());
-  EXPECT_EQ(h.storage_health().error(),
-            h.storage_health().writable() ? "low_space" : "no_space");
+  EXPECT_EQ(h.storage_health().error(), h.storage_health().writable() ? "low_space" : "no_space");
   // Audited reads need a durable audit entry; on this disk that may fail
   // (the replayed memtables want flushing): all tokens come back, or a clear
   // refusal and nothing.

@@ -2,8 +2,8 @@
 // through the real vaultd over HTTP with an ordinary tenant API key. Each
 // test runs the attack and shows it no longer works (docs/threat-model.md,
 // "Hardening").
-#include <gtest/gtest.h>
 #include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
 
 #include <fstream>
 #include <map>
@@ -33,13 +33,15 @@ class HardeningTest : public ::testing::Test {
  protected:
   void SetUp() override {
     data_ = dir_.Sub("data");
-    server_ = std::make_unique<VaultdProcess>(std::vector<std::string>{"--dev", "--data-dir", data_});
+    server_ =
+        std::make_unique<VaultdProcess>(std::vector<std::string>{"--dev", "--data-dir", data_});
     ASSERT_GT(server_->port(), 0) << "vaultd did not start";
     root_ = ReadFirstLine(data_ + "/root-api-key");
     client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port(), nullptr);
     ASSERT_EQ(Call("POST", "/v1/tenants", R"({"id": "acme"})", root_).status, 201);
     // The README's roles.
-    PutRole("tokenizer", R"({"actions": ["tokenize"], "types": ["*"], "max_reveal": "token_only"})");
+    PutRole("tokenizer",
+            R"({"actions": ["tokenize"], "types": ["*"], "max_reveal": "token_only"})");
     PutRole("support", R"({"actions": ["detokenize"], "types": ["phone"], "max_reveal": "masked",
                            "purposes": ["support"], "require_purpose": true})");
   }
@@ -86,9 +88,7 @@ class HardeningTest : public ::testing::Test {
     EXPECT_EQ(r.status, 200) << r.body;
     return Parse<api::v1::DetokenizeResponse>(r.body);
   }
-  std::string Verify() {
-    return Call("GET", "/v1/sys/audit/verify", "", root_).body;
-  }
+  std::string Verify() { return Call("GET", "/v1/sys/audit/verify", "", root_).body; }
 
   TempDir dir_;
   std::string data_, root_;
@@ -117,8 +117,7 @@ TEST_F(HardeningTest, HashedViewsNoLongerRecoverAMaskedPhoneNumber) {
     candidates.push_back(std::string("+86138") + digits + "8000");
   }
   std::vector<std::string> mine = Tokenize(billing, {candidates.begin(), candidates.begin() + 100});
-  for (const std::string& t :
-       Tokenize(billing, {candidates.begin() + 100, candidates.end()})) {
+  for (const std::string& t : Tokenize(billing, {candidates.begin() + 100, candidates.end()})) {
     mine.push_back(t);
   }
   std::vector<std::string> asked = mine;
@@ -149,7 +148,8 @@ TEST_F(HardeningTest, DeterministicLowEntropyTokensNeedAnOptIn) {
                         "allow_deterministic": true})");
   const std::string joiner = NewPrincipal("joiner", R"(["joiner"])");
   const std::string victim =
-      Tokenize(joiner, {"+8613800138000"}, R"(, "subject": "u-1", "format": "deterministic")").at(0);
+      Tokenize(joiner, {"+8613800138000"}, R"(, "subject": "u-1", "format": "deterministic")")
+          .at(0);
   const std::string attacker = NewPrincipal("attacker", R"(["tokenizer"])");
   HttpResult guess = Call("POST", "/v1/tenants/acme/tokenize",
                           R"({"items": [{"type": "phone", "value": "+8613800138000",
@@ -159,21 +159,24 @@ TEST_F(HardeningTest, DeterministicLowEntropyTokensNeedAnOptIn) {
   EXPECT_EQ(Parse<api::v1::ErrorResponse>(guess.body).error().code(), "PERMISSION_DENIED");
   EXPECT_EQ(guess.body.find(victim), std::string::npos);
   // Free-text types are not enumerable and keep deterministic tokens.
-  EXPECT_EQ(Call("POST", "/v1/tenants/acme/tokenize",
-                 R"({"items": [{"type": "email", "value": "a@example.com", "format": "deterministic"}]})",
-                 attacker)
-                .status,
-            200);
+  EXPECT_EQ(
+      Call("POST", "/v1/tenants/acme/tokenize",
+           R"({"items": [{"type": "email", "value": "a@example.com", "format": "deterministic"}]})",
+           attacker)
+          .status,
+      200);
   // The role shows its opt-in.
-  EXPECT_NE(Call("GET", "/v1/tenants/acme/roles", "", root_).body.find(R"("allow_deterministic":true)"),
-            std::string::npos);
+  EXPECT_NE(
+      Call("GET", "/v1/tenants/acme/roles", "", root_).body.find(R"("allow_deterministic":true)"),
+      std::string::npos);
 }
 
 // Finding 2: a writer allowed only phones overwrote a bank card by sending
 // a phone under the card's field name; holds did not protect fields.
 TEST_F(HardeningTest, FieldWritesRespectTheStoredTypeHoldsAndRetention) {
   PutRole("writer", R"({"actions": ["write"], "types": ["*"], "max_reveal": "token_only"})");
-  PutRole("phone-writer", R"({"actions": ["write"], "types": ["phone"], "max_reveal": "token_only"})");
+  PutRole("phone-writer",
+          R"({"actions": ["write"], "types": ["phone"], "max_reveal": "token_only"})");
   PutRole("legal", R"({"actions": ["hold"], "types": [], "max_reveal": "token_only"})");
   const std::string writer = NewPrincipal("hr", R"(["writer"])");
   const std::string phones = NewPrincipal("sms", R"(["phone-writer"])");
@@ -182,22 +185,25 @@ TEST_F(HardeningTest, FieldWritesRespectTheStoredTypeHoldsAndRetention) {
   ASSERT_EQ(Call("PUT", subject, R"({"fields": {
                    "card": {"type": "bank_card", "value": "4111111111111111"},
                    "salary": {"type": "bank_card", "value": "5555555555554444", "retention": "financial_5y"},
-                   "mobile": {"type": "phone", "value": "+8613800138000"}}})", writer)
+                   "mobile": {"type": "phone", "value": "+8613800138000"}}})",
+                 writer)
                 .status,
             200);
-  HttpResult over = Call("PUT", subject,
-                         R"({"fields": {"card": {"type": "phone", "value": "+8613800138001"}}})", phones);
+  HttpResult over =
+      Call("PUT", subject, R"({"fields": {"card": {"type": "phone", "value": "+8613800138001"}}})",
+           phones);
   EXPECT_EQ(over.status, 403) << over.body;
   EXPECT_EQ(Call("DELETE", subject + "/fields/card", "", phones).status, 403);
-  HttpResult retyped = Call("PUT", subject,
-                            R"({"fields": {"salary": {"type": "phone", "value": "+8613800138001"}}})",
-                            writer);
+  HttpResult retyped =
+      Call("PUT", subject,
+           R"({"fields": {"salary": {"type": "phone", "value": "+8613800138001"}}})", writer);
   EXPECT_EQ(retyped.status, 409) << retyped.body;
   EXPECT_EQ(Parse<api::v1::ErrorResponse>(retyped.body).error().code(), "FAILED_PRECONDITION");
 
   ASSERT_EQ(Call("PUT", subject + "/holds/case-7", R"({"reason": "dispute"})", legal).status, 200);
-  HttpResult held = Call("PUT", subject,
-                         R"({"fields": {"mobile": {"type": "phone", "value": "+8613800138001"}}})", phones);
+  HttpResult held =
+      Call("PUT", subject,
+           R"({"fields": {"mobile": {"type": "phone", "value": "+8613800138001"}}})", phones);
   EXPECT_EQ(held.status, 409) << held.body;
   EXPECT_EQ(Parse<api::v1::ErrorResponse>(held.body).error().code(), "FAILED_PRECONDITION");
   EXPECT_EQ(Call("DELETE", subject + "/fields/mobile", "", phones).status, 409);
@@ -242,9 +248,9 @@ TEST_F(HardeningTest, HostilePathSegmentsNeitherPoisonNorBreakTheAuditChain) {
   const std::string auditor = NewPrincipal("dpo", R"(["auditor"])");
   const std::string big(16000, 'A');
   const std::vector<std::string> targets = {
-      "/v1/tenants/acme/subjects/%FF%FE",          "/v1/tenants/%FF%FE/subjects/u-1",
-      "/v1/tenants/acme/subjects/%C3%28/export",   "/v1/tenants/acme/subjects/" + big,
-      "/v1/tenants/acme/subjects/a%00b/holds/h1",  "/v1/tenants/acme/subjects/%E2%82/erasure"};
+      "/v1/tenants/acme/subjects/%FF%FE",         "/v1/tenants/%FF%FE/subjects/u-1",
+      "/v1/tenants/acme/subjects/%C3%28/export",  "/v1/tenants/acme/subjects/" + big,
+      "/v1/tenants/acme/subjects/a%00b/holds/h1", "/v1/tenants/acme/subjects/%E2%82/erasure"};
   for (const std::string& target : targets) {
     for (const char* method : {"GET", "PUT", "POST", "DELETE"}) {
       HttpResult r = Call(method, target, "{}", app);

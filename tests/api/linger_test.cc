@@ -93,9 +93,10 @@ class LingerTest : public ::testing::Test {
   void StartVaultd(const std::string& extra_config = "") {
     data_ = dir_.Sub("data");
     std::ofstream(dir_.Sub("vaultd.conf"))
-        << "max_connections: " << kMaxConnections << "\nread_timeout_ms: 3000\n" << extra_config;
-    server_ = std::make_unique<VaultdProcess>(
-        std::vector<std::string>{"--dev", "--data-dir", data_, "--config", dir_.Sub("vaultd.conf")});
+        << "max_connections: " << kMaxConnections << "\nread_timeout_ms: 3000\n"
+        << extra_config;
+    server_ = std::make_unique<VaultdProcess>(std::vector<std::string>{
+        "--dev", "--data-dir", data_, "--config", dir_.Sub("vaultd.conf")});
     ASSERT_GT(server_->port(), 0) << "vaultd did not start";
   }
 
@@ -173,9 +174,10 @@ TEST_F(LingerTest, TricklersAfter413NeitherLockOutUnsealNorLingerPastTheCap) {
   for (int i = 0; i < kTricklers; ++i) {
     const Trickler& t = tricklers[static_cast<size_t>(i)];
     if (!t.refused) continue;  // reported above
-    EXPECT_TRUE(t.closed) << "trickler " << i << " still connected "
-                          << std::chrono::duration_cast<milliseconds>(Clock::now() - t.refused_at).count()
-                          << " ms after its 413";
+    EXPECT_TRUE(t.closed)
+        << "trickler " << i << " still connected "
+        << std::chrono::duration_cast<milliseconds>(Clock::now() - t.refused_at).count()
+        << " ms after its 413";
     if (t.closed) {
       EXPECT_LE(t.closed_at - t.refused_at, kLingerCap + kSlack) << "trickler " << i;
     }
@@ -223,7 +225,8 @@ TEST_F(LingerTest, FullLingerCapClosesAtOnceAndIsAMetric) {
   EXPECT_TRUE(tricklers[3].closed);
   ops::HttpResult metrics = Call("GET", "/metrics");
   ASSERT_EQ(metrics.status, 200) << metrics.error;
-  EXPECT_NE(metrics.body.find("\nvaultd_lingering_connections 2\n"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("\nvaultd_lingering_connections 2\n"), std::string::npos)
+      << metrics.body;
   EXPECT_NE(metrics.body.find("\nvaultd_lingering_connections_limit 2\n"), std::string::npos);
   EXPECT_NE(metrics.body.find("\nvaultd_linger_skipped_total 2\n"), std::string::npos);
 }

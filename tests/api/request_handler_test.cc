@@ -5,9 +5,9 @@
 #include <gtest/gtest.h>
 
 #include "api/status_http.h"
+#include "base/status.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/vault_fixture.h"
-#include "base/status.h"
 #include "vault/storage/memory_kv_store.h"
 
 namespace vault::api {
@@ -44,8 +44,10 @@ class RequestHandlerTest : public ::testing::Test {
 TEST_F(RequestHandlerTest, HealthPrintsDefaultsAndGeneratesARequestId) {
   HttpResponse r = Do("GET", "/v1/sys/health");
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.body, R"({"initialized":true,"sealed":false,"version":"0.1.0",)"
-                    R"("storage_health":{"ok":true,"error":"","writable":true,"reserve_released":false},"storage":"rocksdb"})");
+  EXPECT_EQ(
+      r.body,
+      R"({"initialized":true,"sealed":false,"version":"0.1.0",)"
+      R"("storage_health":{"ok":true,"error":"","writable":true,"reserve_released":false},"storage":"rocksdb"})");
   EXPECT_EQ(r.route, "/v1/sys/health");
   EXPECT_EQ(r.request_id.substr(0, 4), "req_");
   HttpResponse echoed = Do("GET", "/v1/sys/health", "", {{"x-request-id", "trace-7"}});
@@ -100,7 +102,8 @@ TEST_F(RequestHandlerTest, EveryDomainStatusMapsOnce) {
 
 TEST_F(RequestHandlerTest, InternalErrorsDoNotLeakTheirMessage) {
   HttpResponse r = MakeErrorResponse(500, "INTERNAL", "internal error", "req_1");
-  EXPECT_EQ(r.body, R"({"error":{"code":"INTERNAL","message":"internal error","request_id":"req_1"}})");
+  EXPECT_EQ(r.body,
+            R"({"error":{"code":"INTERNAL","message":"internal error","request_id":"req_1"}})");
 }
 
 }  // namespace

@@ -6,10 +6,10 @@
 #ifndef VAULT_TESTS_API_VAULTD_HTTP_FIXTURE_H_
 #define VAULT_TESTS_API_VAULTD_HTTP_FIXTURE_H_
 
-#include <gtest/gtest.h>
 #include <google/protobuf/util/json_util.h>
-#include <sys/socket.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -40,7 +40,9 @@ M Parse(const std::string& json) {
   return m;
 }
 
-inline std::string ErrorCode(const HttpResult& r) { return Parse<api::v1::ErrorResponse>(r.body).error().code(); }
+inline std::string ErrorCode(const HttpResult& r) {
+  return Parse<api::v1::ErrorResponse>(r.body).error().code();
+}
 
 // Every test runs twice: over plain HTTP and over TLS (a self-signed
 // certificate made for the test).
@@ -49,15 +51,17 @@ class VaultdHttpTest : public ::testing::TestWithParam<bool> {
   void SetUp() override {
     data_ = dir_.Sub("data");
     std::ofstream(dir_.Sub("vaultd.conf")) << "read_timeout_ms: 800\nbody_limit_bytes: 65536\n";
-    std::vector<std::string> args = {"--dev", "--data-dir", data_, "--config", dir_.Sub("vaultd.conf")};
+    std::vector<std::string> args = {"--dev", "--data-dir", data_, "--config",
+                                     dir_.Sub("vaultd.conf")};
     if (GetParam()) {
-      const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
-                              "-addext subjectAltName=IP:127.0.0.1 2>/dev/null -keyout " +
-                              dir_.Sub("key.pem") + " -out " + dir_.Sub("cert.pem");
+      const std::string cmd =
+          "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+          "-addext subjectAltName=IP:127.0.0.1 2>/dev/null -keyout " +
+          dir_.Sub("key.pem") + " -out " + dir_.Sub("cert.pem");
       ASSERT_EQ(std::system(cmd.c_str()), 0);
       tls_ = TlsClientOptions{dir_.Sub("cert.pem"), "", ""};
-      for (const std::string& a : std::vector<std::string>{"--tls-cert", dir_.Sub("cert.pem"), "--tls-key",
-                                                           dir_.Sub("key.pem")}) {
+      for (const std::string& a : std::vector<std::string>{"--tls-cert", dir_.Sub("cert.pem"),
+                                                           "--tls-key", dir_.Sub("key.pem")}) {
         args.push_back(a);
       }
     }
@@ -71,8 +75,9 @@ class VaultdHttpTest : public ::testing::TestWithParam<bool> {
     return std::make_unique<HttpClient>("127.0.0.1", server_->port(), GetParam() ? &tls_ : nullptr);
   }
 
-  HttpResult Call(const std::string& method, const std::string& target, const std::string& body = "",
-                  const std::string& key = "", const std::string& purpose = "") {
+  HttpResult Call(const std::string& method, const std::string& target,
+                  const std::string& body = "", const std::string& key = "",
+                  const std::string& purpose = "") {
     std::map<std::string, std::string> headers;
     if (!key.empty()) headers["Authorization"] = "Bearer " + key;
     if (!purpose.empty()) headers["X-Purpose"] = purpose;
@@ -81,15 +86,22 @@ class VaultdHttpTest : public ::testing::TestWithParam<bool> {
 
   // Tenant acme with a tokenizer and a support principal.
   void Provision() {
-    ASSERT_EQ(Call("POST", "/v1/tenants", R"({"id": "acme", "residency": "cn"})", root_key_).status, 201);
-    ASSERT_EQ(Call("PUT", "/v1/tenants/acme/roles/tokenizer",
-                   R"({"actions": ["tokenize", "write", "revoke"], "types": ["*"], "max_reveal": "token_only",
+    ASSERT_EQ(Call("POST", "/v1/tenants", R"({"id": "acme", "residency": "cn"})", root_key_).status,
+              201);
+    ASSERT_EQ(
+        Call(
+            "PUT", "/v1/tenants/acme/roles/tokenizer",
+            R"({"actions": ["tokenize", "write", "revoke"], "types": ["*"], "max_reveal": "token_only",
                        "allow_deterministic": true})",
-                   root_key_).status, 200);
+            root_key_)
+            .status,
+        200);
     ASSERT_EQ(Call("PUT", "/v1/tenants/acme/roles/support",
                    R"({"actions": ["detokenize", "read", "search"], "types": ["phone", "bank_card"],
                        "max_reveal": "masked", "purposes": ["support"], "require_purpose": true})",
-                   root_key_).status, 200);
+                   root_key_)
+                  .status,
+              200);
     HttpResult t = Call("POST", "/v1/tenants/acme/principals",
                         R"({"name": "billing-svc", "roles": ["tokenizer"]})", root_key_);
     ASSERT_EQ(t.status, 201) << t.body;
@@ -100,12 +112,42 @@ class VaultdHttpTest : public ::testing::TestWithParam<bool> {
     support_key_ = Parse<api::v1::PrincipalResponse>(s.body).api_key();
   }
 
+  // After Provision: a dpo principal (erase, hold, keys; its key in dpo_key_),
+  // subjects u-1 and u-2 with a phone each, and a token of u-1's phone.
+  std::string ProvisionDpoAndTwoSubjects() {
+    EXPECT_EQ(
+        Call(
+            "PUT", "/v1/tenants/acme/roles/dpo",
+            R"({"actions": ["erase", "hold", "keys"], "types": ["*"], "max_reveal": "token_only"})",
+            root_key_)
+            .status,
+        200);
+    HttpResult p = Call("POST", "/v1/tenants/acme/principals",
+                        R"({"name": "dpo", "roles": ["dpo"]})", root_key_);
+    dpo_key_ = Parse<api::v1::PrincipalResponse>(p.body).api_key();
+    EXPECT_EQ(Call("PUT", "/v1/tenants/acme/subjects/u-1",
+                   R"({"fields": {"mobile": {"type": "phone", "value": "+8613800138000"}}})",
+                   tokenizer_key_)
+                  .status,
+              200);
+    EXPECT_EQ(Call("PUT", "/v1/tenants/acme/subjects/u-2",
+                   R"({"fields": {"mobile": {"type": "phone", "value": "+8613900139000"}}})",
+                   tokenizer_key_)
+                  .status,
+              200);
+    HttpResult t =
+        Call("POST", "/v1/tenants/acme/tokenize",
+             R"({"items": [{"type": "phone", "value": "+8613800138000", "subject": "u-1"}]})",
+             tokenizer_key_);
+    return Parse<api::v1::TokenizeResponse>(t.body).items(0).token();
+  }
+
   TempDir dir_;
   TlsClientOptions tls_;
   std::string data_;
   std::unique_ptr<VaultdProcess> server_;
   std::unique_ptr<HttpClient> client_;
-  std::string root_key_, tokenizer_key_, support_key_;
+  std::string root_key_, tokenizer_key_, support_key_, dpo_key_;
 };
 
 }  // namespace vault::testing

@@ -31,9 +31,12 @@ TEST_P(VaultdHttpTest, NoPlaintextInTheDataFolderAfterStop) {
     std::string v = "+86139" + std::to_string(20000000 + i);
     values.push_back(v);
     ASSERT_EQ(Call("PUT", "/v1/tenants/acme/subjects/s-" + std::to_string(i),
-                   R"({"fields": {"m": {"type": "phone", "value": ")" + v + R"("}, "n": {"type": "generic", "value": "note-)" +
-                       std::to_string(i) + R"(-quietly"}}})",
-                   tokenizer_key_).status, 200);
+                   R"({"fields": {"m": {"type": "phone", "value": ")" + v +
+                       R"("}, "n": {"type": "generic", "value": "note-)" + std::to_string(i) +
+                       R"(-quietly"}}})",
+                   tokenizer_key_)
+                  .status,
+              200);
     values.push_back("note-" + std::to_string(i) + "-quietly");
   }
   ASSERT_EQ(server_->Stop(), 0);
@@ -50,9 +53,10 @@ TEST_P(VaultdHttpTest, ManyConcurrentConnectionsLoseNoWrite) {
   for (int i = 0; i < kConnections; ++i) {
     threads.emplace_back([&, i] {
       std::unique_ptr<HttpClient> c = NewClient();
-      HttpResult r = c->Request("POST", "/v1/tenants/acme/tokenize",
-                               R"({"items": [{"type": "generic", "value": "v-)" + std::to_string(i) + R"("}]})",
-                               {{"Authorization", "Bearer " + tokenizer_key_}});
+      HttpResult r = c->Request(
+          "POST", "/v1/tenants/acme/tokenize",
+          R"({"items": [{"type": "generic", "value": "v-)" + std::to_string(i) + R"("}]})",
+          {{"Authorization", "Bearer " + tokenizer_key_}});
       if (r.status == 200) {
         tokens[static_cast<size_t>(i)] = Parse<api::v1::TokenizeResponse>(r.body).items(0).token();
         ++ok;
@@ -67,20 +71,25 @@ TEST_P(VaultdHttpTest, ManyConcurrentConnectionsLoseNoWrite) {
   ASSERT_EQ(server_->Stop(), 0);
   std::vector<std::string> args = {"--dev", "--data-dir", data_};
   if (GetParam()) {
-    for (const std::string& a : std::vector<std::string>{"--tls-cert", dir_.Sub("cert.pem"), "--tls-key",
-                                                         dir_.Sub("key.pem")}) {
+    for (const std::string& a : std::vector<std::string>{"--tls-cert", dir_.Sub("cert.pem"),
+                                                         "--tls-key", dir_.Sub("key.pem")}) {
       args.push_back(a);
     }
   }
   server_ = std::make_unique<VaultdProcess>(args);
   ASSERT_GT(server_->port(), 0);
   client_ = NewClient();
-  ASSERT_EQ(Call("PUT", "/v1/tenants/acme/roles/reader",
-                 R"({"actions": ["detokenize"], "types": ["generic"], "max_reveal": "plain"})", root_key_).status, 200);
-  HttpResult reader = Call("POST", "/v1/tenants/acme/principals", R"({"name": "reader", "roles": ["reader"]})", root_key_);
+  ASSERT_EQ(
+      Call("PUT", "/v1/tenants/acme/roles/reader",
+           R"({"actions": ["detokenize"], "types": ["generic"], "max_reveal": "plain"})", root_key_)
+          .status,
+      200);
+  HttpResult reader = Call("POST", "/v1/tenants/acme/principals",
+                           R"({"name": "reader", "roles": ["reader"]})", root_key_);
   const std::string key = Parse<api::v1::PrincipalResponse>(reader.body).api_key();
   std::string body = R"({"reveal": "plain", "tokens": [)";
-  for (int i = 0; i < kConnections; ++i) body += (i ? ",\"" : "\"") + tokens[static_cast<size_t>(i)] + "\"";
+  for (int i = 0; i < kConnections; ++i)
+    body += (i ? ",\"" : "\"") + tokens[static_cast<size_t>(i)] + "\"";
   body += "]}";
   HttpResult d = Call("POST", "/v1/tenants/acme/detokenize", body, key);
   ASSERT_EQ(d.status, 200) << d.body.substr(0, 200);
@@ -92,23 +101,15 @@ TEST_P(VaultdHttpTest, ManyConcurrentConnectionsLoseNoWrite) {
 
 TEST_P(VaultdHttpTest, HoldsErasureReceiptsAndShredEpoch) {
   Provision();
-  ASSERT_EQ(Call("PUT", "/v1/tenants/acme/roles/dpo",
-                 R"({"actions": ["erase", "hold", "keys"], "types": ["*"], "max_reveal": "token_only"})",
-                 root_key_).status, 200);
-  HttpResult p = Call("POST", "/v1/tenants/acme/principals", R"({"name": "dpo", "roles": ["dpo"]})", root_key_);
-  const std::string dpo = Parse<api::v1::PrincipalResponse>(p.body).api_key();
-  ASSERT_EQ(Call("PUT", "/v1/tenants/acme/subjects/u-1",
-                 R"({"fields": {"mobile": {"type": "phone", "value": "+8613800138000"}}})", tokenizer_key_).status, 200);
-  ASSERT_EQ(Call("PUT", "/v1/tenants/acme/subjects/u-2",
-                 R"({"fields": {"mobile": {"type": "phone", "value": "+8613900139000"}}})", tokenizer_key_).status, 200);
-  HttpResult t = Call("POST", "/v1/tenants/acme/tokenize",
-                      R"({"items": [{"type": "phone", "value": "+8613800138000", "subject": "u-1"}]})", tokenizer_key_);
-  const std::string token = Parse<api::v1::TokenizeResponse>(t.body).items(0).token();
+  const std::string token = ProvisionDpoAndTwoSubjects();
+  const std::string dpo = dpo_key_;
 
   // A hold blocks erasure (409), releasing it allows it.
-  HttpResult hold = Call("PUT", "/v1/tenants/acme/subjects/u-1/holds/dispute-42", R"({"reason": "dispute 42"})", dpo);
+  HttpResult hold = Call("PUT", "/v1/tenants/acme/subjects/u-1/holds/dispute-42",
+                         R"({"reason": "dispute 42"})", dpo);
   ASSERT_EQ(hold.status, 200) << hold.body;
-  HttpResult blocked = Call("POST", "/v1/tenants/acme/subjects/u-1/erasure", R"({"grace_seconds": 0})", dpo);
+  HttpResult blocked =
+      Call("POST", "/v1/tenants/acme/subjects/u-1/erasure", R"({"grace_seconds": 0})", dpo);
   EXPECT_EQ(blocked.status, 409);
   EXPECT_EQ(ErrorCode(blocked), "FAILED_PRECONDITION");
   EXPECT_EQ(Call("DELETE", "/v1/tenants/acme/subjects/u-1/holds/dispute-42", "", dpo).status, 204);
@@ -119,17 +120,21 @@ TEST_P(VaultdHttpTest, HoldsErasureReceiptsAndShredEpoch) {
   EXPECT_EQ(pe.state(), "pending");
   EXPECT_FALSE(pe.due_at().empty());
   EXPECT_EQ(Call("DELETE", "/v1/tenants/acme/subjects/u-2/erasure", "", dpo).status, 204);
-  EXPECT_EQ(Parse<api::v1::ErasureResponse>(Call("GET", "/v1/tenants/acme/erasures/" + pe.erasure_id(), "", dpo).body).state(),
+  EXPECT_EQ(Parse<api::v1::ErasureResponse>(
+                Call("GET", "/v1/tenants/acme/erasures/" + pe.erasure_id(), "", dpo).body)
+                .state(),
             "cancelled");
   EXPECT_EQ(Call("DELETE", "/v1/tenants/acme/subjects/u-2/erasure", "", dpo).status, 409);
   // Immediate erasure with a signed receipt.
-  HttpResult now = Call("POST", "/v1/tenants/acme/subjects/u-1/erasure", R"({"grace_seconds": 0})", dpo);
+  HttpResult now =
+      Call("POST", "/v1/tenants/acme/subjects/u-1/erasure", R"({"grace_seconds": 0})", dpo);
   ASSERT_EQ(now.status, 200) << now.body;
   auto done = Parse<api::v1::ErasureResponse>(now.body);
   EXPECT_EQ(done.state(), "done");
   EXPECT_EQ(done.receipt().subject(), "u-1");
-  EXPECT_EQ(done.receipt().public_key(),
-            Parse<api::v1::ReceiptKeyResponse>(Call("GET", "/v1/sys/receipt-key").body).public_key());
+  EXPECT_EQ(
+      done.receipt().public_key(),
+      Parse<api::v1::ReceiptKeyResponse>(Call("GET", "/v1/sys/receipt-key").body).public_key());
   // After erasure: reads 410, tokens per-item GONE, search finds nothing.
   HttpResult read = Call("GET", "/v1/tenants/acme/subjects/u-1", "", support_key_, "support");
   EXPECT_EQ(read.status, 410);
@@ -137,8 +142,9 @@ TEST_P(VaultdHttpTest, HoldsErasureReceiptsAndShredEpoch) {
   HttpResult d = Call("POST", "/v1/tenants/acme/detokenize", R"({"tokens": [")" + token + R"("]})",
                       support_key_, "support");
   EXPECT_EQ(Parse<api::v1::DetokenizeResponse>(d.body).items(0).error().code(), "GONE");
-  HttpResult search = Call("POST", "/v1/tenants/acme/subjects:search",
-                           R"({"type": "phone", "value": "+8613800138000"})", support_key_, "support");
+  HttpResult search =
+      Call("POST", "/v1/tenants/acme/subjects:search",
+           R"({"type": "phone", "value": "+8613800138000"})", support_key_, "support");
   EXPECT_EQ(Parse<api::v1::SearchResponse>(search.body).subjects_size(), 0);
   // A shred epoch as a job; u-2 stays readable.
   HttpResult job = Call("POST", "/v1/tenants/acme/keys/rewrap", "", dpo);
@@ -165,13 +171,21 @@ TEST_P(VaultdHttpTest, HoldsErasureReceiptsAndShredEpoch) {
 
 TEST_P(VaultdHttpTest, ExportForASubjectAccessRequest) {
   Provision();
-  ASSERT_EQ(Call("PUT", "/v1/tenants/acme/roles/dpo",
-                 R"({"actions": ["export"], "types": ["*"], "max_reveal": "plain", "purposes": ["subject_request"]})",
-                 root_key_).status, 200);
-  HttpResult p = Call("POST", "/v1/tenants/acme/principals", R"({"name": "dpo", "roles": ["dpo"]})", root_key_);
+  ASSERT_EQ(
+      Call(
+          "PUT", "/v1/tenants/acme/roles/dpo",
+          R"({"actions": ["export"], "types": ["*"], "max_reveal": "plain", "purposes": ["subject_request"]})",
+          root_key_)
+          .status,
+      200);
+  HttpResult p = Call("POST", "/v1/tenants/acme/principals", R"({"name": "dpo", "roles": ["dpo"]})",
+                      root_key_);
   const std::string dpo = Parse<api::v1::PrincipalResponse>(p.body).api_key();
   ASSERT_EQ(Call("PUT", "/v1/tenants/acme/subjects/u-1",
-                 R"({"fields": {"mobile": {"type": "phone", "value": "+8613800138000"}}})", tokenizer_key_).status, 200);
+                 R"({"fields": {"mobile": {"type": "phone", "value": "+8613800138000"}}})",
+                 tokenizer_key_)
+                .status,
+            200);
   HttpResult ex = Call("GET", "/v1/tenants/acme/subjects/u-1/export", "", dpo);
   ASSERT_EQ(ex.status, 200) << ex.body;
   auto out = Parse<api::v1::ExportResponse>(ex.body);
@@ -217,8 +231,14 @@ TEST(VaultdTlsTest, ServesHttpsAndRequiresClientCertificatesWhenConfigured) {
   const std::string openssl =
       "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
       "-addext subjectAltName=IP:127.0.0.1 2>/dev/null ";
-  ASSERT_EQ(std::system((openssl + "-keyout " + dir.Sub("key.pem") + " -out " + dir.Sub("cert.pem")).c_str()), 0);
-  ASSERT_EQ(std::system((openssl + "-keyout " + dir.Sub("ckey.pem") + " -out " + dir.Sub("ccert.pem")).c_str()), 0);
+  ASSERT_EQ(
+      std::system(
+          (openssl + "-keyout " + dir.Sub("key.pem") + " -out " + dir.Sub("cert.pem")).c_str()),
+      0);
+  ASSERT_EQ(
+      std::system(
+          (openssl + "-keyout " + dir.Sub("ckey.pem") + " -out " + dir.Sub("ccert.pem")).c_str()),
+      0);
   {
     VaultdProcess server({"--dev", "--data-dir", dir.Sub("data"), "--tls-cert", dir.Sub("cert.pem"),
                           "--tls-key", dir.Sub("key.pem")});

@@ -26,18 +26,20 @@ TEST_P(VaultdHttpTest, HealthPrintsEveryField) {
 
 TEST_P(VaultdHttpTest, TokenizeDetokenizeRoundTripWithRolesAndPurpose) {
   Provision();
-  HttpResult t = Call("POST", "/v1/tenants/acme/tokenize",
-                      R"({"items": [{"type": "bank_card", "value": "4111 1111 1111 1111", "subject": "u-123"},
+  HttpResult t =
+      Call("POST", "/v1/tenants/acme/tokenize",
+           R"({"items": [{"type": "bank_card", "value": "4111 1111 1111 1111", "subject": "u-123"},
                                     {"type": "phone", "value": "+86 138 0013 8000", "format": "deterministic"}]})",
-                      tokenizer_key_);
+           tokenizer_key_);
   ASSERT_EQ(t.status, 200) << t.body;
   auto tokens = Parse<api::v1::TokenizeResponse>(t.body);
   ASSERT_EQ(tokens.items_size(), 2);
   EXPECT_EQ(tokens.items(0).type(), "bank_card");
   const std::string card = tokens.items(0).token(), phone = tokens.items(1).token();
-  HttpResult d = Call("POST", "/v1/tenants/acme/detokenize",
-                      R"({"tokens": [")" + card + R"(", ")" + phone + R"(", "garbage"], "reveal": "masked"})",
-                      support_key_, "support");
+  HttpResult d =
+      Call("POST", "/v1/tenants/acme/detokenize",
+           R"({"tokens": [")" + card + R"(", ")" + phone + R"(", "garbage"], "reveal": "masked"})",
+           support_key_, "support");
   ASSERT_EQ(d.status, 200) << d.body;
   auto items = Parse<api::v1::DetokenizeResponse>(d.body);
   ASSERT_EQ(items.items_size(), 3);
@@ -53,23 +55,28 @@ TEST_P(VaultdHttpTest, TokenizeDetokenizeRoundTripWithRolesAndPurpose) {
                                R"({"tokens": [")" + card + R"("]})", support_key_);
   EXPECT_EQ(no_purpose.status, 403);
   EXPECT_EQ(ErrorCode(no_purpose), "PERMISSION_DENIED");
-  HttpResult plain = Call("POST", "/v1/tenants/acme/detokenize",
-                          R"({"tokens": [")" + card + R"("], "reveal": "plain"})", support_key_, "support");
+  HttpResult plain =
+      Call("POST", "/v1/tenants/acme/detokenize",
+           R"({"tokens": [")" + card + R"("], "reveal": "plain"})", support_key_, "support");
   EXPECT_EQ(plain.status, 403);
   // Revoke, then NOT_FOUND.
   EXPECT_EQ(Call("DELETE", "/v1/tenants/acme/tokens/" + card, "", tokenizer_key_).status, 204);
-  HttpResult after = Call("POST", "/v1/tenants/acme/detokenize", R"({"tokens": [")" + card + R"("]})",
-                          support_key_, "support");
+  HttpResult after = Call("POST", "/v1/tenants/acme/detokenize",
+                          R"({"tokens": [")" + card + R"("]})", support_key_, "support");
   EXPECT_EQ(Parse<api::v1::DetokenizeResponse>(after.body).items(0).error().code(), "NOT_FOUND");
 }
 
 TEST_P(VaultdHttpTest, RetainedFieldsOutliveErasureForLegalReadersOnly) {
   Provision();
-  ASSERT_EQ(Call("PUT", "/v1/tenants/acme/roles/legal",
-                 R"({"actions": ["read"], "types": ["*"], "max_reveal": "plain", "purposes": ["legal"]})",
-                 root_key_).status, 200);
+  ASSERT_EQ(
+      Call("PUT", "/v1/tenants/acme/roles/legal",
+           R"({"actions": ["read"], "types": ["*"], "max_reveal": "plain", "purposes": ["legal"]})",
+           root_key_)
+          .status,
+      200);
   ASSERT_EQ(Call("PUT", "/v1/tenants/acme/roles/eraser",
-                 R"({"actions": ["erase"], "types": ["*"], "max_reveal": "token_only"})", root_key_).status,
+                 R"({"actions": ["erase"], "types": ["*"], "max_reveal": "token_only"})", root_key_)
+                .status,
             200);
   auto key_of = [&](const std::string& name, const std::string& role) {
     HttpResult p = Call("POST", "/v1/tenants/acme/principals",
@@ -92,15 +99,18 @@ TEST_P(VaultdHttpTest, RetainedFieldsOutliveErasureForLegalReadersOnly) {
                  R"({"fields": {"card": {"type": "bank_card", "value": "4111111111111111",
                                          "retention": "financial_5y"},
                                 "mobile": {"type": "phone", "value": "+8613800138000"}}})",
-                 tokenizer_key_).status, 200);
-  HttpResult erased = Call("POST", "/v1/tenants/acme/subjects/u-9/erasure", R"({"grace_seconds": 0})",
-                           eraser);
+                 tokenizer_key_)
+                .status,
+            200);
+  HttpResult erased =
+      Call("POST", "/v1/tenants/acme/subjects/u-9/erasure", R"({"grace_seconds": 0})", eraser);
   ASSERT_EQ(erased.status, 200) << erased.body;
   auto answer = Parse<api::v1::ErasureResponse>(erased.body);
   ASSERT_EQ(answer.retained_size(), 1) << erased.body;
   EXPECT_EQ(answer.retained(0).retention(), "financial_5y");
   EXPECT_EQ(answer.retained(0).fields(0), "card");
-  EXPECT_EQ(Call("GET", "/v1/tenants/acme/subjects/u-9?reveal=masked", "", support_key_, "support").status,
+  EXPECT_EQ(Call("GET", "/v1/tenants/acme/subjects/u-9?reveal=masked", "", support_key_, "support")
+                .status,
             410);
   HttpResult kept = Call("GET", "/v1/tenants/acme/subjects/u-9?reveal=plain", "", legal, "legal");
   ASSERT_EQ(kept.status, 200) << kept.body;
@@ -120,19 +130,23 @@ TEST_P(VaultdHttpTest, SubjectsSearchAuditAndKeys) {
   ASSERT_EQ(put.status, 200) << put.body;
   auto put_out = Parse<api::v1::PutSubjectResponse>(put.body);
   EXPECT_EQ(put_out.tokens().size(), 3u);
-  HttpResult get = Call("GET", "/v1/tenants/acme/subjects/u-123?fields=mobile,name&reveal=masked", "",
-                        support_key_, "support");
+  HttpResult get = Call("GET", "/v1/tenants/acme/subjects/u-123?fields=mobile,name&reveal=masked",
+                        "", support_key_, "support");
   ASSERT_EQ(get.status, 200) << get.body;
   auto view = Parse<api::v1::SubjectResponse>(get.body);
   EXPECT_EQ(view.fields().at("mobile").value(), "+86 138****8000");
   ASSERT_EQ(view.withheld_size(), 1);
   EXPECT_EQ(view.withheld(0), "name");
-  HttpResult search = Call("POST", "/v1/tenants/acme/subjects:search",
-                           R"({"type": "phone", "value": "+8613800138000"})", support_key_, "support");
+  HttpResult search =
+      Call("POST", "/v1/tenants/acme/subjects:search",
+           R"({"type": "phone", "value": "+8613800138000"})", support_key_, "support");
   ASSERT_EQ(search.status, 200) << search.body;
   EXPECT_EQ(Parse<api::v1::SearchResponse>(search.body).subjects(0), "u-123");
-  EXPECT_EQ(Call("DELETE", "/v1/tenants/acme/subjects/u-123/fields/mobile", "", tokenizer_key_).status, 204);
-  EXPECT_EQ(Call("GET", "/v1/tenants/acme/subjects/u-404", "", support_key_, "support").status, 404);
+  EXPECT_EQ(
+      Call("DELETE", "/v1/tenants/acme/subjects/u-123/fields/mobile", "", tokenizer_key_).status,
+      204);
+  EXPECT_EQ(Call("GET", "/v1/tenants/acme/subjects/u-404", "", support_key_, "support").status,
+            404);
 
   HttpResult audit = Call("GET", "/v1/tenants/acme/audit?subject=u-123&limit=10", "", root_key_);
   ASSERT_EQ(audit.status, 200) << audit.body;
@@ -153,7 +167,8 @@ TEST_P(VaultdHttpTest, SubjectsSearchAuditAndKeys) {
   EXPECT_EQ(Parse<api::v1::ReceiptKeyResponse>(receipt_key.body).public_key().size(), 44u);
   HttpResult metrics = Call("GET", "/metrics");
   EXPECT_EQ(metrics.status, 200);
-  EXPECT_NE(metrics.body.find("vaultd_http_requests_total{method=\"PUT\",route=\"/v1/tenants/{tenant}/subjects/{subject}\",status=\"200\"} 1"),
+  EXPECT_NE(metrics.body.find("vaultd_http_requests_total{method=\"PUT\",route=\"/v1/tenants/"
+                              "{tenant}/subjects/{subject}\",status=\"200\"} 1"),
             std::string::npos);
   EXPECT_EQ(metrics.body.find("u-123"), std::string::npos);  // labels hold routes, not ids
 }
@@ -165,18 +180,21 @@ TEST_P(VaultdHttpTest, BadInputGetsTheDocumentedErrors) {
     int status;
     std::string code;
   };
-  const std::string long_body = R"({"items": [{"type": "generic", "value": ")" + std::string(70000, 'x') + R"("}]})";
+  const std::string long_body =
+      R"({"items": [{"type": "generic", "value": ")" + std::string(70000, 'x') + R"("}]})";
   std::vector<Case> cases = {
       {"POST", "/v1/tenants/acme/tokenize", "{not json", tokenizer_key_, 400, "INVALID_ARGUMENT"},
-      {"POST", "/v1/tenants/acme/tokenize", R"({"itemz": []})", tokenizer_key_, 400, "INVALID_ARGUMENT"},
-      {"POST", "/v1/tenants/acme/tokenize", R"({"items": "nope"})", tokenizer_key_, 400, "INVALID_ARGUMENT"},
+      {"POST", "/v1/tenants/acme/tokenize", R"({"itemz": []})", tokenizer_key_, 400,
+       "INVALID_ARGUMENT"},
+      {"POST", "/v1/tenants/acme/tokenize", R"({"items": "nope"})", tokenizer_key_, 400,
+       "INVALID_ARGUMENT"},
       {"POST", "/v1/tenants/acme/tokenize",
        R"({"items": [{"type": "bank_card", "value": "4111111111111112"}]})", tokenizer_key_, 400,
        "INVALID_ARGUMENT"},
       {"POST", "/v1/tenants/acme/tokenize", long_body, tokenizer_key_, 413, "PAYLOAD_TOO_LARGE"},
       {"POST", "/v1/tenants/acme/tokenize", R"({"items": []})", "", 401, "UNAUTHENTICATED"},
-      {"POST", "/v1/tenants/acme/tokenize", R"({"items": []})", "vaultd_" + std::string(43, 'A'), 401,
-       "UNAUTHENTICATED"},
+      {"POST", "/v1/tenants/acme/tokenize", R"({"items": []})", "vaultd_" + std::string(43, 'A'),
+       401, "UNAUTHENTICATED"},
       {"POST", "/v1/tenants", R"({"id": "acme"})", root_key_, 409, "ALREADY_EXISTS"},
       {"POST", "/v1/tenants", R"({"id": "Bad Id"})", root_key_, 400, "INVALID_ARGUMENT"},
       {"GET", "/v1/tenants/nobody", "", root_key_, 404, "NOT_FOUND"},
@@ -205,7 +223,8 @@ TEST_P(VaultdHttpTest, BadInputGetsTheDocumentedErrors) {
 }
 
 TEST_P(VaultdHttpTest, OversizedHeadersAndSlowClientsAreCutOff) {
-  HttpResult big = client_->Request("GET", "/v1/sys/health", "", {{"X-Junk", std::string(20000, 'j')}});
+  HttpResult big =
+      client_->Request("GET", "/v1/sys/health", "", {{"X-Junk", std::string(20000, 'j')}});
   EXPECT_EQ(big.status, 431);
   // A client that trickles its request one byte at a time is disconnected
   // at the read deadline (800 ms in this test's config).
@@ -215,7 +234,8 @@ TEST_P(VaultdHttpTest, OversizedHeadersAndSlowClientsAreCutOff) {
   addr.sin_port = htons(static_cast<uint16_t>(server_->port()));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  const std::string request = "GET /v1/sys/health HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaa\r\n\r\n";
+  const std::string request =
+      "GET /v1/sys/health HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaa\r\n\r\n";
   const auto start = std::chrono::steady_clock::now();
   bool cut = false;
   for (char c : request) {
@@ -238,9 +258,9 @@ TEST_P(VaultdHttpTest, BinaryProtobufRoundTrip) {
   auto* item = req.add_items();
   item->set_type("email");
   item->set_value("a@example.com");
-  HttpResult r = client_->Request("POST", "/v1/tenants/acme/tokenize", req.SerializeAsString(),
-                                  {{"Authorization", "Bearer " + tokenizer_key_},
-                                   {"Content-Type", "application/x-protobuf"}});
+  HttpResult r = client_->Request(
+      "POST", "/v1/tenants/acme/tokenize", req.SerializeAsString(),
+      {{"Authorization", "Bearer " + tokenizer_key_}, {"Content-Type", "application/x-protobuf"}});
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.headers["content-type"], "application/x-protobuf");
   api::v1::TokenizeResponse out;

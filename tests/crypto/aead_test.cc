@@ -28,8 +28,7 @@ constexpr std::string_view kKatTag = "c0875924c1c7987947deafd8780acf49";
 
 TEST(XChaCha20Poly1305Test, DecryptsPublishedVector) {
   std::string sealed = Hex(kKatNonce) + Hex(kKatCiphertext) + Hex(kKatTag);
-  absl::StatusOr<std::string> plain =
-      XChaCha20Poly1305::Decrypt(Key(kKatKey), sealed, Hex(kKatAd));
+  absl::StatusOr<std::string> plain = XChaCha20Poly1305::Decrypt(Key(kKatKey), sealed, Hex(kKatAd));
   ASSERT_TRUE(plain.ok()) << plain.status();
   EXPECT_EQ(*plain, kKatPlaintext);
 }
@@ -79,17 +78,17 @@ TEST_F(AeadFailures, WrongKeyFails) {
 
 TEST_F(AeadFailures, ShortKeyIsRejected) {
   SecretBytes short_key = *SystemRandom::Instance().Secret(16);
-  EXPECT_TRUE(absl::IsInvalidArgument(
-      XChaCha20Poly1305::Encrypt(short_key, "x", "", random_).status()));
-  EXPECT_TRUE(absl::IsInvalidArgument(
-      XChaCha20Poly1305::Decrypt(short_key, sealed_, "ad-1").status()));
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(XChaCha20Poly1305::Encrypt(short_key, "x", "", random_).status()));
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(XChaCha20Poly1305::Decrypt(short_key, sealed_, "ad-1").status()));
 }
 
 TEST_F(AeadFailures, TruncatedInputFails) {
   for (size_t len : {size_t{0}, size_t{10}, XChaCha20Poly1305::kOverhead - 1,
                      XChaCha20Poly1305::kOverhead, sealed_.size() - 1}) {
-    EXPECT_TRUE(absl::IsDataLoss(
-        XChaCha20Poly1305::Decrypt(key_, sealed_.substr(0, len), "ad-1").status()))
+    EXPECT_TRUE(
+        absl::IsDataLoss(XChaCha20Poly1305::Decrypt(key_, sealed_.substr(0, len), "ad-1").status()))
         << "length " << len;
   }
 }
@@ -100,8 +99,7 @@ TEST_F(AeadFailures, SecretRoundTripStaysInLockedMemory) {
   absl::StatusOr<SecretBytes> back = XChaCha20Poly1305::DecryptSecret(key_, wrapped, "wrap");
   ASSERT_TRUE(back.ok());
   EXPECT_TRUE(back->Equals(dek));
-  EXPECT_TRUE(absl::IsDataLoss(
-      XChaCha20Poly1305::DecryptSecret(key_, wrapped, "other").status()));
+  EXPECT_TRUE(absl::IsDataLoss(XChaCha20Poly1305::DecryptSecret(key_, wrapped, "other").status()));
 }
 
 }  // namespace

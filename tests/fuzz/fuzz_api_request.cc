@@ -2,11 +2,11 @@
 // routing, query strings, JSON and binary protobuf decoding, authorization
 // and the domain beneath, on an in-memory vault. Input: first byte picks the
 // method and content type; then "target\n" and the body.
+#include <unistd.h>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -16,9 +16,9 @@
 #include "api/request_handler.h"
 #include "tests/fuzz/fail_on_library_log.h"
 #include "vault/audit/audit_log.h"
+#include "vault/internal/vault_parts.h"
 #include "vault/storage/memory_kv_store.h"
 #include "vault/vault.h"
-#include "vault/internal/vault_parts.h"
 
 using vault::internal::Parts;
 
@@ -71,7 +71,8 @@ void CheckAuditChain(Env* env) {
 Env* MakeEnv() {
   auto* env = new Env;
   const std::string dir =
-      (std::filesystem::temp_directory_path() / ("vaultd-fuzz-" + std::to_string(::getpid()))).string();
+      (std::filesystem::temp_directory_path() / ("vaultd-fuzz-" + std::to_string(::getpid())))
+          .string();
   std::filesystem::remove_all(dir);
   vault::VaultOptions options;
   options.data_dir = dir;

@@ -7,10 +7,10 @@
 #include <sstream>
 #include <string>
 
-#include "tests/fuzz/fail_on_library_log.h"
 #include "crypto/random.h"
 #include "crypto/signing.h"
 #include "ops/offline.h"
+#include "tests/fuzz/fail_on_library_log.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::string* public_key = [] {
@@ -18,7 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return new std::string(key->public_key());
   }();
   std::istringstream in(std::string(reinterpret_cast<const char*>(data), size));
-  absl::StatusOr<vault::ops::AuditExportCheck> check = vault::ops::VerifyAuditExport(in, *public_key);
+  absl::StatusOr<vault::ops::AuditExportCheck> check =
+      vault::ops::VerifyAuditExport(in, *public_key);
   if (check.ok() && check->chain.ok && check->last_checkpoint > 0) std::abort();
   return 0;
 }

@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "tests/fuzz/fail_on_library_log.h"
 #include "crypto/random.h"
+#include "tests/fuzz/fail_on_library_log.h"
 #include "vault/model/data_types.h"
 #include "vault/tokens/token_codec.h"
 

@@ -5,10 +5,10 @@
 #include <cstdlib>
 #include <string>
 
-#include "tests/fuzz/fail_on_library_log.h"
 #include "crypto/random.h"
 #include "crypto/signing.h"
 #include "ops/offline.h"
+#include "tests/fuzz/fail_on_library_log.h"
 #include "vault/lifecycle/lifecycle.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -20,17 +20,18 @@ TEST_F(VaultctlTest, RestoreReplaysTheShredLedgerSoAnErasedSubjectStaysErased) {
   CtlResult pending = Ctl({"--json", "erasure", "request", "--tenant", "acme", "carol"}, "", app);
   ASSERT_EQ(pending.exit_code, 0) << pending.err;
   const std::string carol_erasure = Parse<v1::ErasureResponse>(pending.out).erasure_id();
-  CtlResult temp = Root({"--json", "principals", "create", "--tenant", "acme", "--name", "temp",
-                         "--roles", "app"});
+  CtlResult temp = Root(
+      {"--json", "principals", "create", "--tenant", "acme", "--name", "temp", "--roles", "app"});
   ASSERT_EQ(temp.exit_code, 0) << temp.err;
   const v1::PrincipalResponse temp_principal = Parse<v1::PrincipalResponse>(temp.out);
   CtlResult backup = Root({"backup", "create", "before-erasure"});
   ASSERT_EQ(backup.exit_code, 0) << backup.err;
   // After it: carol's erasure cancelled, a hold on bob, the second key revoked.
   ASSERT_EQ(Ctl({"erasure", "cancel", "--tenant", "acme", "carol"}, "", app).exit_code, 0);
-  ASSERT_EQ(Ctl({"holds", "put", "--tenant", "acme", "bob", "case-1", "--reason", "dispute"}, "", app)
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      Ctl({"holds", "put", "--tenant", "acme", "bob", "case-1", "--reason", "dispute"}, "", app)
+          .exit_code,
+      0);
   ASSERT_EQ(Root({"principals", "delete", "--tenant", "acme", temp_principal.id()}).exit_code, 0);
   const std::string backup_dir = dir_.Sub("backups/before-erasure");
   CtlResult key = Ctl({"receipts", "key"});
@@ -39,14 +40,15 @@ TEST_F(VaultctlTest, RestoreReplaysTheShredLedgerSoAnErasedSubjectStaysErased) {
   CtlResult verify = Ctl({"backup", "verify", backup_dir, "--public-key-file", dir_.Sub("pub")});
   EXPECT_EQ(verify.exit_code, 0) << verify.err;
 
-  CtlResult erase = Ctl({"--json", "erasure", "request", "--tenant", "acme", "alice",
-                         "--grace-seconds", "0"},
-                        "", app);
+  CtlResult erase =
+      Ctl({"--json", "erasure", "request", "--tenant", "acme", "alice", "--grace-seconds", "0"}, "",
+          app);
   ASSERT_EQ(erase.exit_code, 0) << erase.err;
   WriteAll(dir_.Sub("receipt.json"), erase.out);
-  EXPECT_EQ(Ctl({"receipts", "verify", dir_.Sub("receipt.json"), "--public-key-file", dir_.Sub("pub")})
-                .exit_code,
-            0);
+  EXPECT_EQ(
+      Ctl({"receipts", "verify", dir_.Sub("receipt.json"), "--public-key-file", dir_.Sub("pub")})
+          .exit_code,
+      0);
   ASSERT_EQ(ReadSubject(app, "alice"), "HTTP 410");
   CtlResult ledger = Root({"ledger", "export", "--out", dir_.Sub("ledger.json")});
   ASSERT_EQ(ledger.exit_code, 0) << ledger.err;
@@ -56,9 +58,9 @@ TEST_F(VaultctlTest, RestoreReplaysTheShredLedgerSoAnErasedSubjectStaysErased) {
   const std::string restored = dir_.Sub("restored");
   ExpectRestoreRefusedWithoutAGoodLedger(backup_dir, restored);
 
-  CtlResult restore = RunCtl(
-      {"backup", "restore", backup_dir, "--data-dir", restored, "--ledger", dir_.Sub("ledger.json")},
-      {});
+  CtlResult restore = RunCtl({"backup", "restore", backup_dir, "--data-dir", restored, "--ledger",
+                              dir_.Sub("ledger.json")},
+                             {});
   ASSERT_EQ(restore.exit_code, 0) << restore.err;
   EXPECT_NE(restore.out.find("1 subject"), std::string::npos) << restore.out;
   Start(restored);
@@ -71,12 +73,13 @@ TEST_F(VaultctlTest, RestoreReplaysTheShredLedgerSoAnErasedSubjectStaysErased) {
   CtlResult carol = Ctl({"--json", "erasure", "get", "--tenant", "acme", carol_erasure}, "", app);
   ASSERT_EQ(carol.exit_code, 0) << carol.err;
   EXPECT_EQ(Parse<v1::ErasureResponse>(carol.out).state(), "cancelled");
-  CtlResult held = Ctl({"erasure", "request", "--tenant", "acme", "bob", "--grace-seconds", "0"}, "", app);
+  CtlResult held =
+      Ctl({"erasure", "request", "--tenant", "acme", "bob", "--grace-seconds", "0"}, "", app);
   EXPECT_EQ(held.exit_code, 1);
   EXPECT_NE(held.err.find("FAILED_PRECONDITION"), std::string::npos) << held.err;
   EXPECT_EQ(Ctl({"keys", "list", "--tenant", "acme"}, "", temp_principal.api_key()).exit_code, 1);
-  EXPECT_NE(Ctl({"keys", "list", "--tenant", "acme"}, "", temp_principal.api_key()).err.find(
-                "UNAUTHENTICATED"),
+  EXPECT_NE(Ctl({"keys", "list", "--tenant", "acme"}, "", temp_principal.api_key())
+                .err.find("UNAUTHENTICATED"),
             std::string::npos);
   EXPECT_EQ(audit.exit_code, 0) << audit.err;
 
@@ -90,8 +93,8 @@ TEST_F(VaultctlTest, AuditExportVerifiesOfflineAndTamperingShows) {
   CtlResult exported = Root({"audit", "export", "--out", dir_.Sub("audit.jsonl")});
   ASSERT_EQ(exported.exit_code, 0) << exported.err;
   WriteAll(dir_.Sub("pub"), Ctl({"receipts", "key"}).out);
-  CtlResult ok = Ctl({"audit", "verify", "--file", dir_.Sub("audit.jsonl"), "--public-key-file",
-                      dir_.Sub("pub")});
+  CtlResult ok = Ctl(
+      {"audit", "verify", "--file", dir_.Sub("audit.jsonl"), "--public-key-file", dir_.Sub("pub")});
   ASSERT_EQ(ok.exit_code, 0) << ok.err;
   std::string text = ReadAll(dir_.Sub("audit.jsonl"));
   ASSERT_GE(Lines(text), 3);

@@ -35,8 +35,9 @@ struct CtlResult {
 
 // Runs vaultctl with `args`, VAULTCTL_ADDR/VAULTCTL_API_KEY from `env`, and
 // `input` on standard input.
-inline CtlResult RunCtl(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-                 const std::string& input = "") {
+inline CtlResult RunCtl(const std::vector<std::string>& args,
+                        const std::map<std::string, std::string>& env,
+                        const std::string& input = "") {
   int in[2], out[2], err[2];
   if (::pipe(in) != 0 || ::pipe(out) != 0 || ::pipe(err) != 0) return {};
   pid_t pid = ::fork();
@@ -116,7 +117,8 @@ class VaultctlTest : public ::testing::Test {
     std::filesystem::create_directory(dir_.Sub("backups"));
     WriteAll(dir_.Sub("vaultd.conf"), "rewrap_chunk_size: 10\nrewrap_chunk_pause_ms: 100\n");
     Start();
-    CtlResult init = Ctl({"init", "--shares", "5", "--threshold", "3", "--out-dir", dir_.Sub("keys")});
+    CtlResult init =
+        Ctl({"init", "--shares", "5", "--threshold", "3", "--out-dir", dir_.Sub("keys")});
     ASSERT_EQ(init.exit_code, 0) << init.err;
     root_key_ = ReadFirstLine(dir_.Sub("keys/root-api-key"));
     ASSERT_FALSE(root_key_.empty());
@@ -156,19 +158,19 @@ class VaultctlTest : public ::testing::Test {
   std::string SetUpTenant() {
     EXPECT_EQ(Root({"tenants", "create", "acme"}).exit_code, 0);
     CtlResult role = Root({"roles", "put", "--tenant", "acme", "app", "--actions",
-                           "tokenize,detokenize,write,read,erase,hold", "--types", "*", "--max-reveal",
-                           "plain", "--purposes", "support"});
+                           "tokenize,detokenize,write,read,erase,hold", "--types", "*",
+                           "--max-reveal", "plain", "--purposes", "support"});
     EXPECT_EQ(role.exit_code, 0) << role.err;
-    CtlResult p = Root({"--json", "principals", "create", "--tenant", "acme", "--name", "app",
-                        "--roles", "app"});
+    CtlResult p = Root(
+        {"--json", "principals", "create", "--tenant", "acme", "--name", "app", "--roles", "app"});
     EXPECT_EQ(p.exit_code, 0) << p.err;
     return Parse<v1::PrincipalResponse>(p.out).api_key();
   }
   void PutSubject(const std::string& key, const std::string& subject) {
-    ops::HttpResult r = Call("PUT", "/v1/tenants/acme/subjects/" + subject,
-                             R"({"fields": {"email": {"type": "email", "value": ")" + subject +
-                                 R"(@example.com"}}})",
-                             key);
+    ops::HttpResult r = Call(
+        "PUT", "/v1/tenants/acme/subjects/" + subject,
+        R"({"fields": {"email": {"type": "email", "value": ")" + subject + R"(@example.com"}}})",
+        key);
     ASSERT_EQ(r.status, 200) << r.body;
   }
   // The subject's email in plain, or the HTTP status as text.
@@ -193,9 +195,9 @@ class VaultctlTest : public ::testing::Test {
     std::string forged = ReadAll(dir_.Sub("ledger.json"));
     forged.replace(forged.find("alice"), 5, "bob");
     WriteAll(dir_.Sub("forged.json"), forged);
-    CtlResult refused = RunCtl(
-        {"backup", "restore", backup_dir, "--data-dir", restored, "--ledger", dir_.Sub("forged.json")},
-        {});
+    CtlResult refused = RunCtl({"backup", "restore", backup_dir, "--data-dir", restored, "--ledger",
+                                dir_.Sub("forged.json")},
+                               {});
     EXPECT_EQ(refused.exit_code, 1);
     EXPECT_EQ(Lines(refused.err), 1) << refused.err;
     EXPECT_FALSE(std::filesystem::exists(restored));
@@ -221,7 +223,6 @@ class VaultctlTest : public ::testing::Test {
   std::unique_ptr<ops::HttpClient> http_;
   std::string root_key_;
 };
-
 
 }  // namespace vault::testing
 

@@ -177,18 +177,18 @@ TEST_F(VaultctlTest, BadInputGivesOneLineErrorsAndTheDocumentedExitCodes) {
   EXPECT_EQ(Lines(bad_key.err), 1);
   EXPECT_NE(bad_key.err.find("UNAUTHENTICATED"), std::string::npos) << bad_key.err;
 
-  CtlResult unreachable =
-      RunCtl({"status"}, {{"VAULTCTL_ADDR", "http://127.0.0.1:1"}, {"VAULTCTL_API_KEY", root_key_}});
+  CtlResult unreachable = RunCtl(
+      {"status"}, {{"VAULTCTL_ADDR", "http://127.0.0.1:1"}, {"VAULTCTL_API_KEY", root_key_}});
   EXPECT_EQ(unreachable.exit_code, 1);
   EXPECT_EQ(Lines(unreachable.err), 1);
   EXPECT_NE(unreachable.err.find("unreachable"), std::string::npos) << unreachable.err;
 
-  EXPECT_EQ(Root({"keys", "list"}).exit_code, 2);           // missing --tenant
+  EXPECT_EQ(Root({"keys", "list"}).exit_code, 2);  // missing --tenant
   EXPECT_EQ(Root({"no-such-command"}).exit_code, 2);
   EXPECT_EQ(Root({"--addr", "localhost:8200", "status"}).exit_code, 2);  // no scheme
-  EXPECT_EQ(Ctl({"unseal"}, "").exit_code, 2);               // no share given
-  EXPECT_EQ(Root({"tenants", "erase", "acme"}).exit_code, 2);  // without --yes
-  EXPECT_EQ(Ctl({"receipts", "verify", "-"}, "{}").exit_code, 2);  // no public key
+  EXPECT_EQ(Ctl({"unseal"}, "").exit_code, 2);                           // no share given
+  EXPECT_EQ(Root({"tenants", "erase", "acme"}).exit_code, 2);            // without --yes
+  EXPECT_EQ(Ctl({"receipts", "verify", "-"}, "{}").exit_code, 2);        // no public key
 }
 
 TEST_F(VaultctlTest, GoneAnswerShowsTheServersCodeGone) {

@@ -26,8 +26,7 @@ class FaultInjectingEnv : public base::EnvWrapper {
 
   absl::StatusOr<std::unique_ptr<base::RandomWriteFile>> OpenForOverwrite(
       const std::string& path) override {
-    absl::StatusOr<std::unique_ptr<base::RandomWriteFile>> real =
-        target()->OpenForOverwrite(path);
+    absl::StatusOr<std::unique_ptr<base::RandomWriteFile>> real = target()->OpenForOverwrite(path);
     if (!real.ok()) return real.status();
     return std::unique_ptr<base::RandomWriteFile>(new File(this, std::move(*real)));
   }

@@ -64,9 +64,7 @@ class FaultInjectingKvStore : public storage::KvStore {
     if (fail_reads_) return absl::UnavailableError("injected read fault");
     return target_->ScanRange(t, begin, end, visitor, s);
   }
-  std::shared_ptr<const storage::Snapshot> GetSnapshot() override {
-    return target_->GetSnapshot();
-  }
+  std::shared_ptr<const storage::Snapshot> GetSnapshot() override { return target_->GetSnapshot(); }
   absl::Status Flush() override { return target_->Flush(); }
   storage::StoreStats Stats() const override { return target_->Stats(); }
   absl::Status CompactRange(storage::Table t, std::string_view b, std::string_view e) override {

@@ -8,9 +8,9 @@
 #include <memory>
 #include <string>
 
+#include "base/clock.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
-#include "base/clock.h"
 #include "vault/vault.h"
 
 namespace vault::testing {

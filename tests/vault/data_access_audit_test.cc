@@ -21,9 +21,11 @@ TEST_F(DataAccessTest, ExportGivesEverythingForASubjectAccessRequest) {
                               {{"mobile", {"phone", "+8613800138000", ""}},
                                {"card", {"bank_card", "4111111111111111", ""}}})
                   .ok());
-  ASSERT_TRUE(access().PutRole(root_, "acme",
-                               MakeRole("dpo", {"export", "hold", "erase"}, {"*"}, "plain",
-                                        {"subject_request"})).ok());
+  ASSERT_TRUE(access()
+                  .PutRole(root_, "acme",
+                           MakeRole("dpo", {"export", "hold", "erase"}, {"*"}, "plain",
+                                    {"subject_request"}))
+                  .ok());
   Principal dpo = Login("acme", "privacy-officer", {"dpo"});
   ASSERT_TRUE(access().PutHold(Ctx(dpo), "acme", "u-1", "dispute-1", "dispute").ok());
   auto ex = access().Export(Ctx(dpo), "acme", "u-1");
@@ -37,9 +39,12 @@ TEST_F(DataAccessTest, ExportGivesEverythingForASubjectAccessRequest) {
   EXPECT_EQ(AllEntries().back().action(), "export");
   EXPECT_EQ(AllEntries().back().purpose(), "subject_request");
   // Support may not export; a partial export is refused, not trimmed.
-  EXPECT_TRUE(absl::IsPermissionDenied(access().Export(Ctx(support_, "support"), "acme", "u-1").status()));
-  ASSERT_TRUE(access().PutRole(root_, "acme",
-                               MakeRole("narrow", {"export"}, {"phone"}, "plain", {"subject_request"})).ok());
+  EXPECT_TRUE(
+      absl::IsPermissionDenied(access().Export(Ctx(support_, "support"), "acme", "u-1").status()));
+  ASSERT_TRUE(access()
+                  .PutRole(root_, "acme",
+                           MakeRole("narrow", {"export"}, {"phone"}, "plain", {"subject_request"}))
+                  .ok());
   Principal narrow = Login("acme", "narrow", {"narrow"});
   EXPECT_TRUE(absl::IsPermissionDenied(access().Export(Ctx(narrow), "acme", "u-1").status()));
 }
@@ -86,29 +91,33 @@ TEST_F(DataAccessTest, EveryReadAndRefusalIsLoggedPerSubject) {
 
 TEST_F(DataAccessTest, StorageFaultOnTheAuditEntryReturnsNoData) {
   auto t = *access().Tokenize(Ctx(tokenizer_), "acme", {{"phone", "+8613800138000", "u-1", "", 0}});
-  ASSERT_TRUE(access()
-                  .PutSubject(Ctx(tokenizer_), "acme", "u-1", {{"mobile", {"phone", "+8613800138000", ""}}})
-                  .ok());
+  ASSERT_TRUE(
+      access()
+          .PutSubject(Ctx(tokenizer_), "acme", "u-1", {{"mobile", {"phone", "+8613800138000", ""}}})
+          .ok());
   const size_t before = AllEntries().size();
   faulty_->FailWrites(1);
-  auto r = access().Detokenize(Ctx(support_, "support"), "acme", {t[0].token},
-                               RevealLevel::kMasked);
+  auto r =
+      access().Detokenize(Ctx(support_, "support"), "acme", {t[0].token}, RevealLevel::kMasked);
   EXPECT_TRUE(absl::IsUnavailable(r.status())) << r.status();
   faulty_->FailWrites(1);
-  auto view = access().ReadSubject(Ctx(support_, "support"), "acme", "u-1", {}, RevealLevel::kMasked);
+  auto view =
+      access().ReadSubject(Ctx(support_, "support"), "acme", "u-1", {}, RevealLevel::kMasked);
   EXPECT_TRUE(absl::IsUnavailable(view.status())) << view.status();
   EXPECT_EQ(AllEntries().size(), before);
   // With storage back, reads work and are logged.
-  EXPECT_TRUE(access().Detokenize(Ctx(support_, "support"), "acme", {t[0].token},
-                                  RevealLevel::kMasked).ok());
+  EXPECT_TRUE(access()
+                  .Detokenize(Ctx(support_, "support"), "acme", {t[0].token}, RevealLevel::kMasked)
+                  .ok());
   EXPECT_EQ(AllEntries().size(), before + 1);
 }
 
 TEST_F(DataAccessTest, SealedAuditKeyMeansNoDataEither) {
   auto t = *access().Tokenize(Ctx(tokenizer_), "acme", {{"phone", "+8613800138000", "", "", 0}});
   Parts(*vault_).keys().Seal();
-  EXPECT_FALSE(access().Detokenize(Ctx(support_, "support"), "acme", {t[0].token},
-                                   RevealLevel::kMasked).ok());
+  EXPECT_FALSE(access()
+                   .Detokenize(Ctx(support_, "support"), "acme", {t[0].token}, RevealLevel::kMasked)
+                   .ok());
 }
 
 // Across a random mix of calls, the audit log holds exactly one entry per
@@ -136,12 +145,13 @@ TEST_F(DataAccessTest, RandomisedWorkloadLogsEveryReadAndRefusal) {
       expected += 1;
     } else if (op == 2) {
       // Refused at call level (no purpose).
-      EXPECT_FALSE(access().Detokenize(Ctx(support_), "acme", {tokens[0]}, RevealLevel::kMasked).ok());
+      EXPECT_FALSE(
+          access().Detokenize(Ctx(support_), "acme", {tokens[0]}, RevealLevel::kMasked).ok());
       expected += 1;
     } else if (op == 3) {
       // Unknown tokens return and refuse nothing: no entry.
-      auto r = access().Detokenize(Ctx(support_, "support"), "acme",
-                                   {"tok_AAAAAAAAAAAAAAAAAAAAAA"}, RevealLevel::kMasked);
+      auto r = access().Detokenize(Ctx(support_, "support"), "acme", {"tok_AAAAAAAAAAAAAAAAAAAAAA"},
+                                   RevealLevel::kMasked);
       ASSERT_TRUE(r.ok());
     } else {
       auto found = access().Search(Ctx(support_, "support"), "acme", "phone",
@@ -162,15 +172,19 @@ TEST_F(DataAccessTest, RandomisedWorkloadLogsEveryReadAndRefusal) {
 }
 
 TEST_F(DataAccessTest, ErrorMessagesCarryNoValues) {
-  const std::vector<std::string> secrets = {"+8613800138001", "4111111111111112", "11010519491231002Y",
-                                            "not-an-email", "1999-02-30"};
+  const std::vector<std::string> secrets = {"+8613800138001", "4111111111111112",
+                                            "11010519491231002Y", "not-an-email", "1999-02-30"};
   std::vector<std::string> messages;
-  messages.push_back(std::string(access().Tokenize(Ctx(tokenizer_), "acme",
-                                                   {{"phone", secrets[0] + "x", "", "", 0}})
-                                     .status()
-                                     .message()));
-  messages.push_back(std::string(
-      access().Tokenize(Ctx(tokenizer_), "acme", {{"bank_card", secrets[1], "", "", 0}}).status().message()));
+  messages.push_back(
+      std::string(access()
+                      .Tokenize(Ctx(tokenizer_), "acme", {{"phone", secrets[0] + "x", "", "", 0}})
+                      .status()
+                      .message()));
+  messages.push_back(
+      std::string(access()
+                      .Tokenize(Ctx(tokenizer_), "acme", {{"bank_card", secrets[1], "", "", 0}})
+                      .status()
+                      .message()));
   messages.push_back(std::string(access()
                                      .PutSubject(Ctx(tokenizer_), "acme", "u-1",
                                                  {{"id", {"cn_resident_id", secrets[2], ""}},
@@ -178,11 +192,15 @@ TEST_F(DataAccessTest, ErrorMessagesCarryNoValues) {
                                      .status()
                                      .message()));
   messages.push_back(std::string(
-      access().PutSubject(Ctx(tokenizer_), "acme", "u-1", {{"dob", {"date_of_birth", secrets[4], ""}}})
+      access()
+          .PutSubject(Ctx(tokenizer_), "acme", "u-1", {{"dob", {"date_of_birth", secrets[4], ""}}})
           .status()
           .message()));
-  messages.push_back(std::string(
-      access().Search(Ctx(support_, "support"), "acme", "phone", secrets[0] + "x").status().message()));
+  messages.push_back(
+      std::string(access()
+                      .Search(Ctx(support_, "support"), "acme", "phone", secrets[0] + "x")
+                      .status()
+                      .message()));
   for (const std::string& m : messages) {
     EXPECT_FALSE(m.empty());
     for (const std::string& s : secrets) {

@@ -16,16 +16,16 @@
 #include "tests/testing/fault_kv_store.h"
 #include "tests/testing/vault_fixture.h"
 #include "vault/data_access.h"
-#include "vault/storage/memory_kv_store.h"
 #include "vault/internal/vault_parts.h"
+#include "vault/storage/memory_kv_store.h"
 
 using vault::internal::Parts;
 
 namespace vault {
 
 inline records::RoleRecord MakeRole(std::string name, std::vector<std::string> actions,
-                             std::vector<std::string> types, std::string max_reveal,
-                             std::vector<std::string> purposes = {}, bool require = false) {
+                                    std::vector<std::string> types, std::string max_reveal,
+                                    std::vector<std::string> purposes = {}, bool require = false) {
   records::RoleRecord r;
   r.set_name(std::move(name));
   for (auto& a : actions) r.add_actions(a);
@@ -48,11 +48,11 @@ class DataAccessTest : public ::testing::Test {
       Must(access().PutRole(root_, tenant,
                             MakeRole("tokenizer", {"tokenize", "write"}, {"*"}, "token_only")));
       Must(access().PutRole(root_, tenant,
-                            MakeRole("support", {"detokenize", "read", "search"}, {"phone", "email"},
-                                     "masked", {"support"}, true)));
-      Must(access().PutRole(root_, tenant,
-                            MakeRole("billing", {"detokenize", "read"}, {"bank_card"}, "plain",
-                                     {"billing"}, true)));
+                            MakeRole("support", {"detokenize", "read", "search"},
+                                     {"phone", "email"}, "masked", {"support"}, true)));
+      Must(access().PutRole(
+          root_, tenant,
+          MakeRole("billing", {"detokenize", "read"}, {"bank_card"}, "plain", {"billing"}, true)));
       Must(access().PutRole(root_, tenant, MakeRole("auditor", {"audit"}, {}, "token_only")));
     }
     tokenizer_ = Login("acme", "svc", {"tokenizer"});

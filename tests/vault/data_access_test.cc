@@ -26,7 +26,8 @@ TEST_F(DataAccessTest, ApiKeysAuthenticateAndStopWorkingWhenDeleted) {
   wrong[10] = wrong[10] == 'a' ? 'b' : 'a';
   EXPECT_TRUE(absl::IsUnauthenticated(Parts(*vault_).principals().Authenticate(wrong).status()));
   EXPECT_TRUE(absl::IsUnauthenticated(Parts(*vault_).principals().Authenticate("").status()));
-  EXPECT_TRUE(absl::IsUnauthenticated(Parts(*vault_).principals().Authenticate("Bearer x").status()));
+  EXPECT_TRUE(
+      absl::IsUnauthenticated(Parts(*vault_).principals().Authenticate("Bearer x").status()));
   ASSERT_TRUE(access().DeletePrincipal(root_, "acme", tokenizer_.id).ok());
   EXPECT_TRUE(absl::IsUnauthenticated(Parts(*vault_).principals().Authenticate(keys_[0]).status()));
   // The key is nowhere in storage in clear.
@@ -66,15 +67,15 @@ TEST_F(DataAccessTest, NamesAndRolesAreChecked) {
 }
 
 TEST_F(DataAccessTest, TokenizeDetokenizeFollowRolesAndPurposes) {
-  auto issued = access().Tokenize(Ctx(tokenizer_), "acme",
-                                  {{"phone", "+8613800138000", "u-1", "", 0},
-                                   {"bank_card", "4111111111111111", "u-1", "", 0}});
+  auto issued = access().Tokenize(
+      Ctx(tokenizer_), "acme",
+      {{"phone", "+8613800138000", "u-1", "", 0}, {"bank_card", "4111111111111111", "u-1", "", 0}});
   ASSERT_TRUE(issued.ok()) << issued.status();
   const std::string phone = (*issued)[0].token, card = (*issued)[1].token;
 
   // Support: masked phones, purpose required.
-  auto r = access().Detokenize(Ctx(support_, "support"), "acme", {phone, card},
-                               RevealLevel::kMasked);
+  auto r =
+      access().Detokenize(Ctx(support_, "support"), "acme", {phone, card}, RevealLevel::kMasked);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ((*r)[0].value, "+86 138****8000");
   EXPECT_TRUE(absl::IsPermissionDenied((*r)[1].status));
@@ -82,12 +83,18 @@ TEST_F(DataAccessTest, TokenizeDetokenizeFollowRolesAndPurposes) {
   EXPECT_TRUE(absl::IsPermissionDenied(
       access().Detokenize(Ctx(support_), "acme", {phone}, RevealLevel::kMasked).status()));
   EXPECT_TRUE(absl::IsPermissionDenied(
-      access().Detokenize(Ctx(support_, "billing"), "acme", {phone}, RevealLevel::kMasked).status()));
+      access()
+          .Detokenize(Ctx(support_, "billing"), "acme", {phone}, RevealLevel::kMasked)
+          .status()));
   // Above the role's maximum: 403 for the whole call.
   EXPECT_TRUE(absl::IsPermissionDenied(
-      access().Detokenize(Ctx(support_, "support"), "acme", {phone}, RevealLevel::kPlain).status()));
+      access()
+          .Detokenize(Ctx(support_, "support"), "acme", {phone}, RevealLevel::kPlain)
+          .status()));
   EXPECT_TRUE(absl::IsInvalidArgument(
-      access().Detokenize(Ctx(support_, "Support!"), "acme", {phone}, RevealLevel::kMasked).status()));
+      access()
+          .Detokenize(Ctx(support_, "Support!"), "acme", {phone}, RevealLevel::kMasked)
+          .status()));
   // Billing: plain cards.
   auto b = *access().Detokenize(Ctx(billing_, "billing"), "acme", {card}, RevealLevel::kPlain);
   EXPECT_EQ(b[0].value, "4111111111111111");
@@ -98,7 +105,9 @@ TEST_F(DataAccessTest, TokenizeDetokenizeFollowRolesAndPurposes) {
       access().Detokenize(root_, "acme", {phone}, RevealLevel::kMasked).status()));
   // A support principal of acme on globex's path: 403.
   EXPECT_TRUE(absl::IsPermissionDenied(
-      access().Detokenize(Ctx(support_, "support"), "globex", {phone}, RevealLevel::kMasked).status()));
+      access()
+          .Detokenize(Ctx(support_, "support"), "globex", {phone}, RevealLevel::kMasked)
+          .status()));
   // Globex's support principal on its own path: acme's token is unknown there.
   auto g = *access().Detokenize(Ctx(globex_support_, "support"), "globex", {phone},
                                 RevealLevel::kMasked);
@@ -111,7 +120,8 @@ TEST_F(DataAccessTest, SubjectReadsWithholdFieldsTheRoleMayNotSee) {
                               {{"mobile", {"phone", "+8613800138000", ""}},
                                {"card", {"bank_card", "4111111111111111", ""}}})
                   .ok());
-  auto view = access().ReadSubject(Ctx(support_, "support"), "acme", "u-1", {}, RevealLevel::kMasked);
+  auto view =
+      access().ReadSubject(Ctx(support_, "support"), "acme", "u-1", {}, RevealLevel::kMasked);
   ASSERT_TRUE(view.ok()) << view.status();
   EXPECT_EQ(view->fields.size(), 1u);
   EXPECT_EQ(view->fields.at("mobile").value, "+86 138****8000");
@@ -120,14 +130,16 @@ TEST_F(DataAccessTest, SubjectReadsWithholdFieldsTheRoleMayNotSee) {
   records::RoleRecord narrow = MakeRole("phones-only", {"write"}, {"phone"}, "token_only");
   ASSERT_TRUE(access().PutRole(root_, "acme", narrow).ok());
   Principal writer = Login("acme", "writer", {"phones-only"});
-  EXPECT_TRUE(absl::IsPermissionDenied(
-      access()
-          .PutSubject(Ctx(writer), "acme", "u-2",
-                      {{"mobile", {"phone", "+8613800138000", ""}},
-                       {"card", {"bank_card", "4111111111111111", ""}}})
-          .status()));
+  EXPECT_TRUE(
+      absl::IsPermissionDenied(access()
+                                   .PutSubject(Ctx(writer), "acme", "u-2",
+                                               {{"mobile", {"phone", "+8613800138000", ""}},
+                                                {"card", {"bank_card", "4111111111111111", ""}}})
+                                   .status()));
   EXPECT_TRUE(absl::IsNotFound(
-      access().ReadSubject(Ctx(support_, "support"), "acme", "u-2", {}, RevealLevel::kMasked).status()));
+      access()
+          .ReadSubject(Ctx(support_, "support"), "acme", "u-2", {}, RevealLevel::kMasked)
+          .status()));
 }
 
 TEST_F(DataAccessTest, DeleteAndRevokeAreCheckedAgainstTheDataType) {
@@ -136,8 +148,8 @@ TEST_F(DataAccessTest, DeleteAndRevokeAreCheckedAgainstTheDataType) {
                               {{"mobile", {"phone", "+8613800138000", ""}},
                                {"card", {"bank_card", "4111111111111111", ""}}})
                   .ok());
-  auto card_token = *access().Tokenize(Ctx(tokenizer_), "acme",
-                                       {{"bank_card", "4111111111111111", "", "", 0}});
+  auto card_token =
+      *access().Tokenize(Ctx(tokenizer_), "acme", {{"bank_card", "4111111111111111", "", "", 0}});
   ASSERT_TRUE(access()
                   .PutRole(root_, "acme",
                            MakeRole("phone-clerk", {"write", "tokenize", "revoke"}, {"phone"},
@@ -166,58 +178,58 @@ TEST_F(DataAccessTest, ReplacingAFieldNeedsWriteOnItsStoredTypeToo) {
                               {{"card", {"bank_card", "4111111111111111", ""}}})
                   .ok());
   ASSERT_TRUE(
-      access().PutRole(root_, "acme", MakeRole("phone-writer", {"write"}, {"phone"}, "token_only"))
+      access()
+          .PutRole(root_, "acme", MakeRole("phone-writer", {"write"}, {"phone"}, "token_only"))
           .ok());
   Principal writer = Login("acme", "writer", {"phone-writer"});
   // A phone over the card: refused, logged, and the card is still there.
-  absl::Status over = access()
-                          .PutSubject(Ctx(writer), "acme", "u-1",
-                                      {{"card", {"phone", "+8613800138000", ""}}})
-                          .status();
+  absl::Status over =
+      access()
+          .PutSubject(Ctx(writer), "acme", "u-1", {{"card", {"phone", "+8613800138000", ""}}})
+          .status();
   EXPECT_TRUE(absl::IsPermissionDenied(over)) << over;
   EXPECT_EQ(AllEntries().back().outcome(), "denied");
   EXPECT_EQ(AllEntries().back().types_size(), 2);
-  auto read = access().ReadSubject(Ctx(billing_, "billing"), "acme", "u-1", {"card"},
-                                   RevealLevel::kPlain);
+  auto read =
+      access().ReadSubject(Ctx(billing_, "billing"), "acme", "u-1", {"card"}, RevealLevel::kPlain);
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_EQ(read->fields.at("card").value, "4111111111111111");
   // A new field of its own type is fine.
-  EXPECT_TRUE(access()
-                  .PutSubject(Ctx(writer), "acme", "u-1",
-                              {{"mobile", {"phone", "+8613800138000", ""}}})
-                  .ok());
+  EXPECT_TRUE(
+      access()
+          .PutSubject(Ctx(writer), "acme", "u-1", {{"mobile", {"phone", "+8613800138000", ""}}})
+          .ok());
 }
 
 TEST_F(DataAccessTest, AHeldSubjectsFieldsCannotBeReplacedOrDeleted) {
-  ASSERT_TRUE(access()
-                  .PutSubject(Ctx(tokenizer_), "acme", "u-1",
-                              {{"mobile", {"phone", "+8613800138000", ""}}})
-                  .ok());
   ASSERT_TRUE(
-      access().PutRole(root_, "acme", MakeRole("legal", {"hold"}, {}, "token_only")).ok());
+      access()
+          .PutSubject(Ctx(tokenizer_), "acme", "u-1", {{"mobile", {"phone", "+8613800138000", ""}}})
+          .ok());
+  ASSERT_TRUE(access().PutRole(root_, "acme", MakeRole("legal", {"hold"}, {}, "token_only")).ok());
   Principal legal = Login("acme", "legal", {"legal"});
   ASSERT_TRUE(access().PutHold(Ctx(legal), "acme", "u-1", "case-1", "dispute").ok());
-  absl::Status replaced = access()
-                              .PutSubject(Ctx(tokenizer_), "acme", "u-1",
-                                          {{"mobile", {"phone", "+14155552671", ""}}})
-                              .status();
+  absl::Status replaced =
+      access()
+          .PutSubject(Ctx(tokenizer_), "acme", "u-1", {{"mobile", {"phone", "+14155552671", ""}}})
+          .status();
   EXPECT_TRUE(absl::IsFailedPrecondition(replaced)) << replaced;
-  EXPECT_TRUE(absl::IsFailedPrecondition(access().DeleteField(Ctx(tokenizer_), "acme", "u-1",
-                                                              "mobile")));
+  EXPECT_TRUE(
+      absl::IsFailedPrecondition(access().DeleteField(Ctx(tokenizer_), "acme", "u-1", "mobile")));
   // Adding a field replaces nothing and stays allowed.
-  EXPECT_TRUE(access()
-                  .PutSubject(Ctx(tokenizer_), "acme", "u-1",
-                              {{"email", {"email", "a@example.com", ""}}})
-                  .ok());
+  EXPECT_TRUE(
+      access()
+          .PutSubject(Ctx(tokenizer_), "acme", "u-1", {{"email", {"email", "a@example.com", ""}}})
+          .ok());
   auto read = access().ReadSubject(Ctx(support_, "support"), "acme", "u-1", {"mobile"},
                                    RevealLevel::kMasked);
   ASSERT_TRUE(read.ok());
   EXPECT_EQ(read->fields.at("mobile").value, "+86 138****8000");
   ASSERT_TRUE(access().ReleaseHold(Ctx(legal), "acme", "u-1", "case-1").ok());
-  EXPECT_TRUE(access()
-                  .PutSubject(Ctx(tokenizer_), "acme", "u-1",
-                              {{"mobile", {"phone", "+14155552671", ""}}})
-                  .ok());
+  EXPECT_TRUE(
+      access()
+          .PutSubject(Ctx(tokenizer_), "acme", "u-1", {{"mobile", {"phone", "+14155552671", ""}}})
+          .ok());
   EXPECT_TRUE(access().DeleteField(Ctx(tokenizer_), "acme", "u-1", "mobile").ok());
 }
 
@@ -226,10 +238,10 @@ TEST_F(DataAccessTest, AFieldUnderARetentionClassKeepsItsType) {
                   .PutSubject(Ctx(tokenizer_), "acme", "u-1",
                               {{"salary", {"bank_card", "4111111111111111", "financial_5y"}}})
                   .ok());
-  absl::Status other_type = access()
-                                .PutSubject(Ctx(tokenizer_), "acme", "u-1",
-                                            {{"salary", {"phone", "+8613800138000", ""}}})
-                                .status();
+  absl::Status other_type =
+      access()
+          .PutSubject(Ctx(tokenizer_), "acme", "u-1", {{"salary", {"phone", "+8613800138000", ""}}})
+          .status();
   EXPECT_TRUE(absl::IsFailedPrecondition(other_type)) << other_type;
   EXPECT_NE(other_type.message().find("fields.salary"), std::string::npos);
   // The same type may be updated (a new card number).

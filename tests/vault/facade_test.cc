@@ -46,7 +46,8 @@ class FacadeTest : public ::testing::Test {
     EXPECT_TRUE(page.ok()) << page.status();
     if (!page.ok()) return out;
     for (const records::AuditEntry& e : page->entries) {
-      if (e.tenant().empty() && e.outcome() == outcome) out.push_back(e.action() + ":" + e.reason());
+      if (e.tenant().empty() && e.outcome() == outcome)
+        out.push_back(e.action() + ":" + e.reason());
     }
     return out;
   }

@@ -8,8 +8,8 @@
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/vault_fixture.h"
-#include "vault/model/data_types.h"
 #include "vault/internal/vault_parts.h"
+#include "vault/model/data_types.h"
 
 using vault::internal::Parts;
 
@@ -39,22 +39,19 @@ Written WriteProfiles(Vault& v, int count) {
   for (int i = 0; i < count; ++i) {
     std::string card15 = "4" + Digits(i, 14);
     std::string card = card15 + LuhnCheckDigit(card15);
-    std::string spaced_card =
-        card.substr(0, 4) + " " + card.substr(4, 4) + " " + card.substr(8, 4) + " " + card.substr(12);
+    std::string spaced_card = card.substr(0, 4) + " " + card.substr(4, 4) + " " +
+                              card.substr(8, 4) + " " + card.substr(12);
     std::string national = "139" + Digits(i, 8);
-    std::string phone_raw = "+86 " + national.substr(0, 3) + " " + national.substr(3, 4) + " " +
-                            national.substr(7);
+    std::string phone_raw =
+        "+86 " + national.substr(0, 3) + " " + national.substr(3, 4) + " " + national.substr(7);
     std::string name = "Quorvath Ximena " + Letters(i);
     std::string email = "ximena.quorvath" + std::to_string(i) + "@example.org";
     std::string address = "No. " + std::to_string(i) + " Quietwater Lane, Springfield";
     std::string note = "secret-note-" + std::to_string(i) + "-zebra";
     std::map<std::string, FieldInput> fields = {
-        {"card", {"bank_card", spaced_card, ""}},
-        {"mobile", {"phone", phone_raw, ""}},
-        {"name", {"person_name", name, ""}},
-        {"email", {"email", email, ""}},
-        {"home", {"address", address, ""}},
-        {"note", {"generic", note, ""}},
+        {"card", {"bank_card", spaced_card, ""}}, {"mobile", {"phone", phone_raw, ""}},
+        {"name", {"person_name", name, ""}},      {"email", {"email", email, ""}},
+        {"home", {"address", address, ""}},       {"note", {"generic", note, ""}},
     };
     absl::Status s =
         Parts(v).subjects().PutFields("acme", "subject-" + std::to_string(i), fields).status();
@@ -76,7 +73,8 @@ TEST(PlaintextOnDiskTest, NoWrittenValueAppearsAnywhereInTheDataFolder) {
     written = WriteProfiles(*v, 2000);
     ASSERT_EQ(written.needles.size(), 16000u);
     // Sanity: the values are really there, readable through the vault.
-    auto back = Parts(*v).subjects().ReadFields("acme", "subject-1999", {"note"}, RevealLevel::kPlain);
+    auto back =
+        Parts(*v).subjects().ReadFields("acme", "subject-1999", {"note"}, RevealLevel::kPlain);
     ASSERT_TRUE(back.ok());
     EXPECT_EQ(back->at("note").value, "secret-note-1999-zebra");
     // While open: the WAL holds every write.

@@ -1,8 +1,8 @@
 // Access policy implementation.
 #include "vault/access/access_policy.h"
 
-#include "vault/model/record_keys.h"
 #include "base/strings.h"
+#include "vault/model/record_keys.h"
 
 namespace vault {
 namespace {
@@ -64,8 +64,8 @@ bool AnyRoleAllows(const Principal& principal, const AccessRequest& request) {
 bool ChoosesInputs(const Principal& principal, DataType type) {
   for (const Role& role : principal.roles) {
     const bool covers = role.all_types || role.types.count(type) != 0;
-    if (covers && (role.actions.count(Action::kTokenize) != 0 ||
-                   role.actions.count(Action::kWrite) != 0)) {
+    if (covers &&
+        (role.actions.count(Action::kTokenize) != 0 || role.actions.count(Action::kWrite) != 0)) {
       return true;
     }
   }
@@ -157,7 +157,8 @@ absl::StatusOr<Role> RoleFromRecord(const records::RoleRecord& record) {
     role.max_reveal = RevealLevel::kMasked;
   } else {
     absl::StatusOr<RevealLevel> reveal = ParseRevealLevel(record.max_reveal());
-    if (!reveal.ok()) return absl::InvalidArgumentError(Cat("max_reveal: ", reveal.status().message()));
+    if (!reveal.ok())
+      return absl::InvalidArgumentError(Cat("max_reveal: ", reveal.status().message()));
     role.max_reveal = *reveal;
   }
   for (const std::string& p : record.purposes()) {

@@ -20,7 +20,17 @@
 namespace vault {
 
 enum class Action {
-  kTokenize, kDetokenize, kWrite, kRead, kSearch, kExport, kErase, kHold, kAudit, kKeys, kAdmin,
+  kTokenize,
+  kDetokenize,
+  kWrite,
+  kRead,
+  kSearch,
+  kExport,
+  kErase,
+  kHold,
+  kAudit,
+  kKeys,
+  kAdmin,
   kRevoke
 };
 inline constexpr Action kAllActions[] = {Action::kTokenize, Action::kDetokenize, Action::kWrite,

@@ -5,12 +5,12 @@
 //   "apikey\0" keyed hash             -> id
 #include "vault/access/principal_store.h"
 
+#include "base/status.h"
+#include "base/strings.h"
 #include "crypto/encoding.h"
 #include "crypto/hashing.h"
 #include "vault/keys/api_keys.h"
 #include "vault/model/record_keys.h"
-#include "base/status.h"
-#include "base/strings.h"
 
 namespace vault {
 namespace {
@@ -68,17 +68,16 @@ absl::StatusOr<std::vector<records::RoleRecord>> PrincipalStore::ListRoles(
   if (absl::Status s = CheckTenant(tenant); !s.ok()) return s;
   std::vector<records::RoleRecord> out;
   bool corrupt = false;
-  absl::Status s = kv_->ScanPrefix(storage::Table::kMeta, RolePrefix(tenant),
-                                   [&](std::string_view, std::string_view value) {
-                                     records::RoleRecord r;
-                                     if (!r.ParseFromArray(value.data(),
-                                                           static_cast<int>(value.size()))) {
-                                       corrupt = true;
-                                       return false;
-                                     }
-                                     out.push_back(std::move(r));
-                                     return true;
-                                   });
+  absl::Status s = kv_->ScanPrefix(
+      storage::Table::kMeta, RolePrefix(tenant), [&](std::string_view, std::string_view value) {
+        records::RoleRecord r;
+        if (!r.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          corrupt = true;
+          return false;
+        }
+        out.push_back(std::move(r));
+        return true;
+      });
   if (!s.ok()) return s;
   if (corrupt) return absl::DataLossError("role record is corrupt");
   return out;

@@ -10,16 +10,16 @@
 
 #include <atomic>
 #include <mutex>
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "base/clock.h"
 #include "crypto/random.h"
 #include "vault/access/access_policy.h"
 #include "vault/audit/audit_log.h"
-#include "base/clock.h"
 #include "vault/audit/group_committer.h"
 #include "vault/keys/key_hierarchy.h"
 #include "vault/model/records.pb.h"

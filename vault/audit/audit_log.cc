@@ -5,12 +5,12 @@
 
 #include <google/protobuf/stubs/common.h>
 
+#include "base/status.h"
+#include "base/strings.h"
 #include "crypto/encoding.h"
 #include "crypto/hashing.h"
 #include "crypto/signing.h"
 #include "vault/model/record_keys.h"
-#include "base/status.h"
-#include "base/strings.h"
 
 namespace vault {
 namespace {
@@ -27,7 +27,7 @@ std::string SafeText(const std::string& text) {
     if (c < 0x20 || c == 0x7f) return std::string(kUnsafeAuditText);
   }
   if (!google::protobuf::internal::IsStructurallyValidUTF8(text.data(),
-                                                         static_cast<int>(text.size()))) {
+                                                           static_cast<int>(text.size()))) {
     return std::string(kUnsafeAuditText);
   }
   return text;
@@ -50,9 +50,8 @@ absl::StatusOr<std::string> HeadMac(const crypto::SecretBytes& key, uint64_t seq
 }
 
 std::string AnchorMessage(const records::AuditAnchor& a) {
-  return AssociatedData("audit-anchor",
-                        {EncodeU64(a.seq()), a.hash(), EncodeU64(a.checkpoints()),
-                         EncodeU64(static_cast<uint64_t>(a.time_unix_ms()))});
+  return AssociatedData("audit-anchor", {EncodeU64(a.seq()), a.hash(), EncodeU64(a.checkpoints()),
+                                         EncodeU64(static_cast<uint64_t>(a.time_unix_ms()))});
 }
 
 // The stored chain, whose head is at `head_seq`, against `anchor` (read
@@ -81,7 +80,8 @@ absl::StatusOr<std::string> CheckAnchor(storage::KvStore& kv, const KeyHierarchy
   uint64_t checkpoints = 0;
   bool anchored_checkpoint = false;
   absl::Status s = kv.ScanRange(
-      storage::Table::kAudit, AuditLog::CheckpointKey(0), AuditLog::CheckpointKey(anchor->seq() + 1),
+      storage::Table::kAudit, AuditLog::CheckpointKey(0),
+      AuditLog::CheckpointKey(anchor->seq() + 1),
       [&](std::string_view key, std::string_view value) {
         ++checkpoints;
         if (key == AuditLog::CheckpointKey(anchor->seq())) {
@@ -112,11 +112,11 @@ absl::StatusOr<std::string> AuditEntryHash(const records::AuditEntry& e) {
   std::vector<std::string> types(e.types().begin(), e.types().end());
   std::vector<std::string> fps(e.fingerprints().begin(), e.fingerprints().end());
   return crypto::Blake2b(
-      AssociatedData("audit-entry",
-                     {e.prev_hash(), EncodeU64(e.seq()),
-                      EncodeU64(static_cast<uint64_t>(e.time_unix_ms())), e.principal(),
-                      e.tenant(), e.action(), e.subject(), EncodeList(types), e.purpose(),
-                      e.outcome(), e.request_id(), e.reason(), EncodeList(fps)}),
+      AssociatedData(
+          "audit-entry",
+          {e.prev_hash(), EncodeU64(e.seq()), EncodeU64(static_cast<uint64_t>(e.time_unix_ms())),
+           e.principal(), e.tenant(), e.action(), e.subject(), EncodeList(types), e.purpose(),
+           e.outcome(), e.request_id(), e.reason(), EncodeList(fps)}),
       kHashSize);
 }
 
@@ -140,11 +140,11 @@ absl::Status AuditLog::LoadHeadLocked() {
   if (!stored.ok()) {
     if (!absl::IsNotFound(stored.status())) return stored.status();
     bool any_entry = false;
-    absl::Status s = kv_->ScanPrefix(storage::Table::kAudit, "e",
-                                     [&](std::string_view, std::string_view) {
-                                       any_entry = true;
-                                       return false;
-                                     });
+    absl::Status s =
+        kv_->ScanPrefix(storage::Table::kAudit, "e", [&](std::string_view, std::string_view) {
+          any_entry = true;
+          return false;
+        });
     if (!s.ok()) return s;
     if (any_entry) return absl::DataLossError("audit head is missing but entries exist");
     head_seq_ = 0;
@@ -324,16 +324,16 @@ absl::StatusOr<AuditVerification> AuditLog::Verify() {
   if (!chain.Finish()) return chain.result();
   AuditVerification v = chain.result();
   const std::string prev = chain.last_hash();
-  absl::StatusOr<std::string> stored_head = kv_->Get(storage::Table::kAudit, HeadKey(),
-                                                     snapshot.get());
+  absl::StatusOr<std::string> stored_head =
+      kv_->Get(storage::Table::kAudit, HeadKey(), snapshot.get());
   if (!stored_head.ok()) {
     if (!absl::IsNotFound(stored_head.status())) return stored_head.status();
     if (v.entries != 0) return Problem(v, "head record is missing", v.entries);
   } else {
     records::AuditHead head;
-    absl::StatusOr<std::string> mac =
-        head.ParseFromString(*stored_head) ? HeadMac(**mac_key, head.seq(), head.hash())
-                                           : absl::StatusOr<std::string>(absl::DataLossError(""));
+    absl::StatusOr<std::string> mac = head.ParseFromString(*stored_head)
+                                          ? HeadMac(**mac_key, head.seq(), head.hash())
+                                          : absl::StatusOr<std::string>(absl::DataLossError(""));
     if (!mac.ok() || !crypto::ConstantTimeEquals(*mac, head.mac())) {
       return Problem(v, "head record failed authentication", v.entries);
     }
@@ -342,7 +342,8 @@ absl::StatusOr<AuditVerification> AuditLog::Verify() {
                      v.entries + 1);
     }
   }
-  absl::StatusOr<std::string> anchored = CheckAnchor(*kv_, *keys_, anchor, v.entries, snapshot.get());
+  absl::StatusOr<std::string> anchored =
+      CheckAnchor(*kv_, *keys_, anchor, v.entries, snapshot.get());
   if (!anchored.ok()) return anchored.status();
   if (!anchored->empty()) return Problem(v, *anchored, v.entries + 1);
   return v;
@@ -355,24 +356,26 @@ absl::StatusOr<AuditPage> AuditLog::Find(const AuditQuery& query) {
       query.since ? std::optional<int64_t>(absl::ToUnixMillis(*query.since)) : std::nullopt;
   const std::optional<int64_t> until =
       query.until ? std::optional<int64_t>(absl::ToUnixMillis(*query.until)) : std::nullopt;
-  absl::Status s = kv_->ScanRange(
-      storage::Table::kAudit, EntryKey(query.after_seq + 1), "f",
-      [&](std::string_view, std::string_view value) {
-        records::AuditEntry e;
-        if (!e.ParseFromArray(value.data(), static_cast<int>(value.size()))) return true;
-        if (e.tenant() != query.tenant) return true;
-        if (!query.subject.empty() && e.subject() != query.subject) return true;
-        if (!query.principal.empty() && e.principal() != query.principal) return true;
-        if (!query.action.empty() && e.action() != query.action) return true;
-        if (since && e.time_unix_ms() < *since) return true;
-        if (until && e.time_unix_ms() >= *until) return true;
-        if (page.entries.size() == limit) {
-          page.next_after_seq = page.entries.back().seq();
-          return false;
-        }
-        page.entries.push_back(std::move(e));
-        return true;
-      });
+  absl::Status s =
+      kv_->ScanRange(storage::Table::kAudit, EntryKey(query.after_seq + 1), "f",
+                     [&](std::string_view, std::string_view value) {
+                       records::AuditEntry e;
+                       if (!e.ParseFromArray(value.data(), static_cast<int>(value.size())))
+                         return true;
+                       if (e.tenant() != query.tenant) return true;
+                       if (!query.subject.empty() && e.subject() != query.subject) return true;
+                       if (!query.principal.empty() && e.principal() != query.principal)
+                         return true;
+                       if (!query.action.empty() && e.action() != query.action) return true;
+                       if (since && e.time_unix_ms() < *since) return true;
+                       if (until && e.time_unix_ms() >= *until) return true;
+                       if (page.entries.size() == limit) {
+                         page.next_after_seq = page.entries.back().seq();
+                         return false;
+                       }
+                       page.entries.push_back(std::move(e));
+                       return true;
+                     });
   if (!s.ok()) return s;
   return page;
 }

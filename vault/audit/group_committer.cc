@@ -92,8 +92,7 @@ void GroupCommitter::Run() {
       if (IsSealed(staged)) {
         status = staged;
       } else if (!staged.ok()) {
-        status = absl::UnavailableError(
-            Cat("audit log cannot be written: ", staged.message()));
+        status = absl::UnavailableError(Cat("audit log cannot be written: ", staged.message()));
       } else {
         batches.push_back(&audit_batch);
       }

@@ -96,8 +96,7 @@ absl::StatusOr<BackupSummary> CreateBackup(KeyHierarchy& keys, storage::KvStore&
     return kv.CreateCheckpoint(Cat(dir, "/db"));
   });
   if (!made.ok()) return fail(made);
-  if (absl::Status s = WritePrivateFile(env, Cat(dir, "/", kKeyringName), keyring_bytes);
-      !s.ok()) {
+  if (absl::Status s = WritePrivateFile(env, Cat(dir, "/", kKeyringName), keyring_bytes); !s.ok()) {
     return fail(s);
   }
   absl::StatusOr<uint64_t> ledger_entries = CountLedgerEntries(Cat(dir, "/db"));

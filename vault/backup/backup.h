@@ -50,15 +50,16 @@ struct BackupSummary {
 // exist (its parent must). FAILED_PRECONDITION when it exists; SEALED while
 // sealed. On error the partial folder is removed.
 [[nodiscard]] absl::StatusOr<BackupSummary> CreateBackup(KeyHierarchy& keys, storage::KvStore& kv,
-                                                       const std::string& dir);
+                                                         const std::string& dir);
 
 // Checks a backup folder offline: the manifest's signature (under
 // `public_key`, raw 32 bytes, when given; else under the key the backup's
 // keyring names, which must be the manifest's), and that exactly the listed
 // files exist with the listed sizes and hashes. DATA_LOSS names the first
 // problem.
-[[nodiscard]] absl::StatusOr<BackupSummary> VerifyBackup(
-    const std::string& dir, std::string_view public_key = "", base::Env& env = base::Env::Posix());
+[[nodiscard]] absl::StatusOr<BackupSummary> VerifyBackup(const std::string& dir,
+                                                         std::string_view public_key = "",
+                                                         base::Env& env = base::Env::Posix());
 
 // A backup name: one path component of A-Z a-z 0-9 . _ - (not . or ..),
 // 1-100 characters.
@@ -84,10 +85,10 @@ struct LiveStateReport {
 
 struct RestoreReport {
   BackupSummary backup;
-  uint64_t receipts = 0;            // receipts given
-  uint64_t replayed_subjects = 0;   // subject erasures applied to the copy
-  uint64_t replayed_tenants = 0;    // tenant erasures applied to the copy
-  uint64_t already_in_backup = 0;   // erasures the backup already held
+  uint64_t receipts = 0;           // receipts given
+  uint64_t replayed_subjects = 0;  // subject erasures applied to the copy
+  uint64_t replayed_tenants = 0;   // tenant erasures applied to the copy
+  uint64_t already_in_backup = 0;  // erasures the backup already held
   bool live_state_applied = false;
   LiveStateReport live;
 };

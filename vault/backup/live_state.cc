@@ -21,7 +21,8 @@ std::string LiveStateMessage(const records::LiveState& state) {
   std::vector<std::string> lines;
   for (const records::ErasureRecord& e : state.erasures()) {
     lines.push_back(Cat("erasure\t", e.erasure_id(), "\t", e.tenant(), "\t", e.subject(), "\t",
-                        e.state(), "\t", e.due_at_unix_ms(), "\t", e.requested_at_unix_ms(), "\t", e.principal()));
+                        e.state(), "\t", e.due_at_unix_ms(), "\t", e.requested_at_unix_ms(), "\t",
+                        e.principal()));
   }
   for (const records::LiveState::Hold& h : state.holds()) {
     lines.push_back(Cat("hold\t", h.tenant(), "\t", h.subject(), "\t", h.hold_id(), "\t",
@@ -93,7 +94,8 @@ absl::StatusOr<records::LiveState> CaptureLiveState(KeyHierarchy& keys, storage:
   return state;
 }
 
-absl::StatusOr<LiveStateReport> ApplyLiveState(storage::KvStore& kv, const records::LiveState& state) {
+absl::StatusOr<LiveStateReport> ApplyLiveState(storage::KvStore& kv,
+                                               const records::LiveState& state) {
   LiveStateReport report;
   storage::WriteBatch batch;
   // Erasures: cancel what was cancelled since; re-create what was requested
@@ -102,7 +104,8 @@ absl::StatusOr<LiveStateReport> ApplyLiveState(storage::KvStore& kv, const recor
   // cancelled and requested again ends with the new one in its index.
   for (const records::ErasureRecord& live : state.erasures()) {
     if (live.state() != "cancelled") continue;
-    absl::StatusOr<std::string> stored = kv.Get(storage::Table::kLedger, ErasureKey(live.erasure_id()));
+    absl::StatusOr<std::string> stored =
+        kv.Get(storage::Table::kLedger, ErasureKey(live.erasure_id()));
     if (!stored.ok()) continue;
     records::ErasureRecord copy;
     if (!copy.ParseFromString(*stored)) return absl::DataLossError("erasure record is corrupt");
@@ -118,7 +121,8 @@ absl::StatusOr<LiveStateReport> ApplyLiveState(storage::KvStore& kv, const recor
   }
   for (const records::ErasureRecord& live : state.erasures()) {
     if (live.state() != "pending") continue;
-    absl::StatusOr<std::string> stored = kv.Get(storage::Table::kLedger, ErasureKey(live.erasure_id()));
+    absl::StatusOr<std::string> stored =
+        kv.Get(storage::Table::kLedger, ErasureKey(live.erasure_id()));
     if (stored.ok()) continue;  // the copy has it already
     if (!absl::IsNotFound(stored.status())) return stored.status();
     const bool has_key =

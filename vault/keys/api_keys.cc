@@ -1,10 +1,10 @@
 // API key generation and hashing.
 #include "vault/keys/api_keys.h"
 
+#include "base/strings.h"
 #include "crypto/encoding.h"
 #include "crypto/hashing.h"
 #include "vault/model/record_keys.h"
-#include "base/strings.h"
 
 namespace vault {
 
@@ -16,7 +16,8 @@ std::string NewApiKey(crypto::RandomSource& random) {
 }
 
 bool LooksLikeApiKey(std::string_view key) {
-  if (key.size() != kApiKeyPrefix.size() + 43 || key.substr(0, kApiKeyPrefix.size()) != kApiKeyPrefix) {
+  if (key.size() != kApiKeyPrefix.size() + 43 ||
+      key.substr(0, kApiKeyPrefix.size()) != kApiKeyPrefix) {
     return false;
   }
   for (char c : key.substr(kApiKeyPrefix.size())) {

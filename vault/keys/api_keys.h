@@ -23,7 +23,7 @@ bool LooksLikeApiKey(std::string_view key);
 
 // 32-byte keyed BLAKE2b of the key under the vault's API-key hashing key.
 [[nodiscard]] absl::StatusOr<std::string> ApiKeyHash(const crypto::SecretBytes& hash_key,
-                                                    std::string_view api_key);
+                                                     std::string_view api_key);
 
 }  // namespace vault
 

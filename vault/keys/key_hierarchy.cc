@@ -31,7 +31,9 @@ using keys_internal::SystemSecretAd;
 using keys_internal::ToMs;
 
 KeyHierarchy::KeyHierarchy(KeyHierarchyOptions options)
-    : options_(std::move(options)), file_(options_.dir, options_.env), cache_(options_.kek_cache_capacity) {}
+    : options_(std::move(options)),
+      file_(options_.dir, options_.env),
+      cache_(options_.kek_cache_capacity) {}
 
 absl::StatusOr<std::unique_ptr<KeyHierarchy>> KeyHierarchy::Open(KeyHierarchyOptions options) {
   if (options.clock == nullptr || options.random == nullptr) {
@@ -78,7 +80,8 @@ absl::Status KeyHierarchy::PersistDestructiveLocked(records::Keyring next) {
 absl::StatusOr<std::string> KeyHierarchy::InitializeLocked(const SecretBytes& unseal_key,
                                                            records::SealConfig seal) {
   if (keyring_.has_value()) return absl::FailedPreconditionError("vault is already initialised");
-  if (unseal_key.size() != kKeySize) return absl::InvalidArgumentError("unseal key must be 32 bytes");
+  if (unseal_key.size() != kKeySize)
+    return absl::InvalidArgumentError("unseal key must be 32 bytes");
   crypto::RandomSource& random = *options_.random;
   absl::StatusOr<SecretBytes> root = random.Secret(kKeySize);
   if (!root.ok()) return root.status();
@@ -162,7 +165,7 @@ absl::StatusOr<std::string> KeyHierarchy::InitializeWithPassphrase(std::string_v
 }
 
 absl::StatusOr<KeyHierarchy::ShamirInit> KeyHierarchy::InitializeWithShares(int shares,
-                                                                           int threshold) {
+                                                                            int threshold) {
   if (threshold < 2 || shares < threshold || shares > 255) {
     return absl::InvalidArgumentError("need 2 <= threshold <= shares <= 255");
   }
@@ -338,7 +341,8 @@ absl::StatusOr<uint32_t> KeyHierarchy::RotateRoot() {
   const uint32_t version = next.root_key_version() + 1;
   // Everything wrapped under the root key moves to the new one; nothing
   // stays wrapped under the old root.
-  auto rewrap = [&](const std::string& wrapped, const std::string& ad) -> absl::StatusOr<std::string> {
+  auto rewrap = [&](const std::string& wrapped,
+                    const std::string& ad) -> absl::StatusOr<std::string> {
     absl::StatusOr<SecretBytes> key = XChaCha20Poly1305::DecryptSecret(*root_key_, wrapped, ad);
     if (!key.ok()) return absl::DataLossError("keyring entry failed authentication");
     return XChaCha20Poly1305::EncryptSecret(*next_root, *key, ad, random);

@@ -15,13 +15,14 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "base/clock.h"
 #include "crypto/passphrase.h"
 #include "crypto/random.h"
 #include "crypto/shamir.h"
 #include "crypto/signing.h"
-#include "base/clock.h"
 #include "vault/keys/key_cache.h"
 #include "vault/keys/keyring_file.h"
 #include "vault/model/records.pb.h"
@@ -56,8 +57,8 @@ struct ActiveKek {
 struct KeyHierarchyOptions {
   // Folder for the keyring slots; must exist.
   std::string dir;
-  base::Env* env = &base::Env::Posix();  // keyring slots, key file, backups
-  const Clock* clock = nullptr;  // required
+  base::Env* env = &base::Env::Posix();    // keyring slots, key file, backups
+  const Clock* clock = nullptr;            // required
   crypto::RandomSource* random = nullptr;  // required
   crypto::Argon2idParams argon2;
   size_t kek_cache_capacity = 4096;
@@ -86,8 +87,7 @@ class KeyHierarchy {
   // Dev mode: a fresh random unseal key is written to `key_file_path` (0600,
   // whole or not at all, through options.env); if the file already exists
   // (a crash before the keyring was written), the key it holds is used.
-  [[nodiscard]] absl::StatusOr<std::string> InitializeWithKeyFile(
-      const std::string& key_file_path);
+  [[nodiscard]] absl::StatusOr<std::string> InitializeWithKeyFile(const std::string& key_file_path);
   [[nodiscard]] absl::StatusOr<std::string> InitializeWithPassphrase(std::string_view passphrase);
   // For unseal keys made elsewhere (Shamir shares are combined by the caller).
   [[nodiscard]] absl::StatusOr<std::string> InitializeWithUnsealKey(
@@ -196,8 +196,7 @@ class KeyHierarchy {
   absl::StatusOr<std::string> InitializeLocked(const crypto::SecretBytes& unseal_key,
                                                records::SealConfig seal);
   const records::TenantKeys* FindTenantLocked(std::string_view tenant) const;
-  absl::StatusOr<crypto::SecretBytes> NewWrappedKekLocked(std::string_view tenant,
-                                                          uint32_t version,
+  absl::StatusOr<crypto::SecretBytes> NewWrappedKekLocked(std::string_view tenant, uint32_t version,
                                                           records::KekVersion* out);
 
   bool root_ready() const { return root_key_ready_.load(std::memory_order_acquire); }
@@ -205,14 +204,14 @@ class KeyHierarchy {
   KeyHierarchyOptions options_;
   KeyringFile file_;
   mutable std::shared_mutex mu_;
-  std::optional<records::Keyring> keyring_;          // guarded by mu_
-  std::unique_ptr<crypto::SecretBytes> root_key_;    // guarded by mu_; null when sealed
-  std::unique_ptr<crypto::SecretBytes> unseal_key_;  // guarded by mu_; null when sealed
-  std::unique_ptr<crypto::SigningKey> signing_key_;  // guarded by mu_; null when sealed
+  std::optional<records::Keyring> keyring_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<crypto::SecretBytes> root_key_ ABSL_GUARDED_BY(mu_);    // null when sealed
+  std::unique_ptr<crypto::SecretBytes> unseal_key_ ABSL_GUARDED_BY(mu_);  // null when sealed
+  std::unique_ptr<crypto::SigningKey> signing_key_ ABSL_GUARDED_BY(mu_);  // null when sealed
   std::atomic<bool> root_key_ready_{false};
   KeyCache cache_;  // KEKs and subkeys, keyed "k|tenant|version" / "s|tenant|which"
   std::mutex shares_mu_;
-  std::vector<crypto::DecodedShare> pending_shares_;  // guarded by shares_mu_
+  std::vector<crypto::DecodedShare> pending_shares_ ABSL_GUARDED_BY(shares_mu_);
   std::mutex listeners_mu_;
   std::vector<std::function<void()>> seal_listeners_;
 };

@@ -37,8 +37,8 @@ absl::StatusOr<SecretBytes> KeyHierarchy::NewWrappedKekLocked(std::string_view t
                                                               records::KekVersion* out) {
   absl::StatusOr<SecretBytes> kek = options_.random->Secret(kKeySize);
   if (!kek.ok()) return kek.status();
-  absl::StatusOr<std::string> wrapped = XChaCha20Poly1305::EncryptSecret(
-      *root_key_, *kek, KekAd(tenant, version), *options_.random);
+  absl::StatusOr<std::string> wrapped =
+      XChaCha20Poly1305::EncryptSecret(*root_key_, *kek, KekAd(tenant, version), *options_.random);
   if (!wrapped.ok()) return wrapped.status();
   out->set_version(version);
   out->set_wrapped_key(*wrapped);
@@ -210,8 +210,8 @@ absl::StatusOr<std::vector<KekInfo>> KeyHierarchy::ListKeks(std::string_view ten
   if (t == nullptr) return absl::NotFoundError("unknown tenant");
   std::vector<KekInfo> out;
   for (const records::KekVersion& k : t->keks()) {
-    out.push_back({k.version(), k.state(), FromMs(k.created_at_unix_ms()),
-                   FromMs(k.destroyed_at_unix_ms())});
+    out.push_back(
+        {k.version(), k.state(), FromMs(k.created_at_unix_ms()), FromMs(k.destroyed_at_unix_ms())});
   }
   return out;
 }
@@ -226,8 +226,8 @@ absl::StatusOr<KeyCache::Key> KeyHierarchy::GetTenantSubkey(std::string_view ten
   const records::TenantKeys* t = FindTenantLocked(tenant);
   if (t == nullptr) return absl::NotFoundError("unknown tenant");
   if (t->erased()) return GoneError("the tenant was erased");
-  absl::StatusOr<SecretBytes> subkey_root = XChaCha20Poly1305::DecryptSecret(
-      *root_key_, t->wrapped_subkey_root(), SubkeyRootAd(tenant));
+  absl::StatusOr<SecretBytes> subkey_root =
+      XChaCha20Poly1305::DecryptSecret(*root_key_, t->wrapped_subkey_root(), SubkeyRootAd(tenant));
   if (!subkey_root.ok()) return absl::DataLossError("tenant subkey root failed authentication");
   absl::StatusOr<SecretBytes> subkey =
       crypto::DeriveSubkey(*subkey_root, static_cast<uint64_t>(which), "vtenant1", kKeySize);

@@ -68,9 +68,7 @@ absl::Status KeyringFile::WriteSlot(const std::string& path, const std::string& 
   return absl::OkStatus();
 }
 
-std::string KeyringFile::SlotPath(int slot) const {
-  return Cat(dir_, "/keyring.", slot);
-}
+std::string KeyringFile::SlotPath(int slot) const { return Cat(dir_, "/keyring.", slot); }
 
 absl::StatusOr<std::optional<records::Keyring>> KeyringFile::Load() const {
   std::optional<records::Keyring> best;

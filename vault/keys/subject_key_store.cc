@@ -4,10 +4,10 @@
 #include <functional>
 #include <set>
 
+#include "base/status.h"
 #include "crypto/aead.h"
 #include "vault/model/record_keys.h"
 #include "vault/model/records.pb.h"
-#include "base/status.h"
 
 namespace vault {
 namespace {
@@ -53,8 +53,7 @@ absl::StatusOr<DataKeyHandle> SubjectKeyStore::Get(std::string_view tenant,
     return kek.status();
   }
   absl::StatusOr<crypto::SecretBytes> dek = crypto::XChaCha20Poly1305::DecryptSecret(
-      **kek, record.ciphertext(),
-      DekAd(tenant, subject, record.dek_id(), record.kek_version()));
+      **kek, record.ciphertext(), DekAd(tenant, subject, record.dek_id(), record.kek_version()));
   if (!dek.ok()) return absl::DataLossError("subject key failed authentication");
   auto handle = std::make_shared<const DataKey>(
       DataKey{record.dek_id(), record.kek_version(), std::move(*dek)});
@@ -93,10 +92,9 @@ absl::StatusOr<DataKeyHandle> SubjectKeyStore::GetOrCreate(std::string_view tena
       *kek->key, *dek, DekAd(tenant, subject, record.dek_id(), kek->version), *random_);
   if (!wrapped.ok()) return wrapped.status();
   record.set_ciphertext(*wrapped);
-  batch->Put(storage::Table::kSubjectKeys, SubjectKey(tenant, subject),
-             record.SerializeAsString());
-  return DataKeyHandle(std::make_shared<const DataKey>(
-      DataKey{record.dek_id(), kek->version, std::move(*dek)}));
+  batch->Put(storage::Table::kSubjectKeys, SubjectKey(tenant, subject), record.SerializeAsString());
+  return DataKeyHandle(
+      std::make_shared<const DataKey>(DataKey{record.dek_id(), kek->version, std::move(*dek)}));
 }
 
 void SubjectKeyStore::Evict(std::string_view tenant, std::string_view subject) {
@@ -106,12 +104,11 @@ void SubjectKeyStore::Evict(std::string_view tenant, std::string_view subject) {
 size_t SubjectLocks::Stripe(std::string_view tenant, std::string_view subject) const {
   // A retention holder (subject \x01 class) shares its subject's lock.
   subject = subject.substr(0, subject.find('\x01'));
-  size_t h = std::hash<std::string_view>{}(tenant) * 31 + std::hash<std::string_view>{}(subject);
+  size_t h = std::hash<std::string_view>{}(tenant)*31 + std::hash<std::string_view>{}(subject);
   return h % stripes_.size();
 }
 
-std::unique_lock<std::mutex> SubjectLocks::Lock(std::string_view tenant,
-                                                std::string_view subject) {
+std::unique_lock<std::mutex> SubjectLocks::Lock(std::string_view tenant, std::string_view subject) {
   return std::unique_lock<std::mutex>(stripes_[Stripe(tenant, subject)]);
 }
 

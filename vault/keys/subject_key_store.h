@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "crypto/random.h"
 #include "base/clock.h"
+#include "crypto/random.h"
 #include "vault/keys/key_cache.h"
 #include "vault/keys/key_hierarchy.h"
 #include "vault/storage/kv_store.h"

@@ -30,14 +30,14 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "base/clock.h"
 #include "crypto/random.h"
 #include "vault/audit/audit_log.h"
-#include "base/clock.h"
 #include "vault/audit/group_committer.h"
 #include "vault/keys/key_hierarchy.h"
+#include "vault/keys/subject_key_store.h"
 #include "vault/model/records.pb.h"
 #include "vault/storage/kv_store.h"
-#include "vault/keys/subject_key_store.h"
 #include "vault/subjects/subject_store.h"
 
 namespace vault {
@@ -49,7 +49,7 @@ struct LifecycleOptions {
   SubjectLocks* locks = nullptr;
   SubjectStore* subjects = nullptr;  // for retained fields
   GroupCommitter* committer = nullptr;
-  const Clock* clock = nullptr;  // required
+  const Clock* clock = nullptr;            // required
   crypto::RandomSource* random = nullptr;  // required
 };
 

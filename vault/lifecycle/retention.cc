@@ -9,13 +9,13 @@
 #include <set>
 
 #include "absl/strings/numbers.h"
+#include "base/status.h"
+#include "base/strings.h"
 #include "crypto/aead.h"
 #include "crypto/encoding.h"
 #include "vault/lifecycle/internal/shred_steps.h"
 #include "vault/lifecycle/lifecycle.h"
 #include "vault/model/record_keys.h"
-#include "base/status.h"
-#include "base/strings.h"
 
 namespace vault {
 namespace {
@@ -57,7 +57,8 @@ absl::StatusOr<std::vector<DueRetention>> ScanDueRetention(storage::KvStore& kv,
         const size_t b = a == std::string_view::npos ? a : rest.find('\0', a + 1);
         if (b != std::string_view::npos) {
           due.push_back({std::string(key), std::string(rest.substr(0, a)),
-                         std::string(rest.substr(a + 1, b - a - 1)), std::string(rest.substr(b + 1))});
+                         std::string(rest.substr(a + 1, b - a - 1)),
+                         std::string(rest.substr(b + 1))});
         }
         return true;
       });
@@ -176,8 +177,8 @@ absl::Status SubjectLifecycle::AddRetainedCopies(const records::ErasureRecord& e
     record.set_state("retained");
     record.set_key_id((*key)->dek_id);
     for (const RetainedRow* row : fields) {
-      absl::StatusOr<RevealedField> plain =
-          options_.subjects->Open(tenant, subject, row->field, row->stored, dek, RevealLevel::kPlain);
+      absl::StatusOr<RevealedField> plain = options_.subjects->Open(
+          tenant, subject, row->field, row->stored, dek, RevealLevel::kPlain);
       if (!plain.ok()) return plain.status();
       records::FieldRecord copy;
       if (!copy.ParseFromString(row->stored)) return absl::DataLossError("field record is corrupt");
@@ -194,7 +195,8 @@ absl::Status SubjectLifecycle::AddRetainedCopies(const records::ErasureRecord& e
                  copy.SerializeAsString());
       record.add_fields(row->field);
     }
-    batch->Put(storage::Table::kLedger, RetainedKey(tenant, subject, cls), record.SerializeAsString());
+    batch->Put(storage::Table::kLedger, RetainedKey(tenant, subject, cls),
+               record.SerializeAsString());
     batch->Put(storage::Table::kLedger,
                RetentionDueKey(record.expires_at_unix_ms(), tenant, subject, cls), "");
   }
@@ -237,8 +239,9 @@ absl::StatusOr<std::map<std::string, RevealedField>> SubjectLifecycle::ReadRetai
       }
     }
     if (wanted.empty()) continue;
-    absl::StatusOr<std::map<std::string, RevealedField>> fields = options_.subjects->ReadStoredFields(
-        tenant, RetentionHolder(subject, r.class_name()), wanted, reveal, visible, withheld);
+    absl::StatusOr<std::map<std::string, RevealedField>> fields =
+        options_.subjects->ReadStoredFields(tenant, RetentionHolder(subject, r.class_name()),
+                                            wanted, reveal, visible, withheld);
     if (!fields.ok()) return fields.status();
     for (auto& [name, f] : *fields) out.emplace(name, std::move(f));
   }
@@ -292,8 +295,7 @@ absl::StatusOr<bool> SubjectLifecycle::ExpireRetention(std::string_view due_key,
   }
   const std::string holder = RetentionHolder(subject, cls);
   storage::WriteBatch batch;
-  if (absl::Status st =
-          lifecycle_internal::AddHolderDeletes(*options_.kv, tenant, holder, &batch);
+  if (absl::Status st = lifecycle_internal::AddHolderDeletes(*options_.kv, tenant, holder, &batch);
       !st.ok()) {
     return st;
   }

@@ -1,9 +1,9 @@
 // RewrapJobs implementation.
 #include "vault/lifecycle/rewrap_jobs.h"
 
-#include "crypto/encoding.h"
 #include "base/status.h"
 #include "base/strings.h"
+#include "crypto/encoding.h"
 
 namespace vault {
 

@@ -20,8 +20,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "crypto/random.h"
 #include "base/clock.h"
+#include "crypto/random.h"
 #include "vault/lifecycle/lifecycle.h"
 #include "vault/model/records.pb.h"
 #include "vault/storage/kv_store.h"
@@ -31,7 +31,7 @@ namespace vault {
 struct RewrapJobsOptions {
   storage::KvStore* kv = nullptr;
   SubjectLifecycle* lifecycle = nullptr;
-  const Clock* clock = nullptr;  // required
+  const Clock* clock = nullptr;            // required
   crypto::RandomSource* random = nullptr;  // required
   size_t chunk_size = 500;
   // Throttle: a pause after each chunk, to bound the job's share of a busy

@@ -47,7 +47,7 @@ std::string MaskDrivingLicence(std::string_view normalized) {
   if (normalized.size() < 5) return std::string(kUnmaskable);
   const size_t keep = std::min<size_t>(4, normalized.size() / 4);
   return Cat(normalized.substr(0, keep), Stars(normalized.size() - 2 * keep),
-                 normalized.substr(normalized.size() - keep));
+             normalized.substr(normalized.size() - keep));
 }
 
 std::string MaskPhone(std::string_view normalized) {
@@ -56,8 +56,8 @@ std::string MaskPhone(std::string_view normalized) {
   const std::string_view national = parts->national_number;
   std::string masked_national;
   if (national.size() >= 11) {  // e.g. Chinese mobiles: 138****8000
-    masked_national =
-        Cat(national.substr(0, 3), Stars(national.size() - 7), national.substr(national.size() - 4));
+    masked_national = Cat(national.substr(0, 3), Stars(national.size() - 7),
+                          national.substr(national.size() - 4));
   } else {
     masked_national = KeepLastFour(national);
   }

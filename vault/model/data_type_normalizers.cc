@@ -18,7 +18,6 @@ namespace vault::model_internal {
 
 namespace {
 
-
 constexpr size_t kMaxPersonNameBytes = 256;
 constexpr size_t kMaxAddressBytes = 1024;
 constexpr size_t kMaxGenericBytes = 4096;
@@ -43,8 +42,7 @@ absl::StatusOr<std::string> NormalizePersonName(std::string_view raw) {
     out.push_back(c);
   }
   if (out.size() > kMaxPersonNameBytes) {
-    return RuleBroken(type,
-                      Cat("longer than ", std::to_string(kMaxPersonNameBytes), " bytes"));
+    return RuleBroken(type, Cat("longer than ", std::to_string(kMaxPersonNameBytes), " bytes"));
   }
   return out;
 }

@@ -26,32 +26,19 @@ constexpr std::string_view kHashedViewDomain = "vaultd:hashed:v1";
 
 std::string_view DataTypeName(DataType type) {
   switch (type) {
-    case DataType::kPersonName:
-      return "person_name";
-    case DataType::kCnResidentId:
-      return "cn_resident_id";
-    case DataType::kPassport:
-      return "passport";
-    case DataType::kDrivingLicence:
-      return "driving_licence";
-    case DataType::kPhone:
-      return "phone";
-    case DataType::kEmail:
-      return "email";
-    case DataType::kAddress:
-      return "address";
-    case DataType::kBankCard:
-      return "bank_card";
-    case DataType::kBankAccount:
-      return "bank_account";
-    case DataType::kDateOfBirth:
-      return "date_of_birth";
-    case DataType::kIpAddress:
-      return "ip_address";
-    case DataType::kDeviceId:
-      return "device_id";
-    case DataType::kGeneric:
-      return "generic";
+    case DataType::kPersonName: return "person_name";
+    case DataType::kCnResidentId: return "cn_resident_id";
+    case DataType::kPassport: return "passport";
+    case DataType::kDrivingLicence: return "driving_licence";
+    case DataType::kPhone: return "phone";
+    case DataType::kEmail: return "email";
+    case DataType::kAddress: return "address";
+    case DataType::kBankCard: return "bank_card";
+    case DataType::kBankAccount: return "bank_account";
+    case DataType::kDateOfBirth: return "date_of_birth";
+    case DataType::kIpAddress: return "ip_address";
+    case DataType::kDeviceId: return "device_id";
+    case DataType::kGeneric: return "generic";
   }
   return "generic";  // Unreachable for valid enumerators.
 }
@@ -79,8 +66,7 @@ bool IsLowEntropy(DataType type) {
     case DataType::kPersonName:
     case DataType::kEmail:
     case DataType::kAddress:
-    case DataType::kGeneric:
-      return false;
+    case DataType::kGeneric: return false;
     case DataType::kCnResidentId:
     case DataType::kPassport:
     case DataType::kDrivingLicence:
@@ -89,8 +75,7 @@ bool IsLowEntropy(DataType type) {
     case DataType::kBankAccount:
     case DataType::kDateOfBirth:
     case DataType::kIpAddress:
-    case DataType::kDeviceId:
-      return true;
+    case DataType::kDeviceId: return true;
   }
   return true;
 }
@@ -98,32 +83,19 @@ bool IsLowEntropy(DataType type) {
 absl::StatusOr<std::string> Normalize(DataType type, std::string_view raw,
                                       const ValidationContext& ctx) {
   switch (type) {
-    case DataType::kPersonName:
-      return NormalizePersonName(raw);
-    case DataType::kCnResidentId:
-      return NormalizeCnResidentId(raw, ctx);
-    case DataType::kPassport:
-      return NormalizeDocumentNumber(type, raw, " ");
-    case DataType::kDrivingLicence:
-      return NormalizeDocumentNumber(type, raw, " -");
-    case DataType::kPhone:
-      return NormalizePhone(raw);
-    case DataType::kEmail:
-      return NormalizeEmail(raw);
-    case DataType::kAddress:
-      return NormalizeAddress(raw);
-    case DataType::kBankCard:
-      return NormalizeBankCard(raw);
-    case DataType::kBankAccount:
-      return NormalizeBankAccount(raw);
-    case DataType::kDateOfBirth:
-      return NormalizeDateOfBirth(raw, ctx);
-    case DataType::kIpAddress:
-      return NormalizeIpAddress(raw);
-    case DataType::kDeviceId:
-      return NormalizeDeviceId(raw);
-    case DataType::kGeneric:
-      return NormalizeGeneric(raw);
+    case DataType::kPersonName: return NormalizePersonName(raw);
+    case DataType::kCnResidentId: return NormalizeCnResidentId(raw, ctx);
+    case DataType::kPassport: return NormalizeDocumentNumber(type, raw, " ");
+    case DataType::kDrivingLicence: return NormalizeDocumentNumber(type, raw, " -");
+    case DataType::kPhone: return NormalizePhone(raw);
+    case DataType::kEmail: return NormalizeEmail(raw);
+    case DataType::kAddress: return NormalizeAddress(raw);
+    case DataType::kBankCard: return NormalizeBankCard(raw);
+    case DataType::kBankAccount: return NormalizeBankAccount(raw);
+    case DataType::kDateOfBirth: return NormalizeDateOfBirth(raw, ctx);
+    case DataType::kIpAddress: return NormalizeIpAddress(raw);
+    case DataType::kDeviceId: return NormalizeDeviceId(raw);
+    case DataType::kGeneric: return NormalizeGeneric(raw);
   }
   return absl::InvalidArgumentError("unknown data type");
 }
@@ -131,30 +103,19 @@ absl::StatusOr<std::string> Normalize(DataType type, std::string_view raw,
 std::string Mask(DataType type, std::string_view normalized) {
   if (normalized.empty()) return std::string(kUnmaskable);
   switch (type) {
-    case DataType::kPersonName:
-      return MaskPersonName(normalized);
-    case DataType::kCnResidentId:
-      return MaskCnResidentId(normalized);
-    case DataType::kPassport:
-      return MaskPassport(normalized);
-    case DataType::kDrivingLicence:
-      return MaskDrivingLicence(normalized);
-    case DataType::kPhone:
-      return MaskPhone(normalized);
-    case DataType::kEmail:
-      return MaskEmail(normalized);
-    case DataType::kAddress:
-      return MaskAddress(normalized);
+    case DataType::kPersonName: return MaskPersonName(normalized);
+    case DataType::kCnResidentId: return MaskCnResidentId(normalized);
+    case DataType::kPassport: return MaskPassport(normalized);
+    case DataType::kDrivingLicence: return MaskDrivingLicence(normalized);
+    case DataType::kPhone: return MaskPhone(normalized);
+    case DataType::kEmail: return MaskEmail(normalized);
+    case DataType::kAddress: return MaskAddress(normalized);
     case DataType::kBankCard:
     case DataType::kBankAccount:
-    case DataType::kDeviceId:
-      return KeepLastFour(normalized);
-    case DataType::kDateOfBirth:
-      return "****-**-**";
-    case DataType::kIpAddress:
-      return MaskIpAddress(normalized);
-    case DataType::kGeneric:
-      return std::string(kUnmaskable);
+    case DataType::kDeviceId: return KeepLastFour(normalized);
+    case DataType::kDateOfBirth: return "****-**-**";
+    case DataType::kIpAddress: return MaskIpAddress(normalized);
+    case DataType::kGeneric: return std::string(kUnmaskable);
   }
   return std::string(kUnmaskable);
 }

@@ -91,8 +91,8 @@ struct PhoneParts {
 // The normalised value at a reveal level: plain, masked, hashed (needs
 // `hash_key`) or token_only (empty).
 [[nodiscard]] absl::StatusOr<std::string> RevealValue(DataType type, std::string_view normalized,
-                                                     RevealLevel reveal,
-                                                     const crypto::SecretBytes* hash_key);
+                                                      RevealLevel reveal,
+                                                      const crypto::SecretBytes* hash_key);
 
 }  // namespace vault
 

@@ -56,9 +56,7 @@ std::string FieldKey(std::string_view tenant, std::string_view subject, std::str
   return Cat(SubjectPrefix(tenant, subject), field);
 }
 
-std::string TenantPrefix(std::string_view tenant) {
-  return Cat(tenant, std::string_view("\0", 1));
-}
+std::string TenantPrefix(std::string_view tenant) { return Cat(tenant, std::string_view("\0", 1)); }
 
 std::string TokenKey(std::string_view tenant, std::string_view fingerprint) {
   return Cat(TenantPrefix(tenant), fingerprint);
@@ -77,8 +75,7 @@ std::string ShreddedKey(std::string_view tenant, std::string_view subject) {
   return Cat("shredded", std::string_view("\0", 1), SubjectKey(tenant, subject));
 }
 
-std::string AssociatedData(std::string_view label,
-                           std::initializer_list<std::string_view> parts) {
+std::string AssociatedData(std::string_view label, std::initializer_list<std::string_view> parts) {
   std::string out = "vaultd/";
   AppendLengthPrefixed(out, label);
   for (std::string_view part : parts) AppendLengthPrefixed(out, part);

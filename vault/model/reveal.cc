@@ -14,8 +14,8 @@ std::string_view RevealLevelName(RevealLevel level) {
 }
 
 absl::StatusOr<RevealLevel> ParseRevealLevel(std::string_view name) {
-  for (RevealLevel level : {RevealLevel::kPlain, RevealLevel::kMasked, RevealLevel::kHashed,
-                            RevealLevel::kTokenOnly}) {
+  for (RevealLevel level :
+       {RevealLevel::kPlain, RevealLevel::kMasked, RevealLevel::kHashed, RevealLevel::kTokenOnly}) {
     if (RevealLevelName(level) == name) return level;
   }
   return absl::InvalidArgumentError("reveal must be plain, masked, hashed or token_only");

@@ -87,10 +87,10 @@ struct StoreStats {
 // Whether the store accepts writes (for health and metrics). Kinds are a
 // fixed set: "" (none), "no_space", "io_error".
 struct StorageHealth {
-  bool writable = true;          // false: writes are refused until Recover succeeds
-  std::string error;             // why not writable: "no_space" or "io_error"
+  bool writable = true;           // false: writes are refused until Recover succeeds
+  std::string error;              // why not writable: "no_space" or "io_error"
   bool reserve_released = false;  // the data folder's reserve file is gone (space short)
-  uint64_t no_space_errors = 0;  // failed storage operations since open, by kind
+  uint64_t no_space_errors = 0;   // failed storage operations since open, by kind
   uint64_t io_errors = 0;
 };
 

@@ -28,8 +28,9 @@ absl::StatusOr<std::string> MemoryKvStore::Get(Table table, std::string_view key
   return it->second;
 }
 
-std::vector<absl::StatusOr<std::string>> MemoryKvStore::MultiGet(
-    Table table, absl::Span<const std::string> keys, const Snapshot* snapshot) {
+std::vector<absl::StatusOr<std::string>> MemoryKvStore::MultiGet(Table table,
+                                                                 absl::Span<const std::string> keys,
+                                                                 const Snapshot* snapshot) {
   std::vector<absl::StatusOr<std::string>> out;
   out.reserve(keys.size());
   for (const std::string& key : keys) out.push_back(Get(table, key, snapshot));
@@ -50,8 +51,8 @@ absl::Status MemoryKvStore::Write(const WriteBatch& batch, const WriteOptions&) 
   return absl::OkStatus();
 }
 
-absl::Status MemoryKvStore::ScanPrefix(Table table, std::string_view prefix,
-                                       const Visitor& visitor, const Snapshot* snapshot) {
+absl::Status MemoryKvStore::ScanPrefix(Table table, std::string_view prefix, const Visitor& visitor,
+                                       const Snapshot* snapshot) {
   // Copy the range first so the visitor may call back into the store.
   std::vector<std::pair<std::string, std::string>> range;
   {

@@ -17,8 +17,7 @@ class MemoryKvStore final : public KvStore {
 
   absl::StatusOr<std::string> Get(Table table, std::string_view key,
                                   const Snapshot* snapshot = nullptr) override;
-  std::vector<absl::StatusOr<std::string>> MultiGet(Table table,
-                                                    absl::Span<const std::string> keys,
+  std::vector<absl::StatusOr<std::string>> MultiGet(Table table, absl::Span<const std::string> keys,
                                                     const Snapshot* snapshot = nullptr) override;
   absl::Status Write(const WriteBatch& batch, const WriteOptions& options = {}) override;
   absl::Status ScanPrefix(Table table, std::string_view prefix, const Visitor& visitor,

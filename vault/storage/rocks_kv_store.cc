@@ -4,6 +4,7 @@
 // a second write there aborts the process (see "Disk full" in operations.md).
 #include "vault/storage/rocks_kv_store.h"
 
+#include "absl/base/thread_annotations.h"
 #include "vault/storage/internal/rocks_failure.h"
 
 #include <fcntl.h>
@@ -15,9 +16,9 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
-#include <rocksdb/listener.h>
-#include <rocksdb/filter_policy.h>
 #include <rocksdb/file_system.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice.h>
 #include <rocksdb/statistics.h>
@@ -72,10 +73,15 @@ class RocksKvStore final : public KvStore {
                std::shared_ptr<rocksdb::Statistics> statistics,
                std::shared_ptr<FailureState> failure, const RocksKvOptions& options,
                bool reserve_released)
-      : env_(std::move(env)), db_(std::move(db)), handles_(std::move(handles)),
-        statistics_(std::move(statistics)), failure_(std::move(failure)),
-        reserve_path_(options.reserve_path), reserve_bytes_(options.reserve_bytes),
-        resume_interval_(options.resume_interval), reserve_released_(reserve_released) {}
+      : env_(std::move(env)),
+        db_(std::move(db)),
+        handles_(std::move(handles)),
+        statistics_(std::move(statistics)),
+        failure_(std::move(failure)),
+        reserve_path_(options.reserve_path),
+        reserve_bytes_(options.reserve_bytes),
+        resume_interval_(options.resume_interval),
+        reserve_released_(reserve_released) {}
 
   ~RocksKvStore() override {
     for (rocksdb::ColumnFamilyHandle* h : handles_) (void)db_->DestroyColumnFamilyHandle(h);
@@ -93,8 +99,7 @@ class RocksKvStore final : public KvStore {
     return value;
   }
 
-  std::vector<absl::StatusOr<std::string>> MultiGet(Table table,
-                                                    absl::Span<const std::string> keys,
+  std::vector<absl::StatusOr<std::string>> MultiGet(Table table, absl::Span<const std::string> keys,
                                                     const Snapshot* snapshot) override {
     rocksdb::ReadOptions ro = ReadOptionsFor(snapshot);
     std::vector<rocksdb::Slice> slices;
@@ -320,7 +325,7 @@ class RocksKvStore final : public KvStore {
   const uint64_t reserve_bytes_;
   const std::chrono::milliseconds resume_interval_;
   mutable std::mutex reserve_mu_;
-  bool reserve_released_;  // guarded by reserve_mu_
+  bool reserve_released_ ABSL_GUARDED_BY(reserve_mu_);
 };
 
 // The database-wide options: recovery, background work, failure listener.
@@ -385,8 +390,7 @@ rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions(const RocksKvOptions& optio
 // Returns whether it is released (absent).
 bool PrepareReserve(const RocksKvOptions& options) {
   if (options.reserve_path.empty()) return false;
-  if (FileExists(options.reserve_path) &&
-      FreeBytes(options.reserve_path) < options.reserve_bytes) {
+  if (FileExists(options.reserve_path) && FreeBytes(options.reserve_path) < options.reserve_bytes) {
     ::unlink(options.reserve_path.c_str());
   }
   return !CreateReserve(options.reserve_path, options.reserve_bytes);

@@ -5,11 +5,11 @@
 #include <set>
 
 #include "absl/time/civil_time.h"
+#include "base/status.h"
+#include "base/strings.h"
 #include "crypto/aead.h"
 #include "vault/model/record_keys.h"
 #include "vault/model/records.pb.h"
-#include "base/status.h"
-#include "base/strings.h"
 #include "vault/tokens/token_codec.h"
 #include "vault/tokens/token_table.h"
 
@@ -102,8 +102,7 @@ absl::Status ReadReplaced(storage::KvStore& kv, std::string_view tenant, std::st
                           std::vector<StoredField>* replaced) {
   std::vector<std::string> field_keys;
   for (const PreparedField& p : prepared) field_keys.push_back(FieldKey(tenant, subject, *p.name));
-  std::vector<absl::StatusOr<std::string>> old =
-      kv.MultiGet(storage::Table::kFields, field_keys);
+  std::vector<absl::StatusOr<std::string>> old = kv.MultiGet(storage::Table::kFields, field_keys);
   for (size_t i = 0; i < prepared.size(); ++i) {
     previous->emplace_back();
     if (!old[i].ok()) {
@@ -115,9 +114,9 @@ absl::Status ReadReplaced(storage::KvStore& kv, std::string_view tenant, std::st
     absl::StatusOr<DataType> previous_type = ParseDataType(record.type());
     if (!previous_type.ok()) return absl::DataLossError("field record has an unknown type");
     if (!record.retention().empty() && *previous_type != prepared[i].type) {
-      return absl::FailedPreconditionError(
-          Cat("fields.", *prepared[i].name, ": a field under a retention class cannot change "
-              "its type"));
+      return absl::FailedPreconditionError(Cat("fields.", *prepared[i].name,
+                                               ": a field under a retention class cannot change "
+                                               "its type"));
     }
     replaced->push_back({*prepared[i].name, *previous_type, record.retention()});
   }
@@ -138,8 +137,7 @@ absl::Status StageField(const FieldWrite& w, const crypto::SecretBytes& index_ke
   const std::string type_name(DataTypeName(p.type));
   absl::StatusOr<std::string> ciphertext = crypto::XChaCha20Poly1305::Encrypt(
       w.dek.key, p.normalized,
-      FieldAd(w.tenant, w.subject, *p.name, type_name, w.dek.dek_id, *p.retention),
-      w.random);
+      FieldAd(w.tenant, w.subject, *p.name, type_name, w.dek.dek_id, *p.retention), w.random);
   if (!ciphertext.ok()) return ciphertext.status();
   absl::StatusOr<std::string> index_hash = BlindIndexHash(index_key, p.type, p.normalized);
   if (!index_hash.ok()) return index_hash.status();
@@ -152,8 +150,8 @@ absl::Status StageField(const FieldWrite& w, const crypto::SecretBytes& index_ke
   record.set_blind_index(*index_hash);
   batch->Put(storage::Table::kFields, FieldKey(w.tenant, w.subject, *p.name),
              record.SerializeAsString());
-  batch->Put(storage::Table::kBlindIndex,
-             BlindIndexKey(w.tenant, *index_hash, w.subject, *p.name), "");
+  batch->Put(storage::Table::kBlindIndex, BlindIndexKey(w.tenant, *index_hash, w.subject, *p.name),
+             "");
   return absl::OkStatus();
 }
 
@@ -168,8 +166,8 @@ absl::Status StageFieldToken(const FieldWrite& w, std::string_view fingerprint,
   claims.format = TokenFormatName(TokenFormat::kField);
   claims.field = *w.field.name;
   // An empty plaintext: the tag authenticates what the record claims.
-  return TokenTable::StagePut(claims, TokenSealKey{w.dek.key, w.dek.dek_id}, "", w.now_ms,
-                              w.random, batch);
+  return TokenTable::StagePut(claims, TokenSealKey{w.dek.key, w.dek.dek_id}, "", w.now_ms, w.random,
+                              batch);
 }
 
 }  // namespace
@@ -209,14 +207,16 @@ absl::StatusOr<std::map<std::string, std::string>> SubjectStore::PutFields(
   // caller's check (authorization on the stored type, holds) comes next.
   std::vector<std::optional<records::FieldRecord>> previous;
   std::vector<StoredField> replaced;
-  if (absl::Status s = ReadReplaced(*options_.kv, tenant, subject, *prepared, &previous, &replaced); !s.ok()) {
+  if (absl::Status s = ReadReplaced(*options_.kv, tenant, subject, *prepared, &previous, &replaced);
+      !s.ok()) {
     return s;
   }
   if (check) {
     if (absl::Status s = check(replaced); !s.ok()) return s;
   }
   // Field token records: a revoked one stays revoked (a tombstone).
-  absl::StatusOr<FieldTokens> tokens = FieldTokensOf(**token_key, subject, (*dek)->dek_id, *prepared);
+  absl::StatusOr<FieldTokens> tokens =
+      FieldTokensOf(**token_key, subject, (*dek)->dek_id, *prepared);
   if (!tokens.ok()) return tokens.status();
   absl::StatusOr<std::vector<bool>> revoked =
       TokenTable(options_.kv).Revoked(tenant, tokens->fingerprints);
@@ -321,7 +321,8 @@ absl::StatusOr<std::map<std::string, RevealedField>> SubjectStore::ReadStoredFie
       records::FieldRecord peek;
       absl::StatusOr<DataType> type = absl::DataLossError("field record is corrupt");
       if (peek.ParseFromString(stored)) type = ParseDataType(peek.type());
-      if (!type.ok()) return Prefixed(Cat("fields.", field), absl::DataLossError("field record is corrupt"));
+      if (!type.ok())
+        return Prefixed(Cat("fields.", field), absl::DataLossError("field record is corrupt"));
       if (!visible(*type)) {
         if (withheld != nullptr) withheld->push_back(field);
         continue;
@@ -335,8 +336,7 @@ absl::StatusOr<std::map<std::string, RevealedField>> SubjectStore::ReadStoredFie
 }
 
 absl::Status SubjectStore::DeleteField(std::string_view tenant, std::string_view subject,
-                                       std::string_view field,
-                                       const std::vector<AuditEvent>* audit,
+                                       std::string_view field, const std::vector<AuditEvent>* audit,
                                        const ReplaceCheck& check) {
   if (absl::Status s = CheckTenantAndSubject(tenant, subject); !s.ok()) return s;
   if (absl::Status s = ValidateFieldName(field); !s.ok()) return s;
@@ -372,15 +372,15 @@ absl::Status SubjectStore::DeleteField(std::string_view tenant, std::string_view
                  BlindIndexKey(tenant, record.blind_index(), subject, field));
   }
   // A revoked field token keeps its tombstone so it can never come back.
-  if (absl::Status s = TokenTable(options_.kv).StageDeleteUnlessRevoked(tenant, *fingerprint, &batch);
+  if (absl::Status s =
+          TokenTable(options_.kv).StageDeleteUnlessRevoked(tenant, *fingerprint, &batch);
       !s.ok()) {
     return s;
   }
   return options_.committer->Commit(batch, audit);
 }
 
-absl::StatusOr<DataType> SubjectStore::FieldType(std::string_view tenant,
-                                                 std::string_view subject,
+absl::StatusOr<DataType> SubjectStore::FieldType(std::string_view tenant, std::string_view subject,
                                                  std::string_view field) {
   if (absl::Status s = CheckTenantAndSubject(tenant, subject); !s.ok()) return s;
   if (absl::Status s = ValidateFieldName(field); !s.ok()) return s;
@@ -414,12 +414,12 @@ absl::StatusOr<std::vector<std::string>> SubjectStore::Search(std::string_view t
   if (!hash.ok()) return hash.status();
   const std::string prefix = BlindIndexPrefix(tenant, *hash);
   std::set<std::string> subjects;
-  absl::Status s = options_.kv->ScanPrefix(
-      storage::Table::kBlindIndex, prefix, [&](std::string_view key, std::string_view) {
-        std::string_view rest = key.substr(prefix.size());
-        subjects.emplace(rest.substr(0, rest.find('\0')));
-        return true;
-      });
+  absl::Status s = options_.kv->ScanPrefix(storage::Table::kBlindIndex, prefix,
+                                           [&](std::string_view key, std::string_view) {
+                                             std::string_view rest = key.substr(prefix.size());
+                                             subjects.emplace(rest.substr(0, rest.find('\0')));
+                                             return true;
+                                           });
   if (!s.ok()) return s;
   return std::vector<std::string>(subjects.begin(), subjects.end());
 }

@@ -14,14 +14,14 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "crypto/random.h"
 #include "base/clock.h"
-#include "vault/model/data_types.h"
+#include "crypto/random.h"
 #include "vault/audit/group_committer.h"
 #include "vault/keys/key_hierarchy.h"
+#include "vault/keys/subject_key_store.h"
+#include "vault/model/data_types.h"
 #include "vault/model/reveal.h"
 #include "vault/storage/kv_store.h"
-#include "vault/keys/subject_key_store.h"
 
 namespace vault {
 
@@ -43,8 +43,8 @@ struct SubjectStoreOptions {
   KeyHierarchy* keys = nullptr;
   SubjectKeyStore* subject_keys = nullptr;
   SubjectLocks* locks = nullptr;
-  GroupCommitter* committer = nullptr;  // durable writes go through it
-  const Clock* clock = nullptr;  // required
+  GroupCommitter* committer = nullptr;     // durable writes go through it
+  const Clock* clock = nullptr;            // required
   crypto::RandomSource* random = nullptr;  // required
 };
 
@@ -97,9 +97,10 @@ class SubjectStore {
       RevealLevel reveal, const std::function<bool(DataType)>& visible,
       std::vector<std::string>* withheld);
   // Decrypts one stored field row with `dek` and reveals it at `reveal`.
-  [[nodiscard]] absl::StatusOr<RevealedField> Open(std::string_view tenant, std::string_view subject,
-                                                   std::string_view field, std::string_view stored,
-                                                   const DataKey& dek, RevealLevel reveal);
+  [[nodiscard]] absl::StatusOr<RevealedField> Open(std::string_view tenant,
+                                                   std::string_view subject, std::string_view field,
+                                                   std::string_view stored, const DataKey& dek,
+                                                   RevealLevel reveal);
 
   // NOT_FOUND when the subject or the field does not exist. Removes the
   // field, its blind-index entry and its token in one batch.

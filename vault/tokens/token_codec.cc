@@ -2,10 +2,10 @@
 // domain-labelled (AssociatedData), so no two purposes can collide.
 #include "vault/tokens/token_codec.h"
 
+#include "base/strings.h"
 #include "crypto/encoding.h"
 #include "crypto/hashing.h"
 #include "vault/model/record_keys.h"
-#include "base/strings.h"
 
 namespace vault {
 namespace {
@@ -93,8 +93,7 @@ absl::StatusOr<TokenFormat> ParseTokenFormat(std::string_view name) {
   if (name.empty() || name == "random") return TokenFormat::kRandom;
   if (name == "deterministic") return TokenFormat::kDeterministic;
   if (name == "format_preserving") return TokenFormat::kFormatPreserving;
-  return absl::InvalidArgumentError(
-      "format must be random, deterministic or format_preserving");
+  return absl::InvalidArgumentError("format must be random, deterministic or format_preserving");
 }
 
 std::string RandomToken(crypto::RandomSource& random) {
@@ -103,8 +102,7 @@ std::string RandomToken(crypto::RandomSource& random) {
 
 absl::StatusOr<std::string> DeterministicToken(const crypto::SecretBytes& token_key, DataType type,
                                                std::string_view normalized,
-                                               std::string_view subject,
-                                               uint32_t generation) {
+                                               std::string_view subject, uint32_t generation) {
   // Generation 0 keeps the original derivation, so tokens issued before
   // generations existed stay what they were.
   const std::string ad =
@@ -127,9 +125,9 @@ absl::StatusOr<std::string> FieldToken(const crypto::SecretBytes& token_key,
 }
 
 std::string TokenRecordAd(std::string_view tenant, std::string_view fingerprint,
-                          std::string_view subject, std::string_view type,
-                          std::string_view dek_id, std::string_view format,
-                          std::string_view field, int64_t expires_at_unix_ms) {
+                          std::string_view subject, std::string_view type, std::string_view dek_id,
+                          std::string_view format, std::string_view field,
+                          int64_t expires_at_unix_ms) {
   return AssociatedData("token", {tenant, fingerprint, subject, type, dek_id, format, field,
                                   EncodeU64(static_cast<uint64_t>(expires_at_unix_ms))});
 }
@@ -169,7 +167,8 @@ absl::StatusOr<std::string> PhoneTokenAt(std::string_view phone, uint64_t index)
 }
 
 bool LooksLikeToken(std::string_view token) {
-  if (token.size() == kTokenPrefix.size() + 22 && token.substr(0, kTokenPrefix.size()) == kTokenPrefix) {
+  if (token.size() == kTokenPrefix.size() + 22 &&
+      token.substr(0, kTokenPrefix.size()) == kTokenPrefix) {
     for (char c : token.substr(kTokenPrefix.size())) {
       if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
             c == '-' || c == '_')) {

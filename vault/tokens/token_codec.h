@@ -34,32 +34,32 @@ std::string RandomToken(crypto::RandomSource& random);
 // `generation` > 0 derives the token that replaces generation - 1 once that
 // one was revoked (a revoked token string is never issued again).
 [[nodiscard]] absl::StatusOr<std::string> DeterministicToken(const crypto::SecretBytes& token_key,
-                                                            DataType type,
-                                                            std::string_view normalized,
-                                                            std::string_view subject,
-                                                            uint32_t generation = 0);
+                                                             DataType type,
+                                                             std::string_view normalized,
+                                                             std::string_view subject,
+                                                             uint32_t generation = 0);
 
 // The stable token that stands for a subject's field (whatever its value)
 // for as long as the subject keeps its data key `dek_id`: a subject id that
 // is reused after an erasure gets new field tokens.
 [[nodiscard]] absl::StatusOr<std::string> FieldToken(const crypto::SecretBytes& token_key,
-                                                    std::string_view subject,
-                                                    std::string_view field,
-                                                    std::string_view dek_id);
+                                                     std::string_view subject,
+                                                     std::string_view field,
+                                                     std::string_view dek_id);
 
 // The associated data of a token record: everything the record claims.
 std::string TokenRecordAd(std::string_view tenant, std::string_view fingerprint,
-                          std::string_view subject, std::string_view type,
-                          std::string_view dek_id, std::string_view format,
-                          std::string_view field, int64_t expires_at_unix_ms);
+                          std::string_view subject, std::string_view type, std::string_view dek_id,
+                          std::string_view format, std::string_view field,
+                          int64_t expires_at_unix_ms);
 
 // Format-preserving tokens. bank_card: same length, last four kept,
 // Luhn-valid, never equal to the input. phone: "+", same country code, same
 // first national digit and last four, same length, never equal to the input.
 // INVALID_ARGUMENT for other types or numbers too short to vary.
 [[nodiscard]] absl::StatusOr<std::string> FormatPreservingToken(DataType type,
-                                                               std::string_view normalized,
-                                                               crypto::RandomSource& random);
+                                                                std::string_view normalized,
+                                                                crypto::RandomSource& random);
 
 // The bucket of format-preserving phone tokens a number draws from: every
 // number with the same country code, kept front digits, last four and
@@ -79,13 +79,13 @@ bool LooksLikeToken(std::string_view token);
 // The storage key of a token: 16-byte keyed BLAKE2b under the tenant's
 // token key (domain-separated from token generation).
 [[nodiscard]] absl::StatusOr<std::string> TokenFingerprint(const crypto::SecretBytes& token_key,
-                                                          std::string_view token);
+                                                           std::string_view token);
 
 // The blind-index hash of a value: 32-byte keyed BLAKE2b of (type,
 // normalised value) under the tenant's blind-index key.
 [[nodiscard]] absl::StatusOr<std::string> BlindIndexHash(const crypto::SecretBytes& index_key,
-                                                        DataType type,
-                                                        std::string_view normalized);
+                                                         DataType type,
+                                                         std::string_view normalized);
 
 }  // namespace vault
 

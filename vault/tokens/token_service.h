@@ -20,15 +20,15 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "crypto/random.h"
 #include "base/clock.h"
-#include "vault/model/data_types.h"
+#include "crypto/random.h"
 #include "vault/audit/group_committer.h"
 #include "vault/keys/key_hierarchy.h"
+#include "vault/keys/subject_key_store.h"
+#include "vault/model/data_types.h"
 #include "vault/model/records.pb.h"
 #include "vault/model/reveal.h"
 #include "vault/storage/kv_store.h"
-#include "vault/keys/subject_key_store.h"
 #include "vault/subjects/subject_store.h"
 #include "vault/tokens/token_codec.h"
 
@@ -37,8 +37,8 @@ namespace vault {
 struct TokenizeItem {
   std::string type;
   std::string value;
-  std::string subject;     // optional
-  std::string format;      // "", random, deterministic, format_preserving
+  std::string subject;      // optional
+  std::string format;       // "", random, deterministic, format_preserving
   int64_t ttl_seconds = 0;  // 0 = never expires
 };
 
@@ -56,7 +56,7 @@ struct DetokenizeResult {
   DataType type = DataType::kGeneric;
   std::string value;  // at `reveal`; empty for token_only
   RevealLevel reveal = RevealLevel::kMasked;
-  std::string subject;  // empty when the token has none
+  std::string subject;      // empty when the token has none
   std::string fingerprint;  // hex keyed fingerprint (for the audit log); empty if malformed
 };
 
@@ -66,8 +66,8 @@ struct TokenServiceOptions {
   SubjectKeyStore* subject_keys = nullptr;
   SubjectStore* subjects = nullptr;
   SubjectLocks* locks = nullptr;
-  GroupCommitter* committer = nullptr;  // durable writes go through it
-  const Clock* clock = nullptr;  // required
+  GroupCommitter* committer = nullptr;     // durable writes go through it
+  const Clock* clock = nullptr;            // required
   crypto::RandomSource* random = nullptr;  // required
   size_t max_batch = 10000;
 };
@@ -133,8 +133,7 @@ class TokenService {
   absl::StatusOr<DetokenizeResult> Resolve(std::string_view tenant, const std::string& token,
                                            const absl::StatusOr<std::string>& stored,
                                            RevealLevel reveal, std::string_view fingerprint,
-                                           const KeyCache::Key& hash_key,
-                                           const ItemPolicy& policy);
+                                           const KeyCache::Key& hash_key, const ItemPolicy& policy);
   // The plaintext of a live record; nullopt with out->status GONE (its data
   // key is gone or was replaced) or EXPIRED when the record no longer
   // answers. DATA_LOSS when it fails authentication.

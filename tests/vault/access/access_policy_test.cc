@@ -30,8 +30,7 @@ TEST(AuthorizeTest, EveryActionNeedsItsOwnGrant) {
     Principal p = TenantPrincipal({MakeRole({granted}, {}, RevealLevel::kPlain, {}, false, true)});
     for (Action asked : kAllActions) {
       Decision d = Authorize(p, {"acme", asked, std::nullopt, RevealLevel::kTokenOnly, ""});
-      EXPECT_EQ(d.allowed, granted == asked)
-          << ActionName(granted) << " vs " << ActionName(asked);
+      EXPECT_EQ(d.allowed, granted == asked) << ActionName(granted) << " vs " << ActionName(asked);
       if (!d.allowed) {
         EXPECT_FALSE(d.reason.empty());
       }
@@ -47,29 +46,28 @@ TEST(AuthorizeTest, NoRolesMeansNothing) {
 }
 
 TEST(AuthorizeTest, RevealLevelsUpToTheMaximumOnly) {
-  const RevealLevel levels[] = {RevealLevel::kTokenOnly, RevealLevel::kHashed,
-                                RevealLevel::kMasked, RevealLevel::kPlain};
+  const RevealLevel levels[] = {RevealLevel::kTokenOnly, RevealLevel::kHashed, RevealLevel::kMasked,
+                                RevealLevel::kPlain};
   for (Action action : {Action::kDetokenize, Action::kRead, Action::kExport}) {
     for (RevealLevel max : levels) {
       Principal p = TenantPrincipal({MakeRole({action}, {}, max, {}, false, true)});
       for (RevealLevel asked : levels) {
         Decision d = Authorize(p, {"acme", action, DataType::kPhone, asked, ""});
-        EXPECT_EQ(d.allowed, asked <= max) << ActionName(action) << " max "
-                                           << RevealLevelName(max) << " asked "
-                                           << RevealLevelName(asked);
+        EXPECT_EQ(d.allowed, asked <= max) << ActionName(action) << " max " << RevealLevelName(max)
+                                           << " asked " << RevealLevelName(asked);
       }
     }
   }
   // Non-revealing actions ignore reveal.
-  Principal p = TenantPrincipal({MakeRole({Action::kTokenize}, {}, RevealLevel::kTokenOnly, {},
-                                          false, true)});
-  EXPECT_TRUE(Authorize(p, {"acme", Action::kTokenize, DataType::kPhone, RevealLevel::kPlain, ""})
-                  .allowed);
+  Principal p = TenantPrincipal(
+      {MakeRole({Action::kTokenize}, {}, RevealLevel::kTokenOnly, {}, false, true)});
+  EXPECT_TRUE(
+      Authorize(p, {"acme", Action::kTokenize, DataType::kPhone, RevealLevel::kPlain, ""}).allowed);
 }
 
 TEST(AuthorizeTest, TypesAndWildcard) {
-  Principal some = TenantPrincipal(
-      {MakeRole({Action::kDetokenize}, {DataType::kPhone, DataType::kBankCard}, RevealLevel::kPlain)});
+  Principal some = TenantPrincipal({MakeRole(
+      {Action::kDetokenize}, {DataType::kPhone, DataType::kBankCard}, RevealLevel::kPlain)});
   Principal all = TenantPrincipal(
       {MakeRole({Action::kDetokenize}, {}, RevealLevel::kPlain, {}, false, /*all_types=*/true)});
   for (DataType t : AllDataTypes()) {
@@ -80,8 +78,8 @@ TEST(AuthorizeTest, TypesAndWildcard) {
     EXPECT_TRUE(Authorize(all, {"acme", Action::kDetokenize, t, RevealLevel::kMasked, ""}).allowed);
   }
   // A call-level check without a type passes on the action alone.
-  EXPECT_TRUE(
-      Authorize(some, {"acme", Action::kDetokenize, std::nullopt, RevealLevel::kMasked, ""}).allowed);
+  EXPECT_TRUE(Authorize(some, {"acme", Action::kDetokenize, std::nullopt, RevealLevel::kMasked, ""})
+                  .allowed);
 }
 
 struct PurposeCase {
@@ -114,8 +112,8 @@ TEST(AuthorizeTest, PurposeRules) {
 }
 
 TEST(AuthorizeTest, OtherTenantIsAlwaysDenied) {
-  Principal p = TenantPrincipal(
-      {MakeRole({kAllActions, kAllActions + 11}, {}, RevealLevel::kPlain, {"support"}, false, true)});
+  Principal p = TenantPrincipal({MakeRole({kAllActions, kAllActions + 11}, {}, RevealLevel::kPlain,
+                                          {"support"}, false, true)});
   for (Action a : kAllActions) {
     Decision d = Authorize(p, {"globex", a, DataType::kPhone, RevealLevel::kTokenOnly, ""});
     EXPECT_FALSE(d.allowed);
@@ -152,19 +150,20 @@ TEST(AuthorizeTest, OperatorsManageButReadNothing) {
 
 TEST(AuthorizeTest, HashedViewsAreRefusedToWhoeverCanChooseInputsOfTheType) {
   // The README's billing-svc: tokenize everything, detokenize phones masked.
-  const Role tokenizer = MakeRole({Action::kTokenize}, {}, RevealLevel::kTokenOnly, {}, false, true);
+  const Role tokenizer =
+      MakeRole({Action::kTokenize}, {}, RevealLevel::kTokenOnly, {}, false, true);
   const Role support = MakeRole({Action::kDetokenize, Action::kRead}, {DataType::kPhone},
                                 RevealLevel::kMasked, {"support"});
   const Principal billing = TenantPrincipal({tokenizer, support});
   for (Action action : {Action::kDetokenize, Action::kRead}) {
-    Decision hashed = Authorize(billing, {"acme", action, DataType::kPhone, RevealLevel::kHashed,
-                                          "support"});
+    Decision hashed =
+        Authorize(billing, {"acme", action, DataType::kPhone, RevealLevel::kHashed, "support"});
     EXPECT_FALSE(hashed.allowed) << ActionName(action);
     EXPECT_NE(std::string(hashed.reason).find("hashed"), std::string::npos);
     // Masked shows only what the mask shows whatever the caller tokenizes.
-    EXPECT_TRUE(Authorize(billing, {"acme", action, DataType::kPhone, RevealLevel::kMasked,
-                                    "support"})
-                    .allowed);
+    EXPECT_TRUE(
+        Authorize(billing, {"acme", action, DataType::kPhone, RevealLevel::kMasked, "support"})
+            .allowed);
   }
   // The same read role without an input-choosing role keeps hashed views.
   EXPECT_TRUE(Authorize(TenantPrincipal({support}), {"acme", Action::kDetokenize, DataType::kPhone,
@@ -176,22 +175,27 @@ TEST(AuthorizeTest, HashedViewsAreRefusedToWhoeverCanChooseInputsOfTheType) {
                          {"acme", Action::kRead, DataType::kPhone, RevealLevel::kHashed, "support"})
                    .allowed);
   // Choosing inputs of another type does not matter.
-  const Role card_writer = MakeRole({Action::kWrite}, {DataType::kBankCard}, RevealLevel::kTokenOnly);
+  const Role card_writer =
+      MakeRole({Action::kWrite}, {DataType::kBankCard}, RevealLevel::kTokenOnly);
   EXPECT_TRUE(Authorize(TenantPrincipal({card_writer, support}),
                         {"acme", Action::kRead, DataType::kPhone, RevealLevel::kHashed, "support"})
                   .allowed);
   // Whoever may see the plain value learns nothing more from its hash.
-  const Role plain = MakeRole({Action::kDetokenize}, {DataType::kPhone}, RevealLevel::kPlain,
-                              {"support"});
-  EXPECT_TRUE(Authorize(TenantPrincipal({tokenizer, plain}),
-                        {"acme", Action::kDetokenize, DataType::kPhone, RevealLevel::kHashed,
-                         "support"})
-                  .allowed);
+  const Role plain =
+      MakeRole({Action::kDetokenize}, {DataType::kPhone}, RevealLevel::kPlain, {"support"});
+  EXPECT_TRUE(
+      Authorize(TenantPrincipal({tokenizer, plain}),
+                {"acme", Action::kDetokenize, DataType::kPhone, RevealLevel::kHashed, "support"})
+          .allowed);
 }
 
 TEST(AuthorizeTest, DeterministicTokensOfLowEntropyTypesNeedAnOptIn) {
   Role tokenizer = MakeRole({Action::kTokenize}, {}, RevealLevel::kTokenOnly, {}, false, true);
-  AccessRequest request{"acme", Action::kTokenize, DataType::kPhone, RevealLevel::kTokenOnly, "",
+  AccessRequest request{"acme",
+                        Action::kTokenize,
+                        DataType::kPhone,
+                        RevealLevel::kTokenOnly,
+                        "",
                         /*deterministic=*/true};
   Decision d = Authorize(TenantPrincipal({tokenizer}), request);
   EXPECT_FALSE(d.allowed);
@@ -223,12 +227,12 @@ TEST(RoleFromRecordTest, RejectsBadRoles) {
   EXPECT_TRUE(RoleFromRecord(make({"tokenize"}, {"phone"}, "masked", {"support"}, true)).ok());
   EXPECT_TRUE(RoleFromRecord(make({"detokenize"}, {"*"}, "", {}, false)).ok());
   EXPECT_EQ(RoleFromRecord(make({"read"}, {"*"}, "", {}, false))->max_reveal, RevealLevel::kMasked);
-  for (const records::RoleRecord& bad :
-       {make({"fly"}, {"phone"}, "masked", {}, false), make({"read"}, {"shoe"}, "masked", {}, false),
-        make({"read"}, {"*", "phone"}, "masked", {}, false),
-        make({"read"}, {"phone"}, "everything", {}, false),
-        make({"read"}, {"phone"}, "masked", {"Support"}, false),
-        make({"read"}, {"phone"}, "masked", {}, true)}) {
+  for (const records::RoleRecord& bad : {make({"fly"}, {"phone"}, "masked", {}, false),
+                                         make({"read"}, {"shoe"}, "masked", {}, false),
+                                         make({"read"}, {"*", "phone"}, "masked", {}, false),
+                                         make({"read"}, {"phone"}, "everything", {}, false),
+                                         make({"read"}, {"phone"}, "masked", {"Support"}, false),
+                                         make({"read"}, {"phone"}, "masked", {}, true)}) {
     EXPECT_TRUE(absl::IsInvalidArgument(RoleFromRecord(bad).status()));
   }
   records::RoleRecord bad_name = make({"read"}, {"phone"}, "masked", {}, false);

@@ -9,8 +9,8 @@
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/vault_fixture.h"
-#include "vault/storage/memory_kv_store.h"
 #include "vault/internal/vault_parts.h"
+#include "vault/storage/memory_kv_store.h"
 
 using vault::internal::Parts;
 
@@ -18,10 +18,10 @@ namespace vault {
 namespace {
 
 using ::testing::ElementsAre;
-using ::testing::Property;
 using ::testing::IsEmpty;
-using ::testing::SizeIs;
 using testing::IsOk;
+using ::testing::Property;
+using ::testing::SizeIs;
 using testing::StatusIs;
 
 records::RoleRecord MakeRole(std::string name, std::vector<std::string> actions,
@@ -78,7 +78,8 @@ TEST_F(PrincipalStoreTest, BadRolesAndUnknownTenantsAreRefused) {
 }
 
 TEST_F(PrincipalStoreTest, CreatedPrincipalAuthenticatesWithItsRoles) {
-  absl::StatusOr<IssuedPrincipal> issued = store().CreatePrincipal("acme", "billing", {"reader"}, {});
+  absl::StatusOr<IssuedPrincipal> issued =
+      store().CreatePrincipal("acme", "billing", {"reader"}, {});
   ASSERT_THAT(issued, IsOk());
   EXPECT_EQ(issued->name, "billing");
   EXPECT_EQ(issued->id.rfind("p_", 0), 0u);
@@ -157,7 +158,8 @@ TEST_F(PrincipalStoreTest, RevokedKeyStopsWorkingAtOnce) {
 TEST_F(PrincipalStoreTest, ChangedRoleAppliesToTheNextAuthentication) {
   IssuedPrincipal issued = *store().CreatePrincipal("acme", "svc", {"reader"}, {});
   ASSERT_EQ(store().Authenticate(issued.api_key)->roles[0].max_reveal, RevealLevel::kMasked);
-  ASSERT_THAT(store().PutRole("acme", MakeRole("reader", {"read"}, {"phone"}, "plain"), {}), IsOk());
+  ASSERT_THAT(store().PutRole("acme", MakeRole("reader", {"read"}, {"phone"}, "plain"), {}),
+              IsOk());
   EXPECT_EQ(store().Authenticate(issued.api_key)->roles[0].max_reveal, RevealLevel::kPlain);
 }
 
@@ -179,7 +181,8 @@ TEST(PrincipalNameTest, AcceptsOnlyShortLowercaseNames) {
   EXPECT_THAT(ValidatePrincipalName(std::string(64, 'a')), testing::IsOk());
   EXPECT_THAT(ValidatePrincipalName(std::string(65, 'a')),
               testing::StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(ValidatePrincipalName("UPPER"), testing::StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ValidatePrincipalName("UPPER"),
+              testing::StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(ValidatePrincipalName("a b"), testing::StatusIs(absl::StatusCode::kInvalidArgument));
 }
 

@@ -13,9 +13,9 @@
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/vault_fixture.h"
 #include "vault/backup/backup.h"
+#include "vault/internal/vault_parts.h"
 #include "vault/keys/keyring_file.h"
 #include "vault/storage/memory_kv_store.h"
-#include "vault/internal/vault_parts.h"
 
 using vault::internal::Parts;
 
@@ -221,10 +221,13 @@ constexpr char kCheckpointsGone[] = "signed checkpoints named by the anchor are 
 
 TEST_F(AuditLogTest, WipedAuditTableIsDetectedAgainstTheAnchor) {
   std::vector<std::string> keys;
-  ASSERT_TRUE(memory_->ScanPrefix(Table::kAudit, "", [&](std::string_view k, std::string_view) {
-    keys.emplace_back(k);
-    return true;
-  }).ok());
+  ASSERT_TRUE(memory_
+                  ->ScanPrefix(Table::kAudit, "",
+                               [&](std::string_view k, std::string_view) {
+                                 keys.emplace_back(k);
+                                 return true;
+                               })
+                  .ok());
   ASSERT_GT(keys.size(), 25u);
   for (const std::string& k : keys) Delete(k);
   AuditVerification v = Verify();
@@ -280,12 +283,14 @@ class AuditAnchorTest : public ::testing::Test {
       events[0].principal = "root";
       events[0].action = "keys";
       events[0].request_id = "req";
-      if (absl::Status s = Parts(v).committer().Commit(storage::WriteBatch(), &events); !s.ok()) return s;
+      if (absl::Status s = Parts(v).committer().Commit(storage::WriteBatch(), &events); !s.ok())
+        return s;
     }
     return absl::OkStatus();
   }
   static std::optional<records::Keyring> LoadKeyring(const std::string& dir) {
-    absl::StatusOr<std::optional<records::Keyring>> k = KeyringFile(dir, &base::Env::Posix()).Load();
+    absl::StatusOr<std::optional<records::Keyring>> k =
+        KeyringFile(dir, &base::Env::Posix()).Load();
     return k.ok() ? *k : std::nullopt;
   }
   static void CopyTree(const std::string& from, const std::string& to) {
@@ -307,7 +312,7 @@ TEST_F(AuditAnchorTest, StoreRolledBackBehindTheAnchorIsDetectedAtStartUpAndVeri
   {
     std::unique_ptr<Vault> v = OpenUnsealed(data);
     EXPECT_EQ(*Parts(*v).audit().AnchorProblem(), "");  // no false alarm across a restart
-    ASSERT_TRUE(Audit(*v, 8).ok());              // checkpoints at 10 and 15
+    ASSERT_TRUE(Audit(*v, 8).ok());                     // checkpoints at 10 and 15
     AuditVerification fine = *Parts(*v).audit().Verify();
     EXPECT_TRUE(fine.ok) << fine.problem;
     EXPECT_EQ(fine.entries, 15u);
@@ -343,7 +348,8 @@ TEST_F(AuditAnchorTest, RestoredBackupCarriesAConsistentAnchor) {
     ASSERT_TRUE(CreateBackup(Parts(*v).keys(), Parts(*v).kv(), dir_.Sub("backup")).ok());
     ASSERT_TRUE(Audit(*v, 8).ok());  // the live vault moves on to an anchor at 15
   }
-  absl::StatusOr<RestoreReport> restored = RestoreBackup(dir_.Sub("backup"), dir_.Sub("restored"), {});
+  absl::StatusOr<RestoreReport> restored =
+      RestoreBackup(dir_.Sub("backup"), dir_.Sub("restored"), {});
   ASSERT_TRUE(restored.ok()) << restored.status();
   std::filesystem::copy_file(data + "/unseal.key", dir_.Sub("restored") + "/unseal.key");
   std::optional<records::Keyring> keyring = LoadKeyring(dir_.Sub("restored"));

@@ -14,8 +14,8 @@
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/vault_fixture.h"
-#include "vault/lifecycle/lifecycle.h"
 #include "vault/internal/vault_parts.h"
+#include "vault/lifecycle/lifecycle.h"
 
 using vault::internal::Parts;
 
@@ -50,8 +50,9 @@ class BackupTest : public ::testing::Test {
     Put("s-2", "second-owl");
   }
   void Put(const std::string& subject, const std::string& note) {
-    ASSERT_THAT(Parts(*vault_).subjects().PutFields("acme", subject, {{"note", {"generic", note, ""}}}),
-                IsOk());
+    ASSERT_THAT(
+        Parts(*vault_).subjects().PutFields("acme", subject, {{"note", {"generic", note, ""}}}),
+        IsOk());
   }
   absl::StatusOr<BackupSummary> Backup(const std::string& name) {
     return CreateBackup(Parts(*vault_).keys(), Parts(*vault_).kv(), dir_.Sub(name));
@@ -177,8 +178,9 @@ TEST_F(BackupTest, RestoreIntoANewFolderServesTheBackedUpData) {
 
 TEST_F(BackupTest, RestoreReplaysErasuresMadeAfterTheBackup) {
   ASSERT_THAT(Backup("bk"), IsOk());
-  ASSERT_THAT(Parts(*vault_).lifecycle().RequestErasure("acme", "s-1", absl::ZeroDuration(), "p_test", {}),
-              IsOk());
+  ASSERT_THAT(
+      Parts(*vault_).lifecycle().RequestErasure("acme", "s-1", absl::ZeroDuration(), "p_test", {}),
+      IsOk());
   absl::StatusOr<std::vector<records::ErasureRecord>> done = ListDoneErasures(Parts(*vault_).kv());
   ASSERT_THAT(done, IsOk());
   ASSERT_EQ(done->size(), 1u);
@@ -187,7 +189,8 @@ TEST_F(BackupTest, RestoreReplaysErasuresMadeAfterTheBackup) {
   ASSERT_THAT(report, IsOk());
   EXPECT_EQ(report->replayed_subjects, 1u);
   std::unique_ptr<Vault> restored = OpenRestored(dir_.Sub("restored"));
-  EXPECT_TRUE(IsGone(Parts(*restored).subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain).status()));
+  EXPECT_TRUE(IsGone(
+      Parts(*restored).subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain).status()));
   EXPECT_EQ(NoteOf(*restored, "s-2"), "second-owl");
 }
 
@@ -195,7 +198,8 @@ TEST_F(BackupTest, ReceiptOfAnotherVaultStopsTheRestoreBeforeAnythingIsWritten) 
   ASSERT_THAT(Backup("bk"), IsOk());
   testing::TempDir other_dir;
   std::unique_ptr<Vault> other = testing::OpenReadyVault(other_dir.path(), &clock_, {"acme"});
-  ASSERT_THAT(Parts(*other).subjects().PutFields("acme", "s-1", {{"note", {"generic", "x", ""}}}), IsOk());
+  ASSERT_THAT(Parts(*other).subjects().PutFields("acme", "s-1", {{"note", {"generic", "x", ""}}}),
+              IsOk());
   absl::StatusOr<records::ErasureRecord> foreign =
       Parts(*other).lifecycle().RequestErasure("acme", "s-1", absl::ZeroDuration(), "p_test", {});
   ASSERT_THAT(foreign, IsOk());

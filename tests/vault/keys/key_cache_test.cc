@@ -9,8 +9,7 @@ namespace vault {
 namespace {
 
 KeyCache::Key NewKey() {
-  return std::make_shared<const crypto::SecretBytes>(
-      *crypto::SystemRandom::Instance().Secret(32));
+  return std::make_shared<const crypto::SecretBytes>(*crypto::SystemRandom::Instance().Secret(32));
 }
 
 TEST(KeyCacheTest, EvictsLeastRecentlyUsedBeyondCapacity) {

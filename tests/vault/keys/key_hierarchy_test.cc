@@ -8,11 +8,11 @@
 
 #include <atomic>
 
+#include "base/status.h"
 #include "crypto/signing.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
-#include "base/status.h"
 
 namespace vault {
 namespace {
@@ -58,7 +58,8 @@ TEST_F(KeyHierarchyTest, InitialiseLeavesVaultSealedAndKeyFilePrivate) {
   struct stat st {};
   ASSERT_EQ(::stat(KeyFile().c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  EXPECT_TRUE(absl::IsFailedPrecondition(keys->InitializeWithKeyFile(dir_.Sub("other.key")).status()));
+  EXPECT_TRUE(
+      absl::IsFailedPrecondition(keys->InitializeWithKeyFile(dir_.Sub("other.key")).status()));
   ASSERT_TRUE(keys->UnsealWithKeyFile(KeyFile()).ok());
   EXPECT_FALSE(keys->sealed());
 }
@@ -94,7 +95,8 @@ TEST_F(KeyHierarchyTest, KeyFileWithoutKeyringIsReusedNotRefused) {
     options.clock = &clock_;
     options.random = &crypto::SystemRandom::Instance();  // distinct keys per vault
     std::unique_ptr<KeyHierarchy> other = std::move(*KeyHierarchy::Open(options));
-    ASSERT_TRUE(other->InitializeWithKeyFile(KeyFile()).ok());  // key file in dir_, keyring elsewhere
+    ASSERT_TRUE(
+        other->InitializeWithKeyFile(KeyFile()).ok());  // key file in dir_, keyring elsewhere
   }
   std::unique_ptr<KeyHierarchy> keys = Open();
   EXPECT_FALSE(keys->initialized());

@@ -33,7 +33,8 @@ void Corrupt(const std::string& path, size_t offset) {
 
 TEST(KeyringFileTest, EmptyFolderLoadsNothing) {
   testing::TempDir dir;
-  absl::StatusOr<std::optional<records::Keyring>> loaded = KeyringFile(dir.path(), &base::Env::Posix()).Load();
+  absl::StatusOr<std::optional<records::Keyring>> loaded =
+      KeyringFile(dir.path(), &base::Env::Posix()).Load();
   ASSERT_TRUE(loaded.ok());
   EXPECT_FALSE(loaded->has_value());
 }

@@ -11,10 +11,10 @@
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/vault_fixture.h"
+#include "vault/internal/vault_parts.h"
 #include "vault/model/record_keys.h"
 #include "vault/model/records.pb.h"
 #include "vault/storage/memory_kv_store.h"
-#include "vault/internal/vault_parts.h"
 
 using vault::internal::Parts;
 
@@ -90,7 +90,8 @@ TEST_F(SubjectKeyStoreTest, SubjectsAndTenantsHaveDistinctKeys) {
 TEST_F(SubjectKeyStoreTest, StoredKeyIsWrappedNotInTheClear) {
   DataKeyHandle key = Create("acme", "s-1");
   ASSERT_NE(key, nullptr);
-  absl::StatusOr<std::string> stored = Parts(*vault_).kv().Get(Table::kSubjectKeys, SubjectKey("acme", "s-1"));
+  absl::StatusOr<std::string> stored =
+      Parts(*vault_).kv().Get(Table::kSubjectKeys, SubjectKey("acme", "s-1"));
   ASSERT_THAT(stored, IsOk());
   records::WrappedDek record;
   ASSERT_TRUE(record.ParseFromString(*stored));
@@ -141,8 +142,9 @@ TEST_F(SubjectKeyStoreTest, TamperedWrappedKeyIsDataLoss) {
 }
 
 TEST_F(SubjectKeyStoreTest, ShreddingDestroysTheKeyForGood) {
-  ASSERT_THAT(Parts(*vault_).subjects().PutFields("acme", "s-1", {{"note", {"generic", "owl", ""}}}),
-              IsOk());
+  ASSERT_THAT(
+      Parts(*vault_).subjects().PutFields("acme", "s-1", {{"note", {"generic", "owl", ""}}}),
+      IsOk());
   ASSERT_THAT(store().Get("acme", "s-1"), IsOk());
   ASSERT_EQ(store().cached(), 1u);
   absl::StatusOr<records::ErasureRecord> erased =

@@ -10,15 +10,15 @@
 #include <fstream>
 #include <iterator>
 
+#include "base/status.h"
 #include "crypto/aead.h"
+#include "crypto/signing.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/vault_fixture.h"
-#include "crypto/signing.h"
+#include "vault/internal/vault_parts.h"
 #include "vault/keys/keyring_file.h"
 #include "vault/model/record_keys.h"
-#include "base/status.h"
 #include "vault/storage/rocks_kv_store.h"
-#include "vault/internal/vault_parts.h"
 
 using vault::internal::Parts;
 
@@ -48,7 +48,8 @@ class LifecycleTest : public ::testing::Test {
     return life().RequestErasure("acme", subject, grace, "p_test", {});
   }
   void Put(int i) {
-    ASSERT_TRUE(Parts(*vault_).subjects().PutFields("acme", "s-" + std::to_string(i), Profile(i)).ok());
+    ASSERT_TRUE(
+        Parts(*vault_).subjects().PutFields("acme", "s-" + std::to_string(i), Profile(i)).ok());
   }
 
   testing::TempDir dir_;
@@ -59,14 +60,17 @@ class LifecycleTest : public ::testing::Test {
 TEST_F(LifecycleTest, ErasedSubjectIsGoneEverywhere) {
   Put(1);
   Put(2);
-  auto token = *Parts(*vault_).tokens().Tokenize("acme", {{"phone", "+8613800138000", "s-1", "", 0}});
-  auto field_tokens = *Parts(*vault_).subjects().PutFields("acme", "s-1", {{"email", {"email", "a@example.com", ""}}});
+  auto token =
+      *Parts(*vault_).tokens().Tokenize("acme", {{"phone", "+8613800138000", "s-1", "", 0}});
+  auto field_tokens = *Parts(*vault_).subjects().PutFields(
+      "acme", "s-1", {{"email", {"email", "a@example.com", ""}}});
   auto done = Erase("s-1", absl::ZeroDuration());
   ASSERT_TRUE(done.ok()) << done.status();
   EXPECT_EQ(done->state(), "done");
-  EXPECT_TRUE(IsGone(Parts(*vault_).subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain).status()));
+  EXPECT_TRUE(IsGone(
+      Parts(*vault_).subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain).status()));
   auto d = *Parts(*vault_).tokens().Detokenize("acme", {token[0].token, field_tokens.at("email")},
-                                        RevealLevel::kPlain);
+                                               RevealLevel::kPlain);
   EXPECT_TRUE(IsGone(d[0].status));
   EXPECT_TRUE(IsGone(d[1].status));
   EXPECT_TRUE(Parts(*vault_).subjects().Search("acme", "phone", "+8613910000001")->empty());
@@ -74,7 +78,8 @@ TEST_F(LifecycleTest, ErasedSubjectIsGoneEverywhere) {
   EXPECT_TRUE(IsGone(Parts(*vault_).subjects().PutFields("acme", "s-1", Profile(9)).status()));
   EXPECT_TRUE(IsGone(Erase("s-1", absl::ZeroDuration()).status()));
   // Everyone else is untouched.
-  EXPECT_EQ(Parts(*vault_).subjects().ReadFields("acme", "s-2", {}, RevealLevel::kPlain)->size(), 2u);
+  EXPECT_EQ(Parts(*vault_).subjects().ReadFields("acme", "s-2", {}, RevealLevel::kPlain)->size(),
+            2u);
   EXPECT_EQ(*Parts(*vault_).subjects().Search("acme", "phone", "+8613910000002"),
             std::vector<std::string>{"s-2"});
 }
@@ -82,9 +87,11 @@ TEST_F(LifecycleTest, ErasedSubjectIsGoneEverywhere) {
 TEST_F(LifecycleTest, ShredLeavesNoWrappedKeyOrCiphertextInLiveFiles) {
   Put(1);
   ASSERT_TRUE(Parts(*vault_).kv().Flush().ok());  // make sure they sit in table files first
-  const std::string wrapped = *Parts(*vault_).kv().Get(Table::kSubjectKeys, SubjectKey("acme", "s-1"));
+  const std::string wrapped =
+      *Parts(*vault_).kv().Get(Table::kSubjectKeys, SubjectKey("acme", "s-1"));
   records::FieldRecord field;
-  ASSERT_TRUE(field.ParseFromString(*Parts(*vault_).kv().Get(Table::kFields, FieldKey("acme", "s-1", "note"))));
+  ASSERT_TRUE(field.ParseFromString(
+      *Parts(*vault_).kv().Get(Table::kFields, FieldKey("acme", "s-1", "note"))));
   records::WrappedDek dek;
   ASSERT_TRUE(dek.ParseFromString(wrapped));
   ASSERT_FALSE(testing::FindInFiles(dir_.Sub("db"), {dek.ciphertext()}).empty());  // control
@@ -133,7 +140,8 @@ TEST_F(LifecycleTest, CopyTakenBeforeErasureIsUselessAfterTheEpoch) {
   Reopen();
   for (int i = 0; i < 20; ++i) {
     if (i == 7) continue;
-    auto fields = Parts(*vault_).subjects().ReadFields("acme", "s-" + std::to_string(i), {}, RevealLevel::kPlain);
+    auto fields = Parts(*vault_).subjects().ReadFields("acme", "s-" + std::to_string(i), {},
+                                                       RevealLevel::kPlain);
     ASSERT_TRUE(fields.ok()) << i << ": " << fields.status();
     EXPECT_EQ(fields->at("note").value, "private-note-" + std::to_string(i) + "-owl");
   }
@@ -191,7 +199,8 @@ TEST_F(LifecycleTest, GraceCancelAndDueExecutionWithAFakeClock) {
   EXPECT_TRUE(Parts(*vault_).subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain).ok());
   clock_.Advance(absl::Hours(2));
   EXPECT_EQ(*life().RunDue(), 1);
-  EXPECT_TRUE(IsGone(Parts(*vault_).subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain).status()));
+  EXPECT_TRUE(IsGone(
+      Parts(*vault_).subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain).status()));
   EXPECT_EQ(life().GetErasure("acme", pending->erasure_id())->state(), "done");
 
   auto second = Erase("s-2", absl::Hours(72));
@@ -218,7 +227,8 @@ TEST_F(LifecycleTest, DueErasureSurvivesARestartAndWaitsForAHold) {
   ASSERT_TRUE(life().ReleaseHold("acme", "s-1", "late-dispute", {}).ok());
   Reopen();
   EXPECT_EQ(*life().RunDue(), 1);
-  EXPECT_TRUE(IsGone(Parts(*vault_).subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain).status()));
+  EXPECT_TRUE(IsGone(
+      Parts(*vault_).subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain).status()));
 }
 
 TEST_F(LifecycleTest, ReceiptsVerifyAndFailWhenAnyByteChanges) {
@@ -243,9 +253,9 @@ TEST_F(LifecycleTest, ReceiptsVerifyAndFailWhenAnyByteChanges) {
   // Offline check with nothing but the public key and the fields.
   for (int field = 0; field < 6; ++field) {
     records::ErasureReceipt bad = r;
-    std::string* target[] = {bad.mutable_erasure_id(), bad.mutable_tenant(), bad.mutable_subject(),
-                             bad.mutable_requested_at(), bad.mutable_shredded_at(),
-                             bad.mutable_destroyed_key_id()};
+    std::string* target[] = {bad.mutable_erasure_id(),  bad.mutable_tenant(),
+                             bad.mutable_subject(),     bad.mutable_requested_at(),
+                             bad.mutable_shredded_at(), bad.mutable_destroyed_key_id()};
     (*target[field])[0] = static_cast<char>((*target[field])[0] ^ 1);
     EXPECT_FALSE(VerifyReceipt(bad, pk).ok()) << field;
   }
@@ -259,7 +269,7 @@ TEST_F(LifecycleTest, ReceiptsVerifyAndFailWhenAnyByteChanges) {
 TEST_F(LifecycleTest, EpochAfterAManualRotationDestroysEveryOlderVersion) {
   Put(1);
   ASSERT_TRUE(life().RotateKey("acme").ok());  // v2 active, v1 retired
-  Put(2);                                       // wrapped under v2
+  Put(2);                                      // wrapped under v2
   ASSERT_TRUE(Erase("s-2", absl::ZeroDuration()).ok());
   ASSERT_TRUE(life().CloseEpoch("acme").ok());
   std::vector<KekInfo> keks = *Parts(*vault_).keys().ListKeks("acme");
@@ -267,28 +277,37 @@ TEST_F(LifecycleTest, EpochAfterAManualRotationDestroysEveryOlderVersion) {
   EXPECT_EQ(keks[0].state, records::KekVersion::DESTROYED);
   EXPECT_EQ(keks[1].state, records::KekVersion::DESTROYED);  // s-2's key was wrapped under it
   EXPECT_EQ(keks[2].state, records::KekVersion::ACTIVE);
-  EXPECT_EQ(Parts(*vault_).subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain)->size(), 2u);
+  EXPECT_EQ(Parts(*vault_).subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain)->size(),
+            2u);
 }
 
 TEST_F(LifecycleTest, RetainedFieldsMoveUnderTheirOwnKeyAndTheRestDiesWithTheDek) {
-  ASSERT_TRUE(Parts(*vault_).subjects()
-                  .PutFields("acme", "s-1", {{"card", {"bank_card", "4111111111111111", "financial_5y"}},
-                                             {"note", {"generic", "secret owl", ""}}})
+  ASSERT_TRUE(Parts(*vault_)
+                  .subjects()
+                  .PutFields("acme", "s-1",
+                             {{"card", {"bank_card", "4111111111111111", "financial_5y"}},
+                              {"note", {"generic", "secret owl", ""}}})
                   .ok());
   records::FieldRecord before;
-  ASSERT_TRUE(before.ParseFromString(*Parts(*vault_).kv().Get(Table::kFields, FieldKey("acme", "s-1", "card"))));
+  ASSERT_TRUE(before.ParseFromString(
+      *Parts(*vault_).kv().Get(Table::kFields, FieldKey("acme", "s-1", "card"))));
   ASSERT_TRUE(Erase("s-1", absl::ZeroDuration()).ok());
-  EXPECT_TRUE(IsGone(Parts(*vault_).subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain).status()));
-  EXPECT_TRUE(absl::IsNotFound(Parts(*vault_).kv().Get(Table::kFields, FieldKey("acme", "s-1", "note")).status()));
-  EXPECT_TRUE(absl::IsNotFound(Parts(*vault_).kv().Get(Table::kFields, FieldKey("acme", "s-1", "card")).status()));
+  EXPECT_TRUE(IsGone(
+      Parts(*vault_).subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain).status()));
+  EXPECT_TRUE(absl::IsNotFound(
+      Parts(*vault_).kv().Get(Table::kFields, FieldKey("acme", "s-1", "note")).status()));
+  EXPECT_TRUE(absl::IsNotFound(
+      Parts(*vault_).kv().Get(Table::kFields, FieldKey("acme", "s-1", "card")).status()));
   // The copy: another key id, another ciphertext; only the retained field.
   const std::string holder = RetentionHolder("s-1", "financial_5y");
   records::FieldRecord copy;
-  ASSERT_TRUE(copy.ParseFromString(*Parts(*vault_).kv().Get(Table::kFields, FieldKey("acme", holder, "card"))));
+  ASSERT_TRUE(copy.ParseFromString(
+      *Parts(*vault_).kv().Get(Table::kFields, FieldKey("acme", holder, "card"))));
   EXPECT_NE(copy.dek_id(), before.dek_id());
   EXPECT_NE(copy.ciphertext(), before.ciphertext());
   EXPECT_TRUE(copy.blind_index().empty());
-  EXPECT_TRUE(absl::IsNotFound(Parts(*vault_).kv().Get(Table::kFields, FieldKey("acme", holder, "note")).status()));
+  EXPECT_TRUE(absl::IsNotFound(
+      Parts(*vault_).kv().Get(Table::kFields, FieldKey("acme", holder, "note")).status()));
   auto retained = life().ReadRetained("acme", "s-1", {}, RevealLevel::kMasked, nullptr, nullptr);
   ASSERT_TRUE(retained.ok()) << retained.status();
   ASSERT_EQ(retained->size(), 1u);
@@ -306,19 +325,25 @@ TEST_F(LifecycleTest, ErasingATenantDestroysAllItsKeysAndData) {
   EXPECT_TRUE(VerifyReceipt(*receipt, *Parts(*vault_).keys().SigningPublicKey()).ok());
   EXPECT_TRUE(IsGone(Parts(*vault_).keys().GetTenant("acme").status()));
   EXPECT_TRUE(IsGone(Parts(*vault_).keys().GetKek("acme", 2).status()));
-  EXPECT_TRUE(IsGone(Parts(*vault_).subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain).status()));
+  EXPECT_TRUE(IsGone(
+      Parts(*vault_).subjects().ReadFields("acme", "s-1", {}, RevealLevel::kPlain).status()));
   EXPECT_TRUE(IsGone(life().EraseTenant("acme", {}).status()));
-  EXPECT_TRUE(absl::IsAlreadyExists(Parts(*vault_).keys().CreateTenant("acme", "")));  // id stays reserved
+  EXPECT_TRUE(
+      absl::IsAlreadyExists(Parts(*vault_).keys().CreateTenant("acme", "")));  // id stays reserved
   bool any = false;
-  ASSERT_TRUE(Parts(*vault_).kv().ScanPrefix(Table::kSubjectKeys, TenantPrefix("acme"),
-                                      [&](std::string_view, std::string_view) {
-                                        any = true;
-                                        return false;
-                                      }).ok());
+  ASSERT_TRUE(Parts(*vault_)
+                  .kv()
+                  .ScanPrefix(Table::kSubjectKeys, TenantPrefix("acme"),
+                              [&](std::string_view, std::string_view) {
+                                any = true;
+                                return false;
+                              })
+                  .ok());
   EXPECT_FALSE(any);
   // The other tenant is untouched, also after a restart.
   Reopen();
-  EXPECT_EQ(Parts(*vault_).subjects().ReadFields("globex", "g-1", {}, RevealLevel::kPlain)->size(), 2u);
+  EXPECT_EQ(Parts(*vault_).subjects().ReadFields("globex", "g-1", {}, RevealLevel::kPlain)->size(),
+            2u);
   EXPECT_EQ(Parts(*vault_).keys().ListTenants()->size(), 1u);
 }
 

@@ -4,12 +4,12 @@
 // time comes from a fake clock.
 #include <gtest/gtest.h>
 
+#include "base/status.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/vault_fixture.h"
+#include "vault/internal/vault_parts.h"
 #include "vault/lifecycle/lifecycle.h"
 #include "vault/model/record_keys.h"
-#include "base/status.h"
-#include "vault/internal/vault_parts.h"
 
 using vault::internal::Parts;
 
@@ -36,11 +36,14 @@ class RetentionTest : public ::testing::Test {
   void SetUp() override {
     vault_ = testing::OpenReadyVault(dir_.path(), &clock_, {"acme"});
     root_ = Ctx(Principal{"root", "", "root", true, {}});
-    ASSERT_TRUE(access().PutRole(root_, "acme", MakeRole("app", {"write", "erase", "hold"},
-                                                         "token_only", {})).ok());
-    ASSERT_TRUE(access().PutRole(root_, "acme",
-                                 MakeRole("support", {"read"}, "plain", {"support"})).ok());
-    ASSERT_TRUE(access().PutRole(root_, "acme", MakeRole("legal", {"read"}, "plain", {"legal"})).ok());
+    ASSERT_TRUE(
+        access()
+            .PutRole(root_, "acme", MakeRole("app", {"write", "erase", "hold"}, "token_only", {}))
+            .ok());
+    ASSERT_TRUE(
+        access().PutRole(root_, "acme", MakeRole("support", {"read"}, "plain", {"support"})).ok());
+    ASSERT_TRUE(
+        access().PutRole(root_, "acme", MakeRole("legal", {"read"}, "plain", {"legal"})).ok());
     app_ = Login("app", "app");
     support_ = Login("support", "support");
     legal_ = Login("legal", "legal");
@@ -110,7 +113,8 @@ TEST_F(RetentionTest, RetainedFieldSurvivesErasureForLegalOnlyAndIsShreddedAtExp
 
   EXPECT_TRUE(IsGone(Read(legal_, "legal").status()));
   const std::string holder = RetentionHolder("u1", "financial_5y");
-  EXPECT_TRUE(absl::IsNotFound(Parts(*vault_).kv().Get(Table::kSubjectKeys, SubjectKey("acme", holder)).status()));
+  EXPECT_TRUE(absl::IsNotFound(
+      Parts(*vault_).kv().Get(Table::kSubjectKeys, SubjectKey("acme", holder)).status()));
   EXPECT_TRUE(absl::IsNotFound(
       Parts(*vault_).kv().Get(Table::kFields, FieldKey("acme", holder, "salary_card")).status()));
   retained = access().RetainedOf(Ctx(app_), *erased);
@@ -123,21 +127,22 @@ TEST_F(RetentionTest, RetainedFieldSurvivesErasureForLegalOnlyAndIsShreddedAtExp
   EXPECT_EQ(expiry->receipt().destroyed_key_id().rfind("retention:financial_5y:", 0), 0u);
   EXPECT_TRUE(VerifyReceipt(expiry->receipt(), *Parts(*vault_).keys().SigningPublicKey()).ok());
   // The expiry is in the shred ledger (restores replay it).
-  absl::StatusOr<std::vector<records::ErasureRecord>> ledger = ListDoneErasures(Parts(*vault_).kv());
+  absl::StatusOr<std::vector<records::ErasureRecord>> ledger =
+      ListDoneErasures(Parts(*vault_).kv());
   ASSERT_TRUE(ledger.ok());
   EXPECT_EQ(ledger->size(), 2u);
 }
 
 TEST_F(RetentionTest, UnknownClassesAreRefusedAndTenantsCanDefineTheirOwn) {
-  absl::StatusOr<std::map<std::string, std::string>> bad = access().PutSubject(
-      Ctx(app_), "acme", "u2", {{"card", {"bank_card", kCard, "forever"}}});
+  absl::StatusOr<std::map<std::string, std::string>> bad =
+      access().PutSubject(Ctx(app_), "acme", "u2", {{"card", {"bank_card", kCard, "forever"}}});
   ASSERT_TRUE(absl::IsInvalidArgument(bad.status())) << bad.status();
   EXPECT_NE(bad.status().message().find("fields.card"), std::string::npos);
 
   ASSERT_TRUE(access().PutRetentionClass(root_, "acme", "contract_1y", 365).ok());
   EXPECT_TRUE(absl::IsInvalidArgument(access().PutRetentionClass(root_, "acme", "x", 0).status()));
-  EXPECT_TRUE(absl::IsInvalidArgument(
-      access().PutRetentionClass(root_, "acme", "Bad-Name", 10).status()));
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(access().PutRetentionClass(root_, "acme", "Bad-Name", 10).status()));
   EXPECT_EQ(access().PutRetentionClass(Ctx(app_), "acme", "y", 10).status().code(),
             absl::StatusCode::kPermissionDenied);
   absl::StatusOr<std::vector<records::RetentionClassRecord>> classes =
@@ -152,9 +157,8 @@ TEST_F(RetentionTest, UnknownClassesAreRefusedAndTenantsCanDefineTheirOwn) {
   ASSERT_TRUE(access().RequestErasure(Ctx(app_), "acme", "u2", absl::ZeroDuration()).ok());
   clock_.Advance(absl::Hours(24 * 365) + absl::Seconds(1));
   ASSERT_EQ(*Parts(*vault_).lifecycle().RunDue(), 1);
-  EXPECT_TRUE(IsGone(access()
-                         .ReadSubject(Ctx(legal_, "legal"), "acme", "u2", {}, RevealLevel::kPlain)
-                         .status()));
+  EXPECT_TRUE(IsGone(
+      access().ReadSubject(Ctx(legal_, "legal"), "acme", "u2", {}, RevealLevel::kPlain).status()));
 }
 
 }  // namespace

@@ -14,8 +14,8 @@
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/vault_fixture.h"
-#include "vault/model/record_keys.h"
 #include "vault/internal/vault_parts.h"
+#include "vault/model/record_keys.h"
 
 using vault::internal::Parts;
 
@@ -34,7 +34,7 @@ class RewrapJobsTest : public ::testing::Test {
     vault_ = testing::OpenReadyVault(dir_.path(), &clock_, {"acme"});
     for (int i = 0; i < kSubjects; ++i) {
       ASSERT_THAT(Parts(*vault_).subjects().PutFields("acme", Subject(i),
-                                               {{"note", {"generic", Note(i), ""}}}),
+                                                      {{"note", {"generic", Note(i), ""}}}),
                   IsOk());
     }
   }
@@ -111,8 +111,8 @@ TEST_F(RewrapJobsTest, JobRunsToCompletionInChunks) {
   EXPECT_EQ(started->tenant(), "acme");
   EXPECT_EQ(started->state(), "running");
   EXPECT_EQ(started->created_at_unix_ms(), absl::ToUnixMillis(clock_.Now()));
-  records::RewrapJob job =
-      WaitFor(jobs, started->job_id(), [](const records::RewrapJob& j) { return j.state() != "running"; });
+  records::RewrapJob job = WaitFor(
+      jobs, started->job_id(), [](const records::RewrapJob& j) { return j.state() != "running"; });
   EXPECT_EQ(job.state(), "done") << job.error();
   EXPECT_EQ(job.target_version(), 2u);
   EXPECT_EQ(job.total(), static_cast<uint64_t>(kSubjects));
@@ -156,8 +156,9 @@ TEST_F(RewrapJobsTest, StoppedJobKeepsItsProgressAndResumesAfterReopen) {
   vault_ = testing::OpenVault(dir_.path(), &clock_);
   ASSERT_THAT(vault_->InitializeAndUnsealDev(), IsOk());
   ASSERT_THAT(Parts(*vault_).jobs().ResumeInterrupted(), testing::IsOkAndHolds(1));
-  records::RewrapJob job = WaitFor(Parts(*vault_).jobs(), started.job_id(),
-                                   [](const records::RewrapJob& j) { return j.state() != "running"; });
+  records::RewrapJob job =
+      WaitFor(Parts(*vault_).jobs(), started.job_id(),
+              [](const records::RewrapJob& j) { return j.state() != "running"; });
   EXPECT_EQ(job.state(), "done") << job.error();
   EXPECT_EQ(job.target_version(), 2u);  // resumed at its version: no second rotation
   EXPECT_EQ(job.done(), static_cast<uint64_t>(kSubjects));

@@ -202,7 +202,8 @@ std::vector<ValidCase> TechnicalValidCases() {
 // Every valid case, in a fixed order (test names carry the index).
 std::vector<ValidCase> ValidCases() {
   std::vector<ValidCase> all;
-  for (auto group : {IdentityValidCases, ContactValidCases, FinancialValidCases, TechnicalValidCases}) {
+  for (auto group :
+       {IdentityValidCases, ContactValidCases, FinancialValidCases, TechnicalValidCases}) {
     std::vector<ValidCase> cases = group();
     all.insert(all.end(), cases.begin(), cases.end());
   }
@@ -385,7 +386,8 @@ std::vector<InvalidCase> TechnicalInvalidCases() {
 // Every invalid case, in a fixed order (test names carry the index).
 std::vector<InvalidCase> InvalidCases() {
   std::vector<InvalidCase> all;
-  for (auto group : {IdentityInvalidCases, ContactInvalidCases, FinancialInvalidCases, TechnicalInvalidCases}) {
+  for (auto group :
+       {IdentityInvalidCases, ContactInvalidCases, FinancialInvalidCases, TechnicalInvalidCases}) {
     std::vector<InvalidCase> cases = group();
     all.insert(all.end(), cases.begin(), cases.end());
   }

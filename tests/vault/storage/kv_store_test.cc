@@ -135,12 +135,13 @@ std::unique_ptr<KvStore> OpenRocks(const std::string& dir) {
   return std::move(*OpenRocksKvStore(options));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Backends, KvStoreContract,
-    ::testing::Values(
-        Backend{"memory", [](const std::string&) { return std::make_unique<MemoryKvStore>(); }},
-        Backend{"rocksdb", OpenRocks}),
-    [](const ::testing::TestParamInfo<Backend>& p) { return p.param.name; });
+INSTANTIATE_TEST_SUITE_P(Backends, KvStoreContract,
+                         ::testing::Values(Backend{"memory",
+                                                   [](const std::string&) {
+                                                     return std::make_unique<MemoryKvStore>();
+                                                   }},
+                                           Backend{"rocksdb", OpenRocks}),
+                         [](const ::testing::TestParamInfo<Backend>& p) { return p.param.name; });
 
 TEST(RocksKvStoreTest, ReopenAfterCleanCloseReadsEverything) {
   testing::TempDir dir;

@@ -29,13 +29,15 @@ std::map<std::string, FieldInput> FieldsFor(int i) {
   std::unique_ptr<Vault> v = testing::OpenVault(dir, &clock);
   if (!v->InitializeAndUnsealDev().ok()) _exit(3);
   for (int i = 0;; ++i) {
-    if (!Parts(*v).subjects().PutFields("acme", "s-" + std::to_string(i), FieldsFor(i)).ok()) _exit(4);
+    if (!Parts(*v).subjects().PutFields("acme", "s-" + std::to_string(i), FieldsFor(i)).ok())
+      _exit(4);
     if (::write(ack_fd, &i, sizeof i) != sizeof i) _exit(5);
   }
 }
 
 void CheckSubject(Vault& v, int i, bool must_exist) {
-  auto fields = Parts(v).subjects().ReadFields("acme", "s-" + std::to_string(i), {}, RevealLevel::kPlain);
+  auto fields =
+      Parts(v).subjects().ReadFields("acme", "s-" + std::to_string(i), {}, RevealLevel::kPlain);
   if (!must_exist && absl::IsNotFound(fields.status())) return;
   ASSERT_TRUE(fields.ok()) << "subject " << i << ": " << fields.status();
   ASSERT_EQ(fields->size(), 3u) << "subject " << i << " is half-written";

@@ -7,14 +7,14 @@
 
 #include <thread>
 
+#include "base/status.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/fault_kv_store.h"
 #include "tests/testing/vault_fixture.h"
+#include "vault/internal/vault_parts.h"
 #include "vault/model/record_keys.h"
 #include "vault/model/records.pb.h"
-#include "base/status.h"
 #include "vault/storage/memory_kv_store.h"
-#include "vault/internal/vault_parts.h"
 
 using vault::internal::Parts;
 
@@ -69,8 +69,8 @@ TEST_F(SubjectStoreTest, PutThenReadPlainReturnsNormalisedValues) {
 
 TEST_F(SubjectStoreTest, MaskedAndHashedReads) {
   ASSERT_TRUE(Put("acme", "u-123", Profile()).ok());
-  auto masked = *subjects().ReadFields("acme", "u-123", {"mobile", "id_card"},
-                                       RevealLevel::kMasked);
+  auto masked =
+      *subjects().ReadFields("acme", "u-123", {"mobile", "id_card"}, RevealLevel::kMasked);
   EXPECT_EQ(masked.at("mobile").value, "+86 138****8000");
   EXPECT_EQ(masked.at("id_card").value, "110105********002X");
   EXPECT_EQ(masked.size(), 2u);
@@ -112,22 +112,19 @@ TEST_F(SubjectStoreTest, InvalidFieldRejectsWholeBatchNamingTheField) {
 }
 
 TEST_F(SubjectStoreTest, BadNamesTypesAndRetentionAreInvalid) {
-  EXPECT_TRUE(absl::IsInvalidArgument(
-      Put("acme", "u-1", {{"Bad-Name", {"phone", "+8613800138000", ""}}})));
-  EXPECT_TRUE(absl::IsInvalidArgument(
-      Put("acme", "u-1", {{"x", {"shoe_size", "42", ""}}})));
-  EXPECT_TRUE(absl::IsInvalidArgument(
-      Put("acme", "u-1", {{"x", {"generic", "v", "Five Years"}}})));
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(Put("acme", "u-1", {{"Bad-Name", {"phone", "+8613800138000", ""}}})));
+  EXPECT_TRUE(absl::IsInvalidArgument(Put("acme", "u-1", {{"x", {"shoe_size", "42", ""}}})));
+  EXPECT_TRUE(absl::IsInvalidArgument(Put("acme", "u-1", {{"x", {"generic", "v", "Five Years"}}})));
   EXPECT_TRUE(absl::IsInvalidArgument(Put("acme", "u-1", {})));
-  EXPECT_TRUE(absl::IsInvalidArgument(
-      Put("acme", "a@b.c", {{"x", {"generic", "v", ""}}})));
+  EXPECT_TRUE(absl::IsInvalidArgument(Put("acme", "a@b.c", {{"x", {"generic", "v", ""}}})));
   EXPECT_EQ(faulty_->writes(), 0);
 }
 
 TEST_F(SubjectStoreTest, UnknownTenantSubjectAndFieldAreNotFound) {
   EXPECT_TRUE(absl::IsNotFound(Put("nobody", "u-1", Profile())));
-  EXPECT_TRUE(absl::IsNotFound(
-      subjects().ReadFields("acme", "u-404", {}, RevealLevel::kMasked).status()));
+  EXPECT_TRUE(
+      absl::IsNotFound(subjects().ReadFields("acme", "u-404", {}, RevealLevel::kMasked).status()));
   ASSERT_TRUE(Put("acme", "u-1", Profile()).ok());
   EXPECT_TRUE(absl::IsNotFound(subjects().DeleteField("acme", "u-1", "email")));
 }
@@ -142,8 +139,8 @@ TEST_F(SubjectStoreTest, DeleteFieldRemovesOnlyThatField) {
 
 TEST_F(SubjectStoreTest, OtherTenantCannotReadSameSubjectId) {
   ASSERT_TRUE(Put("acme", "u-1", Profile()).ok());
-  EXPECT_TRUE(absl::IsNotFound(
-      subjects().ReadFields("globex", "u-1", {}, RevealLevel::kPlain).status()));
+  EXPECT_TRUE(
+      absl::IsNotFound(subjects().ReadFields("globex", "u-1", {}, RevealLevel::kPlain).status()));
 }
 
 TEST_F(SubjectStoreTest, RowCopiedToAnotherSubjectFailsWithDataLoss) {
@@ -164,7 +161,7 @@ TEST_F(SubjectStoreTest, RowCopiedToAnotherFieldOrTenantFailsWithDataLoss) {
   ASSERT_TRUE(Put("globex", "alice", Profile()).ok());
   std::string row = *memory_->Get(Table::kFields, FieldKey("acme", "alice", "mobile"));
   storage::WriteBatch b;
-  b.Put(Table::kFields, FieldKey("acme", "alice", "name"), row);    // other field
+  b.Put(Table::kFields, FieldKey("acme", "alice", "name"), row);      // other field
   b.Put(Table::kFields, FieldKey("globex", "alice", "mobile"), row);  // other tenant
   ASSERT_TRUE(memory_->Write(b).ok());
   EXPECT_TRUE(absl::IsDataLoss(
@@ -213,8 +210,8 @@ TEST_F(SubjectStoreTest, FailedWriteOfNewSubjectLeavesNothingAndNoStaleKey) {
   faulty_->FailWrites(1);
   EXPECT_FALSE(Put("acme", "u-new", Profile()).ok());
   EXPECT_EQ(memory_->Dump(), before);  // neither the DEK nor any field
-  EXPECT_TRUE(absl::IsNotFound(
-      subjects().ReadFields("acme", "u-new", {}, RevealLevel::kPlain).status()));
+  EXPECT_TRUE(
+      absl::IsNotFound(subjects().ReadFields("acme", "u-new", {}, RevealLevel::kPlain).status()));
   // A retry works and reads back: no key was cached for a batch that failed.
   ASSERT_TRUE(Put("acme", "u-new", Profile()).ok());
   Parts(*vault_).subject_keys().EvictAll();
@@ -225,9 +222,10 @@ TEST_F(SubjectStoreTest, FailedWriteToExistingSubjectKeepsOldValues) {
   ASSERT_TRUE(Put("acme", "u-1", Profile()).ok());
   auto before = memory_->Dump();
   faulty_->FailWrites(1);
-  EXPECT_FALSE(Put("acme", "u-1", {{"mobile", {"phone", "+14155552671", ""}},
-                                                    {"name", {"person_name", "李四", ""}}})
-                   .ok());
+  EXPECT_FALSE(
+      Put("acme", "u-1",
+          {{"mobile", {"phone", "+14155552671", ""}}, {"name", {"person_name", "李四", ""}}})
+          .ok());
   EXPECT_EQ(memory_->Dump(), before);
   auto fields = *subjects().ReadFields("acme", "u-1", {}, RevealLevel::kPlain);
   EXPECT_EQ(fields.at("mobile").value, "+8613800138000");
@@ -261,8 +259,7 @@ TEST_F(SubjectStoreTest, SearchFindsExactlyTheHoldersAndFollowsChanges) {
   EXPECT_TRUE(subjects().Search("acme", "generic", "+8613800138000")->empty());  // typed
   // Alice's number changes: she is no longer found under the old one.
   ASSERT_TRUE(Put("acme", "alice", {{"mobile", {"phone", "+14155552671", ""}}}).ok());
-  EXPECT_EQ(*subjects().Search("acme", "phone", "+8613800138000"),
-            std::vector<std::string>{"bob"});
+  EXPECT_EQ(*subjects().Search("acme", "phone", "+8613800138000"), std::vector<std::string>{"bob"});
   EXPECT_EQ(*subjects().Search("acme", "phone", "+14155552671"),
             (std::vector<std::string>{"alice", "carol"}));
   // Bob's field changes type, then Carol's field is deleted.
@@ -271,8 +268,7 @@ TEST_F(SubjectStoreTest, SearchFindsExactlyTheHoldersAndFollowsChanges) {
   EXPECT_EQ(*subjects().Search("acme", "generic", "+8613800138000"),
             std::vector<std::string>{"bob"});
   ASSERT_TRUE(subjects().DeleteField("acme", "carol", "mobile").ok());
-  EXPECT_EQ(*subjects().Search("acme", "phone", "+14155552671"),
-            std::vector<std::string>{"alice"});
+  EXPECT_EQ(*subjects().Search("acme", "phone", "+14155552671"), std::vector<std::string>{"alice"});
   // The other tenant's index is its own.
   EXPECT_EQ(*subjects().Search("globex", "phone", "+8613800138000"),
             std::vector<std::string>{"dave"});
@@ -291,7 +287,8 @@ TEST_F(SubjectStoreTest, ConcurrentRewritesLeaveOneIndexEntryPerField) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(memory_->Dump()[static_cast<size_t>(Table::kBlindIndex)].size(), 1u);
-  std::string current = subjects().ReadFields("acme", "u-1", {}, RevealLevel::kPlain)->at("mobile").value;
+  std::string current =
+      subjects().ReadFields("acme", "u-1", {}, RevealLevel::kPlain)->at("mobile").value;
   EXPECT_EQ(*subjects().Search("acme", "phone", current), std::vector<std::string>{"u-1"});
 }
 
@@ -300,10 +297,11 @@ TEST_F(SubjectStoreTest, ConcurrentWritersToANewSubjectShareOneKey) {
   std::vector<std::thread> threads;
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([this, i] {
-      EXPECT_TRUE(subjects()
-                      .PutFields("acme", "u-race",
-                                 {{"f" + std::to_string(i), {"generic", "v" + std::to_string(i), ""}}})
-                      .ok());
+      EXPECT_TRUE(
+          subjects()
+              .PutFields("acme", "u-race",
+                         {{"f" + std::to_string(i), {"generic", "v" + std::to_string(i), ""}}})
+              .ok());
     });
   }
   for (auto& t : threads) t.join();

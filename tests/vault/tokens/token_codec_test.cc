@@ -40,8 +40,8 @@ TEST(TokenCodecTest, DeterministicTokensDependOnKeyTypeValueAndSubject) {
 
 TEST(TokenCodecTest, CardTokensKeepLengthAndLastFourAndPassLuhn) {
   crypto::SystemRandom random;
-  for (std::string card : {"4111111111111111", "378282246310005", "6222020200112233446",
-                           "501234567896"}) {
+  for (std::string card :
+       {"4111111111111111", "378282246310005", "6222020200112233446", "501234567896"}) {
     for (int i = 0; i < 2000; ++i) {
       std::string t = *FormatPreservingToken(DataType::kBankCard, card, random);
       ASSERT_EQ(t.size(), card.size());
@@ -90,9 +90,9 @@ TEST(TokenCodecTest, FingerprintsAreKeyedAndBlindIndexIsTyped) {
 }
 
 TEST(TokenCodecTest, MalformedTokensDoNotLookLikeTokens) {
-  for (std::string bad : std::vector<std::string>{"", "tok_", "tok_short", "TOK_aaaaaaaaaaaaaaaaaaaaaa", "12345",
-                          "tok_aaaaaaaaaaaaaaaaaaaaa!", "+12", "4111-1111-1111-1111",
-                          std::string(200, '1')}) {
+  for (std::string bad : std::vector<std::string>{
+           "", "tok_", "tok_short", "TOK_aaaaaaaaaaaaaaaaaaaaaa", "12345",
+           "tok_aaaaaaaaaaaaaaaaaaaaa!", "+12", "4111-1111-1111-1111", std::string(200, '1')}) {
     EXPECT_FALSE(LooksLikeToken(bad)) << bad;
   }
   EXPECT_TRUE(ParseTokenFormat("").ok());

@@ -13,9 +13,9 @@
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/fault_kv_store.h"
 #include "tests/testing/vault_fixture.h"
+#include "vault/internal/vault_parts.h"
 #include "vault/storage/memory_kv_store.h"
 #include "vault/tokens/token_service.h"
-#include "vault/internal/vault_parts.h"
 
 using vault::internal::Parts;
 

@@ -11,14 +11,14 @@
 #include <set>
 #include <thread>
 
+#include "base/status.h"
 #include "tests/testing/fault_kv_store.h"
 #include "tests/testing/vault_fixture.h"
 #include "tests/vault/tokens/token_service_fixture.h"
+#include "vault/internal/vault_parts.h"
 #include "vault/model/record_keys.h"
 #include "vault/model/records.pb.h"
-#include "base/status.h"
 #include "vault/storage/memory_kv_store.h"
-#include "vault/internal/vault_parts.h"
 
 using vault::internal::Parts;
 
@@ -46,13 +46,20 @@ TEST_F(TokenServiceTest, RevokedTokensNeverComeBack) {
   EXPECT_NE(third, next);
   EXPECT_TRUE(absl::IsNotFound(Detokenize("acme", next).status));
   // Field token: rewriting, deleting and rewriting the field keeps it dead.
-  auto put = *Parts(*vault_).subjects().PutFields("acme", "u-1", {{"mobile", {"phone", "+8613800138000", ""}}});
+  auto put = *Parts(*vault_).subjects().PutFields("acme", "u-1",
+                                                  {{"mobile", {"phone", "+8613800138000", ""}}});
   const std::string f = put.at("mobile");
   ASSERT_TRUE(tokens().Revoke("acme", f).ok());
-  ASSERT_TRUE(Parts(*vault_).subjects().PutFields("acme", "u-1", {{"mobile", {"phone", "+14155552671", ""}}}).ok());
+  ASSERT_TRUE(Parts(*vault_)
+                  .subjects()
+                  .PutFields("acme", "u-1", {{"mobile", {"phone", "+14155552671", ""}}})
+                  .ok());
   EXPECT_TRUE(absl::IsNotFound(Detokenize("acme", f).status));
   ASSERT_TRUE(Parts(*vault_).subjects().DeleteField("acme", "u-1", "mobile").ok());
-  ASSERT_TRUE(Parts(*vault_).subjects().PutFields("acme", "u-1", {{"mobile", {"phone", "+14155552671", ""}}}).ok());
+  ASSERT_TRUE(Parts(*vault_)
+                  .subjects()
+                  .PutFields("acme", "u-1", {{"mobile", {"phone", "+14155552671", ""}}})
+                  .ok());
   EXPECT_TRUE(absl::IsNotFound(Detokenize("acme", f).status));
 }
 
@@ -77,14 +84,16 @@ TEST_F(TokenServiceTest, RevokedFormatPreservingTokenIsNeverReissued) {
 
 TEST_F(TokenServiceTest, TokensOfAReplacedSubjectKeyAreGone) {
   std::string t = Tokenize("acme", {"phone", "+8613800138000", "u-1", "", 0});
-  auto put = *Parts(*vault_).subjects().PutFields("acme", "u-1", {{"mobile", {"phone", "+8613800138000", ""}}});
+  auto put = *Parts(*vault_).subjects().PutFields("acme", "u-1",
+                                                  {{"mobile", {"phone", "+8613800138000", ""}}});
   const std::string f = put.at("mobile");
   // The subject's key is destroyed, and the id is later used again.
   storage::WriteBatch shred;
   shred.Delete(Table::kSubjectKeys, SubjectKey("acme", "u-1"));
   ASSERT_TRUE(memory_->Write(shred).ok());
   Parts(*vault_).subject_keys().Evict("acme", "u-1");
-  auto reused = *Parts(*vault_).subjects().PutFields("acme", "u-1", {{"mobile", {"phone", "+14155552671", ""}}});
+  auto reused = *Parts(*vault_).subjects().PutFields("acme", "u-1",
+                                                     {{"mobile", {"phone", "+14155552671", ""}}});
   EXPECT_NE(reused.at("mobile"), f);  // a new incarnation gets new field tokens
   EXPECT_TRUE(IsGone(Detokenize("acme", t).status));
   EXPECT_TRUE(IsGone(Detokenize("acme", f).status));  // never the new person's data
@@ -104,11 +113,13 @@ TEST_F(TokenServiceTest, ErasedSubjectsExpiredTokenIsGoneNotExpired) {
 TEST_F(TokenServiceTest, ExpiryIsAuthenticated) {
   std::string t = Tokenize("acme", {"generic", "short-lived", "", "", 60});
   std::vector<std::pair<std::string, std::string>> rows;
-  ASSERT_TRUE(memory_->ScanPrefix(Table::kTokens, TenantPrefix("acme"),
-                                  [&](std::string_view k, std::string_view v) {
-                                    rows.emplace_back(k, v);
-                                    return true;
-                                  }).ok());
+  ASSERT_TRUE(memory_
+                  ->ScanPrefix(Table::kTokens, TenantPrefix("acme"),
+                               [&](std::string_view k, std::string_view v) {
+                                 rows.emplace_back(k, v);
+                                 return true;
+                               })
+                  .ok());
   ASSERT_EQ(rows.size(), 1u);
   records::TokenRecord record;
   ASSERT_TRUE(record.ParseFromString(rows[0].second));
@@ -244,8 +255,10 @@ TEST(TokenServiceFormatPreservingTest, NoLockIsHeldAcrossACommit) {
   ASSERT_EQ(gate->waiting(), 1);
   std::thread b([&] { second = Parts(*vault).tokens().Tokenize("globex", {item}); });
   std::thread c([&] { third = Parts(*vault).tokens().Tokenize("acme", {item}); });
-  while (Parts(*vault).committer().queued() < 2 && absl::Now() < deadline) std::this_thread::yield();
-  EXPECT_EQ(Parts(*vault).committer().queued(), 2u) << "a call waited on a lock held across a commit";
+  while (Parts(*vault).committer().queued() < 2 && absl::Now() < deadline)
+    std::this_thread::yield();
+  EXPECT_EQ(Parts(*vault).committer().queued(), 2u)
+      << "a call waited on a lock held across a commit";
   gate->Set(true);
   a.join();
   b.join();
@@ -253,7 +266,7 @@ TEST(TokenServiceFormatPreservingTest, NoLockIsHeldAcrossACommit) {
   ASSERT_TRUE(first.ok() && second.ok() && third.ok());
   EXPECT_NE((*first)[0].token, (*third)[0].token);  // in flight counts as taken
   auto back = Parts(*vault).tokens().Detokenize("acme", {(*first)[0].token, (*third)[0].token},
-                                         RevealLevel::kPlain);
+                                                RevealLevel::kPlain);
   ASSERT_TRUE(back.ok());
   EXPECT_EQ((*back)[0].value, "+85223456789");
   EXPECT_EQ((*back)[1].value, "+85223456789");
@@ -311,7 +324,8 @@ TEST(TokenServiceGroupCommitTest, ConcurrentTokenizeCallsShareSyncs) {
   v = testing::OpenVault(dir.path(), &clock);
   ASSERT_TRUE(v->InitializeAndUnsealDev().ok());
   for (int t = 0; t < kThreads; ++t) {
-    auto r = *Parts(*v).tokens().Detokenize("acme", issued[static_cast<size_t>(t)], RevealLevel::kPlain);
+    auto r =
+        *Parts(*v).tokens().Detokenize("acme", issued[static_cast<size_t>(t)], RevealLevel::kPlain);
     for (int i = 0; i < kPerThread; ++i) {
       EXPECT_EQ(r[static_cast<size_t>(i)].value, "v" + std::to_string(t * 1000 + i));
     }

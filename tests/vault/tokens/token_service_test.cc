@@ -10,14 +10,14 @@
 #include <set>
 #include <thread>
 
+#include "base/status.h"
 #include "tests/testing/fault_kv_store.h"
 #include "tests/testing/vault_fixture.h"
 #include "tests/vault/tokens/token_service_fixture.h"
+#include "vault/internal/vault_parts.h"
 #include "vault/model/record_keys.h"
 #include "vault/model/records.pb.h"
-#include "base/status.h"
 #include "vault/storage/memory_kv_store.h"
-#include "vault/internal/vault_parts.h"
 
 using vault::internal::Parts;
 
@@ -79,8 +79,8 @@ TEST_F(TokenServiceTest, HundredThousandFormatPreservingCardTokens) {
   for (int batch = 0; batch < 100; ++batch) {
     std::vector<TokenizeItem> items;
     for (int i = 0; i < 1000; ++i) {
-      items.push_back({"bank_card", cards[(batch * 1000 + i) % cards.size()], "",
-                       "format_preserving", 0});
+      items.push_back(
+          {"bank_card", cards[(batch * 1000 + i) % cards.size()], "", "format_preserving", 0});
     }
     auto r = tokens().Tokenize("acme", items);
     ASSERT_TRUE(r.ok()) << r.status();
@@ -96,7 +96,8 @@ TEST_F(TokenServiceTest, HundredThousandFormatPreservingCardTokens) {
   }
   EXPECT_EQ(seen.size(), 100000u);
   // And they resolve to their cards.
-  auto some = *tokens().Tokenize("acme", {{"bank_card", "4111111111111111", "", "format_preserving", 0}});
+  auto some =
+      *tokens().Tokenize("acme", {{"bank_card", "4111111111111111", "", "format_preserving", 0}});
   EXPECT_EQ(Detokenize("acme", some[0].token).value, "4111111111111111");
 }
 
@@ -217,11 +218,13 @@ TEST_F(TokenServiceTest, SealedAndUnknownTenant) {
 }
 
 TEST_F(TokenServiceTest, FieldTokensFollowTheFieldAndDieWithIt) {
-  auto put = Parts(*vault_).subjects().PutFields("acme", "u-1", {{"mobile", {"phone", "+8613800138000", ""}}});
+  auto put = Parts(*vault_).subjects().PutFields("acme", "u-1",
+                                                 {{"mobile", {"phone", "+8613800138000", ""}}});
   ASSERT_TRUE(put.ok());
   const std::string t = put->at("mobile");
   EXPECT_EQ(Detokenize("acme", t, RevealLevel::kMasked).value, "+86 138****8000");
-  auto again = Parts(*vault_).subjects().PutFields("acme", "u-1", {{"mobile", {"phone", "+14155552671", ""}}});
+  auto again = Parts(*vault_).subjects().PutFields("acme", "u-1",
+                                                   {{"mobile", {"phone", "+14155552671", ""}}});
   EXPECT_EQ(again->at("mobile"), t);  // stable per subject and field
   EXPECT_EQ(Detokenize("acme", t).value, "+14155552671");
   ASSERT_TRUE(Parts(*vault_).subjects().DeleteField("acme", "u-1", "mobile").ok());
@@ -230,7 +233,8 @@ TEST_F(TokenServiceTest, FieldTokensFollowTheFieldAndDieWithIt) {
 
 TEST_F(TokenServiceTest, ManyItemsForTheSameNewSubjectShareOneKey) {
   std::vector<TokenizeItem> items;
-  for (int i = 0; i < 20; ++i) items.push_back({"generic", "v" + std::to_string(i), "u-new", "", 0});
+  for (int i = 0; i < 20; ++i)
+    items.push_back({"generic", "v" + std::to_string(i), "u-new", "", 0});
   auto r = tokens().Tokenize("acme", items);
   ASSERT_TRUE(r.ok());
   Parts(*vault_).subject_keys().EvictAll();

@@ -23,6 +23,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 
 namespace vault::storage::internal {
@@ -39,10 +40,10 @@ absl::Status Refusal(Failure f);
 // listener is called with RocksDB's DB mutex held).
 struct FailureState {
   mutable std::mutex mu;
-  Failure failure = Failure::kNone;                       // guarded by mu
-  std::chrono::steady_clock::time_point last_resume{};    // guarded by mu
-  uint64_t no_space_errors = 0;                           // guarded by mu
-  uint64_t io_errors = 0;                                 // guarded by mu
+  Failure failure ABSL_GUARDED_BY(mu) = Failure::kNone;
+  std::chrono::steady_clock::time_point last_resume ABSL_GUARDED_BY(mu) = {};
+  uint64_t no_space_errors ABSL_GUARDED_BY(mu) = 0;
+  uint64_t io_errors ABSL_GUARDED_BY(mu) = 0;
 
   // Records a failed operation; returns the refusal to hand back.
   absl::Status Record(Failure f);
