@@ -10,6 +10,7 @@
 #include "base/files.h"
 #include "ops/cli.h"
 #include "ops/offline.h"
+#include "ops/results.pb.h"
 #include "vault/backup/backup.h"
 #include "vault/vault.h"
 
@@ -58,11 +59,13 @@ int VerifyFile(const Globals& g, const Flags& f) {
   if (!check.ok()) return Fail(check.status());
   const AuditVerification& v = check->chain;
   if (g.json) {
-    std::printf(
-        "{\"ok\":%s,\"entries\":%llu,\"head\":\"%s\",\"last_checkpoint\":%llu,"
-        "\"problem\":\"%s\"}\n",
-        v.ok ? "true" : "false", static_cast<unsigned long long>(v.entries), v.head.c_str(),
-        static_cast<unsigned long long>(check->last_checkpoint), v.problem.c_str());
+    results::AuditFileCheck out;
+    out.set_ok(v.ok);
+    out.set_entries(static_cast<double>(v.entries));
+    out.set_head(v.head);
+    out.set_last_checkpoint(static_cast<double>(check->last_checkpoint));
+    out.set_problem(v.problem);
+    PrintAnswer(g, out, "");
   } else if (v.ok) {
     std::printf("audit export verifies: %llu entries, head %s; %s\n",
                 static_cast<unsigned long long>(v.entries), v.head.c_str(),

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "ops/cli.h"
 #include "ops/offline.h"
+#include "ops/results.pb.h"
 #include "vault/backup/backup.h"
 
 namespace vault::ops {
@@ -40,9 +41,12 @@ int Verify(const Globals& g, const Flags& f) {
         absl::DataLossError(absl::StrCat("backup does NOT verify: ", summary.status().message())));
   }
   if (g.json) {
-    std::printf("{\"ok\":true,\"files\":%llu,\"bytes\":%llu,\"ledger_entries\":%llu}\n",
-                static_cast<ull>(summary->files), static_cast<ull>(summary->bytes),
-                static_cast<ull>(summary->ledger_entries));
+    results::BackupCheck out;
+    out.set_ok(true);
+    out.set_files(static_cast<double>(summary->files));
+    out.set_bytes(static_cast<double>(summary->bytes));
+    out.set_ledger_entries(static_cast<double>(summary->ledger_entries));
+    PrintAnswer(g, out, "");
   } else {
     std::printf("backup verifies: %llu files, %llu bytes, %llu erasures in its ledger%s\n",
                 static_cast<ull>(summary->files), static_cast<ull>(summary->bytes),
@@ -70,14 +74,17 @@ absl::StatusOr<LedgerFile> ReadLedger(const std::string& path) {
 
 void PrintRestore(const Globals& g, const std::string& data_dir, const RestoreReport& r) {
   if (g.json) {
-    std::printf(
-        "{\"ok\":true,\"replayed_subjects\":%llu,\"replayed_tenants\":%llu,"
-        "\"already_in_backup\":%llu,\"live_state_applied\":%s,\"erasures_cancelled\":%llu,"
-        "\"erasures_requested\":%llu,\"holds\":%llu,\"principals_removed\":%llu}\n",
-        static_cast<ull>(r.replayed_subjects), static_cast<ull>(r.replayed_tenants),
-        static_cast<ull>(r.already_in_backup), r.live_state_applied ? "true" : "false",
-        static_cast<ull>(r.live.erasures_cancelled), static_cast<ull>(r.live.erasures_requested),
-        static_cast<ull>(r.live.holds), static_cast<ull>(r.live.principals_removed));
+    results::RestoreResult out;
+    out.set_ok(true);
+    out.set_replayed_subjects(static_cast<double>(r.replayed_subjects));
+    out.set_replayed_tenants(static_cast<double>(r.replayed_tenants));
+    out.set_already_in_backup(static_cast<double>(r.already_in_backup));
+    out.set_live_state_applied(r.live_state_applied);
+    out.set_erasures_cancelled(static_cast<double>(r.live.erasures_cancelled));
+    out.set_erasures_requested(static_cast<double>(r.live.erasures_requested));
+    out.set_holds(static_cast<double>(r.live.holds));
+    out.set_principals_removed(static_cast<double>(r.live.principals_removed));
+    PrintAnswer(g, out, "");
     return;
   }
   if (r.live_state_applied) {

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "ops/cli.h"
 #include "ops/offline.h"
+#include "ops/results.pb.h"
 #include "vault/lifecycle/lifecycle.h"
 
 namespace vault::ops {
@@ -25,8 +26,10 @@ int VerifyReceiptFile(const Globals& g, const Flags& f) {
   if (!receipt.ok()) return Fail(receipt.status());
   const bool ok = vault::VerifyReceipt(*receipt, *key).ok();
   if (g.json) {
-    std::printf("{\"ok\":%s,\"erasure_id\":\"%s\"}\n", ok ? "true" : "false",
-                receipt->erasure_id().c_str());
+    results::ReceiptCheck out;
+    out.set_ok(ok);
+    out.set_erasure_id(receipt->erasure_id());
+    PrintAnswer(g, out, "");
   } else if (ok) {
     std::printf("receipt %s verifies: tenant %s, subject %s, shredded at %s, key %s\n",
                 receipt->erasure_id().c_str(), receipt->tenant().c_str(),

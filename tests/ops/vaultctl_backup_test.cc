@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "client/json.h"
+#include "ops/results.pb.h"
 #include "tests/ops/vaultctl_fixture.h"
 
 namespace vault::testing {
@@ -106,6 +108,24 @@ TEST_F(VaultctlTest, AuditExportVerifiesOfflineAndTamperingShows) {
                        dir_.Sub("pub")});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("entry was modified"), std::string::npos) << bad.err;
+
+  // --json prints the offline check as a message: valid JSON, numbers as
+  // numbers, the problem text escaped.
+  CtlResult good_json = Ctl({"--json", "audit", "verify", "--file", dir_.Sub("audit.jsonl"),
+                             "--public-key-file", dir_.Sub("pub")});
+  ASSERT_EQ(good_json.exit_code, 0) << good_json.err;
+  ops::results::AuditFileCheck good;
+  ASSERT_TRUE(client::ParseJson(good_json.out, &good).ok()) << good_json.out;
+  EXPECT_TRUE(good.ok());
+  EXPECT_GE(good.entries(), 3);
+  EXPECT_EQ(good.head().size(), 64u);
+  CtlResult bad_json = Ctl({"--json", "audit", "verify", "--file", dir_.Sub("tampered.jsonl"),
+                            "--public-key-file", dir_.Sub("pub")});
+  EXPECT_EQ(bad_json.exit_code, 1);
+  ops::results::AuditFileCheck tampered;
+  ASSERT_TRUE(client::ParseJson(bad_json.out, &tampered).ok()) << bad_json.out;
+  EXPECT_FALSE(tampered.ok());
+  EXPECT_NE(tampered.problem().find("entry was modified"), std::string::npos);
 }
 
 }  // namespace
