@@ -6,6 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "base/status.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 #include "vault/internal/type_names.h"
 #include "vault/model/record_keys.h"
@@ -64,7 +65,7 @@ absl::Status DataAccess::Deny(const RequestContext& ctx, std::string_view tenant
                               std::string_view reason) {
   std::vector<AuditEvent> events;
   events.push_back(Event(ctx, tenant, action, subject, std::move(types), false, reason));
-  if (absl::Status s = CommitAudit(std::move(events)); !s.ok()) return s;
+  RETURN_IF_ERROR(CommitAudit(std::move(events)));
   return absl::PermissionDeniedError(std::string(reason));
 }
 
@@ -72,7 +73,7 @@ absl::Status DataAccess::Guard(const RequestContext& ctx, std::string_view tenan
                                std::optional<DataType> type, RevealLevel reveal,
                                std::string_view subject, std::vector<std::string> types) {
   if (!ctx.purpose.empty()) {
-    if (absl::Status s = ValidatePurpose(ctx.purpose); !s.ok()) return s;
+    RETURN_IF_ERROR(ValidatePurpose(ctx.purpose));
   }
   if (options_.keys->sealed()) return SealedError();
   Decision d = Authorize(ctx.principal, {tenant, action, type, reveal, ctx.purpose});
@@ -119,11 +120,8 @@ absl::StatusOr<std::vector<TokenizeResult>> DataAccess::Tokenize(
     all_types.insert(*type);
     if (item.format == "deterministic") deterministic_types.insert(*type);
   }
-  if (absl::Status s = Guard(ctx, tenant, Action::kTokenize, std::nullopt, RevealLevel::kTokenOnly,
-                             "", TypeNames(all_types));
-      !s.ok()) {
-    return s;
-  }
+  RETURN_IF_ERROR(Guard(ctx, tenant, Action::kTokenize, std::nullopt, RevealLevel::kTokenOnly, "",
+                        TypeNames(all_types)));
   for (DataType t : all_types) {
     Decision d = Authorize(ctx.principal, {tenant, Action::kTokenize, t, RevealLevel::kTokenOnly,
                                            ctx.purpose, deterministic_types.count(t) != 0});
@@ -139,10 +137,7 @@ absl::StatusOr<std::vector<TokenizeResult>> DataAccess::Tokenize(
 absl::StatusOr<std::vector<DetokenizeResult>> DataAccess::Detokenize(
     const RequestContext& ctx, std::string_view tenant, const std::vector<std::string>& tokens,
     RevealLevel reveal) {
-  if (absl::Status s = Guard(ctx, tenant, Action::kDetokenize, std::nullopt, reveal, "", {});
-      !s.ok()) {
-    return s;
-  }
+  RETURN_IF_ERROR(Guard(ctx, tenant, Action::kDetokenize, std::nullopt, reveal, "", {}));
   auto policy = [&](DataType type) -> absl::Status {
     Decision d = Authorize(ctx.principal, {tenant, Action::kDetokenize, type, reveal, ctx.purpose});
     if (d.allowed) return absl::OkStatus();
@@ -183,7 +178,7 @@ absl::Status DataAccess::Revoke(const RequestContext& ctx, std::string_view tena
   // Revocation is its own grant: a deterministic token is shared by every
   // caller of the same value, so being able to compute it (tokenize) must
   // not be enough to destroy it for the others.
-  if (absl::Status s = Check(ctx, tenant, Action::kRevoke); !s.ok()) return s;
+  RETURN_IF_ERROR(Check(ctx, tenant, Action::kRevoke));
   absl::StatusOr<TokenService::TokenFacts> facts = options_.tokens->Describe(tenant, token);
   if (!facts.ok()) return facts.status();
   const std::vector<std::string> type_name = {std::string(DataTypeName(facts->type))};
@@ -217,15 +212,15 @@ absl::StatusOr<std::vector<std::string>> DataAccess::Search(const RequestContext
   if (found->empty()) {
     events.push_back(Event(ctx, tenant, Action::kSearch, "", type_names, true, "no match"));
   }
-  if (absl::Status s = CommitAudit(std::move(events)); !s.ok()) return s;
+  RETURN_IF_ERROR(CommitAudit(std::move(events)));
   return found;
 }
 
 absl::StatusOr<AuditPage> DataAccess::QueryAudit(const RequestContext& ctx,
                                                  const AuditQuery& query) {
-  if (absl::Status s = Check(ctx, query.tenant, Action::kAudit, query.subject); !s.ok()) return s;
-  if (absl::Status s = options_.keys->GetTenant(query.tenant).status(); !s.ok()) return s;
-  if (absl::Status s = Log(ctx, query.tenant, Action::kAudit, query.subject, ""); !s.ok()) return s;
+  RETURN_IF_ERROR(Check(ctx, query.tenant, Action::kAudit, query.subject));
+  RETURN_IF_ERROR(options_.keys->GetTenant(query.tenant).status());
+  RETURN_IF_ERROR(Log(ctx, query.tenant, Action::kAudit, query.subject, ""));
   return options_.audit->Find(query);
 }
 

@@ -2,6 +2,7 @@
 #include <set>
 
 #include "base/status.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 #include "vault/data_access.h"
 #include "vault/model/record_keys.h"
@@ -13,14 +14,14 @@ absl::StatusOr<records::HoldRecord> DataAccess::PutHold(const RequestContext& ct
                                                         std::string_view subject,
                                                         std::string_view hold_id,
                                                         std::string_view reason) {
-  if (absl::Status s = Check(ctx, tenant, Action::kHold, subject); !s.ok()) return s;
+  RETURN_IF_ERROR(Check(ctx, tenant, Action::kHold, subject));
   return options_.lifecycle->PutHold(tenant, subject, hold_id, reason,
                                      Allowed(ctx, tenant, Action::kHold, subject, "hold placed"));
 }
 
 absl::Status DataAccess::ReleaseHold(const RequestContext& ctx, std::string_view tenant,
                                      std::string_view subject, std::string_view hold_id) {
-  if (absl::Status s = Check(ctx, tenant, Action::kHold, subject); !s.ok()) return s;
+  RETURN_IF_ERROR(Check(ctx, tenant, Action::kHold, subject));
   return options_.lifecycle->ReleaseHold(
       tenant, subject, hold_id, Allowed(ctx, tenant, Action::kHold, subject, "hold released"));
 }
@@ -29,7 +30,7 @@ absl::StatusOr<records::ErasureRecord> DataAccess::RequestErasure(const RequestC
                                                                   std::string_view tenant,
                                                                   std::string_view subject,
                                                                   absl::Duration grace) {
-  if (absl::Status s = Check(ctx, tenant, Action::kErase, subject); !s.ok()) return s;
+  RETURN_IF_ERROR(Check(ctx, tenant, Action::kErase, subject));
   return options_.lifecycle->RequestErasure(
       tenant, subject, grace, ctx.principal.id,
       Allowed(ctx, tenant, Action::kErase, subject,
@@ -39,7 +40,7 @@ absl::StatusOr<records::ErasureRecord> DataAccess::RequestErasure(const RequestC
 absl::StatusOr<records::ErasureRecord> DataAccess::CancelErasure(const RequestContext& ctx,
                                                                  std::string_view tenant,
                                                                  std::string_view subject) {
-  if (absl::Status s = Check(ctx, tenant, Action::kErase, subject); !s.ok()) return s;
+  RETURN_IF_ERROR(Check(ctx, tenant, Action::kErase, subject));
   return options_.lifecycle->CancelErasure(
       tenant, subject, Allowed(ctx, tenant, Action::kErase, subject, "erasure cancelled"));
 }
@@ -47,13 +48,13 @@ absl::StatusOr<records::ErasureRecord> DataAccess::CancelErasure(const RequestCo
 absl::StatusOr<records::ErasureRecord> DataAccess::GetErasure(const RequestContext& ctx,
                                                               std::string_view tenant,
                                                               std::string_view erasure_id) {
-  if (absl::Status s = Check(ctx, tenant, Action::kErase); !s.ok()) return s;
+  RETURN_IF_ERROR(Check(ctx, tenant, Action::kErase));
   return options_.lifecycle->GetErasure(tenant, erasure_id);
 }
 
 absl::StatusOr<std::vector<records::RetainedRecord>> DataAccess::RetainedOf(
     const RequestContext& ctx, const records::ErasureRecord& erasure) {
-  if (absl::Status s = Check(ctx, erasure.tenant(), Action::kErase); !s.ok()) return s;
+  RETURN_IF_ERROR(Check(ctx, erasure.tenant(), Action::kErase));
   if (erasure.subject().empty()) return std::vector<records::RetainedRecord>();
   absl::StatusOr<std::vector<records::RetainedRecord>> all =
       options_.lifecycle->ListRetained(erasure.tenant(), erasure.subject());
@@ -67,46 +68,42 @@ absl::StatusOr<std::vector<records::RetainedRecord>> DataAccess::RetainedOf(
 
 absl::StatusOr<records::RetentionClassRecord> DataAccess::PutRetentionClass(
     const RequestContext& ctx, std::string_view tenant, std::string_view name, int64_t days) {
-  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
-  if (absl::Status s = Check(ctx, tenant, Action::kAdmin); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateTenantId(tenant));
+  RETURN_IF_ERROR(Check(ctx, tenant, Action::kAdmin));
   return options_.lifecycle->PutRetentionClass(
       tenant, name, days, Allowed(ctx, tenant, Action::kAdmin, "", "retention class saved"));
 }
 
 absl::StatusOr<std::vector<records::RetentionClassRecord>> DataAccess::ListRetentionClasses(
     const RequestContext& ctx, std::string_view tenant) {
-  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
-  if (absl::Status s = Check(ctx, tenant, Action::kAdmin); !s.ok()) return s;
-  if (absl::Status s = options_.keys->GetTenant(tenant).status(); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateTenantId(tenant));
+  RETURN_IF_ERROR(Check(ctx, tenant, Action::kAdmin));
+  RETURN_IF_ERROR(options_.keys->GetTenant(tenant).status());
   return options_.lifecycle->ListRetentionClasses(tenant);
 }
 
 absl::StatusOr<uint64_t> DataAccess::CloseEpoch(const RequestContext& ctx,
                                                 std::string_view tenant) {
-  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
-  if (absl::Status s = Check(ctx, tenant, Action::kKeys); !s.ok()) return s;
-  if (absl::Status s = Log(ctx, tenant, Action::kKeys, "", "shred epoch close requested"); !s.ok())
-    return s;
+  RETURN_IF_ERROR(ValidateTenantId(tenant));
+  RETURN_IF_ERROR(Check(ctx, tenant, Action::kKeys));
+  RETURN_IF_ERROR(Log(ctx, tenant, Action::kKeys, "", "shred epoch close requested"));
   return options_.lifecycle->CloseEpoch(tenant);
 }
 
 absl::StatusOr<records::ErasureReceipt> DataAccess::EraseTenant(const RequestContext& ctx,
                                                                 std::string_view tenant) {
-  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
-  if (absl::Status s = CheckOperator(ctx, tenant, Action::kAdmin, "erase a tenant"); !s.ok()) {
-    return s;
-  }
+  RETURN_IF_ERROR(ValidateTenantId(tenant));
+  RETURN_IF_ERROR(CheckOperator(ctx, tenant, Action::kAdmin, "erase a tenant"));
   return options_.lifecycle->EraseTenant(
       tenant, Allowed(ctx, tenant, Action::kErase, "", "tenant erasure requested"));
 }
 
 absl::StatusOr<records::RewrapJob> DataAccess::StartRewrap(const RequestContext& ctx,
                                                            std::string_view tenant) {
-  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
-  if (absl::Status s = Check(ctx, tenant, Action::kKeys); !s.ok()) return s;
-  if (absl::Status s = options_.keys->GetTenant(tenant).status(); !s.ok()) return s;
-  if (absl::Status s = Log(ctx, tenant, Action::kKeys, "", "shred epoch job started"); !s.ok())
-    return s;
+  RETURN_IF_ERROR(ValidateTenantId(tenant));
+  RETURN_IF_ERROR(Check(ctx, tenant, Action::kKeys));
+  RETURN_IF_ERROR(options_.keys->GetTenant(tenant).status());
+  RETURN_IF_ERROR(Log(ctx, tenant, Action::kKeys, "", "shred epoch job started"));
   return options_.jobs->Start(tenant);
 }
 

@@ -2,6 +2,7 @@
 #include <set>
 
 #include "base/status.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 #include "vault/data_access.h"
 #include "vault/internal/type_names.h"
@@ -19,11 +20,8 @@ absl::StatusOr<std::map<std::string, std::string>> DataAccess::PutSubject(
     absl::StatusOr<DataType> type = ParseDataType(input.type);
     if (type.ok()) types.insert(*type);
   }
-  if (absl::Status s = Guard(ctx, tenant, Action::kWrite, std::nullopt, RevealLevel::kTokenOnly,
-                             subject, TypeNames(types));
-      !s.ok()) {
-    return s;
-  }
+  RETURN_IF_ERROR(Guard(ctx, tenant, Action::kWrite, std::nullopt, RevealLevel::kTokenOnly, subject,
+                        TypeNames(types)));
   for (DataType t : types) {
     Decision d =
         Authorize(ctx.principal, {tenant, Action::kWrite, t, RevealLevel::kTokenOnly, ctx.purpose});
@@ -86,10 +84,7 @@ absl::StatusOr<SubjectView> DataAccess::ReadSubject(const RequestContext& ctx,
                                                     std::string_view subject,
                                                     const std::vector<std::string>& names,
                                                     RevealLevel reveal) {
-  if (absl::Status s = Guard(ctx, tenant, Action::kRead, std::nullopt, reveal, subject, {});
-      !s.ok()) {
-    return s;
-  }
+  RETURN_IF_ERROR(Guard(ctx, tenant, Action::kRead, std::nullopt, reveal, subject, {}));
   std::set<DataType> refused_types;
   auto visible = [&](DataType type) {
     bool ok = Authorize(ctx.principal, {tenant, Action::kRead, type, reveal, ctx.purpose}).allowed;
@@ -126,7 +121,7 @@ absl::StatusOr<SubjectView> DataAccess::ReadSubject(const RequestContext& ctx,
 
 absl::Status DataAccess::DeleteField(const RequestContext& ctx, std::string_view tenant,
                                      std::string_view subject, std::string_view field) {
-  if (absl::Status s = Check(ctx, tenant, Action::kWrite, subject); !s.ok()) return s;
+  RETURN_IF_ERROR(Check(ctx, tenant, Action::kWrite, subject));
   absl::StatusOr<DataType> type = options_.subjects->FieldType(tenant, subject, field);
   if (!type.ok()) return type.status();
   const std::vector<std::string> type_name = {std::string(DataTypeName(*type))};
@@ -151,11 +146,8 @@ absl::StatusOr<SubjectExport> DataAccess::Export(const RequestContext& ctx, std:
                                                  std::string_view subject) {
   RequestContext export_ctx = ctx;
   if (export_ctx.purpose.empty()) export_ctx.purpose = "subject_request";
-  if (absl::Status s = Guard(export_ctx, tenant, Action::kExport, std::nullopt, RevealLevel::kPlain,
-                             subject, {});
-      !s.ok()) {
-    return s;
-  }
+  RETURN_IF_ERROR(
+      Guard(export_ctx, tenant, Action::kExport, std::nullopt, RevealLevel::kPlain, subject, {}));
   std::set<DataType> refused;
   auto visible = [&](DataType type) {
     bool ok = Authorize(export_ctx.principal,

@@ -2,6 +2,8 @@
 #include "vault/vault.h"
 
 #include "base/files.h"
+#include "base/status.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 #include "vault/storage/rocks_kv_store.h"
 
@@ -11,10 +13,10 @@ absl::StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
   if (options.clock == nullptr || options.random == nullptr) {
     return absl::InvalidArgumentError("vault needs a clock and a random source");
   }
-  if (absl::Status s = PrepareDataDir(base::Env::Posix(), options.data_dir); !s.ok()) return s;
+  RETURN_IF_ERROR(PrepareDataDir(base::Env::Posix(), options.data_dir));
   std::unique_ptr<Vault> v(new Vault());
   v->data_dir_ = options.data_dir;
-  if (absl::Status s = v->OpenStores(options); !s.ok()) return s;
+  RETURN_IF_ERROR(v->OpenStores(options));
   v->WireServices(options);
   v->WireFacades(options);
   return v;

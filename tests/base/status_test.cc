@@ -1,6 +1,7 @@
 // Tests for error kinds: one kind per status, markers honoured only on the
 // code they were made with, and the wire names the API promises.
 #include "base/status.h"
+#include "base/status_macros.h"
 
 #include <gtest/gtest.h>
 
@@ -57,6 +58,38 @@ TEST(ErrorKindTest, CodesMapToKindsAndWireNames) {
     EXPECT_EQ(ErrorKindOf(c.status), c.kind) << c.status;
     EXPECT_EQ(ErrorKindName(c.kind), c.name) << c.status;
   }
+}
+
+absl::Status FailsWhen(bool fail, int* reached) {
+  RETURN_IF_ERROR(fail ? GoneError("erased") : absl::OkStatus());
+  ++*reached;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> Twice(absl::StatusOr<int> in, int* reached) {
+  ASSIGN_OR_RETURN(const int value, std::move(in));
+  ++*reached;
+  return 2 * value;
+}
+
+TEST(StatusMacrosTest, ReturnIfErrorPassesTheStatusOnUnchanged) {
+  int reached = 0;
+  EXPECT_TRUE(FailsWhen(false, &reached).ok());
+  EXPECT_EQ(reached, 1);
+  absl::Status failed = FailsWhen(true, &reached);
+  EXPECT_TRUE(IsGone(failed));  // the kind survives
+  EXPECT_EQ(reached, 1);
+}
+
+TEST(StatusMacrosTest, AssignOrReturnUnwrapsOrReturns) {
+  int reached = 0;
+  absl::StatusOr<int> doubled = Twice(21, &reached);
+  ASSERT_TRUE(doubled.ok());
+  EXPECT_EQ(*doubled, 42);
+  EXPECT_EQ(reached, 1);
+  absl::StatusOr<int> failed = Twice(SealedError(), &reached);
+  EXPECT_TRUE(IsSealed(failed.status()));
+  EXPECT_EQ(reached, 1);
 }
 
 }  // namespace

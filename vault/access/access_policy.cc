@@ -1,6 +1,8 @@
 // Access policy implementation.
 #include "vault/access/access_policy.h"
 
+#include "base/status.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 #include "vault/model/record_keys.h"
 
@@ -135,7 +137,7 @@ absl::Status ValidatePurpose(std::string_view purpose) {
 absl::StatusOr<Role> RoleFromRecord(const records::RoleRecord& record) {
   Role role;
   role.name = record.name();
-  if (absl::Status s = ValidateRoleName(record.name()); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateRoleName(record.name()));
   for (const std::string& a : record.actions()) {
     absl::StatusOr<Action> action = ParseAction(a);
     if (!action.ok()) return absl::InvalidArgumentError(Cat("actions: unknown action"));

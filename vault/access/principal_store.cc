@@ -6,6 +6,7 @@
 #include "vault/access/principal_store.h"
 
 #include "base/status.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 #include "crypto/encoding.h"
 #include "crypto/hashing.h"
@@ -42,7 +43,7 @@ absl::Status ValidatePrincipalName(std::string_view name) {
 }
 
 absl::Status PrincipalStore::CheckTenant(std::string_view tenant) {
-  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateTenantId(tenant));
   if (keys_->sealed()) return SealedError();
   return keys_->GetTenant(tenant).status();
 }
@@ -50,7 +51,7 @@ absl::Status PrincipalStore::CheckTenant(std::string_view tenant) {
 absl::StatusOr<records::RoleRecord> PrincipalStore::PutRole(std::string_view tenant,
                                                             records::RoleRecord role,
                                                             const std::vector<AuditEvent>& audit) {
-  if (absl::Status s = CheckTenant(tenant); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckTenant(tenant));
   role.set_tenant(std::string(tenant));
   absl::StatusOr<Role> parsed = RoleFromRecord(role);
   if (!parsed.ok()) return parsed.status();
@@ -65,7 +66,7 @@ absl::StatusOr<records::RoleRecord> PrincipalStore::PutRole(std::string_view ten
 
 absl::StatusOr<std::vector<records::RoleRecord>> PrincipalStore::ListRoles(
     std::string_view tenant) {
-  if (absl::Status s = CheckTenant(tenant); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckTenant(tenant));
   std::vector<records::RoleRecord> out;
   bool corrupt = false;
   absl::Status s = kv_->ScanPrefix(
@@ -86,10 +87,10 @@ absl::StatusOr<std::vector<records::RoleRecord>> PrincipalStore::ListRoles(
 absl::StatusOr<IssuedPrincipal> PrincipalStore::CreatePrincipal(
     std::string_view tenant, std::string_view name, const std::vector<std::string>& roles,
     const std::vector<AuditEvent>& audit) {
-  if (absl::Status s = CheckTenant(tenant); !s.ok()) return s;
-  if (absl::Status s = ValidatePrincipalName(name); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckTenant(tenant));
+  RETURN_IF_ERROR(ValidatePrincipalName(name));
   for (const std::string& role : roles) {
-    if (absl::Status s = ValidateRoleName(role); !s.ok()) return s;
+    RETURN_IF_ERROR(ValidateRoleName(role));
   }
   absl::StatusOr<KeyCache::Key> hash_key = keys_->GetSystemSubkey(SystemSubkey::kApiKeyHash);
   if (!hash_key.ok()) return hash_key.status();
@@ -135,7 +136,7 @@ absl::StatusOr<IssuedPrincipal> PrincipalStore::CreatePrincipal(
 
 absl::Status PrincipalStore::DeletePrincipal(std::string_view tenant, std::string_view id,
                                              const std::vector<AuditEvent>& audit) {
-  if (absl::Status s = CheckTenant(tenant); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckTenant(tenant));
   std::lock_guard<std::mutex> lock(admin_mu_);
   absl::StatusOr<std::string> stored = kv_->Get(storage::Table::kMeta, PrincipalKey(id));
   if (!stored.ok()) {

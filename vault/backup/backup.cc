@@ -105,6 +105,9 @@ absl::StatusOr<BackupSummary> CreateBackup(KeyHierarchy& keys, storage::KvStore&
   summary.created_at_unix_ms = absl::ToUnixMillis(absl::Now());
   if (absl::Status s = WriteManifest(keys, dir, &summary); !s.ok()) return fail(s);
   if (absl::Status s = SyncTree(env, dir); !s.ok()) return fail(s);
+  // The backup folder's own entry in the backup root, so a crash right
+  // after the answer cannot lose the whole folder.
+  if (absl::Status s = env.SyncDir(ParentDir(dir)); !s.ok()) return fail(s);
   return summary;
 }
 

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <memory>
 
+#include "base/status.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 #include "crypto/hashing.h"
 #include "crypto/signing.h"
@@ -21,7 +23,7 @@ absl::Status ListInto(base::Env& env, const std::string& root, const std::string
   for (const base::DirEntry& e : *entries) {
     const std::string child = rel.empty() ? e.name : Cat(rel, "/", e.name);
     if (e.type == base::FileType::kDir) {
-      if (absl::Status s = ListInto(env, root, child, out); !s.ok()) return s;
+      RETURN_IF_ERROR(ListInto(env, root, child, out));
     } else if (e.type == base::FileType::kFile) {
       out->push_back(child);
     } else {
@@ -41,7 +43,7 @@ absl::StatusOr<std::string> ReadWholeFile(base::Env& env, const std::string& pat
 
 absl::StatusOr<std::vector<std::string>> ListFilesUnder(base::Env& env, const std::string& root) {
   std::vector<std::string> out;
-  if (absl::Status s = ListInto(env, root, "", &out); !s.ok()) return s;
+  RETURN_IF_ERROR(ListInto(env, root, "", &out));
   std::sort(out.begin(), out.end());
   return out;
 }

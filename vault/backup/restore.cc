@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "base/files.h"
+#include "base/status.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 #include "crypto/signing.h"
 #include "vault/backup/backup.h"
@@ -128,10 +130,10 @@ absl::Status ReplayIntoCopy(const std::string& db,
     report->live = *live;
     report->live_state_applied = true;
   }
-  if (absl::Status s = (*kv)->Flush(); !s.ok()) return s;
+  RETURN_IF_ERROR((*kv)->Flush());
   for (storage::Table table : {storage::Table::kSubjectKeys, storage::Table::kFields,
                                storage::Table::kBlindIndex, storage::Table::kTokens}) {
-    if (absl::Status s = (*kv)->CompactRange(table, "", ""); !s.ok()) return s;
+    RETURN_IF_ERROR((*kv)->CompactRange(table, "", ""));
   }
   return absl::OkStatus();
 }
@@ -147,7 +149,7 @@ absl::StatusOr<RestoreReport> RestoreBackup(
       CheckRestore(env, backup_dir, data_dir, newer_receipts, public_key, live_state, &report);
   if (!manifest.ok()) return manifest.status();
   const std::string partial = Cat(data_dir, ".partial");
-  if (absl::Status s = PrepareDataDir(env, partial); !s.ok()) return s;
+  RETURN_IF_ERROR(PrepareDataDir(env, partial));
   auto fail = [&](absl::Status s) {
     (void)RemoveTree(env, partial);
     return s;
@@ -179,7 +181,7 @@ absl::StatusOr<RestoreReport> RestoreBackup(
   if (absl::Status s = env.Rename(partial, data_dir); !s.ok()) {
     return fail(absl::UnavailableError(Cat("cannot rename the restored folder: ", s.message())));
   }
-  if (absl::Status s = env.SyncDir(ParentDir(data_dir)); !s.ok()) return s;
+  RETURN_IF_ERROR(env.SyncDir(ParentDir(data_dir)));
   return report;
 }
 

@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "base/status.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 #include "crypto/aead.h"
 #include "crypto/encoding.h"
@@ -59,18 +60,18 @@ records::SealConfig::Kind KeyHierarchy::seal_kind() const {
 
 absl::Status KeyHierarchy::PersistLocked(records::Keyring next) {
   next.set_generation(keyring_.has_value() ? keyring_->generation() + 1 : 1);
-  if (absl::Status s = file_.Store(next); !s.ok()) return s;
+  RETURN_IF_ERROR(file_.Store(next));
   keyring_ = std::move(next);
   return absl::OkStatus();
 }
 
 absl::Status KeyHierarchy::PersistDestructiveLocked(records::Keyring next) {
   records::Keyring copy = next;
-  if (absl::Status s = PersistLocked(std::move(next)); !s.ok()) return s;
+  RETURN_IF_ERROR(PersistLocked(std::move(next)));
   if (!file_.second_slot_stale()) return absl::OkStatus();
   // Write the same content again (a new generation): the stale slot is now
   // the one written first.
-  if (absl::Status s = PersistLocked(std::move(copy)); !s.ok()) return s;
+  RETURN_IF_ERROR(PersistLocked(std::move(copy)));
   if (file_.second_slot_stale()) {
     return absl::UnavailableError("keyring: the older slot could not be overwritten");
   }
@@ -140,10 +141,7 @@ absl::StatusOr<std::string> KeyHierarchy::InitializeWithKeyFile(const std::strin
   if (!absl::IsNotFound(existing.status())) return existing.status();
   absl::StatusOr<SecretBytes> unseal_key = options_.random->Secret(kKeySize);
   if (!unseal_key.ok()) return unseal_key.status();
-  if (absl::Status s = keys_internal::WriteNewKeyFile(*options_.env, key_file_path, *unseal_key);
-      !s.ok()) {
-    return s;
-  }
+  RETURN_IF_ERROR(keys_internal::WriteNewKeyFile(*options_.env, key_file_path, *unseal_key));
   absl::StatusOr<std::string> root_api_key = InitializeLocked(*unseal_key, std::move(seal));
   // No keyring slot was made durable when this fails, so the key is useless.
   if (!root_api_key.ok()) keys_internal::RemoveKeyFile(*options_.env, key_file_path);
@@ -212,7 +210,7 @@ absl::StatusOr<KeyHierarchy::UnsealProgress> KeyHierarchy::SubmitUnsealShare(
   absl::StatusOr<SecretBytes> key = crypto::CombineShares(pending_shares_);
   pending_shares_.clear();
   if (!key.ok()) return key.status();
-  if (absl::Status s = UnsealWithKey(*key); !s.ok()) return s;
+  RETURN_IF_ERROR(UnsealWithKey(*key));
   return UnsealProgress{false, 0, threshold};
 }
 

@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "base/status.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 #include "crypto/aead.h"
 #include "crypto/hashing.h"
@@ -48,7 +49,7 @@ absl::StatusOr<SecretBytes> KeyHierarchy::NewWrappedKekLocked(std::string_view t
 }
 
 absl::Status KeyHierarchy::CreateTenant(std::string_view tenant, std::string_view residency) {
-  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateTenantId(tenant));
   std::unique_lock lock(mu_);
   if (root_key_ == nullptr) return SealedError();
   if (FindTenantLocked(tenant) != nullptr) return absl::AlreadyExistsError("tenant already exists");
@@ -145,7 +146,7 @@ absl::StatusOr<uint32_t> KeyHierarchy::RotateKek(std::string_view tenant) {
   }
   absl::StatusOr<SecretBytes> kek = NewWrappedKekLocked(tenant, newest + 1, t->add_keks());
   if (!kek.ok()) return kek.status();
-  if (absl::Status s = PersistLocked(std::move(next)); !s.ok()) return s;
+  RETURN_IF_ERROR(PersistLocked(std::move(next)));
   return newest + 1;
 }
 
@@ -157,7 +158,7 @@ absl::StatusOr<std::vector<uint32_t>> KeyHierarchy::EraseTenant(std::string_view
   if (found->erased()) return GoneError("the tenant was erased");
   records::Keyring next = *keyring_;
   std::vector<uint32_t> destroyed = MarkTenantErased(&next, tenant, ToMs(options_.clock->Now()));
-  if (absl::Status s = PersistDestructiveLocked(std::move(next)); !s.ok()) return s;
+  RETURN_IF_ERROR(PersistDestructiveLocked(std::move(next)));
   cache_.ErasePrefix(Cat("k|", tenant, "|"));
   cache_.ErasePrefix(Cat("s|", tenant, "|"));
   return destroyed;
@@ -198,7 +199,7 @@ absl::StatusOr<std::vector<uint32_t>> KeyHierarchy::DestroyKekVersions(
     }
   }
   if (destroyed.empty()) return destroyed;
-  if (absl::Status s = PersistDestructiveLocked(std::move(next)); !s.ok()) return s;
+  RETURN_IF_ERROR(PersistDestructiveLocked(std::move(next)));
   for (uint32_t v : destroyed) cache_.Erase(KekCacheId(tenant, v));
   return destroyed;
 }

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "base/status.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 #include "crypto/hashing.h"
 
@@ -120,7 +122,7 @@ absl::Status KeyringFile::Store(const records::Keyring& keyring) {
     return absl::FailedPreconditionError("keyring generation must increase");
   }
   bool created = false;
-  if (absl::Status s = WriteSlot(SlotPath(first), image, &created); !s.ok()) return s;
+  RETURN_IF_ERROR(WriteSlot(SlotPath(first), image, &created));
   if (created) {
     if (absl::Status s = env_->SyncDir(dir_); !s.ok()) return Prefixed("fsync dir", s);
   }

@@ -1,6 +1,7 @@
 // SubjectLifecycle: shred epochs (rotate the tenant KEK, rewrap every data
 // key, destroy the retired versions) and KEK rotations serialised with them.
 #include "base/status.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 #include "crypto/aead.h"
 #include "vault/lifecycle/lifecycle.h"
@@ -79,7 +80,7 @@ absl::StatusOr<uint64_t> SubjectLifecycle::CloseEpoch(std::string_view tenant) {
 
 absl::StatusOr<uint64_t> SubjectLifecycle::CloseEpoch(std::string_view tenant,
                                                       EpochControl& control) {
-  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateTenantId(tenant));
   if (control.chunk_size == 0) return absl::InvalidArgumentError("chunk size must be positive");
   std::lock_guard<std::mutex> epoch(epoch_mu_);
   if (control.target_version == 0) {
@@ -87,7 +88,7 @@ absl::StatusOr<uint64_t> SubjectLifecycle::CloseEpoch(std::string_view tenant,
     if (!rotated.ok()) return rotated.status();
     control.target_version = *rotated;
     if (control.on_rotated) {
-      if (absl::Status s = control.on_rotated(*rotated); !s.ok()) return s;
+      RETURN_IF_ERROR(control.on_rotated(*rotated));
     }
   }
   // Resuming: the job rotated before it was interrupted; everything moves
@@ -108,7 +109,7 @@ absl::StatusOr<uint64_t> SubjectLifecycle::CloseEpoch(std::string_view tenant,
     done += chunk.size();
     chunk.clear();
     if (control.on_chunk) control.on_chunk(done, &batch);
-    if (absl::Status s = options_.kv->Write(batch); !s.ok()) return s;
+    RETURN_IF_ERROR(options_.kv->Write(batch));
     if (control.between_chunks) return control.between_chunks();
     return absl::OkStatus();
   };
@@ -121,11 +122,11 @@ absl::StatusOr<uint64_t> SubjectLifecycle::CloseEpoch(std::string_view tenant,
   for (StaleKey& entry : *all) {
     chunk.push_back(std::move(entry));
     if (chunk.size() == control.chunk_size) {
-      if (absl::Status s = flush_chunk(chunk); !s.ok()) return s;
+      RETURN_IF_ERROR(flush_chunk(chunk));
     }
   }
-  if (absl::Status s = flush_chunk(chunk); !s.ok()) return s;
-  if (absl::Status s = DestroyRetiredVersions(tenant, active->version); !s.ok()) return s;
+  RETURN_IF_ERROR(flush_chunk(chunk));
+  RETURN_IF_ERROR(DestroyRetiredVersions(tenant, active->version));
   return rewrapped;
 }
 
@@ -139,7 +140,7 @@ absl::Status SubjectLifecycle::DestroyRetiredVersions(std::string_view tenant,
   if (!stragglers.ok()) return stragglers.status();
   if (!stragglers->empty())
     return absl::AbortedError("keys changed during the epoch; run it again");
-  if (absl::Status s = options_.kv->Flush(); !s.ok()) return s;
+  RETURN_IF_ERROR(options_.kv->Flush());
   absl::StatusOr<std::vector<KekInfo>> keks = options_.keys->ListKeks(tenant);
   if (!keks.ok()) return keks.status();
   std::vector<uint32_t> older;

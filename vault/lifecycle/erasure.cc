@@ -2,6 +2,7 @@
 // scheduler's due erasures, compaction after shredding, and the erasure of a
 // whole tenant.
 #include "base/status.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 #include "crypto/encoding.h"
 #include "vault/lifecycle/internal/shred_steps.h"
@@ -18,7 +19,7 @@ const std::string_view kSep("\0", 1);
 absl::StatusOr<records::ErasureRecord> SubjectLifecycle::RequestErasure(
     std::string_view tenant, std::string_view subject, absl::Duration grace,
     std::string_view principal, const std::vector<AuditEvent>& audit) {
-  if (absl::Status s = CheckTenantAndSubject(tenant, subject); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckTenantAndSubject(tenant, subject));
   if (grace < absl::ZeroDuration() || grace > absl::Hours(24 * 366)) {
     return absl::InvalidArgumentError("grace_seconds must be 0 to one year");
   }
@@ -49,13 +50,13 @@ absl::StatusOr<records::ErasureRecord> SubjectLifecycle::RequestErasure(
   batch.Put(storage::Table::kLedger, PendingKey(erasure.due_at_unix_ms(), erasure.erasure_id()),
             "");
   batch.Put(storage::Table::kLedger, SubjectErasureKey(tenant, subject), erasure.erasure_id());
-  if (absl::Status s = options_.committer->Commit(batch, &audit); !s.ok()) return s;
+  RETURN_IF_ERROR(options_.committer->Commit(batch, &audit));
   return erasure;
 }
 
 absl::StatusOr<records::ErasureRecord> SubjectLifecycle::CancelErasure(
     std::string_view tenant, std::string_view subject, const std::vector<AuditEvent>& audit) {
-  if (absl::Status s = CheckTenantAndSubject(tenant, subject); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckTenantAndSubject(tenant, subject));
   std::unique_lock<std::mutex> lock = options_.locks->Lock(tenant, subject);
   absl::StatusOr<std::string> id =
       options_.kv->Get(storage::Table::kLedger, SubjectErasureKey(tenant, subject));
@@ -74,13 +75,13 @@ absl::StatusOr<records::ErasureRecord> SubjectLifecycle::CancelErasure(
   batch.Put(storage::Table::kLedger, ErasureKey(*id), erasure.SerializeAsString());
   batch.Delete(storage::Table::kLedger, PendingKey(erasure.due_at_unix_ms(), *id));
   batch.Delete(storage::Table::kLedger, SubjectErasureKey(tenant, subject));
-  if (absl::Status s = options_.committer->Commit(batch, &audit); !s.ok()) return s;
+  RETURN_IF_ERROR(options_.committer->Commit(batch, &audit));
   return erasure;
 }
 
 absl::StatusOr<records::ErasureRecord> SubjectLifecycle::GetErasure(std::string_view tenant,
                                                                     std::string_view erasure_id) {
-  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateTenantId(tenant));
   absl::StatusOr<std::string> stored =
       options_.kv->Get(storage::Table::kLedger, ErasureKey(erasure_id));
   if (!stored.ok()) {
@@ -103,16 +104,11 @@ absl::StatusOr<records::ErasureRecord> SubjectLifecycle::ShredLocked(
 
   storage::WriteBatch batch;
   std::vector<RetainedRow> retained;
-  if (absl::Status s = AddSubjectShredDeletes(*options_.kv, tenant, subject, &batch, &retained);
-      !s.ok()) {
-    return s;
-  }
+  RETURN_IF_ERROR(AddSubjectShredDeletes(*options_.kv, tenant, subject, &batch, &retained));
   // Fields under a retention class move to a retention key of their own,
   // in the same batch; everything else dies with the DEK.
   if (!retained.empty()) {
-    if (absl::Status s = AddRetainedCopies(erasure, **dek, retained, now_ms, &batch); !s.ok()) {
-      return s;
-    }
+    RETURN_IF_ERROR(AddRetainedCopies(erasure, **dek, retained, now_ms, &batch));
   }
 
   records::ErasureReceipt* receipt = erasure.mutable_receipt();
@@ -209,13 +205,11 @@ absl::StatusOr<std::optional<records::ErasureRecord>> SubjectLifecycle::PendingE
 
 absl::StatusOr<records::ErasureReceipt> SubjectLifecycle::EraseTenant(
     std::string_view tenant, const std::vector<AuditEvent>& audit) {
-  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateTenantId(tenant));
   if (options_.keys->sealed()) return SealedError();
-  if (absl::Status s = options_.keys->GetTenant(tenant).status(); !s.ok()) return s;
+  RETURN_IF_ERROR(options_.keys->GetTenant(tenant).status());
   // The entry first (the keyring lives outside the store).
-  if (absl::Status s = options_.committer->Commit(storage::WriteBatch(), &audit); !s.ok()) {
-    return s;
-  }
+  RETURN_IF_ERROR(options_.committer->Commit(storage::WriteBatch(), &audit));
   const absl::Time now = options_.clock->Now();
   absl::StatusOr<std::vector<uint32_t>> destroyed = options_.keys->EraseTenant(tenant);
   if (!destroyed.ok()) return destroyed.status();
@@ -223,7 +217,7 @@ absl::StatusOr<records::ErasureReceipt> SubjectLifecycle::EraseTenant(
 
   // Everything under the tenant's prefix is now ciphertext under keys that
   // exist nowhere; delete it anyway and compact it out of the live files.
-  if (absl::Status s = DeleteTenantRecords(*options_.kv, tenant); !s.ok()) return s;
+  RETURN_IF_ERROR(DeleteTenantRecords(*options_.kv, tenant));
 
   records::ErasureReceipt receipt;
   receipt.set_erasure_id(lifecycle_internal::NewErasureId(*options_.random));
@@ -247,7 +241,7 @@ absl::StatusOr<records::ErasureReceipt> SubjectLifecycle::EraseTenant(
   *record.mutable_receipt() = receipt;
   storage::WriteBatch batch;
   batch.Put(storage::Table::kLedger, ErasureKey(receipt.erasure_id()), record.SerializeAsString());
-  if (absl::Status s = options_.kv->Write(batch); !s.ok()) return s;
+  RETURN_IF_ERROR(options_.kv->Write(batch));
   return receipt;
 }
 

@@ -1,6 +1,7 @@
 // SubjectLifecycle: legal holds (and the tenant/subject check the
 // lifecycle's calls share).
 #include "base/status.h"
+#include "base/status_macros.h"
 #include "vault/lifecycle/lifecycle.h"
 #include "vault/model/record_keys.h"
 
@@ -23,8 +24,8 @@ absl::Status ValidateHoldId(std::string_view id) {
 
 absl::Status SubjectLifecycle::CheckTenantAndSubject(std::string_view tenant,
                                                      std::string_view subject) {
-  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
-  if (absl::Status s = ValidateSubjectId(subject); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateTenantId(tenant));
+  RETURN_IF_ERROR(ValidateSubjectId(subject));
   if (options_.keys->sealed()) return SealedError();
   return options_.keys->GetTenant(tenant).status();
 }
@@ -43,8 +44,8 @@ absl::StatusOr<bool> SubjectLifecycle::HasHold(std::string_view tenant, std::str
 absl::StatusOr<records::HoldRecord> SubjectLifecycle::PutHold(
     std::string_view tenant, std::string_view subject, std::string_view hold_id,
     std::string_view reason, const std::vector<AuditEvent>& audit) {
-  if (absl::Status s = CheckTenantAndSubject(tenant, subject); !s.ok()) return s;
-  if (absl::Status s = ValidateHoldId(hold_id); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckTenantAndSubject(tenant, subject));
+  RETURN_IF_ERROR(ValidateHoldId(hold_id));
   if (reason.size() > 1024) return absl::InvalidArgumentError("reason is too long");
   std::unique_lock<std::mutex> lock = options_.locks->Lock(tenant, subject);
   absl::StatusOr<DataKeyHandle> dek = options_.subject_keys->Get(tenant, subject);
@@ -65,15 +66,15 @@ absl::StatusOr<records::HoldRecord> SubjectLifecycle::PutHold(
   hold.set_principal(audit.empty() ? "" : audit.front().principal);
   storage::WriteBatch batch;
   batch.Put(storage::Table::kLedger, HoldKey(tenant, subject, hold_id), hold.SerializeAsString());
-  if (absl::Status s = options_.committer->Commit(batch, &audit); !s.ok()) return s;
+  RETURN_IF_ERROR(options_.committer->Commit(batch, &audit));
   return hold;
 }
 
 absl::Status SubjectLifecycle::ReleaseHold(std::string_view tenant, std::string_view subject,
                                            std::string_view hold_id,
                                            const std::vector<AuditEvent>& audit) {
-  if (absl::Status s = CheckTenantAndSubject(tenant, subject); !s.ok()) return s;
-  if (absl::Status s = ValidateHoldId(hold_id); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckTenantAndSubject(tenant, subject));
+  RETURN_IF_ERROR(ValidateHoldId(hold_id));
   std::unique_lock<std::mutex> lock = options_.locks->Lock(tenant, subject);
   absl::StatusOr<std::string> existing =
       options_.kv->Get(storage::Table::kLedger, HoldKey(tenant, subject, hold_id));
@@ -88,7 +89,7 @@ absl::Status SubjectLifecycle::ReleaseHold(std::string_view tenant, std::string_
 
 absl::StatusOr<std::vector<records::HoldRecord>> SubjectLifecycle::ListHolds(
     std::string_view tenant, std::string_view subject) {
-  if (absl::Status s = CheckTenantAndSubject(tenant, subject); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckTenantAndSubject(tenant, subject));
   std::vector<records::HoldRecord> out;
   absl::Status s =
       options_.kv->ScanPrefix(storage::Table::kLedger, HoldPrefix(tenant, subject),

@@ -2,6 +2,7 @@
 // deletions and ledger records of a shred, a tenant's record deletion, and
 // the offline replay of a receipt into a restored copy.
 #include "base/status.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 #include "crypto/encoding.h"
 #include "crypto/signing.h"
@@ -53,10 +54,7 @@ absl::StatusOr<bool> ReplayRetentionExpiry(storage::KvStore& kv,
   const std::string cls(rest.substr(0, rest.find(':')));
   const std::string holder = RetentionHolder(receipt.subject(), cls);
   storage::WriteBatch batch;
-  if (absl::Status s = lifecycle_internal::AddHolderDeletes(kv, receipt.tenant(), holder, &batch);
-      !s.ok()) {
-    return s;
-  }
+  RETURN_IF_ERROR(lifecycle_internal::AddHolderDeletes(kv, receipt.tenant(), holder, &batch));
   const std::string retained_key = RetainedKey(receipt.tenant(), receipt.subject(), cls);
   if (absl::StatusOr<std::string> stored = kv.Get(storage::Table::kLedger, retained_key);
       stored.ok()) {
@@ -71,17 +69,17 @@ absl::StatusOr<bool> ReplayRetentionExpiry(storage::KvStore& kv,
     }
   }
   batch.Put(storage::Table::kLedger, ErasureKey(receipt.erasure_id()), erasure.SerializeAsString());
-  if (absl::Status s = kv.Write(batch); !s.ok()) return s;
+  RETURN_IF_ERROR(kv.Write(batch));
   return true;
 }
 
 absl::StatusOr<bool> ReplayTenantErasure(storage::KvStore& kv,
                                          const records::ErasureReceipt& receipt,
                                          const records::ErasureRecord& erasure) {
-  if (absl::Status s = DeleteTenantRecords(kv, receipt.tenant()); !s.ok()) return s;
+  RETURN_IF_ERROR(DeleteTenantRecords(kv, receipt.tenant()));
   storage::WriteBatch batch;
   batch.Put(storage::Table::kLedger, ErasureKey(receipt.erasure_id()), erasure.SerializeAsString());
-  if (absl::Status s = kv.Write(batch); !s.ok()) return s;
+  RETURN_IF_ERROR(kv.Write(batch));
   return true;
 }
 
@@ -126,7 +124,7 @@ absl::StatusOr<bool> ReplaySubjectErasure(storage::KvStore& kv,
     return s;
   }
   AddShredLedgerWrites(erasure, shredded_at_ms, dek_id, &batch);
-  if (absl::Status s = kv.Write(batch); !s.ok()) return s;
+  RETURN_IF_ERROR(kv.Write(batch));
   return true;
 }
 
@@ -182,16 +180,15 @@ void AddShredLedgerWrites(const records::ErasureRecord& erasure, int64_t shredde
 absl::Status DeleteTenantRecords(storage::KvStore& kv, std::string_view tenant) {
   const std::string prefix = TenantPrefix(tenant);
   TokenTable tokens(&kv);  // the token table's rows go through its owner
-  if (absl::Status s = DeleteRows(kv, storage::Table::kSubjectKeys, prefix); !s.ok()) return s;
-  if (absl::Status s = DeleteRows(kv, storage::Table::kFields, prefix); !s.ok()) return s;
-  if (absl::Status s = tokens.DeleteTenant(tenant); !s.ok()) return s;
-  if (absl::Status s = DeleteRows(kv, storage::Table::kBlindIndex, prefix); !s.ok()) return s;
-  if (absl::Status s = kv.Flush(); !s.ok()) return s;
+  RETURN_IF_ERROR(DeleteRows(kv, storage::Table::kSubjectKeys, prefix));
+  RETURN_IF_ERROR(DeleteRows(kv, storage::Table::kFields, prefix));
+  RETURN_IF_ERROR(tokens.DeleteTenant(tenant));
+  RETURN_IF_ERROR(DeleteRows(kv, storage::Table::kBlindIndex, prefix));
+  RETURN_IF_ERROR(kv.Flush());
   const std::string end = storage::PrefixSuccessor(prefix);
-  if (absl::Status s = kv.CompactRange(storage::Table::kSubjectKeys, prefix, end); !s.ok())
-    return s;
-  if (absl::Status s = kv.CompactRange(storage::Table::kFields, prefix, end); !s.ok()) return s;
-  if (absl::Status s = tokens.CompactTenant(tenant); !s.ok()) return s;
+  RETURN_IF_ERROR(kv.CompactRange(storage::Table::kSubjectKeys, prefix, end));
+  RETURN_IF_ERROR(kv.CompactRange(storage::Table::kFields, prefix, end));
+  RETURN_IF_ERROR(tokens.CompactTenant(tenant));
   return kv.CompactRange(storage::Table::kBlindIndex, prefix, end);
 }
 
@@ -216,9 +213,9 @@ absl::StatusOr<std::vector<records::ErasureRecord>> ListDoneErasures(storage::Kv
 
 absl::StatusOr<bool> ReplayErasureReceipt(storage::KvStore& kv,
                                           const records::ErasureReceipt& receipt) {
-  if (absl::Status s = ValidateTenantId(receipt.tenant()); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateTenantId(receipt.tenant()));
   if (!receipt.subject().empty()) {
-    if (absl::Status s = ValidateSubjectId(receipt.subject()); !s.ok()) return s;
+    RETURN_IF_ERROR(ValidateSubjectId(receipt.subject()));
   }
   absl::StatusOr<std::string> known =
       kv.Get(storage::Table::kLedger, ErasureKey(receipt.erasure_id()));

@@ -10,6 +10,7 @@
 
 #include "absl/strings/numbers.h"
 #include "base/status.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 #include "crypto/aead.h"
 #include "crypto/encoding.h"
@@ -95,25 +96,25 @@ AuditEvent RetentionExpiredEvent(std::string_view tenant, std::string_view subje
 absl::StatusOr<records::RetentionClassRecord> SubjectLifecycle::PutRetentionClass(
     std::string_view tenant, std::string_view name, int64_t days,
     const std::vector<AuditEvent>& audit) {
-  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
-  if (absl::Status s = ValidateClassName(name); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateTenantId(tenant));
+  RETURN_IF_ERROR(ValidateClassName(name));
   if (days < 1 || days > kMaxDays) {
     return absl::InvalidArgumentError("duration_days must be 1-36500");
   }
-  if (absl::Status s = options_.keys->GetTenant(tenant).status(); !s.ok()) return s;
+  RETURN_IF_ERROR(options_.keys->GetTenant(tenant).status());
   records::RetentionClassRecord record;
   record.set_name(std::string(name));
   record.set_duration_days(days);
   record.set_updated_at_unix_ms(absl::ToUnixMillis(options_.clock->Now()));
   storage::WriteBatch batch;
   batch.Put(storage::Table::kMeta, RetentionClassKey(tenant, name), record.SerializeAsString());
-  if (absl::Status s = options_.committer->Commit(batch, &audit); !s.ok()) return s;
+  RETURN_IF_ERROR(options_.committer->Commit(batch, &audit));
   return record;
 }
 
 absl::StatusOr<std::vector<records::RetentionClassRecord>> SubjectLifecycle::ListRetentionClasses(
     std::string_view tenant) {
-  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateTenantId(tenant));
   std::map<std::string, records::RetentionClassRecord> classes;
   for (const BuiltInClass& b : kBuiltIn) {
     records::RetentionClassRecord r;

@@ -2,6 +2,7 @@
 #include "vault/lifecycle/rewrap_jobs.h"
 
 #include "base/status.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 #include "crypto/encoding.h"
 
@@ -23,7 +24,7 @@ absl::StatusOr<records::RewrapJob> RewrapJobs::Start(std::string_view tenant) {
   job.set_created_at_unix_ms(absl::ToUnixMillis(options_.clock->Now()));
   std::lock_guard<std::mutex> lock(mu_);
   if (stopping_) return absl::UnavailableError("the vault is shutting down");
-  if (absl::Status s = Persist(job); !s.ok()) return s;
+  RETURN_IF_ERROR(Persist(job));
   Launch(job);
   return job;
 }

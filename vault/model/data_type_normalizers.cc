@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "base/status.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 
 namespace vault::model_internal {
@@ -140,7 +142,7 @@ absl::Status ValidateE164(std::string_view number, PhoneParts* parts) {
 absl::StatusOr<std::string> NormalizePhone(std::string_view raw) {
   std::string number = RemoveChars(raw, " -.()");
   PhoneParts parts;
-  if (absl::Status s = ValidateE164(number, &parts); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateE164(number, &parts));
   return number;
 }
 

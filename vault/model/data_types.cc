@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "base/status.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 #include "crypto/encoding.h"
 #include "crypto/hashing.h"
@@ -165,7 +167,7 @@ char LuhnCheckDigit(std::string_view digits_without_check) {
 
 absl::StatusOr<PhoneParts> SplitE164(std::string_view normalized_phone) {
   PhoneParts parts;
-  if (absl::Status s = ValidateE164(normalized_phone, &parts); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateE164(normalized_phone, &parts));
   return parts;
 }
 

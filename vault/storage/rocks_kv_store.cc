@@ -5,6 +5,8 @@
 #include "vault/storage/rocks_kv_store.h"
 
 #include "absl/base/thread_annotations.h"
+#include "base/status.h"
+#include "base/status_macros.h"
 #include "vault/storage/internal/rocks_failure.h"
 
 #include <fcntl.h>
@@ -207,10 +209,7 @@ class RocksKvStore final : public KvStore {
     std::unique_lock<std::shared_mutex> gate(gate_);
     if (Failure f = failure_->Get(); f != Failure::kNone) return Refusal(f);
     rocksdb::Checkpoint* raw = nullptr;
-    if (absl::Status s = FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "checkpoint");
-        !s.ok()) {
-      return s;
-    }
+    RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "checkpoint"));
     std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
     // log_size_for_flush 0: flush the memtables so the copy needs no WAL replay.
     absl::Status made =

@@ -6,6 +6,7 @@
 
 #include "absl/time/civil_time.h"
 #include "base/status.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 #include "crypto/aead.h"
 #include "vault/model/record_keys.h"
@@ -174,8 +175,8 @@ absl::Status StageFieldToken(const FieldWrite& w, std::string_view fingerprint,
 
 absl::Status SubjectStore::CheckTenantAndSubject(std::string_view tenant,
                                                  std::string_view subject) {
-  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
-  if (absl::Status s = ValidateSubjectId(subject); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateTenantId(tenant));
+  RETURN_IF_ERROR(ValidateSubjectId(subject));
   if (options_.keys->sealed()) return SealedError();
   return options_.keys->GetTenant(tenant).status();
 }
@@ -184,7 +185,7 @@ absl::StatusOr<std::map<std::string, std::string>> SubjectStore::PutFields(
     std::string_view tenant, std::string_view subject,
     const std::map<std::string, FieldInput>& fields, const std::vector<AuditEvent>* audit,
     const ReplaceCheck& check) {
-  if (absl::Status s = CheckTenantAndSubject(tenant, subject); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckTenantAndSubject(tenant, subject));
   if (fields.empty()) return absl::InvalidArgumentError("fields: at least one field is required");
   // Validate everything before touching storage.
   absl::StatusOr<std::vector<PreparedField>> prepared =
@@ -207,12 +208,9 @@ absl::StatusOr<std::map<std::string, std::string>> SubjectStore::PutFields(
   // caller's check (authorization on the stored type, holds) comes next.
   std::vector<std::optional<records::FieldRecord>> previous;
   std::vector<StoredField> replaced;
-  if (absl::Status s = ReadReplaced(*options_.kv, tenant, subject, *prepared, &previous, &replaced);
-      !s.ok()) {
-    return s;
-  }
+  RETURN_IF_ERROR(ReadReplaced(*options_.kv, tenant, subject, *prepared, &previous, &replaced));
   if (check) {
-    if (absl::Status s = check(replaced); !s.ok()) return s;
+    RETURN_IF_ERROR(check(replaced));
   }
   // Field token records: a revoked one stays revoked (a tombstone).
   absl::StatusOr<FieldTokens> tokens =
@@ -226,15 +224,13 @@ absl::StatusOr<std::map<std::string, std::string>> SubjectStore::PutFields(
   for (size_t i = 0; i < prepared->size(); ++i) {
     const PreparedField& p = (*prepared)[i];
     const FieldWrite write{tenant, subject, p, **dek, now_ms, *options_.random};
-    if (absl::Status s = StageField(write, **index_key, previous[i], &batch); !s.ok()) return s;
+    RETURN_IF_ERROR(StageField(write, **index_key, previous[i], &batch));
     if (!(*revoked)[i]) {
-      if (absl::Status s = StageFieldToken(write, tokens->fingerprints[i], &batch); !s.ok()) {
-        return s;
-      }
+      RETURN_IF_ERROR(StageFieldToken(write, tokens->fingerprints[i], &batch));
     }
     out.emplace(*p.name, std::move(tokens->tokens[i]));
   }
-  if (absl::Status s = options_.committer->Commit(batch, audit); !s.ok()) return s;
+  RETURN_IF_ERROR(options_.committer->Commit(batch, audit));
   return out;
 }
 
@@ -274,7 +270,7 @@ absl::StatusOr<std::map<std::string, RevealedField>> SubjectStore::ReadFields(
     std::string_view tenant, std::string_view subject, const std::vector<std::string>& names,
     RevealLevel reveal, const std::function<bool(DataType)>& visible,
     std::vector<std::string>* withheld) {
-  if (absl::Status s = CheckTenantAndSubject(tenant, subject); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckTenantAndSubject(tenant, subject));
   for (const std::string& name : names) {
     if (absl::Status s = ValidateFieldName(name); !s.ok()) return Prefixed("fields", s);
   }
@@ -338,8 +334,8 @@ absl::StatusOr<std::map<std::string, RevealedField>> SubjectStore::ReadStoredFie
 absl::Status SubjectStore::DeleteField(std::string_view tenant, std::string_view subject,
                                        std::string_view field, const std::vector<AuditEvent>* audit,
                                        const ReplaceCheck& check) {
-  if (absl::Status s = CheckTenantAndSubject(tenant, subject); !s.ok()) return s;
-  if (absl::Status s = ValidateFieldName(field); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckTenantAndSubject(tenant, subject));
+  RETURN_IF_ERROR(ValidateFieldName(field));
   absl::StatusOr<KeyCache::Key> token_key =
       options_.keys->GetTenantSubkey(tenant, TenantSubkey::kToken);
   if (!token_key.ok()) return token_key.status();
@@ -355,9 +351,7 @@ absl::Status SubjectStore::DeleteField(std::string_view tenant, std::string_view
   if (check) {
     absl::StatusOr<DataType> type = ParseDataType(record.type());
     if (!type.ok()) return absl::DataLossError("field record has an unknown type");
-    if (absl::Status s = check({{std::string(field), *type, record.retention()}}); !s.ok()) {
-      return s;
-    }
+    RETURN_IF_ERROR(check({{std::string(field), *type, record.retention()}}));
   }
   absl::StatusOr<DataKeyHandle> dek = options_.subject_keys->Get(tenant, subject);
   if (!dek.ok()) return dek.status();
@@ -382,8 +376,8 @@ absl::Status SubjectStore::DeleteField(std::string_view tenant, std::string_view
 
 absl::StatusOr<DataType> SubjectStore::FieldType(std::string_view tenant, std::string_view subject,
                                                  std::string_view field) {
-  if (absl::Status s = CheckTenantAndSubject(tenant, subject); !s.ok()) return s;
-  if (absl::Status s = ValidateFieldName(field); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckTenantAndSubject(tenant, subject));
+  RETURN_IF_ERROR(ValidateFieldName(field));
   absl::StatusOr<std::string> stored =
       options_.kv->Get(storage::Table::kFields, FieldKey(tenant, subject, field));
   if (!stored.ok()) {
@@ -400,9 +394,9 @@ absl::StatusOr<DataType> SubjectStore::FieldType(std::string_view tenant, std::s
 absl::StatusOr<std::vector<std::string>> SubjectStore::Search(std::string_view tenant,
                                                               std::string_view type,
                                                               std::string_view value) {
-  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateTenantId(tenant));
   if (options_.keys->sealed()) return SealedError();
-  if (absl::Status s = options_.keys->GetTenant(tenant).status(); !s.ok()) return s;
+  RETURN_IF_ERROR(options_.keys->GetTenant(tenant).status());
   absl::StatusOr<DataType> parsed = ParseDataType(type);
   if (!parsed.ok()) return Prefixed("type", parsed.status());
   absl::StatusOr<std::string> normalized = Normalize(*parsed, value, ContextAt(*options_.clock));

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "base/status.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 #include "crypto/aead.h"
 #include "crypto/encoding.h"
@@ -20,7 +21,7 @@ constexpr size_t kMaxTokenLength = 64;
 absl::StatusOr<std::vector<DetokenizeResult>> TokenService::Detokenize(
     std::string_view tenant, const std::vector<std::string>& tokens, RevealLevel reveal,
     const ItemPolicy& policy) {
-  if (absl::Status s = CheckTenant(tenant); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckTenant(tenant));
   if (tokens.empty()) return absl::InvalidArgumentError("tokens: at least one token is required");
   if (tokens.size() > options_.max_batch) {
     return absl::InvalidArgumentError(Cat("tokens: at most ", options_.max_batch, " per call"));
@@ -105,9 +106,7 @@ absl::StatusOr<DetokenizeResult> TokenService::Resolve(
   if (!plain->has_value()) return out;  // GONE or EXPIRED
 
   if (record->format() == TokenFormatName(TokenFormat::kField)) {
-    if (absl::Status s = RevealFieldToken(tenant, *record, *type, reveal, policy, &out); !s.ok()) {
-      return s;
-    }
+    RETURN_IF_ERROR(RevealFieldToken(tenant, *record, *type, reveal, policy, &out));
     return out;
   }
   absl::StatusOr<std::string> revealed = RevealValue(*type, **plain, reveal, hash_key.get());

@@ -3,6 +3,7 @@
 #include "vault/tokens/token_service.h"
 
 #include "base/status.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 #include "vault/model/record_keys.h"
 #include "vault/tokens/internal/tokenize_call.h"
@@ -16,7 +17,7 @@ constexpr size_t kMaxTokenLength = 64;
 }  // namespace
 
 absl::Status TokenService::CheckTenant(std::string_view tenant) {
-  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateTenantId(tenant));
   if (options_.keys->sealed()) return SealedError();
   return options_.keys->GetTenant(tenant).status();
 }
@@ -24,7 +25,7 @@ absl::Status TokenService::CheckTenant(std::string_view tenant) {
 absl::StatusOr<std::vector<TokenizeResult>> TokenService::Tokenize(
     std::string_view tenant, const std::vector<TokenizeItem>& items,
     const std::vector<AuditEvent>* audit) {
-  if (absl::Status s = CheckTenant(tenant); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckTenant(tenant));
   if (items.empty()) return absl::InvalidArgumentError("items: at least one item is required");
   if (items.size() > options_.max_batch) {
     return absl::InvalidArgumentError(Cat("items: at most ", options_.max_batch, " per call"));
@@ -46,7 +47,7 @@ void TokenReservations::Release(const std::vector<std::string>& keys) {
 
 absl::StatusOr<std::string> TokenService::FingerprintOf(std::string_view tenant,
                                                         std::string_view token) {
-  if (absl::Status s = CheckTenant(tenant); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckTenant(tenant));
   if (token.size() > kMaxTokenLength || !LooksLikeToken(token)) {
     return absl::NotFoundError("unknown token");
   }

@@ -5,6 +5,7 @@
 
 #include "absl/time/civil_time.h"
 #include "base/status.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 #include "vault/model/record_keys.h"
 
@@ -22,7 +23,7 @@ constexpr uint64_t kExhaustivePhoneBucket = 10000;
 // Item checks that need no normalisation.
 absl::Status CheckItemShape(const TokenizeItem& item, DataType type, TokenFormat format) {
   if (!item.subject.empty()) {
-    if (absl::Status s = ValidateSubjectId(item.subject); !s.ok()) return s;
+    RETURN_IF_ERROR(ValidateSubjectId(item.subject));
   }
   if (item.ttl_seconds < 0 || item.ttl_seconds > kMaxTtlSeconds) {
     return absl::InvalidArgumentError(
@@ -56,13 +57,13 @@ TokenizeCall::~TokenizeCall() { reservations_.Release(reserved_); }
 
 absl::StatusOr<std::vector<TokenizeResult>> TokenizeCall::Run(
     const std::vector<TokenizeItem>& items, const std::vector<AuditEvent>* audit) {
-  if (absl::Status s = Prepare(items); !s.ok()) return s;
+  RETURN_IF_ERROR(Prepare(items));
   absl::StatusOr<KeyCache::Key> token_key =
       options_.keys->GetTenantSubkey(tenant_, TenantSubkey::kToken);
   if (!token_key.ok()) return token_key.status();
   token_key_ = std::move(*token_key);
-  if (absl::Status s = LoadDataKeys(); !s.ok()) return s;
-  if (absl::Status s = PlanDeterministic(items); !s.ok()) return s;
+  RETURN_IF_ERROR(LoadDataKeys());
+  RETURN_IF_ERROR(PlanDeterministic(items));
 
   std::vector<TokenizeResult> results;
   results.reserve(items.size());
@@ -82,12 +83,10 @@ absl::StatusOr<std::vector<TokenizeResult>> TokenizeCall::Run(
       expires_at = *life;
     }
     new_fingerprints.insert(minted->fingerprint);
-    if (absl::Status s = Stage(i, items[i].subject, minted->fingerprint, expires_at); !s.ok()) {
-      return s;
-    }
+    RETURN_IF_ERROR(Stage(i, items[i].subject, minted->fingerprint, expires_at));
     results.push_back({std::move(minted->token), p.type});
   }
-  if (absl::Status s = options_.committer->Commit(batch_, audit); !s.ok()) return s;
+  RETURN_IF_ERROR(options_.committer->Commit(batch_, audit));
   return results;
 }
 
