@@ -63,6 +63,7 @@ bool SplitHostPort(const std::string& listen, std::string* host, uint16_t* port)
 
 struct Flags {
   std::string data_dir, listen, config_file, tls_cert, tls_key, tls_client_ca, backup_dir;
+  std::string pkcs11_module, pkcs11_token, pkcs11_pin_file;
   bool dev = false;
 };
 
@@ -78,6 +79,47 @@ void AddFlags(CLI::App& app, Flags* f) {
   app.add_option("--backup-dir", f->backup_dir,
                  "folder where POST /v1/sys/backups writes backups (must exist)");
   app.add_flag("--dev", f->dev, "development mode: self-initialise and unseal from a key file");
+  app.add_option("--pkcs11-module", f->pkcs11_module,
+                 "PKCS#11 library (.so) of the token that holds the root key");
+  app.add_option("--pkcs11-token", f->pkcs11_token, "label of that token");
+  app.add_option("--pkcs11-pin-file", f->pkcs11_pin_file,
+                 "file holding the token's user PIN (one line; keep it 0600)");
+}
+
+// The PKCS#11 token named by the flags (or the config file), or null when
+// none is configured. A message on stderr and exit code 2 on a bad setup.
+bool OpenToken(const Flags& flags, const vault::api::v1::ServerConfig& config,
+               std::unique_ptr<vault::crypto::Pkcs11Token>* token) {
+  vault::crypto::Pkcs11Options options;
+  options.module_path = flags.pkcs11_module.empty() ? config.pkcs11_module() : flags.pkcs11_module;
+  options.token_label = flags.pkcs11_token.empty() ? config.pkcs11_token() : flags.pkcs11_token;
+  const std::string pin_file =
+      flags.pkcs11_pin_file.empty() ? config.pkcs11_pin_file() : flags.pkcs11_pin_file;
+  if (options.module_path.empty() && options.token_label.empty() && pin_file.empty()) return true;
+  if (options.module_path.empty() || options.token_label.empty() || pin_file.empty()) {
+    std::fprintf(stderr,
+                 "vaultd: --pkcs11-module, --pkcs11-token and --pkcs11-pin-file go together\n");
+    return false;
+  }
+  std::ifstream in(pin_file);
+  std::string pin;
+  std::getline(in, pin);
+  if (!in && !in.eof()) pin.clear();
+  if (pin.empty()) {
+    std::fprintf(stderr, "vaultd: cannot read a PIN from %s\n", pin_file.c_str());
+    return false;
+  }
+  absl::StatusOr<vault::crypto::SecretBytes> secret = vault::crypto::SecretBytes::CopyFrom(pin);
+  vault::crypto::SecureWipe(pin);
+  if (!secret.ok()) return false;
+  absl::StatusOr<std::unique_ptr<vault::crypto::Pkcs11Token>> opened =
+      vault::crypto::Pkcs11Token::Open(options, std::move(*secret));
+  if (!opened.ok()) {
+    std::fprintf(stderr, "vaultd: %s\n", std::string(opened.status().message()).c_str());
+    return false;
+  }
+  *token = std::move(*opened);
+  return true;
 }
 
 // False (and a message on stderr) when the file cannot be read or parsed.
@@ -154,6 +196,7 @@ void WarnOnStartupProblems(vault::Vault& v) {
 // persisted, so a restart picks up whatever came due meanwhile.
 void RunScheduler(vault::Vault& v, const std::atomic<bool>& stopping) {
   bool writable = v.system().Status().storage.writable;
+  std::string token_error;
   while (!stopping.load()) {
     // A full disk: retry the storage (rate-limited by the store) until
     // space is freed, and restore the reserve file when space allows.
@@ -173,6 +216,17 @@ void RunScheduler(vault::Vault& v, const std::atomic<bool>& stopping) {
     // Rewrap jobs interrupted by a restart or a seal continue.
     if (report.jobs_resumed > 0) spdlog::info("resumed {} rewrap job(s)", report.jobs_resumed);
     if (report.compaction_failed) spdlog::warn("compaction after erasure failed; will retry");
+    if (report.backup_keys_destroyed > 0) {
+      spdlog::info("destroyed {} expired backup key(s)", report.backup_keys_destroyed);
+    }
+    if (report.token_error != token_error) {
+      token_error = report.token_error;
+      if (token_error.empty()) {
+        spdlog::info("PKCS#11 token reachable again: unsealed");
+      } else {
+        spdlog::error("PKCS#11 token check failed ({}): sealed until it is back", token_error);
+      }
+    }
     for (int i = 0; i < 10 && !stopping.load(); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
@@ -269,6 +323,11 @@ int main(int argc, char** argv) {
   options.rewrap_chunk_pause = absl::Milliseconds(config.rewrap_chunk_pause_ms());
   std::string backup_dir = flags.backup_dir.empty() ? config.backup_dir() : flags.backup_dir;
   if (!ResolveBackupDir(&backup_dir)) return 2;
+  if (!OpenToken(flags, config, &options.token)) return 2;
+  if (flags.dev && options.token != nullptr) {
+    std::fprintf(stderr, "vaultd: --dev and a PKCS#11 token exclude each other\n");
+    return 2;
+  }
   absl::StatusOr<std::unique_ptr<vault::Vault>> opened = vault::Vault::Open(std::move(options));
   if (!opened.ok()) {
     std::fprintf(stderr, "vaultd: cannot open the vault: %s\n",
@@ -285,6 +344,11 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "vaultd: dev unseal failed: %s\n", std::string(s.message()).c_str());
       return 1;
     }
+  }
+  // A PKCS#11 root unseals itself while its token is present; if it is not,
+  // the scheduler keeps trying.
+  if (absl::Status s = v.UnsealFromToken(); !s.ok()) {
+    spdlog::error("PKCS#11 unseal failed: {}", std::string(s.message()));
   }
   WarnOnStartupProblems(v);
   return Serve(v, server_options, backup_dir, shutdown_deadline, stop_signals);

@@ -3,6 +3,7 @@
 // Never logs; unseal shares and API keys only pass through to the reply.
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
@@ -111,7 +112,9 @@ HttpResponse HandleCreateBackup(Call& call) {
   v1::BackupRequest in;
   if (absl::Status st = call.Parse(&in); !st.ok()) return call.Error(st);
   absl::StatusOr<BackupSummary> summary =
-      call.access().CreateBackup(*call.ctx, call.handler_options->backup_dir, in.name());
+      call.access().CreateBackup(*call.ctx, call.handler_options->backup_dir, in.name(),
+                                 absl::Seconds(static_cast<int64_t>(std::min<uint64_t>(
+                                     in.expires_in_seconds(), uint64_t{1} << 40))));
   if (!summary.ok()) return call.Error(summary.status());
   return call.Reply(BackupView(in.name(), *summary));
 }

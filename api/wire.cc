@@ -185,6 +185,9 @@ v1::BackupResponse BackupView(const std::string& name, const BackupSummary& summ
   out.set_files(static_cast<double>(summary.files));
   out.set_bytes(static_cast<double>(summary.bytes));
   out.set_ledger_entries(static_cast<double>(summary.ledger_entries));
+  if (summary.expires_at_unix_ms != 0) {
+    out.set_expires_at(Rfc3339FromUnixMillis(summary.expires_at_unix_ms));
+  }
   return out;
 }
 

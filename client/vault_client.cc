@@ -148,9 +148,11 @@ absl::StatusOr<AuditPage> VaultClient::ExportAudit(uint64_t after_seq, uint64_t 
   return page;
 }
 
-absl::StatusOr<v1::BackupResponse> VaultClient::CreateBackup(std::string_view name) {
+absl::StatusOr<v1::BackupResponse> VaultClient::CreateBackup(std::string_view name,
+                                                             uint64_t expires_in_seconds) {
   v1::BackupRequest in;
   in.set_name(std::string(name));
+  in.set_expires_in_seconds(expires_in_seconds);
   return Typed<v1::BackupResponse>("POST", Path({"v1", "sys", "backups"}), &in);
 }
 absl::StatusOr<v1::ShredLedgerResponse> VaultClient::ShredLedger() {

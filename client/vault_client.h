@@ -62,7 +62,9 @@ class VaultClient {
   [[nodiscard]] absl::StatusOr<v1::ReceiptKeyResponse> ReceiptKey();
   [[nodiscard]] absl::StatusOr<v1::AuditVerifyResponse> VerifyAudit();
   [[nodiscard]] absl::StatusOr<AuditPage> ExportAudit(uint64_t after_seq, uint64_t limit);
-  [[nodiscard]] absl::StatusOr<v1::BackupResponse> CreateBackup(std::string_view name);
+  // expires_in_seconds: 0 = the server's default (PKCS#11 root) or never.
+  [[nodiscard]] absl::StatusOr<v1::BackupResponse> CreateBackup(std::string_view name,
+                                                                uint64_t expires_in_seconds = 0);
   [[nodiscard]] absl::StatusOr<v1::ShredLedgerResponse> ShredLedger();
   [[nodiscard]] absl::StatusOr<v1::JobResponse> GetJob(std::string_view job_id);
 

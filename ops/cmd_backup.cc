@@ -2,6 +2,8 @@
 // folders). Thread-safety: single-threaded. Restore never writes into a
 // data folder that is not absent or empty (RestoreBackup checks).
 #include <cstdio>
+#include <optional>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "ops/cli.h"
@@ -15,7 +17,7 @@ namespace {
 using ull = unsigned long long;
 
 struct Flags {
-  std::string name, dir, data_dir, ledger, key_b64, key_file;
+  std::string name, dir, data_dir, ledger, key_b64, key_file, expires_in;
   bool no_newer_ledger = false;
 };
 
@@ -29,7 +31,30 @@ std::string BackupText(const v1::BackupResponse& out) {
   return absl::StrCat("backup ", out.name(), " written on the server at ", out.path(), ": ",
                       static_cast<uint64_t>(out.files()), " files, ",
                       static_cast<uint64_t>(out.bytes()), " bytes, ",
-                      static_cast<uint64_t>(out.ledger_entries()), " erasures in its ledger");
+                      static_cast<uint64_t>(out.ledger_entries()), " erasures in its ledger",
+                      out.expires_at().empty() ? "" : "; it expires at ", out.expires_at());
+}
+
+// "35d", "12h", "90m", "3600s" or plain seconds; nullopt when malformed.
+std::optional<uint64_t> ParseLifetime(const std::string& text) {
+  if (text.empty()) return 0;
+  uint64_t unit = 1;
+  std::string digits = text;
+  switch (text.back()) {
+    case 'd': unit = 86400; break;
+    case 'h': unit = 3600; break;
+    case 'm': unit = 60; break;
+    case 's': unit = 1; break;
+    default: break;
+  }
+  if (text.back() < '0' || text.back() > '9') digits.pop_back();
+  if (digits.empty() || digits.size() > 9 ||
+      digits.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  const uint64_t n = std::stoull(digits);
+  if (n == 0) return std::nullopt;
+  return n * unit;
 }
 
 int Verify(const Globals& g, const Flags& f) {
@@ -114,7 +139,7 @@ int Restore(const Globals& g, const Flags& f) {
   absl::StatusOr<LedgerFile> ledger = ReadLedger(f.ledger);
   if (!ledger.ok()) return Fail(ledger.status());
   absl::StatusOr<RestoreReport> report =
-      RestoreBackup(f.dir, f.data_dir, ledger->receipts, *key,
+      RestoreBackup(f.dir, f.data_dir, ledger->receipts, absl::Now(), *key,
                     ledger->state.has_value() ? &*ledger->state : nullptr);
   if (!report.ok()) return Fail(report.status());
   PrintRestore(g, f.data_dir, *report);
@@ -130,9 +155,14 @@ void AddBackupCommands(CLI::App& app, Globals& g) {
   auto* create = backup->add_subcommand(
       "create", "online backup into the server's --backup-dir (RocksDB checkpoint + keyring)");
   create->add_option("name", f->name, "backup name (A-Z a-z 0-9 . _ -)")->required();
+  create->add_option("--expires-in", f->expires_in,
+                     "PKCS#11 root: unreadable after this (35d, 12h, ...; default 35d)");
   OnRun(create, g, [&g, f] {
+    std::optional<uint64_t> lifetime = ParseLifetime(f->expires_in);
+    if (!lifetime.has_value()) return Usage("--expires-in takes a number with d, h, m or s");
     return CallAndPrint<v1::BackupResponse>(
-        g, [f](VaultClient& c) { return c.CreateBackup(f->name); }, BackupText);
+        g, [f, lifetime](VaultClient& c) { return c.CreateBackup(f->name, *lifetime); },
+        BackupText);
   });
   auto* verify = backup->add_subcommand("verify", "check a backup folder offline");
   verify->add_option("dir", f->dir, "backup folder")->required();

@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libabsl-dev
   libcli11-dev libspdlog-dev libfmt-dev libgfshare-dev
   openssl curl wrk
+  softhsm2 libp11-kit-dev
   clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14
 )
 

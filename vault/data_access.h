@@ -136,7 +136,9 @@ class DataAccess {
   // FAILED_PRECONDITION when no backup folder is configured).
   [[nodiscard]] absl::StatusOr<BackupSummary> CreateBackup(const RequestContext& ctx,
                                                            const std::string& backup_root,
-                                                           std::string_view name);
+                                                           std::string_view name,
+                                                           absl::Duration expires_in =
+                                                               absl::ZeroDuration());
   struct LedgerExport {
     std::vector<records::ErasureRecord> done;  // with their signed receipts
     records::LiveState state;                  // signed

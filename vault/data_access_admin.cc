@@ -84,7 +84,8 @@ absl::StatusOr<uint32_t> DataAccess::RotateRoot(const RequestContext& ctx) {
 
 absl::StatusOr<BackupSummary> DataAccess::CreateBackup(const RequestContext& ctx,
                                                        const std::string& backup_root,
-                                                       std::string_view name) {
+                                                       std::string_view name,
+                                                       absl::Duration expires_in) {
   RETURN_IF_ERROR(CheckOperator(ctx, "", Action::kAdmin, "take backups"));
   RETURN_IF_ERROR(ValidateBackupName(name));
   if (backup_root.empty()) {
@@ -92,7 +93,7 @@ absl::StatusOr<BackupSummary> DataAccess::CreateBackup(const RequestContext& ctx
   }
   const std::string dir = Cat(backup_root, "/", name);
   RETURN_IF_ERROR(Log(ctx, "", Action::kAdmin, "", "backup"));
-  return vault::CreateBackup(*options_.keys, *options_.kv, dir);
+  return vault::CreateBackup(*options_.keys, *options_.kv, dir, expires_in);
 }
 
 absl::StatusOr<DataAccess::LedgerExport> DataAccess::ShredLedger(const RequestContext& ctx) {

@@ -23,6 +23,18 @@ absl::StatusOr<KeyHierarchy::ShamirInit> SystemControl::Initialize(int shares, i
   if (options_.keys->initialized()) {
     return absl::FailedPreconditionError("vault is already initialised");
   }
+  if (options_.keys->token_root()) {
+    // The root key is created inside the token: there are no shares, and the
+    // vault unseals itself from the token.
+    absl::StatusOr<std::string> root_api_key = options_.keys->InitializeWithToken();
+    if (!root_api_key.ok()) return root_api_key.status();
+    KeyHierarchy::ShamirInit init{{}, std::move(*root_api_key)};
+    if (absl::Status unsealed = options_.keys->UnsealWithToken(); !unsealed.ok()) {
+      crypto::SecureWipe(init.root_api_key);
+      return unsealed;
+    }
+    return init;
+  }
   return options_.keys->InitializeWithShares(shares, threshold);
 }
 
@@ -47,12 +59,19 @@ MaintenanceReport SystemControl::RunMaintenance() {
   MaintenanceReport report;
   (void)options_.kv->Recover();
   report.storage = options_.kv->Health();
+  // PKCS#11 root: seal when the token has gone, unseal when it is back.
+  if (absl::Status token = options_.keys->CheckToken(); !token.ok()) {
+    report.token_error = std::string(token.message());
+  }
   if (options_.keys->sealed() || !report.storage.writable) return report;
   absl::StatusOr<int> executed = options_.lifecycle->RunDue();
   if (executed.ok()) report.erasures_executed = *executed;
   absl::StatusOr<int> resumed = options_.jobs->ResumeInterrupted();
   if (resumed.ok()) report.jobs_resumed = *resumed;
   report.compaction_failed = !options_.lifecycle->CompactShredded().ok();
+  // PKCS#11 root: backups whose day has ended can no longer be opened.
+  absl::StatusOr<int> expired = options_.keys->DestroyExpiredBackupKeys();
+  if (expired.ok()) report.backup_keys_destroyed = *expired;
   return report;
 }
 

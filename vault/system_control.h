@@ -40,6 +40,8 @@ struct MaintenanceReport {
   int erasures_executed = 0;
   int jobs_resumed = 0;
   bool compaction_failed = false;
+  std::string token_error;  // PKCS#11 root: why the token check failed
+  int backup_keys_destroyed = 0;  // PKCS#11 root: expired backups made unreadable
 };
 
 struct SystemControlOptions {
@@ -57,7 +59,9 @@ class SystemControl {
   explicit SystemControl(SystemControlOptions options) : options_(options) {}
 
   SystemStatus Status() const;
-  // FAILED_PRECONDITION when already initialised.
+  // FAILED_PRECONDITION when already initialised. With a PKCS#11 root the
+  // shares are ignored: the root key is made in the token, no share is
+  // returned, and the vault is unsealed at once.
   [[nodiscard]] absl::StatusOr<KeyHierarchy::ShamirInit> Initialize(int shares, int threshold);
   [[nodiscard]] absl::StatusOr<KeyHierarchy::UnsealProgress> SubmitUnsealShare(
       std::string_view share);

@@ -42,6 +42,8 @@ absl::Status Vault::OpenStores(VaultOptions& options) {
   key_options.clock = options.clock;
   key_options.random = options.random;
   key_options.argon2 = options.argon2;
+  token_ = std::move(options.token);
+  key_options.token = token_.get();
   absl::StatusOr<std::unique_ptr<KeyHierarchy>> keys = KeyHierarchy::Open(key_options);
   if (!keys.ok()) return keys.status();
   keys_ = std::move(*keys);
@@ -119,6 +121,11 @@ void Vault::WireFacades(const VaultOptions& options) {
   system_options.lifecycle = lifecycle_.get();
   system_options.jobs = jobs_.get();
   system_ = std::make_unique<SystemControl>(system_options);
+}
+
+absl::Status Vault::UnsealFromToken() {
+  if (!keys_->token_root() || !keys_->initialized()) return absl::OkStatus();
+  return keys_->UnsealWithToken();
 }
 
 absl::Status Vault::InitializeAndUnsealDev() {

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "base/clock.h"
 #include "crypto/passphrase.h"
+#include "crypto/pkcs11_token.h"
 #include "crypto/random.h"
 #include "vault/data_access.h"
 #include "vault/storage/kv_store.h"
@@ -40,6 +41,8 @@ struct VaultOptions {
   // Shred-epoch jobs: data keys per write, and a pause after each write.
   size_t rewrap_chunk_size = 500;
   absl::Duration rewrap_chunk_pause = absl::ZeroDuration();
+  // The PKCS#11 token holding the root key (--pkcs11-*); null = file root.
+  std::unique_ptr<crypto::Pkcs11Token> token;
   // Tests may supply the store (e.g. in memory, or RocksDB with a faulty file
   // system); null = RocksDB in data_dir/db.
   std::unique_ptr<storage::KvStore> kv;
@@ -65,6 +68,9 @@ class Vault {
   // (writing the root API key to DevRootApiKeyPath(), mode 0600), then
   // unseal from it.
   [[nodiscard]] absl::Status InitializeAndUnsealDev();
+  // PKCS#11 root: unseal from the token if initialised (vaultd at start).
+  // OK and nothing done with a file root or before initialisation.
+  [[nodiscard]] absl::Status UnsealFromToken();
 
  private:
   friend class internal::VaultParts;  // tests and benchmarks: vault/internal/vault_parts.h
@@ -76,6 +82,7 @@ class Vault {
   void WireFacades(const VaultOptions& options);
 
   std::string data_dir_;
+  std::unique_ptr<crypto::Pkcs11Token> token_;  // outlives the key hierarchy
   // Declaration order is destruction order in reverse: the store outlives
   // everything that uses it.
   std::unique_ptr<storage::KvStore> kv_;

@@ -44,6 +44,7 @@ absl::Status WriteManifest(KeyHierarchy& keys, const std::string& dir, BackupSum
   manifest.set_format(kFormat);
   manifest.set_created_at_unix_ms(summary->created_at_unix_ms);
   manifest.set_ledger_entries(summary->ledger_entries);
+  manifest.set_expires_at_unix_ms(summary->expires_at_unix_ms);
   absl::StatusOr<std::string> public_key = keys.SigningPublicKey();
   if (!public_key.ok()) return public_key.status();
   manifest.set_signing_public_key(*public_key);
@@ -72,8 +73,12 @@ absl::Status WriteManifest(KeyHierarchy& keys, const std::string& dir, BackupSum
 }  // namespace
 
 absl::StatusOr<BackupSummary> CreateBackup(KeyHierarchy& keys, storage::KvStore& kv,
-                                           const std::string& dir) {
+                                           const std::string& dir, absl::Duration expires_in) {
   if (keys.sealed()) return SealedError();
+  if (!keys.token_root() && expires_in != absl::ZeroDuration()) {
+    return absl::FailedPreconditionError(
+        "backups expire only with a PKCS#11 root (a file root's shares open every copy)");
+  }
   base::Env& env = keys.env();
   absl::StatusOr<base::FileInfo> there = env.Stat(dir);
   if (there.ok() && there->type != base::FileType::kMissing) {
@@ -91,8 +96,9 @@ absl::StatusOr<BackupSummary> CreateBackup(KeyHierarchy& keys, storage::KvStore&
   // The keyring cannot change while the checkpoint is made, so the copy's
   // wrapped data keys and the copied keyring belong together.
   std::string keyring_bytes;
-  absl::Status made = keys.WithKeyring([&](const records::Keyring& keyring) {
+  absl::Status made = keys.WithBackupKeyring(expires_in, [&](const records::Keyring& keyring) {
     keyring_bytes = keyring.SerializeAsString();
+    summary.expires_at_unix_ms = keyring.backup_expires_at_unix_ms();
     return kv.CreateCheckpoint(Cat(dir, "/db"));
   });
   if (!made.ok()) return fail(made);
@@ -102,7 +108,7 @@ absl::StatusOr<BackupSummary> CreateBackup(KeyHierarchy& keys, storage::KvStore&
   absl::StatusOr<uint64_t> ledger_entries = CountLedgerEntries(Cat(dir, "/db"));
   if (!ledger_entries.ok()) return fail(ledger_entries.status());
   summary.ledger_entries = *ledger_entries;
-  summary.created_at_unix_ms = absl::ToUnixMillis(absl::Now());
+  summary.created_at_unix_ms = absl::ToUnixMillis(keys.clock().Now());
   if (absl::Status s = WriteManifest(keys, dir, &summary); !s.ok()) return fail(s);
   if (absl::Status s = SyncTree(env, dir); !s.ok()) return fail(s);
   // The backup folder's own entry in the backup root, so a crash right
@@ -131,6 +137,7 @@ absl::StatusOr<BackupSummary> VerifyBackup(const std::string& dir, std::string_v
   summary.path = dir;
   summary.created_at_unix_ms = manifest->created_at_unix_ms();
   summary.ledger_entries = manifest->ledger_entries();
+  summary.expires_at_unix_ms = manifest->expires_at_unix_ms();
   for (const std::string& rel : *present) {
     if (rel == kManifestName) continue;
     if (listed.erase(rel) == 0) return absl::DataLossError(Cat("file not in the manifest: ", rel));

@@ -44,13 +44,18 @@ struct BackupSummary {
   uint64_t files = 0;
   uint64_t bytes = 0;
   uint64_t ledger_entries = 0;
+  int64_t expires_at_unix_ms = 0;  // 0 = never (file root)
 };
 
 // Writes a backup of the open, unsealed vault into `dir`, which must not
 // exist (its parent must). FAILED_PRECONDITION when it exists; SEALED while
-// sealed. On error the partial folder is removed.
-[[nodiscard]] absl::StatusOr<BackupSummary> CreateBackup(KeyHierarchy& keys, storage::KvStore& kv,
-                                                         const std::string& dir);
+// sealed. On error the partial folder is removed. PKCS#11 root: the backup's
+// keys are wrapped under a backup key object that is destroyed at the end of
+// the day `expires_in` from now ends in (zero: the default of 35 days), see
+// KeyHierarchy::WithBackupKeyring; a file root takes no expiry.
+[[nodiscard]] absl::StatusOr<BackupSummary> CreateBackup(
+    KeyHierarchy& keys, storage::KvStore& kv, const std::string& dir,
+    absl::Duration expires_in = absl::ZeroDuration());
 
 // Checks a backup folder offline: the manifest's signature (under
 // `public_key`, raw 32 bytes, when given; else under the key the backup's
@@ -98,10 +103,12 @@ struct RestoreReport {
 // renames it at the end, so a failed restore leaves no data folder behind.
 // The backup is verified first (under `public_key` when given, the vault's
 // pinned key). PERMISSION_DENIED when a receipt's signature does not verify
-// under the backup's signing key.
+// under the backup's signing key; FAILED_PRECONDITION, naming the time, when
+// the backup expired before `now`.
 [[nodiscard]] absl::StatusOr<RestoreReport> RestoreBackup(
     const std::string& backup_dir, const std::string& data_dir,
-    const std::vector<records::ErasureReceipt>& newer_receipts, std::string_view public_key = "",
+    const std::vector<records::ErasureReceipt>& newer_receipts, absl::Time now,
+    std::string_view public_key = "",
     const records::LiveState* live_state = nullptr, base::Env& env = base::Env::Posix());
 
 }  // namespace vault

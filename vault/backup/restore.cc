@@ -14,6 +14,7 @@
 #include "vault/backup/internal/backup_files.h"
 #include "vault/keys/keyring_file.h"
 #include "vault/lifecycle/lifecycle.h"
+#include "vault/model/record_keys.h"
 #include "vault/storage/rocks_kv_store.h"
 
 namespace vault {
@@ -28,14 +29,20 @@ using backup_internal::ReadWholeFile;
 // target is free. Returns the backup's manifest.
 absl::StatusOr<records::BackupManifest> CheckRestore(
     base::Env& env, const std::string& backup_dir, const std::string& data_dir,
-    const std::vector<records::ErasureReceipt>& newer_receipts, std::string_view public_key,
-    const records::LiveState* live_state, RestoreReport* report) {
+    const std::vector<records::ErasureReceipt>& newer_receipts, absl::Time now,
+    std::string_view public_key, const records::LiveState* live_state, RestoreReport* report) {
   absl::StatusOr<BackupSummary> verified = VerifyBackup(backup_dir, public_key, env);
   if (!verified.ok()) return verified.status();
   report->backup = *verified;
   report->receipts = newer_receipts.size();
   absl::StatusOr<records::BackupManifest> manifest = ReadManifest(env, backup_dir, "");
   if (!manifest.ok()) return manifest.status();
+  if (manifest->expires_at_unix_ms() != 0 &&
+      now >= absl::FromUnixMillis(manifest->expires_at_unix_ms())) {
+    return absl::FailedPreconditionError(
+        Cat("the backup expired at ", Rfc3339Ms(manifest->expires_at_unix_ms()),
+            ": its key object is destroyed (or due to be) and it cannot be restored"));
+  }
   for (const records::ErasureReceipt& r : newer_receipts) {
     if (!VerifyReceipt(r, manifest->signing_public_key()).ok()) {
       return absl::PermissionDeniedError(
@@ -142,11 +149,12 @@ absl::Status ReplayIntoCopy(const std::string& db,
 
 absl::StatusOr<RestoreReport> RestoreBackup(
     const std::string& backup_dir, const std::string& data_dir,
-    const std::vector<records::ErasureReceipt>& newer_receipts, std::string_view public_key,
-    const records::LiveState* live_state, base::Env& env) {
+    const std::vector<records::ErasureReceipt>& newer_receipts, absl::Time now,
+    std::string_view public_key, const records::LiveState* live_state, base::Env& env) {
   RestoreReport report;
   absl::StatusOr<records::BackupManifest> manifest =
-      CheckRestore(env, backup_dir, data_dir, newer_receipts, public_key, live_state, &report);
+      CheckRestore(env, backup_dir, data_dir, newer_receipts, now, public_key, live_state,
+                   &report);
   if (!manifest.ok()) return manifest.status();
   const std::string partial = Cat(data_dir, ".partial");
   RETURN_IF_ERROR(PrepareDataDir(env, partial));

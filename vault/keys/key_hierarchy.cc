@@ -17,6 +17,7 @@
 #include "vault/keys/api_keys.h"
 #include "vault/keys/internal/key_file.h"
 #include "vault/keys/internal/keyring_layout.h"
+#include "vault/keys/internal/root_key.h"
 #include "vault/model/record_keys.h"
 
 namespace vault {
@@ -35,6 +36,8 @@ KeyHierarchy::KeyHierarchy(KeyHierarchyOptions options)
     : options_(std::move(options)),
       file_(options_.dir, options_.env),
       cache_(options_.kek_cache_capacity) {}
+
+KeyHierarchy::~KeyHierarchy() = default;
 
 absl::StatusOr<std::unique_ptr<KeyHierarchy>> KeyHierarchy::Open(KeyHierarchyOptions options) {
   if (options.clock == nullptr || options.random == nullptr) {
@@ -83,37 +86,38 @@ absl::StatusOr<std::string> KeyHierarchy::InitializeLocked(const SecretBytes& un
   if (keyring_.has_value()) return absl::FailedPreconditionError("vault is already initialised");
   if (unseal_key.size() != kKeySize)
     return absl::InvalidArgumentError("unseal key must be 32 bytes");
-  crypto::RandomSource& random = *options_.random;
-  absl::StatusOr<SecretBytes> root = random.Secret(kKeySize);
-  if (!root.ok()) return root.status();
-  absl::StatusOr<crypto::SigningKey> signing = crypto::SigningKey::Generate(random);
-  if (!signing.ok()) return signing.status();
-  absl::StatusOr<SecretBytes> system_secret = random.Secret(kKeySize);
-  if (!system_secret.ok()) return system_secret.status();
-
+  ASSIGN_OR_RETURN(SecretBytes root, options_.random->Secret(kKeySize));
   records::Keyring next;
   *next.mutable_seal() = std::move(seal);
+  ASSIGN_OR_RETURN(std::string wrapped_root, XChaCha20Poly1305::EncryptSecret(
+                                                 unseal_key, root, RootAd(1), *options_.random));
+  next.set_wrapped_root_key(std::move(wrapped_root));
+  return InitializeRootLocked(keys_internal::SoftwareRoot(std::move(root), options_.random),
+                              std::move(next));
+}
+
+absl::StatusOr<std::string> KeyHierarchy::InitializeRootLocked(
+    std::unique_ptr<keys_internal::RootKey> root, records::Keyring next) {
+  crypto::RandomSource& random = *options_.random;
+  ASSIGN_OR_RETURN(crypto::SigningKey signing, crypto::SigningKey::Generate(random));
+  ASSIGN_OR_RETURN(SecretBytes system_secret, random.Secret(kKeySize));
   next.set_root_key_version(1);
-  absl::StatusOr<std::string> wrapped_root =
-      XChaCha20Poly1305::EncryptSecret(unseal_key, *root, RootAd(1), random);
-  if (!wrapped_root.ok()) return wrapped_root.status();
-  next.set_wrapped_root_key(*wrapped_root);
-  absl::StatusOr<std::string> wrapped_seed =
-      XChaCha20Poly1305::EncryptSecret(*root, signing->seed(), SigningSeedAd(), random);
-  if (!wrapped_seed.ok()) return wrapped_seed.status();
-  next.set_wrapped_signing_seed(*wrapped_seed);
-  next.set_signing_public_key(signing->public_key());
-  absl::StatusOr<std::string> wrapped_system =
-      XChaCha20Poly1305::EncryptSecret(*root, *system_secret, SystemSecretAd(), random);
-  if (!wrapped_system.ok()) return wrapped_system.status();
-  next.set_wrapped_system_secret(*wrapped_system);
+  ASSIGN_OR_RETURN(std::string wrapped_seed, root->Wrap(signing.seed(), SigningSeedAd()));
+  next.set_wrapped_signing_seed(std::move(wrapped_seed));
+  next.set_signing_public_key(signing.public_key());
+  ASSIGN_OR_RETURN(std::string wrapped_system, root->Wrap(system_secret, SystemSecretAd()));
+  next.set_wrapped_system_secret(std::move(wrapped_system));
 
   std::string root_api_key = NewApiKey(random);
-  absl::StatusOr<SecretBytes> hash_key = crypto::DeriveSubkey(
-      *system_secret, static_cast<uint64_t>(SystemSubkey::kApiKeyHash), "vsystem1", kKeySize);
-  if (!hash_key.ok()) return hash_key.status();
-  absl::StatusOr<std::string> root_hash = ApiKeyHash(*hash_key, root_api_key);
-  if (!root_hash.ok()) return root_hash.status();
+  ASSIGN_OR_RETURN(SecretBytes hash_key,
+                   crypto::DeriveSubkey(system_secret,
+                                        static_cast<uint64_t>(SystemSubkey::kApiKeyHash),
+                                        "vsystem1", kKeySize));
+  absl::StatusOr<std::string> root_hash = ApiKeyHash(hash_key, root_api_key);
+  if (!root_hash.ok()) {
+    crypto::SecureWipe(root_api_key);
+    return root_hash.status();
+  }
   next.set_root_api_key_hash(*root_hash);
   next.set_initialized_at_unix_ms(ToMs(options_.clock->Now()));
   if (absl::Status s = PersistLocked(std::move(next)); !s.ok()) {
@@ -244,27 +248,36 @@ absl::Status KeyHierarchy::UnsealWithPassphrase(std::string_view passphrase) {
 absl::Status KeyHierarchy::UnsealWithKey(const SecretBytes& unseal_key) {
   std::unique_lock lock(mu_);
   if (!keyring_.has_value()) return absl::FailedPreconditionError("vault is not initialised");
-  if (root_key_ != nullptr) return absl::OkStatus();
+  if (root_ != nullptr) return absl::OkStatus();
+  if (keyring_->seal().kind() == records::SealConfig::PKCS11) {
+    return absl::FailedPreconditionError("the vault's root key is in a PKCS#11 token");
+  }
   absl::StatusOr<SecretBytes> root = XChaCha20Poly1305::DecryptSecret(
       unseal_key, keyring_->wrapped_root_key(), RootAd(keyring_->root_key_version()));
   if (!root.ok()) {
     return absl::PermissionDeniedError("unseal key does not open the keyring");
   }
-  absl::StatusOr<SecretBytes> seed =
-      XChaCha20Poly1305::DecryptSecret(*root, keyring_->wrapped_signing_seed(), SigningSeedAd());
-  if (!seed.ok()) return absl::DataLossError("signing key in the keyring failed authentication");
-  absl::StatusOr<crypto::SigningKey> signing = crypto::SigningKey::FromSeed(*seed);
-  if (!signing.ok()) return signing.status();
+  ASSIGN_OR_RETURN(SecretBytes kept, unseal_key.Clone());
+  RETURN_IF_ERROR(
+      FinishUnsealLocked(keys_internal::SoftwareRoot(std::move(*root), options_.random)));
+  unseal_key_ = std::make_unique<SecretBytes>(std::move(kept));
+  return absl::OkStatus();
+}
+
+absl::Status KeyHierarchy::FinishUnsealLocked(std::unique_ptr<keys_internal::RootKey> root) {
+  absl::StatusOr<SecretBytes> seed = root->Unwrap(keyring_->wrapped_signing_seed(), SigningSeedAd());
+  if (absl::IsDataLoss(seed.status())) {
+    return absl::DataLossError("signing key in the keyring failed authentication");
+  }
+  if (!seed.ok()) return seed.status();
+  ASSIGN_OR_RETURN(crypto::SigningKey signing, crypto::SigningKey::FromSeed(*seed));
   // The published key is stored in clear for use while sealed; it must be
   // the one the authenticated seed yields.
-  if (!crypto::ConstantTimeEquals(signing->public_key(), keyring_->signing_public_key())) {
+  if (!crypto::ConstantTimeEquals(signing.public_key(), keyring_->signing_public_key())) {
     return absl::DataLossError("keyring's signing public key does not match its signing key");
   }
-  absl::StatusOr<SecretBytes> kept = unseal_key.Clone();
-  if (!kept.ok()) return kept.status();
-  root_key_ = std::make_unique<SecretBytes>(std::move(*root));
-  signing_key_ = std::make_unique<crypto::SigningKey>(std::move(*signing));
-  unseal_key_ = std::make_unique<SecretBytes>(std::move(*kept));
+  root_ = std::move(root);
+  signing_key_ = std::make_unique<crypto::SigningKey>(std::move(signing));
   root_key_ready_.store(true, std::memory_order_release);
   return absl::OkStatus();
 }
@@ -273,7 +286,7 @@ void KeyHierarchy::Seal() {
   {
     std::unique_lock lock(mu_);
     root_key_ready_.store(false, std::memory_order_release);
-    root_key_.reset();
+    root_.reset();
     signing_key_.reset();
     unseal_key_.reset();
     cache_.Clear();
@@ -329,51 +342,52 @@ absl::Status KeyHierarchy::StoreAuditAnchor(const records::AuditAnchor& anchor) 
   return PersistLocked(std::move(next));
 }
 
-absl::StatusOr<uint32_t> KeyHierarchy::RotateRoot() {
-  std::unique_lock lock(mu_);
-  if (root_key_ == nullptr || unseal_key_ == nullptr) return SealedError();
-  crypto::RandomSource& random = *options_.random;
-  absl::StatusOr<SecretBytes> next_root = random.Secret(kKeySize);
-  if (!next_root.ok()) return next_root.status();
-  records::Keyring next = *keyring_;
-  const uint32_t version = next.root_key_version() + 1;
-  // Everything wrapped under the root key moves to the new one; nothing
-  // stays wrapped under the old root.
+absl::Status KeyHierarchy::RewrapAllLocked(keys_internal::RootKey& to, records::Keyring* next) {
   auto rewrap = [&](const std::string& wrapped,
                     const std::string& ad) -> absl::StatusOr<std::string> {
-    absl::StatusOr<SecretBytes> key = XChaCha20Poly1305::DecryptSecret(*root_key_, wrapped, ad);
-    if (!key.ok()) return absl::DataLossError("keyring entry failed authentication");
-    return XChaCha20Poly1305::EncryptSecret(*next_root, *key, ad, random);
+    ASSIGN_OR_RETURN(SecretBytes key, root_->Unwrap(wrapped, ad));
+    return to.Wrap(key, ad);
   };
-  absl::StatusOr<std::string> wrapped = rewrap(next.wrapped_signing_seed(), SigningSeedAd());
-  if (!wrapped.ok()) return wrapped.status();
-  next.set_wrapped_signing_seed(*wrapped);
-  wrapped = rewrap(next.wrapped_system_secret(), SystemSecretAd());
-  if (!wrapped.ok()) return wrapped.status();
-  next.set_wrapped_system_secret(*wrapped);
-  for (records::TenantKeys& t : *next.mutable_tenants()) {
+  ASSIGN_OR_RETURN(std::string seed, rewrap(next->wrapped_signing_seed(), SigningSeedAd()));
+  next->set_wrapped_signing_seed(std::move(seed));
+  ASSIGN_OR_RETURN(std::string system, rewrap(next->wrapped_system_secret(), SystemSecretAd()));
+  next->set_wrapped_system_secret(std::move(system));
+  for (records::TenantKeys& t : *next->mutable_tenants()) {
     for (records::KekVersion& k : *t.mutable_keks()) {
       if (k.wrapped_key().empty()) continue;
-      wrapped = rewrap(k.wrapped_key(), KekAd(t.tenant(), k.version()));
-      if (!wrapped.ok()) return wrapped.status();
-      k.set_wrapped_key(*wrapped);
+      ASSIGN_OR_RETURN(std::string kek, rewrap(k.wrapped_key(), KekAd(t.tenant(), k.version())));
+      k.set_wrapped_key(std::move(kek));
     }
     if (!t.wrapped_subkey_root().empty()) {
-      wrapped = rewrap(t.wrapped_subkey_root(), SubkeyRootAd(t.tenant()));
-      if (!wrapped.ok()) return wrapped.status();
-      t.set_wrapped_subkey_root(*wrapped);
+      ASSIGN_OR_RETURN(std::string sub, rewrap(t.wrapped_subkey_root(), SubkeyRootAd(t.tenant())));
+      t.set_wrapped_subkey_root(std::move(sub));
     }
   }
-  wrapped = XChaCha20Poly1305::EncryptSecret(*unseal_key_, *next_root, RootAd(version), random);
-  if (!wrapped.ok()) return wrapped.status();
-  next.set_wrapped_root_key(*wrapped);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint32_t> KeyHierarchy::RotateRoot() {
+  std::unique_lock lock(mu_);
+  if (root_ == nullptr) return SealedError();
+  if (keyring_->seal().kind() == records::SealConfig::PKCS11) return RotateTokenRootLocked();
+  if (unseal_key_ == nullptr) return SealedError();
+  crypto::RandomSource& random = *options_.random;
+  ASSIGN_OR_RETURN(SecretBytes next_root, random.Secret(kKeySize));
+  records::Keyring next = *keyring_;
+  const uint32_t version = next.root_key_version() + 1;
+  ASSIGN_OR_RETURN(std::string wrapped_root, XChaCha20Poly1305::EncryptSecret(
+                                                 *unseal_key_, next_root, RootAd(version), random));
+  std::unique_ptr<keys_internal::RootKey> to =
+      keys_internal::SoftwareRoot(std::move(next_root), &random);
+  // Everything wrapped under the root key moves to the new one; nothing
+  // stays wrapped under the old root.
+  RETURN_IF_ERROR(RewrapAllLocked(*to, &next));
+  next.set_wrapped_root_key(std::move(wrapped_root));
   next.set_root_key_version(version);
   absl::Status persisted = PersistDestructiveLocked(std::move(next));
   // Once one slot holds the new keyring, the new root is the one in force
   // (even if the second slot could not be rewritten).
-  if (keyring_->root_key_version() == version) {
-    root_key_ = std::make_unique<SecretBytes>(std::move(*next_root));
-  }
+  if (keyring_->root_key_version() == version) root_ = std::move(to);
   if (!persisted.ok()) return persisted;
   return version;
 }

@@ -20,6 +20,7 @@
 #include "absl/time/time.h"
 #include "base/clock.h"
 #include "crypto/passphrase.h"
+#include "crypto/pkcs11_token.h"
 #include "crypto/random.h"
 #include "crypto/shamir.h"
 #include "crypto/signing.h"
@@ -28,6 +29,9 @@
 #include "vault/model/records.pb.h"
 
 namespace vault {
+namespace keys_internal {
+class RootKey;
+}
 
 // Subkeys derived from a tenant's subkey root (stable across KEK rotation).
 enum class TenantSubkey : uint64_t { kToken = 1, kBlindIndex = 2, kHash = 3 };
@@ -62,6 +66,9 @@ struct KeyHierarchyOptions {
   crypto::RandomSource* random = nullptr;  // required
   crypto::Argon2idParams argon2;
   size_t kek_cache_capacity = 4096;
+  // The PKCS#11 token holding the root key object (not owned); null = the
+  // root key is software, wrapped under an unseal key (file root).
+  crypto::Pkcs11Token* token = nullptr;
 };
 
 // Marks `tenant` erased in `keyring`: every KEK version destroyed (wrapped
@@ -75,6 +82,7 @@ class KeyHierarchy {
 
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<KeyHierarchy>> Open(
       KeyHierarchyOptions options);
+  ~KeyHierarchy();
 
   bool initialized() const;
   bool sealed() const { return !root_ready(); }
@@ -118,6 +126,24 @@ class KeyHierarchy {
   [[nodiscard]] absl::Status UnsealWithKeyFile(const std::string& key_file_path);
   [[nodiscard]] absl::Status UnsealWithPassphrase(std::string_view passphrase);
   [[nodiscard]] absl::Status UnsealWithKey(const crypto::SecretBytes& unseal_key);
+  // PKCS#11 root (options.token): a new non-extractable AES-256 key object
+  // inside the token is the root key; nothing unseals but that object.
+  // Returns the root API key and leaves the vault sealed.
+  [[nodiscard]] absl::StatusOr<std::string> InitializeWithToken();
+  // Unseals with the token's root key object. PERMISSION_DENIED when the
+  // token does not hold it (destroyed by a root epoch, or another token);
+  // UNAVAILABLE when the token cannot be reached. Also retries destroying
+  // key objects a rotation retired.
+  [[nodiscard]] absl::Status UnsealWithToken();
+  // For the scheduler, with a PKCS#11 root: seals when the token has gone,
+  // unseals when it is back. OK without a token.
+  [[nodiscard]] absl::Status CheckToken();
+  bool token_root() const { return options_.token != nullptr; }
+  // PKCS#11 root: the first root epoch (old root object destroyed) at or
+  // after `t`, when there was one: from then on no copy of the storage taken
+  // before `t` can be opened. nullopt with a file root.
+  std::optional<absl::Time> RootEpochAfter(absl::Time t) const;
+
   // Drops the root key and every cached key, and tells the listeners.
   void Seal();
   // `listener` runs on every Seal (key caches elsewhere empty themselves).
@@ -157,10 +183,13 @@ class KeyHierarchy {
   [[nodiscard]] absl::StatusOr<std::string> RootApiKeyHash() const;
 
   // Root-key rotation: a new root key wraps everything the old one wrapped
-  // (signing seed, system secret, every tenant KEK and subkey root) and is
-  // itself wrapped under the unseal key, which is kept in locked memory while
-  // unsealed for this purpose. Both keyring slots are rewritten, so no slot
-  // keeps anything wrapped under the old root. Returns the new root version.
+  // (signing seed, system secret, every tenant KEK and subkey root). File
+  // root: the new key is wrapped under the unseal key, which is kept in
+  // locked memory while unsealed for this purpose. PKCS#11 root: the new key
+  // is a new object in the token, and the old object is destroyed once the
+  // keyring no longer needs it (a root epoch). Both keyring slots are
+  // rewritten, so no slot keeps anything wrapped under the old root.
+  // Returns the new root version.
   [[nodiscard]] absl::StatusOr<uint32_t> RotateRoot();
   uint32_t root_key_version() const;
 
@@ -180,6 +209,21 @@ class KeyHierarchy {
   [[nodiscard]] absl::Status WithKeyring(
       const std::function<absl::Status(const records::Keyring&)>& fn) const;
 
+  // Backups. File root: `fn` gets the keyring as it is (expires_in must be
+  // zero). PKCS#11 root: `fn` gets a copy whose keys are wrapped under the
+  // backup key object of the day `expires_in` from now ends in (created and
+  // listed in the keyring if needed; the scheduler destroys it then, and
+  // with it every copy of the backup). Zero = kDefaultBackupLifetime.
+  // Either way no change to the keyring happens while `fn` runs.
+  static constexpr absl::Duration kDefaultBackupLifetime = absl::Hours(24 * 35);
+  static constexpr absl::Duration kMaxBackupLifetime = absl::Hours(24 * 400);
+  [[nodiscard]] absl::Status WithBackupKeyring(
+      absl::Duration expires_in,
+      const std::function<absl::Status(const records::Keyring&)>& fn);
+  // Destroys the backup key objects whose day has ended. Returns how many.
+  [[nodiscard]] absl::StatusOr<int> DestroyExpiredBackupKeys();
+  const Clock& clock() const { return *options_.clock; }
+
   // The vault's signing public key (available while sealed too).
   [[nodiscard]] absl::StatusOr<std::string> SigningPublicKey() const;
   // Signs with the vault's key. SEALED while sealed.
@@ -195,6 +239,20 @@ class KeyHierarchy {
   absl::Status PersistDestructiveLocked(records::Keyring next);
   absl::StatusOr<std::string> InitializeLocked(const crypto::SecretBytes& unseal_key,
                                                records::SealConfig seal);
+  absl::StatusOr<std::string> InitializeRootLocked(std::unique_ptr<keys_internal::RootKey> root,
+                                                   records::Keyring next);
+  // Verifies `root` against the keyring (it must open the signing seed) and
+  // puts it in force.
+  absl::Status FinishUnsealLocked(std::unique_ptr<keys_internal::RootKey> root);
+  // Moves everything `next` holds under the current root to `to`.
+  absl::Status RewrapAllLocked(keys_internal::RootKey& to, records::Keyring* next);
+  // `retire_old`: destroy the old object (false when it is a backup key
+  // that other backups still need).
+  absl::StatusOr<uint32_t> RotateTokenRootLocked(bool retire_old = true);
+  absl::StatusOr<std::string> BackupKeyIdLocked(absl::Time expires_at);
+  // Destroys the token objects listed as retired; a root epoch ends when
+  // the list is empty again.
+  absl::Status DestroyRetiredLocked();
   const records::TenantKeys* FindTenantLocked(std::string_view tenant) const;
   absl::StatusOr<crypto::SecretBytes> NewWrappedKekLocked(std::string_view tenant, uint32_t version,
                                                           records::KekVersion* out);
@@ -205,7 +263,7 @@ class KeyHierarchy {
   KeyringFile file_;
   mutable std::shared_mutex mu_;
   std::optional<records::Keyring> keyring_ ABSL_GUARDED_BY(mu_);
-  std::unique_ptr<crypto::SecretBytes> root_key_ ABSL_GUARDED_BY(mu_);    // null when sealed
+  std::unique_ptr<keys_internal::RootKey> root_ ABSL_GUARDED_BY(mu_);     // null when sealed
   std::unique_ptr<crypto::SecretBytes> unseal_key_ ABSL_GUARDED_BY(mu_);  // null when sealed
   std::unique_ptr<crypto::SigningKey> signing_key_ ABSL_GUARDED_BY(mu_);  // null when sealed
   std::atomic<bool> root_key_ready_{false};

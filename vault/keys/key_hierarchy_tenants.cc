@@ -9,13 +9,13 @@
 #include "crypto/aead.h"
 #include "crypto/hashing.h"
 #include "vault/keys/internal/keyring_layout.h"
+#include "vault/keys/internal/root_key.h"
 #include "vault/keys/key_hierarchy.h"
 #include "vault/model/record_keys.h"
 
 namespace vault {
 
 using crypto::SecretBytes;
-using crypto::XChaCha20Poly1305;
 using keys_internal::FromMs;
 using keys_internal::KekAd;
 using keys_internal::KekCacheId;
@@ -39,7 +39,7 @@ absl::StatusOr<SecretBytes> KeyHierarchy::NewWrappedKekLocked(std::string_view t
   absl::StatusOr<SecretBytes> kek = options_.random->Secret(kKeySize);
   if (!kek.ok()) return kek.status();
   absl::StatusOr<std::string> wrapped =
-      XChaCha20Poly1305::EncryptSecret(*root_key_, *kek, KekAd(tenant, version), *options_.random);
+      root_->Wrap(*kek, KekAd(tenant, version));
   if (!wrapped.ok()) return wrapped.status();
   out->set_version(version);
   out->set_wrapped_key(*wrapped);
@@ -51,7 +51,7 @@ absl::StatusOr<SecretBytes> KeyHierarchy::NewWrappedKekLocked(std::string_view t
 absl::Status KeyHierarchy::CreateTenant(std::string_view tenant, std::string_view residency) {
   RETURN_IF_ERROR(ValidateTenantId(tenant));
   std::unique_lock lock(mu_);
-  if (root_key_ == nullptr) return SealedError();
+  if (root_ == nullptr) return SealedError();
   if (FindTenantLocked(tenant) != nullptr) return absl::AlreadyExistsError("tenant already exists");
   records::Keyring next = *keyring_;
   records::TenantKeys* t = next.add_tenants();
@@ -62,8 +62,7 @@ absl::Status KeyHierarchy::CreateTenant(std::string_view tenant, std::string_vie
   if (!kek.ok()) return kek.status();
   absl::StatusOr<SecretBytes> subkey_root = options_.random->Secret(kKeySize);
   if (!subkey_root.ok()) return subkey_root.status();
-  absl::StatusOr<std::string> wrapped_root = XChaCha20Poly1305::EncryptSecret(
-      *root_key_, *subkey_root, SubkeyRootAd(tenant), *options_.random);
+  absl::StatusOr<std::string> wrapped_root = root_->Wrap(*subkey_root, SubkeyRootAd(tenant));
   if (!wrapped_root.ok()) return wrapped_root.status();
   t->set_wrapped_subkey_root(*wrapped_root);
   return PersistLocked(std::move(next));
@@ -105,15 +104,14 @@ absl::StatusOr<KeyCache::Key> KeyHierarchy::GetKek(std::string_view tenant, uint
   std::string cache_id = KekCacheId(tenant, version);
   if (KeyCache::Key hit = cache_.Get(cache_id)) return hit;
   std::shared_lock lock(mu_);
-  if (root_key_ == nullptr) return SealedError();
+  if (root_ == nullptr) return SealedError();
   const records::TenantKeys* t = FindTenantLocked(tenant);
   if (t == nullptr) return absl::NotFoundError("unknown tenant");
   for (const records::KekVersion& k : t->keks()) {
     if (k.version() != version) continue;
     if (k.state() == records::KekVersion::DESTROYED) return GoneError("key version destroyed");
-    absl::StatusOr<SecretBytes> kek =
-        XChaCha20Poly1305::DecryptSecret(*root_key_, k.wrapped_key(), KekAd(tenant, version));
-    if (!kek.ok()) return absl::DataLossError("tenant key failed authentication");
+    absl::StatusOr<SecretBytes> kek = root_->Unwrap(k.wrapped_key(), KekAd(tenant, version));
+    if (!kek.ok()) return kek.status();
     auto shared = std::make_shared<const SecretBytes>(std::move(*kek));
     cache_.Put(cache_id, shared);
     return KeyCache::Key(shared);
@@ -131,7 +129,7 @@ absl::StatusOr<ActiveKek> KeyHierarchy::GetActiveKek(std::string_view tenant) {
 
 absl::StatusOr<uint32_t> KeyHierarchy::RotateKek(std::string_view tenant) {
   std::unique_lock lock(mu_);
-  if (root_key_ == nullptr) return SealedError();
+  if (root_ == nullptr) return SealedError();
   if (FindTenantLocked(tenant) == nullptr) return absl::NotFoundError("unknown tenant");
   if (FindTenantLocked(tenant)->erased()) return GoneError("the tenant was erased");
   records::Keyring next = *keyring_;
@@ -152,7 +150,7 @@ absl::StatusOr<uint32_t> KeyHierarchy::RotateKek(std::string_view tenant) {
 
 absl::StatusOr<std::vector<uint32_t>> KeyHierarchy::EraseTenant(std::string_view tenant) {
   std::unique_lock lock(mu_);
-  if (root_key_ == nullptr) return SealedError();
+  if (root_ == nullptr) return SealedError();
   const records::TenantKeys* found = FindTenantLocked(tenant);
   if (found == nullptr) return absl::NotFoundError("unknown tenant");
   if (found->erased()) return GoneError("the tenant was erased");
@@ -177,7 +175,7 @@ absl::StatusOr<std::vector<uint32_t>> KeyHierarchy::DestroyRetiredKeks(std::stri
 absl::StatusOr<std::vector<uint32_t>> KeyHierarchy::DestroyKekVersions(
     std::string_view tenant, const std::vector<uint32_t>& versions) {
   std::unique_lock lock(mu_);
-  if (root_key_ == nullptr) return SealedError();
+  if (root_ == nullptr) return SealedError();
   const records::TenantKeys* found = FindTenantLocked(tenant);
   if (found == nullptr) return absl::NotFoundError("unknown tenant");
   if (found->erased()) return GoneError("the tenant was erased");
@@ -223,13 +221,13 @@ absl::StatusOr<KeyCache::Key> KeyHierarchy::GetTenantSubkey(std::string_view ten
   std::string cache_id = SubkeyCacheId(tenant, which);
   if (KeyCache::Key hit = cache_.Get(cache_id)) return hit;
   std::shared_lock lock(mu_);
-  if (root_key_ == nullptr) return SealedError();
+  if (root_ == nullptr) return SealedError();
   const records::TenantKeys* t = FindTenantLocked(tenant);
   if (t == nullptr) return absl::NotFoundError("unknown tenant");
   if (t->erased()) return GoneError("the tenant was erased");
   absl::StatusOr<SecretBytes> subkey_root =
-      XChaCha20Poly1305::DecryptSecret(*root_key_, t->wrapped_subkey_root(), SubkeyRootAd(tenant));
-  if (!subkey_root.ok()) return absl::DataLossError("tenant subkey root failed authentication");
+      root_->Unwrap(t->wrapped_subkey_root(), SubkeyRootAd(tenant));
+  if (!subkey_root.ok()) return subkey_root.status();
   absl::StatusOr<SecretBytes> subkey =
       crypto::DeriveSubkey(*subkey_root, static_cast<uint64_t>(which), "vtenant1", kKeySize);
   if (!subkey.ok()) return subkey.status();
@@ -243,10 +241,10 @@ absl::StatusOr<KeyCache::Key> KeyHierarchy::GetSystemSubkey(SystemSubkey which) 
   const std::string cache_id = SystemSubkeyCacheId(which);
   if (KeyCache::Key hit = cache_.Get(cache_id)) return hit;
   std::shared_lock lock(mu_);
-  if (root_key_ == nullptr) return SealedError();
-  absl::StatusOr<SecretBytes> secret = XChaCha20Poly1305::DecryptSecret(
-      *root_key_, keyring_->wrapped_system_secret(), SystemSecretAd());
-  if (!secret.ok()) return absl::DataLossError("system secret failed authentication");
+  if (root_ == nullptr) return SealedError();
+  absl::StatusOr<SecretBytes> secret =
+      root_->Unwrap(keyring_->wrapped_system_secret(), SystemSecretAd());
+  if (!secret.ok()) return secret.status();
   absl::StatusOr<SecretBytes> subkey =
       crypto::DeriveSubkey(*secret, static_cast<uint64_t>(which), "vsystem1", kKeySize);
   if (!subkey.ok()) return subkey.status();

@@ -349,7 +349,7 @@ TEST_F(AuditAnchorTest, RestoredBackupCarriesAConsistentAnchor) {
     ASSERT_TRUE(Audit(*v, 8).ok());  // the live vault moves on to an anchor at 15
   }
   absl::StatusOr<RestoreReport> restored =
-      RestoreBackup(dir_.Sub("backup"), dir_.Sub("restored"), {});
+      RestoreBackup(dir_.Sub("backup"), dir_.Sub("restored"), {}, absl::Now());
   ASSERT_TRUE(restored.ok()) << restored.status();
   std::filesystem::copy_file(data + "/unseal.key", dir_.Sub("restored") + "/unseal.key");
   std::optional<records::Keyring> keyring = LoadKeyring(dir_.Sub("restored"));

@@ -54,7 +54,7 @@ TEST_F(BackupFaultTest, ShortWritesStillMakeAVerifiableBackupThatRestores) {
   EXPECT_EQ(verified->files, made->files);
   EXPECT_EQ(verified->bytes, made->bytes);
   absl::StatusOr<RestoreReport> restored =
-      RestoreBackup(dir_.Sub("backup"), dir_.Sub("restored"), {}, "", nullptr, env_);
+      RestoreBackup(dir_.Sub("backup"), dir_.Sub("restored"), {}, absl::Now(), "", nullptr, env_);
   ASSERT_TRUE(restored.ok()) << restored.status();
   EXPECT_TRUE(Exists(dir_.Sub("restored/db")));
   EXPECT_FALSE(Exists(dir_.Sub("restored.partial")));
@@ -81,13 +81,13 @@ TEST_F(BackupFaultTest, FailedRestoreWriteLeavesNoDataFolder) {
   testing::FaultInjectingEnv failing;
   failing.FailWritesAfter(100);  // part-way through copying the database
   absl::StatusOr<RestoreReport> restored =
-      RestoreBackup(dir_.Sub("backup"), dir_.Sub("restored"), {}, "", nullptr, failing);
+      RestoreBackup(dir_.Sub("backup"), dir_.Sub("restored"), {}, absl::Now(), "", nullptr, failing);
   ASSERT_FALSE(restored.ok());
   EXPECT_TRUE(absl::IsUnavailable(restored.status())) << restored.status();
   EXPECT_FALSE(Exists(dir_.Sub("restored")));
   EXPECT_FALSE(Exists(dir_.Sub("restored.partial")));
   // The backup itself is untouched and still restores.
-  EXPECT_TRUE(RestoreBackup(dir_.Sub("backup"), dir_.Sub("restored"), {}).ok());
+  EXPECT_TRUE(RestoreBackup(dir_.Sub("backup"), dir_.Sub("restored"), {}, absl::Now()).ok());
 }
 
 TEST_F(BackupFaultTest, ExistingFolderIsRefusedAndKept) {

@@ -119,7 +119,7 @@ TEST_F(BackupTest, TamperedManifestIsDetected) {
   FlipByte(manifest, ReadAll(manifest).size() / 2);
   EXPECT_THAT(VerifyBackup(dir_.Sub("bk")), StatusIs(absl::StatusCode::kDataLoss));
   // Nor can it be restored.
-  EXPECT_THAT(RestoreBackup(dir_.Sub("bk"), dir_.Sub("restored"), {}),
+  EXPECT_THAT(RestoreBackup(dir_.Sub("bk"), dir_.Sub("restored"), {}, absl::Now()),
               StatusIs(absl::StatusCode::kDataLoss));
   EXPECT_FALSE(fs::exists(dir_.Sub("restored")));
 }
@@ -161,7 +161,7 @@ TEST_F(BackupTest, ChangedAddedOrMissingDatabaseFilesAreDetected) {
 TEST_F(BackupTest, RestoreIntoANewFolderServesTheBackedUpData) {
   ASSERT_THAT(Backup("bk"), IsOk());
   Put("s-3", "after-the-backup");
-  absl::StatusOr<RestoreReport> report = RestoreBackup(dir_.Sub("bk"), dir_.Sub("restored"), {});
+  absl::StatusOr<RestoreReport> report = RestoreBackup(dir_.Sub("bk"), dir_.Sub("restored"), {}, absl::Now());
   ASSERT_THAT(report, IsOk());
   EXPECT_EQ(report->receipts, 0u);
   EXPECT_FALSE(report->live_state_applied);
@@ -172,7 +172,7 @@ TEST_F(BackupTest, RestoreIntoANewFolderServesTheBackedUpData) {
   EXPECT_THAT(Parts(*restored).subjects().ReadFields("acme", "s-3", {}, RevealLevel::kPlain),
               StatusIs(absl::StatusCode::kNotFound));
   // A second restore onto the same folder is refused.
-  EXPECT_THAT(RestoreBackup(dir_.Sub("bk"), dir_.Sub("restored"), {}),
+  EXPECT_THAT(RestoreBackup(dir_.Sub("bk"), dir_.Sub("restored"), {}, absl::Now()),
               StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
@@ -185,7 +185,7 @@ TEST_F(BackupTest, RestoreReplaysErasuresMadeAfterTheBackup) {
   ASSERT_THAT(done, IsOk());
   ASSERT_EQ(done->size(), 1u);
   absl::StatusOr<RestoreReport> report =
-      RestoreBackup(dir_.Sub("bk"), dir_.Sub("restored"), {(*done)[0].receipt()});
+      RestoreBackup(dir_.Sub("bk"), dir_.Sub("restored"), {(*done)[0].receipt()}, absl::Now());
   ASSERT_THAT(report, IsOk());
   EXPECT_EQ(report->replayed_subjects, 1u);
   std::unique_ptr<Vault> restored = OpenRestored(dir_.Sub("restored"));
@@ -203,7 +203,7 @@ TEST_F(BackupTest, ReceiptOfAnotherVaultStopsTheRestoreBeforeAnythingIsWritten) 
   absl::StatusOr<records::ErasureRecord> foreign =
       Parts(*other).lifecycle().RequestErasure("acme", "s-1", absl::ZeroDuration(), "p_test", {});
   ASSERT_THAT(foreign, IsOk());
-  EXPECT_THAT(RestoreBackup(dir_.Sub("bk"), dir_.Sub("restored"), {foreign->receipt()}),
+  EXPECT_THAT(RestoreBackup(dir_.Sub("bk"), dir_.Sub("restored"), {foreign->receipt()}, absl::Now()),
               StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_FALSE(fs::exists(dir_.Sub("restored")));
   EXPECT_FALSE(fs::exists(dir_.Sub("restored.partial")));
