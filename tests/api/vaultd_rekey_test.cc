@@ -144,6 +144,18 @@ TEST_F(VaultdRekeyTest, RefusedWhileSealedAndCancelDropsTheProgress) {
   EXPECT_EQ(Parse<v1::RekeyResponse>(Rekey(3, 2, shares_[0]).body).progress(), 1);
 }
 
+TEST(VaultdRekeyDevTest, KeyFileVaultIsRefusedWithFailedPrecondition) {
+  TempDir dir;
+  VaultdProcess server({"--dev", "--data-dir", dir.Sub("data")});
+  ASSERT_GT(server.port(), 0);
+  HttpClient c("127.0.0.1", server.port());
+  HttpResult r =
+      c.Request("POST", "/v1/sys/rekey", R"({"shares": 3, "threshold": 2, "share": "vs1-x"})");
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(ErrorCode(r), "FAILED_PRECONDITION");
+  EXPECT_NE(r.body.find("not sealed with Shamir shares"), std::string::npos) << r.body;
+}
+
 TEST_F(VaultdRekeyTest, RekeyInProgressKilledBySigkillLeavesTheOldSharesWorking) {
   ASSERT_EQ(Unseal({shares_[0], shares_[1], shares_[2]}).status, 200);
   ASSERT_EQ(Rekey(2, 2, shares_[3]).status, 200);
