@@ -36,6 +36,8 @@ constexpr Route kPublicRoutes[] = {
     {"POST", "/v1/sys/init", &internal::HandleInit},
     {"POST", "/v1/sys/unseal", &internal::HandleUnseal},
     {"GET", "/v1/sys/receipt-key", &internal::HandleReceiptKey},
+    {"POST", "/v1/sys/rekey", &internal::HandleRekey},
+    {"DELETE", "/v1/sys/rekey", &internal::HandleCancelRekey},
 };
 
 // Authenticated (bearer API key) before the path is even looked up, so an
@@ -47,6 +49,7 @@ constexpr Route kRoutes[] = {
     {"POST", "/v1/sys/backups", &internal::HandleCreateBackup},
     {"GET", "/v1/sys/audit/export", &internal::HandleAuditExport},
     {"GET", "/v1/sys/shred-ledger", &internal::HandleShredLedger},
+    {"POST", "/v1/sys/root-api-key/rotate", &internal::HandleRotateRootApiKey},
     {"GET", "/v1/jobs/{job_id}", &internal::HandleGetJob},
     {"POST", "/v1/tenants", &internal::HandleCreateTenant},
     {"DELETE", "/v1/tenants/{tenant}", &internal::HandleEraseTenant},

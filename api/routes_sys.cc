@@ -12,6 +12,7 @@
 #include "api/wire.h"
 #include "base/strings.h"
 #include "crypto/encoding.h"
+#include "crypto/secret_bytes.h"
 
 namespace vault::api::internal {
 
@@ -189,6 +190,36 @@ HttpResponse HandleGetJob(Call& call) {
   absl::StatusOr<records::RewrapJob> job = call.access().GetJob(*call.ctx, call.Param("job_id"));
   if (!job.ok()) return call.Error(job.status());
   return call.Reply(JobView(*job));
+}
+
+HttpResponse HandleRekey(Call& call) {
+  v1::RekeyRequest in;
+  absl::Status parsed = call.Parse(&in);
+  absl::StatusOr<KeyHierarchy::RekeyProgress> p =
+      parsed.ok() ? call.vault->system().SubmitRekeyShare(in.shares(), in.threshold(), in.share(),
+                                                          call.request_id)
+                  : absl::StatusOr<KeyHierarchy::RekeyProgress>(parsed);
+  crypto::SecureWipe(*in.mutable_share());
+  if (!p.ok()) return call.Error(p.status());
+  v1::RekeyResponse out;
+  out.set_complete(p->complete);
+  out.set_progress(p->progress);
+  out.set_threshold(p->threshold);
+  for (std::string& share : p->shares) out.add_unseal_shares(std::move(share));
+  return call.Reply(out);
+}
+
+HttpResponse HandleCancelRekey(Call& call) {
+  call.vault->system().CancelRekey(call.request_id);
+  return call.NoContent();
+}
+
+HttpResponse HandleRotateRootApiKey(Call& call) {
+  absl::StatusOr<std::string> key = call.access().RotateRootApiKey(*call.ctx);
+  if (!key.ok()) return call.Error(key.status());
+  v1::RotateRootApiKeyResponse out;
+  out.set_root_api_key(std::move(*key));
+  return call.Reply(out);
 }
 
 }  // namespace vault::api::internal

@@ -162,6 +162,29 @@ absl::StatusOr<v1::JobResponse> VaultClient::GetJob(std::string_view job_id) {
   return Typed<v1::JobResponse>("GET", Path({"v1", "jobs", job_id}));
 }
 
+absl::StatusOr<v1::RekeyResponse> VaultClient::Rekey(int shares, int threshold,
+                                                     std::string_view share) {
+  v1::RekeyRequest in;
+  in.set_shares(shares);
+  in.set_threshold(threshold);
+  in.set_share(std::string(share));
+  std::string body = ToJson(in);
+  Wipe(*in.mutable_share());
+  v1::RekeyResponse out;
+  absl::Status s = Call("POST", Path({"v1", "sys", "rekey"}), body, &out);
+  Wipe(body);
+  if (!s.ok()) return s;
+  return out;
+}
+
+absl::StatusOr<v1::Empty> VaultClient::CancelRekey() {
+  return Typed<v1::Empty>("DELETE", Path({"v1", "sys", "rekey"}));
+}
+
+absl::StatusOr<v1::RotateRootApiKeyResponse> VaultClient::RotateRootApiKey() {
+  return Typed<v1::RotateRootApiKeyResponse>("POST", Path({"v1", "sys", "root-api-key", "rotate"}));
+}
+
 // --- /v1/tenants -----------------------------------------------------------
 
 absl::StatusOr<v1::Tenant> VaultClient::CreateTenant(std::string_view tenant,

@@ -67,6 +67,13 @@ class VaultClient {
                                                                 uint64_t expires_in_seconds = 0);
   [[nodiscard]] absl::StatusOr<v1::ShredLedgerResponse> ShredLedger();
   [[nodiscard]] absl::StatusOr<v1::JobResponse> GetJob(std::string_view job_id);
+  // Rekey (one current share per call; the share is wiped from the
+  // client's buffers) and its cancel; root API key rotation (the client's
+  // key stops working: make a new client with the answer).
+  [[nodiscard]] absl::StatusOr<v1::RekeyResponse> Rekey(int shares, int threshold,
+                                                        std::string_view share);
+  [[nodiscard]] absl::StatusOr<v1::Empty> CancelRekey();
+  [[nodiscard]] absl::StatusOr<v1::RotateRootApiKeyResponse> RotateRootApiKey();
 
   // Tenants, roles, principals, keys.
   [[nodiscard]] absl::StatusOr<v1::Tenant> CreateTenant(std::string_view tenant,

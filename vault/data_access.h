@@ -153,6 +153,10 @@ class DataAccess {
   // entry is best effort for the same reason).
   [[nodiscard]] absl::Status Seal(const RequestContext& ctx);
   [[nodiscard]] absl::StatusOr<AuditVerification> VerifyAudit(const RequestContext& ctx);
+  // Root API key rotation (the root operator only; action admin, logged
+  // before it runs, reason "root API key rotation"): the new key, shown
+  // only here; the caller's key stops working at once.
+  [[nodiscard]] absl::StatusOr<std::string> RotateRootApiKey(const RequestContext& ctx);
 
   // The retained-field records made by a (done) subject erasure.
   [[nodiscard]] absl::StatusOr<std::vector<records::RetainedRecord>> RetainedOf(

@@ -136,4 +136,10 @@ absl::StatusOr<AuditVerification> DataAccess::VerifyAudit(const RequestContext& 
   return options_.audit->Verify();
 }
 
+absl::StatusOr<std::string> DataAccess::RotateRootApiKey(const RequestContext& ctx) {
+  RETURN_IF_ERROR(CheckOperator(ctx, "", Action::kAdmin, "rotate the root API key"));
+  RETURN_IF_ERROR(Log(ctx, "", Action::kAdmin, "", "root API key rotation"));
+  return options_.keys->RotateRootApiKey();
+}
+
 }  // namespace vault

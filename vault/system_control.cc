@@ -43,6 +43,34 @@ absl::StatusOr<KeyHierarchy::UnsealProgress> SystemControl::SubmitUnsealShare(
   return options_.keys->SubmitUnsealShare(share);
 }
 
+absl::Status SystemControl::AuditShareHolders(std::string_view request_id, bool allowed,
+                                              std::string_view reason) {
+  std::vector<AuditEvent> events(1);
+  events[0].principal = std::string(kShareHoldersPrincipal);
+  events[0].action = std::string(ActionName(Action::kAdmin));
+  events[0].allowed = allowed;
+  events[0].request_id = std::string(request_id);
+  events[0].reason = std::string(reason);
+  if (options_.committer->Commit(storage::WriteBatch(), &events).ok()) return absl::OkStatus();
+  return absl::UnavailableError("audit log cannot be written");
+}
+
+absl::StatusOr<KeyHierarchy::RekeyProgress> SystemControl::SubmitRekeyShare(
+    int shares, int threshold, std::string_view share, std::string_view request_id) {
+  absl::StatusOr<KeyHierarchy::RekeyProgress> progress = options_.keys->SubmitRekeyShare(
+      shares, threshold, share, [&] { return AuditShareHolders(request_id, true, "rekey"); });
+  if (absl::IsPermissionDenied(progress.status())) {
+    (void)AuditShareHolders(request_id, false, "rekey: shares do not open the keyring");
+  }
+  return progress;
+}
+
+void SystemControl::CancelRekey(std::string_view request_id) {
+  if (options_.keys->CancelRekey() && !options_.keys->sealed()) {
+    (void)AuditShareHolders(request_id, true, "rekey cancelled");
+  }
+}
+
 absl::StatusOr<std::string> SystemControl::ReceiptPublicKey() const {
   return options_.keys->SigningPublicKey();
 }

@@ -65,6 +65,17 @@ class SystemControl {
   [[nodiscard]] absl::StatusOr<KeyHierarchy::ShamirInit> Initialize(int shares, int threshold);
   [[nodiscard]] absl::StatusOr<KeyHierarchy::UnsealProgress> SubmitUnsealShare(
       std::string_view share);
+  // Rekey and its cancel (KeyHierarchy::SubmitRekeyShare). Unauthenticated,
+  // like unseal; the shares are the credential. Audited (tenant "",
+  // principal kShareHoldersPrincipal, action admin): a completing rekey
+  // writes "rekey" durably before the keyring changes (UNAVAILABLE and no
+  // rekey when it cannot), a combination that does not open the keyring a
+  // denied entry (best effort), a cancel of an attempt in progress
+  // "rekey cancelled" (best effort; the cancel happens anyway).
+  static constexpr std::string_view kShareHoldersPrincipal = "unseal-share-holders";
+  [[nodiscard]] absl::StatusOr<KeyHierarchy::RekeyProgress> SubmitRekeyShare(
+      int shares, int threshold, std::string_view share, std::string_view request_id);
+  void CancelRekey(std::string_view request_id);
   // The Ed25519 key that signs receipts and audit checkpoints (raw bytes).
   [[nodiscard]] absl::StatusOr<std::string> ReceiptPublicKey() const;
   [[nodiscard]] absl::StatusOr<Principal> Authenticate(std::string_view api_key);
@@ -80,6 +91,9 @@ class SystemControl {
   absl::Status Shutdown();
 
  private:
+  absl::Status AuditShareHolders(std::string_view request_id, bool allowed,
+                                 std::string_view reason);
+
   SystemControlOptions options_;
 };
 

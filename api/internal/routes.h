@@ -85,6 +85,11 @@ HttpResponse HandleCreateBackup(Call& call);
 HttpResponse HandleAuditExport(Call& call);
 HttpResponse HandleShredLedger(Call& call);
 HttpResponse HandleGetJob(Call& call);
+// ---- routes_sys.cc: rekey (public: the shares are the credential) and
+// root API key rotation (authenticated).
+HttpResponse HandleRekey(Call& call);
+HttpResponse HandleCancelRekey(Call& call);
+HttpResponse HandleRotateRootApiKey(Call& call);
 
 // ---- routes_tenants.cc
 HttpResponse HandleCreateTenant(Call& call);

@@ -291,6 +291,7 @@ void KeyHierarchy::Seal() {
     unseal_key_.reset();
     cache_.Clear();
   }
+  CancelRekey();
   std::lock_guard<std::mutex> lock(listeners_mu_);
   for (const auto& listener : seal_listeners_) listener();
 }

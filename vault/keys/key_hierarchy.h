@@ -229,6 +229,50 @@ class KeyHierarchy {
   // Signs with the vault's key. SEALED while sealed.
   [[nodiscard]] absl::StatusOr<std::string> Sign(std::string_view message) const;
 
+  // Rekey and root API key rotation (key_hierarchy_rekey.cc).
+  //
+  // Rekey (Shamir vaults, while unsealed): the holders of the current
+  // shares submit them one call at a time; the first call fixes the new
+  // `shares` and `threshold` (2 <= threshold <= shares <= 255). Once the
+  // current threshold is reached the shares must rebuild the current unseal
+  // key (it must open the wrapped root key), a fresh random unseal key wraps
+  // the root key and is split into the new shares, and both keyring slots
+  // are rewritten (PersistDestructiveLocked), so no slot keeps the wrapping
+  // the old shares open. Errors: SEALED while sealed; FAILED_PRECONDITION
+  // when not initialised or not sealed with shares; INVALID_ARGUMENT for a
+  // malformed or repeated share, bad counts, or counts that differ from
+  // the attempt's; PERMISSION_DENIED when the shares do not open the
+  // keyring (the attempt starts over). When the keyring cannot be
+  // written, the previous wrapping is written back (a generation above any
+  // attempted) and the error returned: the old shares still unseal. Only if
+  // that fails too while the new wrapping is already durable in one slot
+  // is the rekey in force anyway: the new shares are returned, and the
+  // other slot keeps the old wrapping until the next keyring write, which
+  // overwrites that slot first.
+  struct RekeyProgress {
+    bool complete = false;
+    int progress = 0;                 // current shares given (while not complete)
+    int threshold = 0;                // the CURRENT threshold
+    std::vector<std::string> shares;  // the new shares, once complete
+  };
+  // `before_commit` (may be empty) runs once the shares are known to open
+  // the keyring, before the keyring is written, with no lock of the
+  // hierarchy held (the caller writes its audit entry there); an error from
+  // it aborts the rekey: nothing changes and the attempt starts over.
+  [[nodiscard]] absl::StatusOr<RekeyProgress> SubmitRekeyShare(
+      int shares, int threshold, std::string_view share,
+      const std::function<absl::Status()>& before_commit = {});
+  // Drops the rekey in progress, wiping its shares. Returns whether there
+  // was one. Seal() cancels it too.
+  bool CancelRekey();
+  // A new root API key replaces the old one: its keyed hash is written to
+  // both keyring slots (destructive persist) and the old key stops
+  // authenticating at once (PrincipalStore reads RootApiKeyHash() on every
+  // call). SEALED while sealed. Failure handling as for rekey: on a write
+  // error the previous hash is written back and the error returned; if the
+  // new hash is durable and cannot be taken back, the new key is returned.
+  [[nodiscard]] absl::StatusOr<std::string> RotateRootApiKey();
+
  private:
   explicit KeyHierarchy(KeyHierarchyOptions options);
 
@@ -272,6 +316,21 @@ class KeyHierarchy {
   std::vector<crypto::DecodedShare> pending_shares_ ABSL_GUARDED_BY(shares_mu_);
   std::mutex listeners_mu_;
   std::vector<std::function<void()>> seal_listeners_;
+  // Rekey and root API key rotation. Lock order: rekey_mu_ before mu_.
+  struct PendingRekey {
+    int shares = 0;
+    int threshold = 0;
+    std::vector<crypto::DecodedShare> given;
+  };
+  // Persists `next` destructively; on failure writes `previous` back (see
+  // SubmitRekeyShare). OK when `next` is in force. REQUIRES: mu_ held
+  // exclusively; `previous` is the keyring in force before.
+  absl::Status CommitOrRollBackLocked(records::Keyring next, const records::Keyring& previous);
+  absl::StatusOr<RekeyProgress> CompleteRekeyLocked(const PendingRekey& rekey,
+                                                    const std::function<absl::Status()>& before)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(rekey_mu_);
+  std::mutex rekey_mu_;
+  std::optional<PendingRekey> rekey_ ABSL_GUARDED_BY(rekey_mu_);
 };
 
 }  // namespace vault
