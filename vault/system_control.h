@@ -39,6 +39,7 @@ struct MaintenanceReport {
   storage::StorageHealth storage;  // after the recovery attempt
   int erasures_executed = 0;
   int jobs_resumed = 0;
+  int epochs_started = 0;  // scheduled shred epochs (RewrapJobs::StartDueEpochs)
   bool compaction_failed = false;
 };
 
@@ -69,7 +70,8 @@ class SystemControl {
   [[nodiscard]] absl::StatusOr<std::string> AuditAnchorProblem();
   // One pass: retries failed storage (rate-limited by the store); when
   // unsealed and writable, runs due erasures, resumes interrupted re-wrap
-  // jobs and compacts what erasures left behind.
+  // jobs, starts the shred epochs that are due and compacts what erasures
+  // left behind.
   MaintenanceReport RunMaintenance();
   // Stops re-wrap jobs after their current chunk, compacts, flushes and
   // seals. Returns the first failure (the rest still run).

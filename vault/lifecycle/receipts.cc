@@ -6,6 +6,7 @@
 #include "base/strings.h"
 #include "crypto/encoding.h"
 #include "crypto/signing.h"
+#include "vault/lifecycle/internal/epoch_markers.h"
 #include "vault/lifecycle/internal/shred_steps.h"
 #include "vault/lifecycle/lifecycle.h"
 #include "vault/model/record_keys.h"
@@ -48,7 +49,8 @@ absl::Status DeleteRows(storage::KvStore& kv, storage::Table table, std::string_
 // retained record says so.
 absl::StatusOr<bool> ReplayRetentionExpiry(storage::KvStore& kv,
                                            const records::ErasureReceipt& receipt,
-                                           const records::ErasureRecord& erasure) {
+                                           const records::ErasureRecord& erasure,
+                                           int64_t shredded_at_ms) {
   constexpr std::string_view kRetention = "retention:";
   std::string_view rest = std::string_view(receipt.destroyed_key_id()).substr(kRetention.size());
   const std::string cls(rest.substr(0, rest.find(':')));
@@ -69,6 +71,8 @@ absl::StatusOr<bool> ReplayRetentionExpiry(storage::KvStore& kv,
     }
   }
   batch.Put(storage::Table::kLedger, ErasureKey(receipt.erasure_id()), erasure.SerializeAsString());
+  lifecycle_internal::AddEpochDueMarker(receipt.tenant(), receipt.erasure_id(), shredded_at_ms,
+                                        &batch);
   RETURN_IF_ERROR(kv.Write(batch));
   return true;
 }
@@ -175,6 +179,9 @@ void AddShredLedgerWrites(const records::ErasureRecord& erasure, int64_t shredde
   batch->Delete(storage::Table::kLedger,
                 PendingKey(erasure.due_at_unix_ms(), erasure.erasure_id()));
   batch->Delete(storage::Table::kLedger, SubjectErasureKey(erasure.tenant(), erasure.subject()));
+  // The next shred epoch of the tenant makes this erasure final.
+  lifecycle_internal::AddEpochDueMarker(erasure.tenant(), erasure.erasure_id(), shredded_at_ms,
+                                        batch);
 }
 
 absl::Status DeleteTenantRecords(storage::KvStore& kv, std::string_view tenant) {
@@ -239,7 +246,7 @@ absl::StatusOr<bool> ReplayErasureReceipt(storage::KvStore& kv,
   erasure.set_requested_at_unix_ms(absl::ToUnixMillis(requested));
   *erasure.mutable_receipt() = receipt;
   if (receipt.destroyed_key_id().rfind("retention:", 0) == 0) {
-    return ReplayRetentionExpiry(kv, receipt, erasure);
+    return ReplayRetentionExpiry(kv, receipt, erasure, absl::ToUnixMillis(shredded));
   }
   if (receipt.subject().empty()) return ReplayTenantErasure(kv, receipt, erasure);
   return ReplaySubjectErasure(kv, receipt, erasure, absl::ToUnixMillis(shredded));
