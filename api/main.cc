@@ -215,6 +215,9 @@ void RunScheduler(vault::Vault& v, const std::atomic<bool>& stopping) {
     }
     // Rewrap jobs interrupted by a restart or a seal continue.
     if (report.jobs_resumed > 0) spdlog::info("resumed {} rewrap job(s)", report.jobs_resumed);
+    if (report.epochs_started > 0) {
+      spdlog::info("started {} scheduled shred epoch(s)", report.epochs_started);
+    }
     if (report.compaction_failed) spdlog::warn("compaction after erasure failed; will retry");
     if (report.backup_keys_destroyed > 0) {
       spdlog::info("destroyed {} expired backup key(s)", report.backup_keys_destroyed);
@@ -321,6 +324,9 @@ int main(int argc, char** argv) {
   options.random = &vault::crypto::SystemRandom::Instance();
   if (config.rewrap_chunk_size() != 0) options.rewrap_chunk_size = config.rewrap_chunk_size();
   options.rewrap_chunk_pause = absl::Milliseconds(config.rewrap_chunk_pause_ms());
+  if (config.shred_epoch_interval_seconds() != 0) {
+    options.shred_epoch_interval = absl::Seconds(config.shred_epoch_interval_seconds());
+  }
   std::string backup_dir = flags.backup_dir.empty() ? config.backup_dir() : flags.backup_dir;
   if (!ResolveBackupDir(&backup_dir)) return 2;
   if (!OpenToken(flags, config, &options.token)) return 2;

@@ -112,10 +112,10 @@ HttpResponse HandleRotateRoot(Call& call) {
 HttpResponse HandleCreateBackup(Call& call) {
   v1::BackupRequest in;
   if (absl::Status st = call.Parse(&in); !st.ok()) return call.Error(st);
-  absl::StatusOr<BackupSummary> summary =
-      call.access().CreateBackup(*call.ctx, call.handler_options->backup_dir, in.name(),
-                                 absl::Seconds(static_cast<int64_t>(std::min<uint64_t>(
-                                     in.expires_in_seconds(), uint64_t{1} << 40))));
+  absl::StatusOr<BackupSummary> summary = call.access().CreateBackup(
+      *call.ctx, call.handler_options->backup_dir, in.name(),
+      absl::Seconds(
+          static_cast<int64_t>(std::min<uint64_t>(in.expires_in_seconds(), uint64_t{1} << 40))));
   if (!summary.ok()) return call.Error(summary.status());
   return call.Reply(BackupView(in.name(), *summary));
 }

@@ -22,27 +22,20 @@ constexpr CK_ULONG kKeyBytes = 32;
 
 std::string RvText(CK_RV rv) {
   switch (rv) {
-    case CKR_TOKEN_NOT_PRESENT:
-      return "token not present";
-    case CKR_DEVICE_REMOVED:
-      return "device removed";
-    case CKR_PIN_INCORRECT:
-      return "PIN incorrect";
-    case CKR_PIN_LOCKED:
-      return "PIN locked";
+    case CKR_TOKEN_NOT_PRESENT: return "token not present";
+    case CKR_DEVICE_REMOVED: return "device removed";
+    case CKR_PIN_INCORRECT: return "PIN incorrect";
+    case CKR_PIN_LOCKED: return "PIN locked";
     case CKR_ENCRYPTED_DATA_INVALID:
-    case CKR_ENCRYPTED_DATA_LEN_RANGE:
-      return "ciphertext does not authenticate";
-    default:
-      return absl::StrCat("CKR 0x", absl::Hex(rv));
+    case CKR_ENCRYPTED_DATA_LEN_RANGE: return "ciphertext does not authenticate";
+    default: return absl::StrCat("CKR 0x", absl::Hex(rv));
   }
 }
 
 // Values after which the session (or the token) is gone: reconnect next time.
 bool SessionLost(CK_RV rv) {
-  return rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED ||
-         rv == CKR_DEVICE_REMOVED || rv == CKR_TOKEN_NOT_PRESENT ||
-         rv == CKR_USER_NOT_LOGGED_IN || rv == CKR_DEVICE_ERROR;
+  return rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED || rv == CKR_DEVICE_REMOVED ||
+         rv == CKR_TOKEN_NOT_PRESENT || rv == CKR_USER_NOT_LOGGED_IN || rv == CKR_DEVICE_ERROR;
 }
 
 CK_ATTRIBUTE Attr(CK_ATTRIBUTE_TYPE type, const void* value, size_t size) {
@@ -139,7 +132,9 @@ absl::StatusOr<std::unique_ptr<Pkcs11Token>> Pkcs11Token::Open(Pkcs11Options opt
 
 void Pkcs11Token::DisconnectLocked() {
   if (!connected_) return;
-  module_->fn->C_Logout(session_);
+  // No C_Logout: the login belongs to the process, not to the session, and
+  // other sessions on the token (another vault in this process) still need
+  // it. Closing the last session ends it.
   module_->fn->C_CloseSession(session_);
   connected_ = false;
 }
@@ -158,8 +153,24 @@ absl::Status Pkcs11Token::CheckLocked(CK_RV rv, std::string_view what) {
 }
 
 absl::Status Pkcs11Token::ConnectLocked() {
-  if (connected_) return absl::OkStatus();
   CK_FUNCTION_LIST_PTR fn = module_->fn;
+  if (connected_) {
+    // A session that is no longer logged in sees no private object: a key
+    // would look absent (and "destroying" it would do nothing). Log in again.
+    CK_SESSION_INFO info;
+    CK_RV rv = fn->C_GetSessionInfo(session_, &info);
+    if (rv == CKR_OK &&
+        (info.state == CKS_RW_USER_FUNCTIONS || info.state == CKS_RO_USER_FUNCTIONS)) {
+      return absl::OkStatus();
+    }
+    if (rv == CKR_OK) {
+      absl::Span<const uint8_t> pin = RevealSecret(pin_);
+      rv = fn->C_Login(session_, CKU_USER, const_cast<CK_UTF8CHAR_PTR>(pin.data()), pin.size());
+      if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN) return absl::OkStatus();
+      return absl::UnavailableError(absl::StrCat("pkcs11: login: ", RvText(rv)));
+    }
+    DisconnectLocked();
+  }
   CK_ULONG count = 0;
   if (fn->C_GetSlotList(CK_TRUE, nullptr, &count) != CKR_OK) {
     return absl::UnavailableError("pkcs11: cannot list slots");
@@ -174,9 +185,10 @@ absl::Status Pkcs11Token::ConnectLocked() {
     if (fn->C_GetTokenInfo(slot, &info) != CKR_OK) continue;
     if (PaddedLabel(info.label) != options_.token_label) continue;
     CK_SESSION_HANDLE session = 0;
-    CK_RV rv = fn->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr,
-                                 &session);
-    if (rv != CKR_OK) return absl::UnavailableError(absl::StrCat("pkcs11: open session: ", RvText(rv)));
+    CK_RV rv =
+        fn->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &session);
+    if (rv != CKR_OK)
+      return absl::UnavailableError(absl::StrCat("pkcs11: open session: ", RvText(rv)));
     absl::Span<const uint8_t> pin = RevealSecret(pin_);
     rv = fn->C_Login(session, CKU_USER, const_cast<CK_UTF8CHAR_PTR>(pin.data()), pin.size());
     if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
@@ -235,19 +247,25 @@ absl::Status Pkcs11Token::GenerateKey(std::string_view id, std::string_view labe
   CK_BBOOL no = CK_FALSE;
   CK_ULONG len = kKeyBytes;
   CK_ATTRIBUTE tmpl[] = {
-      Attr(CKA_CLASS, &cls, sizeof cls),       Attr(CKA_KEY_TYPE, &type, sizeof type),
-      Attr(CKA_TOKEN, &yes, sizeof yes),       Attr(CKA_PRIVATE, &yes, sizeof yes),
-      Attr(CKA_SENSITIVE, &yes, sizeof yes),   Attr(CKA_EXTRACTABLE, &no, sizeof no),
-      Attr(CKA_ENCRYPT, &yes, sizeof yes),     Attr(CKA_DECRYPT, &yes, sizeof yes),
-      Attr(CKA_WRAP, &no, sizeof no),          Attr(CKA_UNWRAP, &no, sizeof no),
-      Attr(CKA_VALUE_LEN, &len, sizeof len),   Attr(CKA_ID, id.data(), id.size()),
+      Attr(CKA_CLASS, &cls, sizeof cls),
+      Attr(CKA_KEY_TYPE, &type, sizeof type),
+      Attr(CKA_TOKEN, &yes, sizeof yes),
+      Attr(CKA_PRIVATE, &yes, sizeof yes),
+      Attr(CKA_SENSITIVE, &yes, sizeof yes),
+      Attr(CKA_EXTRACTABLE, &no, sizeof no),
+      Attr(CKA_ENCRYPT, &yes, sizeof yes),
+      Attr(CKA_DECRYPT, &yes, sizeof yes),
+      Attr(CKA_WRAP, &no, sizeof no),
+      Attr(CKA_UNWRAP, &no, sizeof no),
+      Attr(CKA_VALUE_LEN, &len, sizeof len),
+      Attr(CKA_ID, id.data(), id.size()),
       Attr(CKA_LABEL, label.data(), label.size()),
   };
   CK_MECHANISM mech{CKM_AES_KEY_GEN, nullptr, 0};
   CK_OBJECT_HANDLE key = 0;
-  return CheckLocked(module_->fn->C_GenerateKey(session_, &mech, tmpl,
-                                                sizeof tmpl / sizeof tmpl[0], &key),
-                     "generate key");
+  return CheckLocked(
+      module_->fn->C_GenerateKey(session_, &mech, tmpl, sizeof tmpl / sizeof tmpl[0], &key),
+      "generate key");
 }
 
 absl::Status Pkcs11Token::DestroyKey(std::string_view id) {
@@ -268,8 +286,7 @@ absl::StatusOr<std::string> Pkcs11Token::Encrypt(std::string_view id, const Secr
   CK_GCM_PARAMS params = GcmParams(nonce, associated_data);
   CK_MECHANISM mech{CKM_AES_GCM, &params, sizeof params};
   CK_FUNCTION_LIST_PTR fn = module_->fn;
-  if (absl::Status s = CheckLocked(fn->C_EncryptInit(session_, &mech, *key), "encrypt");
-      !s.ok()) {
+  if (absl::Status s = CheckLocked(fn->C_EncryptInit(session_, &mech, *key), "encrypt"); !s.ok()) {
     return s;
   }
   std::string out(kNonceSize + plaintext.size() + kTagSize, '\0');
@@ -296,8 +313,7 @@ absl::StatusOr<SecretBytes> Pkcs11Token::Decrypt(std::string_view id, std::strin
   CK_GCM_PARAMS params = GcmParams(nonce, associated_data);
   CK_MECHANISM mech{CKM_AES_GCM, &params, sizeof params};
   CK_FUNCTION_LIST_PTR fn = module_->fn;
-  if (absl::Status s = CheckLocked(fn->C_DecryptInit(session_, &mech, *key), "decrypt");
-      !s.ok()) {
+  if (absl::Status s = CheckLocked(fn->C_DecryptInit(session_, &mech, *key), "decrypt"); !s.ok()) {
     return s;
   }
   // Some tokens want room for the whole input; the plaintext is copied out

@@ -134,11 +134,9 @@ class DataAccess {
   [[nodiscard]] absl::StatusOr<uint32_t> RotateRoot(const RequestContext& ctx);
   // A backup into backup_root/name (INVALID_ARGUMENT for a bad name,
   // FAILED_PRECONDITION when no backup folder is configured).
-  [[nodiscard]] absl::StatusOr<BackupSummary> CreateBackup(const RequestContext& ctx,
-                                                           const std::string& backup_root,
-                                                           std::string_view name,
-                                                           absl::Duration expires_in =
-                                                               absl::ZeroDuration());
+  [[nodiscard]] absl::StatusOr<BackupSummary> CreateBackup(
+      const RequestContext& ctx, const std::string& backup_root, std::string_view name,
+      absl::Duration expires_in = absl::ZeroDuration());
   struct LedgerExport {
     std::vector<records::ErasureRecord> done;  // with their signed receipts
     records::LiveState state;                  // signed

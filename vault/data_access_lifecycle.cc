@@ -49,7 +49,10 @@ absl::StatusOr<records::ErasureRecord> DataAccess::GetErasure(const RequestConte
                                                               std::string_view tenant,
                                                               std::string_view erasure_id) {
   RETURN_IF_ERROR(Check(ctx, tenant, Action::kErase));
-  return options_.lifecycle->GetErasure(tenant, erasure_id);
+  ASSIGN_OR_RETURN(records::ErasureRecord erasure,
+                   options_.lifecycle->GetErasure(tenant, erasure_id));
+  RETURN_IF_ERROR(AddFinalAt(*options_.keys, erasure.mutable_receipt()));
+  return erasure;
 }
 
 absl::StatusOr<std::vector<records::RetainedRecord>> DataAccess::RetainedOf(

@@ -96,6 +96,8 @@ MaintenanceReport SystemControl::RunMaintenance() {
   if (executed.ok()) report.erasures_executed = *executed;
   absl::StatusOr<int> resumed = options_.jobs->ResumeInterrupted();
   if (resumed.ok()) report.jobs_resumed = *resumed;
+  absl::StatusOr<int> epochs = options_.jobs->StartDueEpochs();
+  if (epochs.ok()) report.epochs_started = *epochs;
   report.compaction_failed = !options_.lifecycle->CompactShredded().ok();
   // PKCS#11 root: backups whose day has ended can no longer be opened.
   absl::StatusOr<int> expired = options_.keys->DestroyExpiredBackupKeys();

@@ -39,8 +39,9 @@ struct MaintenanceReport {
   storage::StorageHealth storage;  // after the recovery attempt
   int erasures_executed = 0;
   int jobs_resumed = 0;
+  int epochs_started = 0;  // scheduled shred epochs (RewrapJobs::StartDueEpochs)
   bool compaction_failed = false;
-  std::string token_error;  // PKCS#11 root: why the token check failed
+  std::string token_error;        // PKCS#11 root: why the token check failed
   int backup_keys_destroyed = 0;  // PKCS#11 root: expired backups made unreadable
 };
 
@@ -84,7 +85,8 @@ class SystemControl {
   [[nodiscard]] absl::StatusOr<std::string> AuditAnchorProblem();
   // One pass: retries failed storage (rate-limited by the store); when
   // unsealed and writable, runs due erasures, resumes interrupted re-wrap
-  // jobs and compacts what erasures left behind.
+  // jobs, starts the shred epochs that are due and compacts what erasures
+  // left behind.
   MaintenanceReport RunMaintenance();
   // Stops re-wrap jobs after their current chunk, compacts, flushes and
   // seals. Returns the first failure (the rest still run).

@@ -13,6 +13,9 @@ absl::StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
   if (options.clock == nullptr || options.random == nullptr) {
     return absl::InvalidArgumentError("vault needs a clock and a random source");
   }
+  if (options.shred_epoch_interval <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("the shred epoch interval must be positive");
+  }
   RETURN_IF_ERROR(PrepareDataDir(base::Env::Posix(), options.data_dir));
   std::unique_ptr<Vault> v(new Vault());
   v->data_dir_ = options.data_dir;
@@ -96,6 +99,15 @@ void Vault::WireServices(const VaultOptions& options) {
   job_options.random = options.random;
   job_options.chunk_size = options.rewrap_chunk_size;
   job_options.chunk_pause = options.rewrap_chunk_pause;
+  job_options.keys = keys_.get();
+  job_options.committer = committer_.get();
+  job_options.epoch_interval = options.shred_epoch_interval;
+  // PKCS#11 root: the end of a shred epoch also replaces the root key object
+  // and destroys the old one, so no copy taken before opens any more.
+  KeyHierarchy* keys = keys_.get();
+  job_options.on_epoch_closed = [keys](const records::RewrapJob& job) {
+    return keys->CloseRootEpoch(job.tenant(), absl::FromUnixMillis(job.created_at_unix_ms()));
+  };
   jobs_ = std::make_unique<RewrapJobs>(job_options);
 }
 

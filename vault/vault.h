@@ -41,6 +41,9 @@ struct VaultOptions {
   // Shred-epoch jobs: data keys per write, and a pause after each write.
   size_t rewrap_chunk_size = 500;
   absl::Duration rewrap_chunk_pause = absl::ZeroDuration();
+  // The maintenance pass starts a shred epoch for a tenant once its oldest
+  // erasure not yet covered by an epoch is this old (must be positive).
+  absl::Duration shred_epoch_interval = absl::Hours(24);
   // The PKCS#11 token holding the root key (--pkcs11-*); null = file root.
   std::unique_ptr<crypto::Pkcs11Token> token;
   // Tests may supply the store (e.g. in memory, or RocksDB with a faulty file

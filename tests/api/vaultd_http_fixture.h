@@ -50,7 +50,8 @@ class VaultdHttpTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
     data_ = dir_.Sub("data");
-    std::ofstream(dir_.Sub("vaultd.conf")) << "read_timeout_ms: 800\nbody_limit_bytes: 65536\n";
+    std::ofstream(dir_.Sub("vaultd.conf")) << "read_timeout_ms: 800\nbody_limit_bytes: 65536\n"
+                                           << ExtraConfig();
     std::vector<std::string> args = {"--dev", "--data-dir", data_, "--config",
                                      dir_.Sub("vaultd.conf")};
     if (GetParam()) {
@@ -71,6 +72,8 @@ class VaultdHttpTest : public ::testing::TestWithParam<bool> {
     ASSERT_EQ(root_key_.substr(0, 7), "vaultd_");
     client_ = NewClient();
   }
+  // Appended to the config file (protobuf text format) by SetUp.
+  virtual std::string ExtraConfig() const { return ""; }
   std::unique_ptr<HttpClient> NewClient() {
     return std::make_unique<HttpClient>("127.0.0.1", server_->port(), GetParam() ? &tls_ : nullptr);
   }

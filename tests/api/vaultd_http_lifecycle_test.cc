@@ -169,6 +169,39 @@ TEST_P(VaultdHttpTest, HoldsErasureReceiptsAndShredEpoch) {
   EXPECT_EQ(Call("GET", "/v1/tenants/acme/subjects/u-2", "", support_key_, "support").status, 410);
 }
 
+// vaultd with a one-second shred epoch interval: an erasure is followed by a
+// scheduled epoch (the tenant's old KEK version destroyed) without any call.
+class VaultdEpochScheduleTest : public VaultdHttpTest {
+ protected:
+  std::string ExtraConfig() const override { return "shred_epoch_interval_seconds: 1\n"; }
+};
+
+TEST_P(VaultdEpochScheduleTest, AnErasureIsFollowedByAScheduledEpoch) {
+  Provision();
+  ProvisionDpoAndTwoSubjects();
+  const std::string dpo = dpo_key_;
+  auto keys = Parse<api::v1::KeyList>(Call("GET", "/v1/tenants/acme/keys", "", dpo).body);
+  ASSERT_EQ(keys.versions_size(), 1);  // no erasure, no epoch
+  HttpResult erased =
+      Call("POST", "/v1/tenants/acme/subjects/u-1/erasure", R"({"grace_seconds": 0})", dpo);
+  ASSERT_EQ(erased.status, 200) << erased.body;
+  // The scheduler passes once a second; the epoch is due one second after the
+  // shred. Give it up to 30 s on a loaded machine.
+  for (int i = 0; i < 300; ++i) {
+    keys = Parse<api::v1::KeyList>(Call("GET", "/v1/tenants/acme/keys", "", dpo).body);
+    if (keys.versions_size() == 2 && keys.versions(0).state() == "destroyed") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(keys.versions_size(), 2);
+  EXPECT_EQ(keys.versions(0).state(), "destroyed");
+  EXPECT_EQ(keys.versions(1).state(), "active");
+  HttpResult u2 = Call("GET", "/v1/tenants/acme/subjects/u-2", "", support_key_, "support");
+  EXPECT_EQ(u2.status, 200) << u2.body;
+  EXPECT_EQ(server_->Stop(), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Http, VaultdEpochScheduleTest, ::testing::Values(false));
+
 TEST_P(VaultdHttpTest, ExportForASubjectAccessRequest) {
   Provision();
   ASSERT_EQ(

@@ -1,6 +1,7 @@
 // SoftHsm: softhsm2-util run through the shell, output kept for errors.
 #include "tests/testing/softhsm.h"
 
+#include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <cstdio>
@@ -12,8 +13,8 @@ namespace {
 
 // Where Debian's softhsm2 installs its PKCS#11 library.
 std::string FindModule() {
-  for (const char* path : {"/usr/lib/softhsm/libsofthsm2.so",
-                           "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so"}) {
+  for (const char* path :
+       {"/usr/lib/softhsm/libsofthsm2.so", "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so"}) {
     if (std::ifstream(path).good()) return path;
   }
   return "";
@@ -54,12 +55,16 @@ std::unique_ptr<crypto::Pkcs11Token> SoftHsm::Open() const {
   if (!pin.ok()) return nullptr;
   absl::StatusOr<std::unique_ptr<crypto::Pkcs11Token>> token =
       crypto::Pkcs11Token::Open({module_path_, label_}, std::move(*pin));
-  return token.ok() ? std::move(*token) : nullptr;
+  if (!token.ok()) {
+    ADD_FAILURE() << "cannot open the SoftHSM2 token: " << token.status();
+    return nullptr;
+  }
+  return std::move(*token);
 }
 
 std::vector<std::string> SoftHsm::VaultdFlags() const {
-  return {"--pkcs11-module", module_path_, "--pkcs11-token", label_, "--pkcs11-pin-file",
-          pin_file_};
+  return {"--pkcs11-module",   module_path_, "--pkcs11-token", label_,
+          "--pkcs11-pin-file", pin_file_};
 }
 
 }  // namespace vault::testing

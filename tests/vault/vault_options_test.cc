@@ -49,5 +49,19 @@ TEST(VaultOptionsTest, OpenRefusesAMissingClockOrRandomSource) {
   EXPECT_THAT(KeyHierarchy::Open(keys), testing::IsOk());  // control
 }
 
+TEST(VaultOptionsTest, OpenRefusesANonPositiveShredEpochInterval) {
+  testing::TempDir dir;
+  testing::FakeClock clock;
+  EXPECT_EQ(VaultOptions{}.shred_epoch_interval, absl::Hours(24));  // daily by default
+  for (absl::Duration interval : {absl::ZeroDuration(), absl::Seconds(-1)}) {
+    VaultOptions options;
+    options.data_dir = dir.Sub("v");
+    options.clock = &clock;
+    options.random = &crypto::SystemRandom::Instance();
+    options.shred_epoch_interval = interval;
+    EXPECT_THAT(Vault::Open(std::move(options)), StatusIs(absl::StatusCode::kInvalidArgument));
+  }
+}
+
 }  // namespace
 }  // namespace vault

@@ -108,8 +108,8 @@ struct RestoreReport {
 [[nodiscard]] absl::StatusOr<RestoreReport> RestoreBackup(
     const std::string& backup_dir, const std::string& data_dir,
     const std::vector<records::ErasureReceipt>& newer_receipts, absl::Time now,
-    std::string_view public_key = "",
-    const records::LiveState* live_state = nullptr, base::Env& env = base::Env::Posix());
+    std::string_view public_key = "", const records::LiveState* live_state = nullptr,
+    base::Env& env = base::Env::Posix());
 
 }  // namespace vault
 

@@ -153,8 +153,7 @@ absl::StatusOr<RestoreReport> RestoreBackup(
     std::string_view public_key, const records::LiveState* live_state, base::Env& env) {
   RestoreReport report;
   absl::StatusOr<records::BackupManifest> manifest =
-      CheckRestore(env, backup_dir, data_dir, newer_receipts, now, public_key, live_state,
-                   &report);
+      CheckRestore(env, backup_dir, data_dir, newer_receipts, now, public_key, live_state, &report);
   if (!manifest.ok()) return manifest.status();
   const std::string partial = Cat(data_dir, ".partial");
   RETURN_IF_ERROR(PrepareDataDir(env, partial));

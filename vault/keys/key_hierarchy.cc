@@ -89,8 +89,8 @@ absl::StatusOr<std::string> KeyHierarchy::InitializeLocked(const SecretBytes& un
   ASSIGN_OR_RETURN(SecretBytes root, options_.random->Secret(kKeySize));
   records::Keyring next;
   *next.mutable_seal() = std::move(seal);
-  ASSIGN_OR_RETURN(std::string wrapped_root, XChaCha20Poly1305::EncryptSecret(
-                                                 unseal_key, root, RootAd(1), *options_.random));
+  ASSIGN_OR_RETURN(std::string wrapped_root,
+                   XChaCha20Poly1305::EncryptSecret(unseal_key, root, RootAd(1), *options_.random));
   next.set_wrapped_root_key(std::move(wrapped_root));
   return InitializeRootLocked(keys_internal::SoftwareRoot(std::move(root), options_.random),
                               std::move(next));
@@ -109,10 +109,10 @@ absl::StatusOr<std::string> KeyHierarchy::InitializeRootLocked(
   next.set_wrapped_system_secret(std::move(wrapped_system));
 
   std::string root_api_key = NewApiKey(random);
-  ASSIGN_OR_RETURN(SecretBytes hash_key,
-                   crypto::DeriveSubkey(system_secret,
-                                        static_cast<uint64_t>(SystemSubkey::kApiKeyHash),
-                                        "vsystem1", kKeySize));
+  ASSIGN_OR_RETURN(
+      SecretBytes hash_key,
+      crypto::DeriveSubkey(system_secret, static_cast<uint64_t>(SystemSubkey::kApiKeyHash),
+                           "vsystem1", kKeySize));
   absl::StatusOr<std::string> root_hash = ApiKeyHash(hash_key, root_api_key);
   if (!root_hash.ok()) {
     crypto::SecureWipe(root_api_key);
@@ -265,7 +265,8 @@ absl::Status KeyHierarchy::UnsealWithKey(const SecretBytes& unseal_key) {
 }
 
 absl::Status KeyHierarchy::FinishUnsealLocked(std::unique_ptr<keys_internal::RootKey> root) {
-  absl::StatusOr<SecretBytes> seed = root->Unwrap(keyring_->wrapped_signing_seed(), SigningSeedAd());
+  absl::StatusOr<SecretBytes> seed =
+      root->Unwrap(keyring_->wrapped_signing_seed(), SigningSeedAd());
   if (absl::IsDataLoss(seed.status())) {
     return absl::DataLossError("signing key in the keyring failed authentication");
   }

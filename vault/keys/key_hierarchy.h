@@ -136,13 +136,22 @@ class KeyHierarchy {
   // key objects a rotation retired.
   [[nodiscard]] absl::Status UnsealWithToken();
   // For the scheduler, with a PKCS#11 root: seals when the token has gone,
-  // unseals when it is back. OK without a token.
+  // unseals when it is back, and runs a requested root epoch that has not
+  // happened yet. OK without a token.
   [[nodiscard]] absl::Status CheckToken();
+  // The end of a shred epoch. PKCS#11 root: records the request (so that the
+  // scheduler retries it if this fails), then replaces the root key object
+  // and destroys the old one (RotateRoot). No-op with a file root, whose
+  // unseal material opens every older copy anyway.
+  // `tenant`'s shred epoch covered the erasures before `cutoff`.
+  [[nodiscard]] absl::Status CloseRootEpoch(std::string_view tenant, absl::Time cutoff);
   bool token_root() const { return options_.token != nullptr; }
-  // PKCS#11 root: the first root epoch (old root object destroyed) at or
-  // after `t`, when there was one: from then on no copy of the storage taken
-  // before `t` can be opened. nullopt with a file root.
-  std::optional<absl::Time> RootEpochAfter(absl::Time t) const;
+  // PKCS#11 root: when an erasure of `tenant` done at `shredded_at` became
+  // final: the first root epoch (old root object destroyed) that followed a
+  // shred epoch of the tenant covering it. From then on neither the live
+  // vault nor any copy of its storage holds a key that opens the subject.
+  // nullopt with a file root, or before such an epoch.
+  std::optional<absl::Time> FinalAt(std::string_view tenant, absl::Time shredded_at) const;
 
   // Drops the root key and every cached key, and tells the listeners.
   void Seal();
@@ -218,8 +227,7 @@ class KeyHierarchy {
   static constexpr absl::Duration kDefaultBackupLifetime = absl::Hours(24 * 35);
   static constexpr absl::Duration kMaxBackupLifetime = absl::Hours(24 * 400);
   [[nodiscard]] absl::Status WithBackupKeyring(
-      absl::Duration expires_in,
-      const std::function<absl::Status(const records::Keyring&)>& fn);
+      absl::Duration expires_in, const std::function<absl::Status(const records::Keyring&)>& fn);
   // Destroys the backup key objects whose day has ended. Returns how many.
   [[nodiscard]] absl::StatusOr<int> DestroyExpiredBackupKeys();
   const Clock& clock() const { return *options_.clock; }

@@ -34,8 +34,8 @@ absl::StatusOr<std::string> KeyHierarchy::BackupKeyIdLocked(absl::Time expires_a
   }
   const std::string key_id = options_.random->Bytes(kKeyIdSize);
   RETURN_IF_ERROR(options_.token->GenerateKey(
-      key_id, Cat("vaultd-backup-",
-                  absl::FormatTime("%Y-%m-%d", expires_at - absl::Seconds(1), absl::UTCTimeZone()))));
+      key_id, Cat("vaultd-backup-", absl::FormatTime("%Y-%m-%d", expires_at - absl::Seconds(1),
+                                                     absl::UTCTimeZone()))));
   records::Keyring next = *keyring_;
   records::BackupKey* k = next.add_backup_keys();
   k->set_key_id(key_id);

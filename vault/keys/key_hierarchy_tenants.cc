@@ -38,8 +38,7 @@ absl::StatusOr<SecretBytes> KeyHierarchy::NewWrappedKekLocked(std::string_view t
                                                               records::KekVersion* out) {
   absl::StatusOr<SecretBytes> kek = options_.random->Secret(kKeySize);
   if (!kek.ok()) return kek.status();
-  absl::StatusOr<std::string> wrapped =
-      root_->Wrap(*kek, KekAd(tenant, version));
+  absl::StatusOr<std::string> wrapped = root_->Wrap(*kek, KekAd(tenant, version));
   if (!wrapped.ok()) return wrapped.status();
   out->set_version(version);
   out->set_wrapped_key(*wrapped);

@@ -93,15 +93,41 @@ absl::Status KeyHierarchy::CheckToken() {
     if (!sealed()) Seal();
     return ping;
   }
-  return UnsealWithToken();
+  RETURN_IF_ERROR(UnsealWithToken());
+  bool requested = false;
+  {
+    std::shared_lock lock(mu_);
+    requested = !keyring_->root_epoch_requests().empty();
+  }
+  if (requested) return RotateRoot().status();
+  return absl::OkStatus();
 }
 
-std::optional<absl::Time> KeyHierarchy::RootEpochAfter(absl::Time t) const {
+absl::Status KeyHierarchy::CloseRootEpoch(std::string_view tenant, absl::Time cutoff) {
+  if (!token_root()) return absl::OkStatus();
+  {
+    std::unique_lock lock(mu_);
+    if (root_ == nullptr) return SealedError();
+    records::Keyring next = *keyring_;
+    records::ShredEpochRef* request = next.add_root_epoch_requests();
+    request->set_tenant(std::string(tenant));
+    request->set_cutoff_unix_ms(ToMs(cutoff));
+    RETURN_IF_ERROR(PersistLocked(std::move(next)));
+  }
+  return RotateRoot().status();
+}
+
+std::optional<absl::Time> KeyHierarchy::FinalAt(std::string_view tenant,
+                                                absl::Time shredded_at) const {
   std::shared_lock lock(mu_);
   if (!keyring_.has_value()) return std::nullopt;
-  const int64_t ms = ToMs(t);
-  for (int64_t epoch : keyring_->root_epochs_unix_ms()) {
-    if (epoch >= ms) return FromMs(epoch);
+  const int64_t ms = ToMs(shredded_at);
+  for (const records::RootEpoch& epoch : keyring_->root_epochs()) {
+    for (const records::ShredEpochRef& covered : epoch.covers()) {
+      if (covered.tenant() == tenant && covered.cutoff_unix_ms() > ms) {
+        return FromMs(epoch.closed_at_unix_ms());
+      }
+    }
   }
   return std::nullopt;
 }
@@ -150,7 +176,10 @@ absl::Status KeyHierarchy::DestroyRetiredLocked() {
     }
   }
   if (next.pkcs11_retired_key_ids().empty()) {
-    next.add_root_epochs_unix_ms(ToMs(options_.clock->Now()));
+    records::RootEpoch* epoch = next.add_root_epochs();
+    epoch->set_closed_at_unix_ms(ToMs(options_.clock->Now()));
+    *epoch->mutable_covers() = keyring_->root_epoch_requests();
+    next.clear_root_epoch_requests();
   }
   first.Update(PersistLocked(std::move(next)));
   return first;

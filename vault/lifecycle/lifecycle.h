@@ -55,6 +55,13 @@ struct LifecycleOptions {
 
 // The message a receipt's signature covers.
 std::string ReceiptMessage(const records::ErasureReceipt& receipt);
+// The message final_signature covers (PKCS#11 root): "vaultd-erasure-final-v1",
+// erasure_id, the receipt's signature in base64, final_at; one per line.
+std::string ReceiptFinalMessage(const records::ErasureReceipt& receipt);
+// PKCS#11 root: sets final_at and final_signature on a done erasure's
+// receipt once a root epoch has followed it; leaves it unchanged otherwise
+// (file root, pending, or no epoch yet).
+[[nodiscard]] absl::Status AddFinalAt(const KeyHierarchy& keys, records::ErasureReceipt* receipt);
 // OK when the receipt's signature verifies under `public_key` (raw 32 bytes).
 [[nodiscard]] absl::Status VerifyReceipt(const records::ErasureReceipt& receipt,
                                          std::string_view public_key);

@@ -6,6 +6,7 @@
 #include "base/strings.h"
 #include "crypto/encoding.h"
 #include "crypto/signing.h"
+#include "vault/lifecycle/internal/epoch_markers.h"
 #include "vault/lifecycle/internal/shred_steps.h"
 #include "vault/lifecycle/lifecycle.h"
 #include "vault/model/record_keys.h"
@@ -48,7 +49,8 @@ absl::Status DeleteRows(storage::KvStore& kv, storage::Table table, std::string_
 // retained record says so.
 absl::StatusOr<bool> ReplayRetentionExpiry(storage::KvStore& kv,
                                            const records::ErasureReceipt& receipt,
-                                           const records::ErasureRecord& erasure) {
+                                           const records::ErasureRecord& erasure,
+                                           int64_t shredded_at_ms) {
   constexpr std::string_view kRetention = "retention:";
   std::string_view rest = std::string_view(receipt.destroyed_key_id()).substr(kRetention.size());
   const std::string cls(rest.substr(0, rest.find(':')));
@@ -69,6 +71,8 @@ absl::StatusOr<bool> ReplayRetentionExpiry(storage::KvStore& kv,
     }
   }
   batch.Put(storage::Table::kLedger, ErasureKey(receipt.erasure_id()), erasure.SerializeAsString());
+  lifecycle_internal::AddEpochDueMarker(receipt.tenant(), receipt.erasure_id(), shredded_at_ms,
+                                        &batch);
   RETURN_IF_ERROR(kv.Write(batch));
   return true;
 }
@@ -135,8 +139,32 @@ std::string ReceiptMessage(const records::ErasureReceipt& r) {
              "\n", r.requested_at(), "\n", r.shredded_at(), "\n", r.destroyed_key_id());
 }
 
+std::string ReceiptFinalMessage(const records::ErasureReceipt& r) {
+  return Cat("vaultd-erasure-final-v1\n", r.erasure_id(), "\n", crypto::Base64Encode(r.signature()),
+             "\n", r.final_at());
+}
+
+absl::Status AddFinalAt(const KeyHierarchy& keys, records::ErasureReceipt* receipt) {
+  if (!keys.token_root() || receipt->shredded_at().empty()) return absl::OkStatus();
+  absl::Time shredded;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, receipt->shredded_at(), &shredded, &error)) {
+    return absl::DataLossError("receipt has a malformed shredded_at");
+  }
+  std::optional<absl::Time> epoch = keys.FinalAt(receipt->tenant(), shredded);
+  if (!epoch.has_value()) return absl::OkStatus();
+  receipt->set_final_at(Rfc3339Ms(absl::ToUnixMillis(*epoch)));
+  ASSIGN_OR_RETURN(std::string signature, keys.Sign(ReceiptFinalMessage(*receipt)));
+  receipt->set_final_signature(std::move(signature));
+  return absl::OkStatus();
+}
+
 absl::Status VerifyReceipt(const records::ErasureReceipt& receipt, std::string_view public_key) {
-  return crypto::VerifySignature(public_key, ReceiptMessage(receipt), receipt.signature());
+  RETURN_IF_ERROR(
+      crypto::VerifySignature(public_key, ReceiptMessage(receipt), receipt.signature()));
+  if (receipt.final_at().empty() && receipt.final_signature().empty()) return absl::OkStatus();
+  return crypto::VerifySignature(public_key, ReceiptFinalMessage(receipt),
+                                 receipt.final_signature());
 }
 
 absl::Status AddSubjectShredDeletes(storage::KvStore& kv, std::string_view tenant,
@@ -175,6 +203,9 @@ void AddShredLedgerWrites(const records::ErasureRecord& erasure, int64_t shredde
   batch->Delete(storage::Table::kLedger,
                 PendingKey(erasure.due_at_unix_ms(), erasure.erasure_id()));
   batch->Delete(storage::Table::kLedger, SubjectErasureKey(erasure.tenant(), erasure.subject()));
+  // The next shred epoch of the tenant makes this erasure final.
+  lifecycle_internal::AddEpochDueMarker(erasure.tenant(), erasure.erasure_id(), shredded_at_ms,
+                                        batch);
 }
 
 absl::Status DeleteTenantRecords(storage::KvStore& kv, std::string_view tenant) {
@@ -239,7 +270,7 @@ absl::StatusOr<bool> ReplayErasureReceipt(storage::KvStore& kv,
   erasure.set_requested_at_unix_ms(absl::ToUnixMillis(requested));
   *erasure.mutable_receipt() = receipt;
   if (receipt.destroyed_key_id().rfind("retention:", 0) == 0) {
-    return ReplayRetentionExpiry(kv, receipt, erasure);
+    return ReplayRetentionExpiry(kv, receipt, erasure, absl::ToUnixMillis(shredded));
   }
   if (receipt.subject().empty()) return ReplayTenantErasure(kv, receipt, erasure);
   return ReplaySubjectErasure(kv, receipt, erasure, absl::ToUnixMillis(shredded));

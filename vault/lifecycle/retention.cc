@@ -14,6 +14,7 @@
 #include "base/strings.h"
 #include "crypto/aead.h"
 #include "crypto/encoding.h"
+#include "vault/lifecycle/internal/epoch_markers.h"
 #include "vault/lifecycle/internal/shred_steps.h"
 #include "vault/lifecycle/lifecycle.h"
 #include "vault/model/record_keys.h"
@@ -306,13 +307,15 @@ absl::StatusOr<bool> SubjectLifecycle::ExpireRetention(std::string_view due_key,
   receipt.set_tenant(std::string(tenant));
   receipt.set_subject(std::string(subject));
   receipt.set_requested_at(Rfc3339Ms(record.expires_at_unix_ms()));
-  receipt.set_shredded_at(Rfc3339Ms(absl::ToUnixMillis(options_.clock->Now())));
+  const int64_t expired_ms = absl::ToUnixMillis(options_.clock->Now());
+  receipt.set_shredded_at(Rfc3339Ms(expired_ms));
   receipt.set_destroyed_key_id(Cat("retention:", cls, ":", crypto::HexEncode(record.key_id())));
   absl::StatusOr<records::ErasureReceipt> signed_receipt = SignedReceipt(receipt);
   if (!signed_receipt.ok()) return signed_receipt.status();
   const records::ErasureRecord erasure =
       RetentionErasure(*signed_receipt, record.expires_at_unix_ms());
   batch.Put(storage::Table::kLedger, ErasureKey(erasure.erasure_id()), erasure.SerializeAsString());
+  lifecycle_internal::AddEpochDueMarker(tenant, erasure.erasure_id(), expired_ms, &batch);
   record.set_state("expired");
   record.set_expiry_erasure_id(erasure.erasure_id());
   batch.Put(storage::Table::kLedger, retained_key, record.SerializeAsString());

@@ -5,6 +5,7 @@
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "crypto/encoding.h"
+#include "vault/lifecycle/internal/epoch_markers.h"
 
 namespace vault {
 
@@ -17,14 +18,31 @@ absl::Status RewrapJobs::Persist(const records::RewrapJob& job) {
 }
 
 absl::StatusOr<records::RewrapJob> RewrapJobs::Start(std::string_view tenant) {
+  return StartJob(tenant, nullptr);
+}
+
+absl::StatusOr<records::RewrapJob> RewrapJobs::StartJob(std::string_view tenant,
+                                                        const std::vector<AuditEvent>* audit) {
   records::RewrapJob job;
   job.set_job_id(Cat("job_", crypto::HexEncode(options_.random->Bytes(8))));
   job.set_tenant(std::string(tenant));
   job.set_state("running");
   job.set_created_at_unix_ms(absl::ToUnixMillis(options_.clock->Now()));
+  storage::WriteBatch batch;
+  batch.Put(storage::Table::kMeta, RewrapJobKey(job.job_id()), job.SerializeAsString());
+  // The job covers the erasures already done: their markers are its own
+  // from the write that creates it, before it rotates.
+  RETURN_IF_ERROR(
+      lifecycle_internal::AddMarkerMoves(*options_.kv, lifecycle_internal::EpochDuePrefix(tenant),
+                                         lifecycle_internal::EpochJobPrefix(job.job_id()), &batch)
+          .status());
   std::lock_guard<std::mutex> lock(mu_);
   if (stopping_) return absl::UnavailableError("the vault is shutting down");
-  RETURN_IF_ERROR(Persist(job));
+  if (audit != nullptr && options_.committer != nullptr) {
+    RETURN_IF_ERROR(options_.committer->Commit(batch, audit));
+  } else {
+    RETURN_IF_ERROR(options_.kv->Write(batch));
+  }
   Launch(job);
   return job;
 }
@@ -67,7 +85,7 @@ absl::StatusOr<int> RewrapJobs::ResumeInterrupted() {
 
 void RewrapJobs::Launch(records::RewrapJob job) {
   const std::string id = job.job_id();
-  active_.insert(id);
+  active_[id] = job.tenant();
   threads_[id] = std::thread([this, job = std::move(job)]() mutable { Run(std::move(job)); });
 }
 
@@ -100,13 +118,7 @@ void RewrapJobs::Run(records::RewrapJob job) {
   // once the cause is fixed); a crash leaves it running and it resumes.
   const bool interrupted =
       !result.ok() && (absl::IsCancelled(result.status()) || IsSealed(result.status()));
-  if (!interrupted) {
-    job.set_state(result.ok() ? "done" : "failed");
-    if (result.ok()) job.set_done(job.total());
-    if (!result.ok()) job.set_error(std::string(result.status().message()));
-    job.set_finished_at_unix_ms(absl::ToUnixMillis(options_.clock->Now()));
-    (void)Persist(job);  // if this fails the job stays running and resumes
-  }
+  if (!interrupted) Finish(job, result.status());
   std::lock_guard<std::mutex> lock(mu_);
   active_.erase(job.job_id());
   auto it = threads_.find(job.job_id());

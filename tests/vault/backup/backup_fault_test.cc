@@ -80,8 +80,8 @@ TEST_F(BackupFaultTest, FailedRestoreWriteLeavesNoDataFolder) {
   ASSERT_TRUE(CreateBackup(*keys_, *kv_, dir_.Sub("backup")).ok());
   testing::FaultInjectingEnv failing;
   failing.FailWritesAfter(100);  // part-way through copying the database
-  absl::StatusOr<RestoreReport> restored =
-      RestoreBackup(dir_.Sub("backup"), dir_.Sub("restored"), {}, absl::Now(), "", nullptr, failing);
+  absl::StatusOr<RestoreReport> restored = RestoreBackup(dir_.Sub("backup"), dir_.Sub("restored"),
+                                                         {}, absl::Now(), "", nullptr, failing);
   ASSERT_FALSE(restored.ok());
   EXPECT_TRUE(absl::IsUnavailable(restored.status())) << restored.status();
   EXPECT_FALSE(Exists(dir_.Sub("restored")));

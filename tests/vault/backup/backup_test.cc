@@ -161,7 +161,8 @@ TEST_F(BackupTest, ChangedAddedOrMissingDatabaseFilesAreDetected) {
 TEST_F(BackupTest, RestoreIntoANewFolderServesTheBackedUpData) {
   ASSERT_THAT(Backup("bk"), IsOk());
   Put("s-3", "after-the-backup");
-  absl::StatusOr<RestoreReport> report = RestoreBackup(dir_.Sub("bk"), dir_.Sub("restored"), {}, absl::Now());
+  absl::StatusOr<RestoreReport> report =
+      RestoreBackup(dir_.Sub("bk"), dir_.Sub("restored"), {}, absl::Now());
   ASSERT_THAT(report, IsOk());
   EXPECT_EQ(report->receipts, 0u);
   EXPECT_FALSE(report->live_state_applied);
@@ -203,8 +204,9 @@ TEST_F(BackupTest, ReceiptOfAnotherVaultStopsTheRestoreBeforeAnythingIsWritten) 
   absl::StatusOr<records::ErasureRecord> foreign =
       Parts(*other).lifecycle().RequestErasure("acme", "s-1", absl::ZeroDuration(), "p_test", {});
   ASSERT_THAT(foreign, IsOk());
-  EXPECT_THAT(RestoreBackup(dir_.Sub("bk"), dir_.Sub("restored"), {foreign->receipt()}, absl::Now()),
-              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(
+      RestoreBackup(dir_.Sub("bk"), dir_.Sub("restored"), {foreign->receipt()}, absl::Now()),
+      StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_FALSE(fs::exists(dir_.Sub("restored")));
   EXPECT_FALSE(fs::exists(dir_.Sub("restored.partial")));
 }

@@ -46,10 +46,10 @@ class Pkcs11RootTest : public ::testing::Test {
   // A copy of the keyring slots, as a file-system snapshot would hold them.
   std::string CopyKeyring(const std::string& name) {
     const std::string to = dir_.Sub(name);
-    EXPECT_EQ(std::system(("mkdir -p '" + to + "' && cp '" + dir_.path() + "'/keyring.* '" + to +
-                           "'")
-                              .c_str()),
-              0);
+    EXPECT_EQ(
+        std::system(
+            ("mkdir -p '" + to + "' && cp '" + dir_.path() + "'/keyring.* '" + to + "'").c_str()),
+        0);
     return to;
   }
   std::string KekBytes(KeyHierarchy& keys) {
@@ -69,7 +69,8 @@ class Pkcs11RootTest : public ::testing::Test {
 TEST_F(Pkcs11RootTest, TokenEncryptsInsideAndChecksAssociatedData) {
   ASSERT_THAT(token_->GenerateKey("id-1", "test key"), IsOk());
   EXPECT_THAT(token_->GenerateKey("id-1", "again"), StatusIs(absl::StatusCode::kAlreadyExists));
-  absl::StatusOr<crypto::SecretBytes> secret = crypto::SecretBytes::CopyFrom("thirty-two bytes of key material");
+  absl::StatusOr<crypto::SecretBytes> secret =
+      crypto::SecretBytes::CopyFrom("thirty-two bytes of key material");
   ASSERT_TRUE(secret.ok());
   absl::StatusOr<std::string> sealed =
       token_->Encrypt("id-1", *secret, "ad", crypto::SystemRandom::Instance());
@@ -89,6 +90,17 @@ TEST_F(Pkcs11RootTest, TokenEncryptsInsideAndChecksAssociatedData) {
   EXPECT_THAT(token_->Decrypt("id-1", *sealed, "ad").status(),
               StatusIs(absl::StatusCode::kNotFound));
   EXPECT_EQ(token_->HasKey("id-1").value_or(!false), false);
+}
+
+TEST_F(Pkcs11RootTest, ClosingOneSessionLeavesAnotherLoggedIn) {
+  // PKCS#11 logins belong to the process: a C_Logout from one session would
+  // hide private objects from every other one, and a "destroy" would then
+  // silently find nothing.
+  ASSERT_THAT(token_->GenerateKey("id-2", "test key"), IsOk());
+  hsm_.Open().reset();
+  EXPECT_EQ(token_->HasKey("id-2").value_or(false), true);
+  ASSERT_THAT(token_->DestroyKey("id-2"), IsOk());
+  EXPECT_EQ(hsm_.Open()->HasKey("id-2").value_or(true), false);
 }
 
 TEST_F(Pkcs11RootTest, WrongPinOrAbsentTokenIsUnavailable) {
@@ -131,15 +143,21 @@ TEST_F(Pkcs11RootTest, RootEpochMakesAnOlderCopyUnopenable) {
   ASSERT_THAT(keys->CreateTenant("acme", ""), IsOk());
   const std::string kek = KekBytes(*keys);
   const std::string before = CopyKeyring("copy-before");
+  const absl::Time erased = clock_.Now();
+  clock_.Advance(absl::Hours(1));
+  const absl::Time cutoff = clock_.Now();  // the tenant epoch's start
   clock_.Advance(absl::Hours(1));
   const absl::Time epoch_time = clock_.Now();
-  EXPECT_EQ(keys->RootEpochAfter(epoch_time - absl::Minutes(1)), std::nullopt);
-  absl::StatusOr<uint32_t> version = keys->RotateRoot();
-  ASSERT_TRUE(version.ok()) << version.status();
-  EXPECT_EQ(*version, 2u);
+  EXPECT_EQ(keys->FinalAt("acme", erased), std::nullopt);
+  ASSERT_THAT(keys->CloseRootEpoch("acme", cutoff), IsOk());
+  EXPECT_EQ(keys->root_key_version(), 2u);
   // The live vault keeps every key, under the new root.
   EXPECT_EQ(KekBytes(*keys), kek);
-  EXPECT_EQ(keys->RootEpochAfter(epoch_time - absl::Minutes(1)), epoch_time);
+  // Final: erasures of that tenant before the cutoff, from the root epoch on;
+  // not a later erasure, nor another tenant's.
+  EXPECT_EQ(keys->FinalAt("acme", erased), epoch_time);
+  EXPECT_EQ(keys->FinalAt("acme", cutoff + absl::Seconds(1)), std::nullopt);
+  EXPECT_EQ(keys->FinalAt("other", erased), std::nullopt);
   const std::string after = CopyKeyring("copy-after");
 
   std::unique_ptr<KeyHierarchy> old_copy = Open(before);

@@ -8,6 +8,8 @@
 
 #include <chrono>
 #include <functional>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 #include "tests/testing/deterministic_random.h"
@@ -47,9 +49,11 @@ class RewrapJobsTest : public ::testing::Test {
 
   // A job runner over the vault's store and lifecycle, `chunk_size` keys per
   // write, pausing `pause` after each chunk.
-  RewrapJobs& Jobs(size_t chunk_size, absl::Duration pause) {
+  RewrapJobs& Jobs(size_t chunk_size, absl::Duration pause,
+                   std::function<absl::Status(const records::RewrapJob&)> on_closed = nullptr) {
     jobs_.reset();
     RewrapJobsOptions options;
+    options.on_epoch_closed = std::move(on_closed);
     options.kv = &Parts(*vault_).kv();
     options.lifecycle = &Parts(*vault_).lifecycle();
     options.clock = &clock_;
@@ -167,6 +171,65 @@ TEST_F(RewrapJobsTest, StoppedJobKeepsItsProgressAndResumesAfterReopen) {
   ExpectEveryNoteReadable();
   // Finished jobs are not resumed again.
   EXPECT_THAT(Parts(*vault_).jobs().ResumeInterrupted(), testing::IsOkAndHolds(0));
+}
+
+TEST_F(RewrapJobsTest, EpochClosedHookRunsOnceTheDoneRecordIsDurable) {
+  struct Call {
+    std::string tenant;
+    absl::Time closed_at;
+    records::RewrapJob stored;  // the job record as the hook saw it
+    std::optional<absl::Time> last_epoch;
+  };
+  std::vector<Call> calls;
+  std::string job_id;
+  std::mutex mu;
+  RewrapJobs* self = nullptr;
+  RewrapJobs& jobs = Jobs(3, absl::ZeroDuration(), [&](const records::RewrapJob& closed) {
+    const std::string& tenant = closed.tenant();
+    const absl::Time at = absl::FromUnixMillis(closed.finished_at_unix_ms());
+    std::lock_guard<std::mutex> lock(mu);
+    absl::StatusOr<records::RewrapJob> stored = self->Get(job_id);
+    calls.push_back({std::string(tenant), at, stored.ok() ? *stored : records::RewrapJob(),
+                     *self->LastEpochClosedAt(tenant)});
+    return absl::OkStatus();
+  });
+  self = &jobs;
+  EXPECT_THAT(jobs.LastEpochClosedAt("acme"), testing::IsOkAndHolds(std::nullopt));
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    absl::StatusOr<records::RewrapJob> started = jobs.Start("acme");
+    ASSERT_THAT(started, IsOk());
+    job_id = started->job_id();
+  }
+  clock_.Advance(absl::Seconds(7));  // closed_at is the job's end, not its start
+  records::RewrapJob job =
+      WaitFor(jobs, job_id, [](const records::RewrapJob& j) { return j.state() != "running"; });
+  jobs.Stop();  // joins the job's thread: the hook has run
+  ASSERT_EQ(job.state(), "done");
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].tenant, "acme");
+  EXPECT_EQ(calls[0].closed_at, absl::FromUnixMillis(job.finished_at_unix_ms()));
+  EXPECT_EQ(calls[0].stored.state(), "done");
+  EXPECT_EQ(calls[0].last_epoch, calls[0].closed_at);
+  EXPECT_THAT(jobs.LastEpochClosedAt("acme"), testing::IsOkAndHolds(calls[0].closed_at));
+  EXPECT_TRUE(job.error().empty());
+}
+
+TEST_F(RewrapJobsTest, AFailingEpochClosedHookIsRecordedOnTheDoneJob) {
+  RewrapJobs& jobs = Jobs(3, absl::ZeroDuration(), [](const records::RewrapJob&) {
+    return absl::UnavailableError("token absent");
+  });
+  absl::StatusOr<records::RewrapJob> started = jobs.Start("acme");
+  ASSERT_THAT(started, IsOk());
+  WaitFor(jobs, started->job_id(),
+          [](const records::RewrapJob& j) { return j.state() != "running"; });
+  jobs.Stop();
+  records::RewrapJob job = *jobs.Get(started->job_id());
+  EXPECT_EQ(job.state(), "done");
+  EXPECT_THAT(job.error(), ::testing::HasSubstr("token absent"));
+  EXPECT_THAT(jobs.LastEpochClosedAt("acme"), IsOk());
+  EXPECT_TRUE(jobs.LastEpochClosedAt("acme")->has_value());
 }
 
 TEST_F(RewrapJobsTest, StoppedRunnerRefusesNewJobs) {
