@@ -15,8 +15,9 @@ v1::Receipt ReceiptView(const records::ErasureReceipt& r) {
   out.set_destroyed_key_id(r.destroyed_key_id());
   out.set_signature(crypto::Base64Encode(r.signature()));
   out.set_public_key(crypto::Base64Encode(r.public_key()));
-  if (!r.final_at().empty()) {
-    out.set_final_at(r.final_at());
+  if (!r.final_at().empty()) out.set_final_at(r.final_at());
+  if (!r.backups_unreadable_by().empty()) out.set_backups_unreadable_by(r.backups_unreadable_by());
+  if (!r.final_signature().empty()) {
     out.set_final_signature(crypto::Base64Encode(r.final_signature()));
   }
   return out;
@@ -40,12 +41,13 @@ absl::StatusOr<records::ErasureReceipt> ReceiptFromView(const v1::Receipt& view)
     return absl::InvalidArgumentError("receipt public_key is not 32 bytes of base64");
   }
   r.set_public_key(*key);
-  if (view.has_final_at() || view.has_final_signature()) {
+  if (view.has_final_at() || view.has_final_signature() || view.has_backups_unreadable_by()) {
     absl::StatusOr<std::string> final_signature = crypto::Base64Decode(view.final_signature());
     if (!final_signature.ok() || final_signature->size() != 64) {
       return absl::InvalidArgumentError("receipt final_signature is not 64 bytes of base64");
     }
     r.set_final_at(view.final_at());
+    r.set_backups_unreadable_by(view.backups_unreadable_by());
     r.set_final_signature(*final_signature);
   }
   return r;

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include "api/api.pb.h"
+#include "api/views.h"
+#include "vault/lifecycle/lifecycle.h"
 #include "tests/api/vaultd_http_fixture.h"
 #include "tests/testing/softhsm.h"
 
@@ -57,6 +59,16 @@ class VaultdPkcs11Test : public ::testing::Test {
                   const std::string& key) {
     return client_->Request(method, path, body,
                             {{"Authorization", "Bearer " + key}, {"X-Purpose", "support"}});
+  }
+  // The receipt and its final part verify under the receipt key, and a
+  // changed final_at does not.
+  void ExpectSignedReceipt(const v1::Receipt& view) {
+    absl::StatusOr<records::ErasureReceipt> receipt = api::ReceiptFromView(view);
+    ASSERT_TRUE(receipt.ok()) << receipt.status();
+    EXPECT_TRUE(VerifyReceipt(*receipt, receipt->public_key()).ok());
+    records::ErasureReceipt forged = *receipt;
+    forged.set_backups_unreadable_by("2020-01-01T00:00:00.000Z");
+    EXPECT_FALSE(VerifyReceipt(forged, receipt->public_key()).ok());
   }
   bool Sealed() { return client_->Request("GET", "/v1/sys/health").status == 503; }
   int ReadSubject(const std::string& subject) {
@@ -114,6 +126,9 @@ TEST_F(VaultdPkcs11Test, AfterAnEpochACopyTakenBeforeOpensNothing) {
   v1::ErasureResponse final_view = Parse<v1::ErasureResponse>(got.body);
   EXPECT_TRUE(final_view.receipt().has_final_at()) << got.body;
   EXPECT_GE(final_view.receipt().final_at(), final_view.receipt().shredded_at());
+  // No backup existed: none can hold the subject.
+  EXPECT_TRUE(final_view.receipt().has_backups_unreadable_by()) << got.body;
+  ExpectSignedReceipt(final_view.receipt());
   EXPECT_EQ(ReadSubject("u-2"), 200) << "the live vault keeps everything else";
   ASSERT_EQ(server_->Stop(), 0);
 
@@ -156,6 +171,17 @@ TEST_F(VaultdPkcs11Test, BackupsTakeAnExpiryOnlyWithinBounds) {
   HttpResult too_long = Send("POST", "/v1/sys/backups",
                              R"({"name": "b2", "expires_in_seconds": 99999999})", root_key_);
   EXPECT_EQ(too_long.status, 400) << too_long.body;
+  // An erasure after the backup: its receipt says when that backup stops
+  // opening.
+  v1::ErasureResponse erasure = Erase("u-1");
+  HttpResult got = Send("GET", "/v1/tenants/acme/erasures/" + erasure.erasure_id(), "", key_);
+  ASSERT_EQ(got.status, 200) << got.body;
+  v1::Receipt receipt = Parse<v1::ErasureResponse>(got.body).receipt();
+  EXPECT_EQ(receipt.backups_unreadable_by().substr(0, 19),
+            Parse<v1::BackupResponse>(made.body).expires_at().substr(0, 19))
+      << got.body;
+  EXPECT_FALSE(receipt.has_final_at()) << "no epoch yet";
+  ExpectSignedReceipt(receipt);
 }
 
 }  // namespace

@@ -228,6 +228,11 @@ class KeyHierarchy {
   static constexpr absl::Duration kMaxBackupLifetime = absl::Hours(24 * 400);
   [[nodiscard]] absl::Status WithBackupKeyring(
       absl::Duration expires_in, const std::function<absl::Status(const records::Keyring&)>& fn);
+  // PKCS#11 root: when every backup that can hold a subject shredded at
+  // `shredded_at` stops opening: the latest expiry of the backup keys that
+  // existed then (backups taken later do not hold it). nullopt with a file
+  // root (its backups open for ever with the shares of their time).
+  std::optional<absl::Time> BackupsUnreadableBy(absl::Time shredded_at) const;
   // Destroys the backup key objects whose day has ended. Returns how many.
   [[nodiscard]] absl::StatusOr<int> DestroyExpiredBackupKeys();
   const Clock& clock() const { return *options_.clock; }

@@ -1,6 +1,7 @@
 // KeyHierarchy and backups: with a PKCS#11 root, a backup's keyring is
 // wrapped under a backup key object of its expiry day, destroyed by the
 // scheduler when that day ends, so that no copy of the backup opens after.
+#include <algorithm>
 #include <mutex>
 
 #include "base/status.h"
@@ -30,7 +31,7 @@ using keys_internal::ToMs;
 absl::StatusOr<std::string> KeyHierarchy::BackupKeyIdLocked(absl::Time expires_at) {
   const int64_t ms = ToMs(expires_at);
   for (const records::BackupKey& k : keyring_->backup_keys()) {
-    if (k.expires_at_unix_ms() == ms) return k.key_id();
+    if (k.expires_at_unix_ms() == ms && !k.destroyed()) return k.key_id();
   }
   const std::string key_id = options_.random->Bytes(kKeyIdSize);
   RETURN_IF_ERROR(options_.token->GenerateKey(
@@ -40,6 +41,7 @@ absl::StatusOr<std::string> KeyHierarchy::BackupKeyIdLocked(absl::Time expires_a
   records::BackupKey* k = next.add_backup_keys();
   k->set_key_id(key_id);
   k->set_expires_at_unix_ms(ms);
+  k->set_created_at_unix_ms(ToMs(options_.clock->Now()));
   if (absl::Status s = PersistLocked(std::move(next)); !s.ok()) {
     (void)options_.token->DestroyKey(key_id);
     return s;
@@ -85,23 +87,33 @@ absl::StatusOr<int> KeyHierarchy::DestroyExpiredBackupKeys() {
   if (!keyring_.has_value() || keyring_->backup_keys().empty()) return 0;
   const int64_t now = ToMs(options_.clock->Now());
   records::Keyring next = *keyring_;
-  next.clear_backup_keys();
   int destroyed = 0;
   absl::Status first;
-  for (const records::BackupKey& k : keyring_->backup_keys()) {
-    if (k.expires_at_unix_ms() <= now) {
-      absl::Status s = options_.token->DestroyKey(k.key_id());
-      if (s.ok()) {
-        ++destroyed;
-        continue;
-      }
+  for (records::BackupKey& k : *next.mutable_backup_keys()) {
+    if (k.destroyed() || k.expires_at_unix_ms() > now) continue;
+    absl::Status s = options_.token->DestroyKey(k.key_id());
+    if (!s.ok()) {
       first.Update(s);
+      continue;
     }
-    *next.add_backup_keys() = k;
+    k.set_destroyed(true);
+    ++destroyed;
   }
   if (destroyed > 0) first.Update(PersistLocked(std::move(next)));
   if (!first.ok()) return first;
   return destroyed;
+}
+
+std::optional<absl::Time> KeyHierarchy::BackupsUnreadableBy(absl::Time shredded_at) const {
+  if (!token_root()) return std::nullopt;
+  std::shared_lock lock(mu_);
+  if (!keyring_.has_value()) return std::nullopt;
+  const int64_t ms = ToMs(shredded_at);
+  int64_t latest = ms;  // no backup key yet: no backup holds the subject
+  for (const records::BackupKey& k : keyring_->backup_keys()) {
+    if (k.created_at_unix_ms() <= ms) latest = std::max(latest, k.expires_at_unix_ms());
+  }
+  return FromMs(latest);
 }
 
 }  // namespace vault

@@ -56,11 +56,12 @@ struct LifecycleOptions {
 // The message a receipt's signature covers.
 std::string ReceiptMessage(const records::ErasureReceipt& receipt);
 // The message final_signature covers (PKCS#11 root): "vaultd-erasure-final-v1",
-// erasure_id, the receipt's signature in base64, final_at; one per line.
+// erasure_id, the receipt's signature in base64, final_at (may be empty),
+// backups_unreadable_by; one per line.
 std::string ReceiptFinalMessage(const records::ErasureReceipt& receipt);
-// PKCS#11 root: sets final_at and final_signature on a done erasure's
-// receipt once a root epoch has followed it; leaves it unchanged otherwise
-// (file root, pending, or no epoch yet).
+// PKCS#11 root: on a done erasure's receipt, sets backups_unreadable_by,
+// final_at once a root epoch has followed a shred epoch covering it, and
+// final_signature over both. Unchanged with a file root or while pending.
 [[nodiscard]] absl::Status AddFinalAt(const KeyHierarchy& keys, records::ErasureReceipt* receipt);
 // OK when the receipt's signature verifies under `public_key` (raw 32 bytes).
 [[nodiscard]] absl::Status VerifyReceipt(const records::ErasureReceipt& receipt,

@@ -141,7 +141,7 @@ std::string ReceiptMessage(const records::ErasureReceipt& r) {
 
 std::string ReceiptFinalMessage(const records::ErasureReceipt& r) {
   return Cat("vaultd-erasure-final-v1\n", r.erasure_id(), "\n", crypto::Base64Encode(r.signature()),
-             "\n", r.final_at());
+             "\n", r.final_at(), "\n", r.backups_unreadable_by());
 }
 
 absl::Status AddFinalAt(const KeyHierarchy& keys, records::ErasureReceipt* receipt) {
@@ -152,8 +152,11 @@ absl::Status AddFinalAt(const KeyHierarchy& keys, records::ErasureReceipt* recei
     return absl::DataLossError("receipt has a malformed shredded_at");
   }
   std::optional<absl::Time> epoch = keys.FinalAt(receipt->tenant(), shredded);
-  if (!epoch.has_value()) return absl::OkStatus();
-  receipt->set_final_at(Rfc3339Ms(absl::ToUnixMillis(*epoch)));
+  if (epoch.has_value()) receipt->set_final_at(Rfc3339Ms(absl::ToUnixMillis(*epoch)));
+  std::optional<absl::Time> backups = keys.BackupsUnreadableBy(shredded);
+  if (backups.has_value()) {
+    receipt->set_backups_unreadable_by(Rfc3339Ms(absl::ToUnixMillis(*backups)));
+  }
   ASSIGN_OR_RETURN(std::string signature, keys.Sign(ReceiptFinalMessage(*receipt)));
   receipt->set_final_signature(std::move(signature));
   return absl::OkStatus();
@@ -162,7 +165,10 @@ absl::Status AddFinalAt(const KeyHierarchy& keys, records::ErasureReceipt* recei
 absl::Status VerifyReceipt(const records::ErasureReceipt& receipt, std::string_view public_key) {
   RETURN_IF_ERROR(
       crypto::VerifySignature(public_key, ReceiptMessage(receipt), receipt.signature()));
-  if (receipt.final_at().empty() && receipt.final_signature().empty()) return absl::OkStatus();
+  if (receipt.final_at().empty() && receipt.backups_unreadable_by().empty() &&
+      receipt.final_signature().empty()) {
+    return absl::OkStatus();
+  }
   return crypto::VerifySignature(public_key, ReceiptFinalMessage(receipt),
                                  receipt.final_signature());
 }
