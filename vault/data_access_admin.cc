@@ -124,7 +124,9 @@ absl::Status DataAccess::Seal(const RequestContext& ctx) {
   // Sealing is the safe direction: it is logged when the chain can be
   // written, and happens even when it cannot (or is already sealed).
   if (!options_.keys->sealed()) (void)Log(ctx, "", Action::kAdmin, "", "vault sealed");
-  options_.keys->Seal();
+  // An operator's seal holds: a PKCS#11 root is not unsealed again by the
+  // scheduler's token check, only by a restart of vaultd.
+  options_.keys->SealAndHold();
   return absl::OkStatus();
 }
 

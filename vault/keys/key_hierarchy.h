@@ -155,6 +155,10 @@ class KeyHierarchy {
 
   // Drops the root key and every cached key, and tells the listeners.
   void Seal();
+  // Seal, and CheckToken does not unseal again (an operator's seal); the
+  // next UnsealWithToken call that is not from CheckToken (vaultd's start)
+  // does.
+  void SealAndHold();
   // `listener` runs on every Seal (key caches elsewhere empty themselves).
   void AddSealListener(std::function<void()> listener);
 
@@ -324,6 +328,7 @@ class KeyHierarchy {
   std::unique_ptr<crypto::SecretBytes> unseal_key_ ABSL_GUARDED_BY(mu_);  // null when sealed
   std::unique_ptr<crypto::SigningKey> signing_key_ ABSL_GUARDED_BY(mu_);  // null when sealed
   std::atomic<bool> root_key_ready_{false};
+  std::atomic<bool> seal_held_{false};  // SealAndHold: no unseal by CheckToken
   KeyCache cache_;  // KEKs and subkeys, keyed "k|tenant|version" / "s|tenant|which"
   std::mutex shares_mu_;
   std::vector<crypto::DecodedShare> pending_shares_ ABSL_GUARDED_BY(shares_mu_);

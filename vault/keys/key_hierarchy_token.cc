@@ -43,7 +43,13 @@ absl::StatusOr<std::string> KeyHierarchy::InitializeWithToken() {
   return root_api_key;
 }
 
+void KeyHierarchy::SealAndHold() {
+  seal_held_.store(true);
+  Seal();
+}
+
 absl::Status KeyHierarchy::UnsealWithToken() {
+  seal_held_.store(false);
   std::unique_lock lock(mu_);
   if (!keyring_.has_value()) return absl::FailedPreconditionError("vault is not initialised");
   if (keyring_->seal().kind() != records::SealConfig::PKCS11) {
@@ -93,6 +99,7 @@ absl::Status KeyHierarchy::CheckToken() {
     if (!sealed()) Seal();
     return ping;
   }
+  if (seal_held_.load()) return absl::OkStatus();
   RETURN_IF_ERROR(UnsealWithToken());
   bool requested = false;
   {

@@ -185,9 +185,18 @@ TEST_F(Pkcs11RootTest, SchedulerCheckKeepsAReachableTokenUnsealed) {
   ASSERT_THAT(keys->CheckToken(), IsOk());
   EXPECT_FALSE(keys->sealed());
   keys->Seal();
-  // Sealed by hand (e.g. POST /v1/sys/seal): the check unseals it again
+  // Sealed without a hold (the token was away): the check unseals it again
   // while the token holds the root.
   ASSERT_THAT(keys->CheckToken(), IsOk());
+  EXPECT_FALSE(keys->sealed());
+}
+
+TEST_F(Pkcs11RootTest, AnOperatorsSealHoldsUntilAnExplicitUnseal) {
+  std::unique_ptr<KeyHierarchy> keys = OpenInitialised();
+  keys->SealAndHold();  // POST /v1/sys/seal
+  ASSERT_THAT(keys->CheckToken(), IsOk());
+  EXPECT_TRUE(keys->sealed()) << "the scheduler must not undo an emergency seal";
+  ASSERT_THAT(keys->UnsealWithToken(), IsOk());  // vaultd's next start
   EXPECT_FALSE(keys->sealed());
 }
 
