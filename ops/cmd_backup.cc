@@ -2,6 +2,7 @@
 // folders). Thread-safety: single-threaded. Restore never writes into a
 // data folder that is not absent or empty (RestoreBackup checks).
 #include <cstdio>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -38,16 +39,16 @@ std::string BackupText(const v1::BackupResponse& out) {
 // "35d", "12h", "90m", "3600s" or plain seconds; nullopt when malformed.
 std::optional<uint64_t> ParseLifetime(const std::string& text) {
   if (text.empty()) return 0;
-  uint64_t unit = 1;
   std::string digits = text;
-  switch (text.back()) {
-    case 'd': unit = 86400; break;
-    case 'h': unit = 3600; break;
-    case 'm': unit = 60; break;
-    case 's': unit = 1; break;
-    default: break;
+  uint64_t unit = 1;
+  const char last = text.back();
+  if (last < '0' || last > '9') {
+    static const std::map<char, uint64_t> kUnits = {{'d', 86400}, {'h', 3600}, {'m', 60}, {'s', 1}};
+    auto found = kUnits.find(last);
+    if (found == kUnits.end()) return std::nullopt;
+    unit = found->second;
+    digits.pop_back();
   }
-  if (text.back() < '0' || text.back() > '9') digits.pop_back();
   if (digits.empty() || digits.size() > 9 ||
       digits.find_first_not_of("0123456789") != std::string::npos) {
     return std::nullopt;

@@ -130,3 +130,25 @@ TEST_F(VaultctlTest, AuditExportVerifiesOfflineAndTamperingShows) {
 
 }  // namespace
 }  // namespace vault::testing
+
+namespace vault::testing {
+namespace {
+
+TEST_F(VaultctlTest, BackupExpiryNeedsAPkcs11RootAndAValidLifetime) {
+  Unseal({1, 2, 3});
+  CtlResult bad = Root({"backup", "create", "b1", "--expires-in", "35x"});
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("--expires-in"), std::string::npos) << bad.err;
+  // A file root's shares open every copy: an expiry would be a false promise.
+  CtlResult refused = Root({"backup", "create", "b1", "--expires-in", "35d"});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("PKCS#11"), std::string::npos) << refused.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_.Sub("backups/b1")));
+  // Without an expiry the backup is made, and says it never expires.
+  CtlResult made = Root({"--json", "backup", "create", "b1"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  EXPECT_TRUE(Parse<v1::BackupResponse>(made.out).expires_at().empty()) << made.out;
+}
+
+}  // namespace
+}  // namespace vault::testing
