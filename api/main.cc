@@ -96,6 +96,10 @@ bool OpenToken(const Flags& flags, const vault::api::v1::ServerConfig& config,
   const std::string pin_file =
       flags.pkcs11_pin_file.empty() ? config.pkcs11_pin_file() : flags.pkcs11_pin_file;
   if (options.module_path.empty() && options.token_label.empty() && pin_file.empty()) return true;
+  if (flags.dev) {
+    std::fprintf(stderr, "vaultd: --dev and a PKCS#11 token exclude each other\n");
+    return false;
+  }
   if (options.module_path.empty() || options.token_label.empty() || pin_file.empty()) {
     std::fprintf(stderr,
                  "vaultd: --pkcs11-module, --pkcs11-token and --pkcs11-pin-file go together\n");
@@ -330,10 +334,6 @@ int main(int argc, char** argv) {
   std::string backup_dir = flags.backup_dir.empty() ? config.backup_dir() : flags.backup_dir;
   if (!ResolveBackupDir(&backup_dir)) return 2;
   if (!OpenToken(flags, config, &options.token)) return 2;
-  if (flags.dev && options.token != nullptr) {
-    std::fprintf(stderr, "vaultd: --dev and a PKCS#11 token exclude each other\n");
-    return 2;
-  }
   absl::StatusOr<std::unique_ptr<vault::Vault>> opened = vault::Vault::Open(std::move(options));
   if (!opened.ok()) {
     std::fprintf(stderr, "vaultd: cannot open the vault: %s\n",
