@@ -49,8 +49,17 @@ int Init(const Globals& g, int shares, int threshold, const std::string& out_dir
   if (!c.ok()) return Usage(std::string(c.status().message()));
   absl::StatusOr<v1::InitResponse> out = (*c)->Init(shares, threshold);
   if (!out.ok()) return Fail(out.status());
+  // A PKCS#11 root: no shares; the vault unsealed itself from the token.
+  const bool token_root = out->unseal_shares_size() == 0;
   if (!out_dir.empty()) {
     if (absl::Status s = WriteInitFiles(out_dir, *out); !s.ok()) return Fail(s);
+    if (token_root) {
+      std::printf(
+          "initialised with the PKCS#11 root: the root API key is written to %s/root-api-key "
+          "(mode 0600); there are no shares, and the vault unsealed itself from the token.\n",
+          out_dir.c_str());
+      return kOk;
+    }
     std::printf(
         "initialised: %d shares (any %d unseal) and the root API key written to %s "
         "(share-1..share-%d, root-api-key, mode 0600). Give each share to a different "
@@ -59,6 +68,13 @@ int Init(const Globals& g, int shares, int threshold, const std::string& out_dir
     return kOk;
   }
   if (g.json) return PrintAnswer(g, *out, "");
+  if (token_root) {
+    std::printf(
+        "Root API key (shown once): %s\nThe root key is in the PKCS#11 token: there are no "
+        "shares, and the vault unsealed itself.\n",
+        out->root_api_key().c_str());
+    return kOk;
+  }
   std::printf("Unseal shares (any %d of %d unseal the vault; give each to a different person):\n",
               threshold, shares);
   for (int i = 0; i < out->unseal_shares_size(); ++i) {

@@ -136,6 +136,11 @@ void Vault::WireFacades(const VaultOptions& options) {
 }
 
 absl::Status Vault::UnsealFromToken() {
+  if (keys_->token_mismatch()) {
+    return absl::FailedPreconditionError(
+        "this vault was initialised with unseal shares, not a PKCS#11 token: the token flags are "
+        "ignored; unseal it with its shares");
+  }
   if (!keys_->token_root() || !keys_->initialized()) return absl::OkStatus();
   return keys_->UnsealWithToken();
 }

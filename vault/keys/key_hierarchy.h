@@ -145,7 +145,11 @@ class KeyHierarchy {
   // unseal material opens every older copy anyway.
   // `tenant`'s shred epoch covered the erasures before `cutoff`.
   [[nodiscard]] absl::Status CloseRootEpoch(std::string_view tenant, absl::Time cutoff);
-  bool token_root() const { return options_.token != nullptr; }
+  // A token is configured and the vault is (or will be, at init) sealed by
+  // it. A vault initialised with shares stays a file root even when vaultd
+  // is given a token (token_mismatch() says so).
+  bool token_root() const;
+  bool token_mismatch() const;
   // PKCS#11 root: when an erasure of `tenant` done at `shredded_at` became
   // final: the first root epoch (old root object destroyed) that followed a
   // shred epoch of the tenant covering it. From then on neither the live
@@ -233,10 +237,12 @@ class KeyHierarchy {
   [[nodiscard]] absl::Status WithBackupKeyring(
       absl::Duration expires_in, const std::function<absl::Status(const records::Keyring&)>& fn);
   // PKCS#11 root: when every backup that can hold a subject shredded at
-  // `shredded_at` stops opening: the latest expiry of the backup keys that
-  // existed then (backups taken later do not hold it). nullopt with a file
-  // root (its backups open for ever with the shares of their time).
-  std::optional<absl::Time> BackupsUnreadableBy(absl::Time shredded_at) const;
+  // `shredded_at` stops opening: the latest expiry of the backup keys made
+  // before the erasure became final (`final_at`; until then, now: the bound
+  // can still grow). nullopt with a file root (its backups open for ever
+  // with the shares of their time).
+  std::optional<absl::Time> BackupsUnreadableBy(absl::Time shredded_at,
+                                                std::optional<absl::Time> final_at) const;
   // Destroys the backup key objects whose day has ended. Returns how many.
   [[nodiscard]] absl::StatusOr<int> DestroyExpiredBackupKeys();
   const Clock& clock() const { return *options_.clock; }

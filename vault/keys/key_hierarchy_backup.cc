@@ -104,14 +104,18 @@ absl::StatusOr<int> KeyHierarchy::DestroyExpiredBackupKeys() {
   return destroyed;
 }
 
-std::optional<absl::Time> KeyHierarchy::BackupsUnreadableBy(absl::Time shredded_at) const {
+std::optional<absl::Time> KeyHierarchy::BackupsUnreadableBy(
+    absl::Time shredded_at, std::optional<absl::Time> final_at) const {
   if (!token_root()) return std::nullopt;
   std::shared_lock lock(mu_);
   if (!keyring_.has_value()) return std::nullopt;
-  const int64_t ms = ToMs(shredded_at);
-  int64_t latest = ms;  // no backup key yet: no backup holds the subject
+  // Until the erasure is final, a backup can hold the subject's wrapped key
+  // (rows not yet compacted away, its KEK version not yet destroyed): every
+  // backup key made up to then counts.
+  const int64_t cutoff = ToMs(final_at.value_or(options_.clock->Now()));
+  int64_t latest = ToMs(shredded_at);  // no backup key: no backup holds it
   for (const records::BackupKey& k : keyring_->backup_keys()) {
-    if (k.created_at_unix_ms() <= ms) latest = std::max(latest, k.expires_at_unix_ms());
+    if (k.created_at_unix_ms() <= cutoff) latest = std::max(latest, k.expires_at_unix_ms());
   }
   return FromMs(latest);
 }

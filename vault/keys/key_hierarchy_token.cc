@@ -23,6 +23,18 @@ std::string RootObjectLabel(uint32_t version) { return Cat("vaultd-root-v", vers
 using keys_internal::FromMs;
 using keys_internal::ToMs;
 
+bool KeyHierarchy::token_root() const {
+  if (options_.token == nullptr) return false;
+  std::shared_lock lock(mu_);
+  return !keyring_.has_value() || keyring_->seal().kind() == records::SealConfig::PKCS11;
+}
+
+bool KeyHierarchy::token_mismatch() const {
+  if (options_.token == nullptr) return false;
+  std::shared_lock lock(mu_);
+  return keyring_.has_value() && keyring_->seal().kind() != records::SealConfig::PKCS11;
+}
+
 absl::StatusOr<std::string> KeyHierarchy::InitializeWithToken() {
   if (options_.token == nullptr) {
     return absl::FailedPreconditionError("vaultd was started without a PKCS#11 token");
@@ -113,8 +125,9 @@ absl::Status KeyHierarchy::CheckToken() {
 absl::Status KeyHierarchy::CloseRootEpoch(std::string_view tenant, absl::Time cutoff) {
   if (!token_root()) return absl::OkStatus();
   {
+    // Recorded first, sealed or not: the scheduler runs it once unsealed.
     std::unique_lock lock(mu_);
-    if (root_ == nullptr) return SealedError();
+    if (!keyring_.has_value()) return absl::FailedPreconditionError("vault is not initialised");
     records::Keyring next = *keyring_;
     records::ShredEpochRef* request = next.add_root_epoch_requests();
     request->set_tenant(std::string(tenant));

@@ -153,7 +153,7 @@ absl::Status AddFinalAt(const KeyHierarchy& keys, records::ErasureReceipt* recei
   }
   std::optional<absl::Time> epoch = keys.FinalAt(receipt->tenant(), shredded);
   if (epoch.has_value()) receipt->set_final_at(Rfc3339Ms(absl::ToUnixMillis(*epoch)));
-  std::optional<absl::Time> backups = keys.BackupsUnreadableBy(shredded);
+  std::optional<absl::Time> backups = keys.BackupsUnreadableBy(shredded, epoch);
   if (backups.has_value()) {
     receipt->set_backups_unreadable_by(Rfc3339Ms(absl::ToUnixMillis(*backups)));
   }

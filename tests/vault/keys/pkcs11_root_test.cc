@@ -200,6 +200,32 @@ TEST_F(Pkcs11RootTest, AnOperatorsSealHoldsUntilAnExplicitUnseal) {
   EXPECT_FALSE(keys->sealed());
 }
 
+TEST_F(Pkcs11RootTest, AVaultWithSharesStaysAFileRootWhenGivenAToken) {
+  {
+    KeyHierarchyOptions options;
+    options.dir = dir_.path();
+    options.clock = &clock_;
+    options.random = &crypto::SystemRandom::Instance();
+    std::unique_ptr<KeyHierarchy> file_root = std::move(*KeyHierarchy::Open(options));
+    ASSERT_TRUE(file_root->InitializeWithKeyFile(dir_.Sub("unseal.key")).ok());
+  }
+  std::unique_ptr<KeyHierarchy> keys = Open(dir_.path());  // with the token
+  EXPECT_FALSE(keys->token_root());
+  EXPECT_TRUE(keys->token_mismatch());
+  ASSERT_THAT(keys->UnsealWithKeyFile(dir_.Sub("unseal.key")), IsOk());
+  ASSERT_THAT(keys->CreateTenant("acme", ""), IsOk());
+  // No token key is made for it: backups take no expiry, epochs record
+  // nothing, and rotation stays the file root's.
+  EXPECT_THAT(keys->WithBackupKeyring(absl::Hours(24),
+                                      [](const records::Keyring&) { return absl::OkStatus(); }),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  ASSERT_THAT(keys->CloseRootEpoch("acme", clock_.Now()), IsOk());
+  EXPECT_EQ(keys->root_key_version(), 1u);
+  EXPECT_TRUE(keys->RotateRoot().ok());
+  EXPECT_EQ(keys->seal_kind(), records::SealConfig::KEY_FILE);
+  EXPECT_EQ(keys->FinalAt("acme", clock_.Now() - absl::Hours(1)), std::nullopt);
+}
+
 TEST_F(Pkcs11RootTest, BackupKeyringOpensUntilItsDayEndsThenNever) {
   std::unique_ptr<KeyHierarchy> keys = OpenInitialised();
   ASSERT_THAT(keys->CreateTenant("acme", ""), IsOk());
