@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "ops/cli.h"
 #include "ops/offline.h"
 #include "ops/results.pb.h"
@@ -58,6 +59,13 @@ std::optional<uint64_t> ParseLifetime(const std::string& text) {
   return n * unit;
 }
 
+// A backup's expiry as RFC 3339, "" for none.
+std::string Expiry(const BackupSummary& summary) {
+  if (summary.expires_at_unix_ms == 0) return "";
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixMillis(summary.expires_at_unix_ms),
+                          absl::UTCTimeZone());
+}
+
 int Verify(const Globals& g, const Flags& f) {
   absl::StatusOr<std::string> key = OptionalKey(f);
   if (!key.ok()) return Usage(std::string(key.status().message()));
@@ -72,11 +80,14 @@ int Verify(const Globals& g, const Flags& f) {
     out.set_files(static_cast<double>(summary->files));
     out.set_bytes(static_cast<double>(summary->bytes));
     out.set_ledger_entries(static_cast<double>(summary->ledger_entries));
+    out.set_expires_at(Expiry(*summary));
     PrintAnswer(g, out, "");
   } else {
-    std::printf("backup verifies: %llu files, %llu bytes, %llu erasures in its ledger%s\n",
+    const std::string expiry = Expiry(*summary);
+    std::printf("backup verifies: %llu files, %llu bytes, %llu erasures in its ledger%s%s%s\n",
                 static_cast<ull>(summary->files), static_cast<ull>(summary->bytes),
                 static_cast<ull>(summary->ledger_entries),
+                expiry.empty() ? "" : "; it stops opening at ", expiry.c_str(),
                 key->empty() ? " (signature checked against the key the backup names; pass "
                                "--public-key to check it against the vault's)"
                              : "");
@@ -123,7 +134,8 @@ void PrintRestore(const Globals& g, const std::string& data_dir, const RestoreRe
   std::printf(
       "restored into %s: %llu receipts given, %llu subject and %llu tenant erasures "
       "replayed, %llu already in the backup. Start vaultd on it and unseal with the "
-      "vault's shares.\n",
+      "vault's shares (a PKCS#11 vault: start it with its token before the backup's "
+      "expiry; it then moves to a root key of its own).\n",
       data_dir.c_str(), static_cast<ull>(r.receipts), static_cast<ull>(r.replayed_subjects),
       static_cast<ull>(r.replayed_tenants), static_cast<ull>(r.already_in_backup));
 }
