@@ -152,6 +152,29 @@ absl::Status Pkcs11Token::CheckLocked(CK_RV rv, std::string_view what) {
   return absl::InternalError(text);
 }
 
+CK_RV Pkcs11Token::LoginLocked(CK_SESSION_HANDLE session) {
+  // A refused PIN is never tried again: real tokens lock (or wipe) after a
+  // few failures, and the scheduler would retry every second.
+  if (pin_refused_ != CKR_OK) return pin_refused_;
+  absl::Span<const uint8_t> pin = RevealSecret(pin_);
+  CK_RV rv =
+      module_->fn->C_Login(session, CKU_USER, const_cast<CK_UTF8CHAR_PTR>(pin.data()), pin.size());
+  if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED || rv == CKR_PIN_EXPIRED ||
+      rv == CKR_PIN_INVALID || rv == CKR_PIN_LEN_RANGE) {
+    pin_refused_ = rv;
+  }
+  return rv;
+}
+
+absl::Status Pkcs11Token::LoginError(CK_RV rv) const {
+  const std::string text = absl::StrCat("pkcs11: login: ", RvText(rv));
+  if (pin_refused_ != CKR_OK) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(text, " (not retried: fix the PIN file and restart vaultd)"));
+  }
+  return absl::UnavailableError(text);
+}
+
 absl::Status Pkcs11Token::ConnectLocked() {
   CK_FUNCTION_LIST_PTR fn = module_->fn;
   if (connected_) {
@@ -164,10 +187,9 @@ absl::Status Pkcs11Token::ConnectLocked() {
       return absl::OkStatus();
     }
     if (rv == CKR_OK) {
-      absl::Span<const uint8_t> pin = RevealSecret(pin_);
-      rv = fn->C_Login(session_, CKU_USER, const_cast<CK_UTF8CHAR_PTR>(pin.data()), pin.size());
+      rv = LoginLocked(session_);
       if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN) return absl::OkStatus();
-      return absl::UnavailableError(absl::StrCat("pkcs11: login: ", RvText(rv)));
+      return LoginError(rv);
     }
     DisconnectLocked();
   }
@@ -189,11 +211,10 @@ absl::Status Pkcs11Token::ConnectLocked() {
         fn->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &session);
     if (rv != CKR_OK)
       return absl::UnavailableError(absl::StrCat("pkcs11: open session: ", RvText(rv)));
-    absl::Span<const uint8_t> pin = RevealSecret(pin_);
-    rv = fn->C_Login(session, CKU_USER, const_cast<CK_UTF8CHAR_PTR>(pin.data()), pin.size());
+    rv = LoginLocked(session);
     if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
       fn->C_CloseSession(session);
-      return absl::UnavailableError(absl::StrCat("pkcs11: login: ", RvText(rv)));
+      return LoginError(rv);
     }
     session_ = session;
     connected_ = true;
@@ -257,6 +278,9 @@ absl::Status Pkcs11Token::GenerateKey(std::string_view id, std::string_view labe
       Attr(CKA_DECRYPT, &yes, sizeof yes),
       Attr(CKA_WRAP, &no, sizeof no),
       Attr(CKA_UNWRAP, &no, sizeof no),
+      Attr(CKA_DERIVE, &no, sizeof no),
+      // C_CopyObject would make a copy that outlives C_DestroyObject.
+      Attr(CKA_COPYABLE, &no, sizeof no),
       Attr(CKA_VALUE_LEN, &len, sizeof len),
       Attr(CKA_ID, id.data(), id.size()),
       Attr(CKA_LABEL, label.data(), label.size()),

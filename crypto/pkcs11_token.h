@@ -69,6 +69,8 @@ class Pkcs11Token {
 
   // REQUIRES: mu_ held. Opens and logs in a session if there is none.
   absl::Status ConnectLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  unsigned long LoginLocked(unsigned long session) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status LoginError(unsigned long rv) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void DisconnectLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<unsigned long> FindKeyLocked(std::string_view id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -83,6 +85,7 @@ class Pkcs11Token {
   std::mutex mu_;
   unsigned long session_ ABSL_GUARDED_BY(mu_) = 0;
   bool connected_ ABSL_GUARDED_BY(mu_) = false;
+  unsigned long pin_refused_ ABSL_GUARDED_BY(mu_) = 0;  // the CKR_ that refused the PIN
 };
 
 }  // namespace vault::crypto

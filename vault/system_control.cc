@@ -91,6 +91,10 @@ MaintenanceReport SystemControl::RunMaintenance() {
   if (absl::Status token = options_.keys->CheckToken(); !token.ok()) {
     report.token_error = std::string(token.message());
   }
+  // PKCS#11 root: backups whose day has ended can no longer be opened. Needs
+  // only the token and the keyring file, so it runs sealed too.
+  absl::StatusOr<int> expired = options_.keys->DestroyExpiredBackupKeys();
+  if (expired.ok()) report.backup_keys_destroyed = *expired;
   if (options_.keys->sealed() || !report.storage.writable) return report;
   absl::StatusOr<int> executed = options_.lifecycle->RunDue();
   if (executed.ok()) report.erasures_executed = *executed;
@@ -99,9 +103,6 @@ MaintenanceReport SystemControl::RunMaintenance() {
   absl::StatusOr<int> epochs = options_.jobs->StartDueEpochs();
   if (epochs.ok()) report.epochs_started = *epochs;
   report.compaction_failed = !options_.lifecycle->CompactShredded().ok();
-  // PKCS#11 root: backups whose day has ended can no longer be opened.
-  absl::StatusOr<int> expired = options_.keys->DestroyExpiredBackupKeys();
-  if (expired.ok()) report.backup_keys_destroyed = *expired;
   return report;
 }
 

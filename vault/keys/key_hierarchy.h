@@ -316,6 +316,8 @@ class KeyHierarchy {
   // `retire_old`: destroy the old object (false when it is a backup key
   // that other backups still need).
   absl::StatusOr<uint32_t> RotateTokenRootLocked(bool retire_old = true);
+  // scheduler: CheckToken's call, which leaves an operator's seal alone.
+  absl::Status UnsealWithTokenImpl(bool scheduler);
   absl::StatusOr<std::string> BackupKeyIdLocked(absl::Time expires_at);
   // Destroys the token objects listed as retired; a root epoch ends when
   // the list is empty again.
@@ -334,7 +336,7 @@ class KeyHierarchy {
   std::unique_ptr<crypto::SecretBytes> unseal_key_ ABSL_GUARDED_BY(mu_);  // null when sealed
   std::unique_ptr<crypto::SigningKey> signing_key_ ABSL_GUARDED_BY(mu_);  // null when sealed
   std::atomic<bool> root_key_ready_{false};
-  std::atomic<bool> seal_held_{false};  // SealAndHold: no unseal by CheckToken
+  bool seal_held_ ABSL_GUARDED_BY(mu_) = false;  // SealAndHold: no unseal by CheckToken
   KeyCache cache_;  // KEKs and subkeys, keyed "k|tenant|version" / "s|tenant|which"
   std::mutex shares_mu_;
   std::vector<crypto::DecodedShare> pending_shares_ ABSL_GUARDED_BY(shares_mu_);

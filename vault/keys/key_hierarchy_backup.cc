@@ -42,10 +42,9 @@ absl::StatusOr<std::string> KeyHierarchy::BackupKeyIdLocked(absl::Time expires_a
   k->set_key_id(key_id);
   k->set_expires_at_unix_ms(ms);
   k->set_created_at_unix_ms(ToMs(options_.clock->Now()));
-  if (absl::Status s = PersistLocked(std::move(next)); !s.ok()) {
-    (void)options_.token->DestroyKey(key_id);
-    return s;
-  }
+  // On failure the object stays (a slot may name it); the next backup of
+  // that day makes another.
+  RETURN_IF_ERROR(PersistLocked(std::move(next)));
   return key_id;
 }
 

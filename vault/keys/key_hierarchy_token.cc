@@ -48,21 +48,28 @@ absl::StatusOr<std::string> KeyHierarchy::InitializeWithToken() {
   seal->set_kind(records::SealConfig::PKCS11);
   seal->set_pkcs11_key_id(key_id);
   seal->set_pkcs11_token_label(options_.token->token_label());
-  absl::StatusOr<std::string> root_api_key = InitializeRootLocked(
-      keys_internal::TokenRoot(options_.token, key_id, options_.random), std::move(next));
-  // No keyring refers to the new object when this failed: do not leave it.
-  if (!root_api_key.ok()) (void)options_.token->DestroyKey(key_id);
-  return root_api_key;
+  // On failure the object stays: a failed keyring write may still have left
+  // a slot that names it (an orphan object opens nothing).
+  return InitializeRootLocked(keys_internal::TokenRoot(options_.token, key_id, options_.random),
+                              std::move(next));
 }
 
 void KeyHierarchy::SealAndHold() {
-  seal_held_.store(true);
+  {
+    std::unique_lock lock(mu_);
+    seal_held_ = true;
+  }
   Seal();
 }
 
-absl::Status KeyHierarchy::UnsealWithToken() {
-  seal_held_.store(false);
+absl::Status KeyHierarchy::UnsealWithToken() { return UnsealWithTokenImpl(/*scheduler=*/false); }
+
+absl::Status KeyHierarchy::UnsealWithTokenImpl(bool scheduler) {
   std::unique_lock lock(mu_);
+  // The hold is read and cleared under mu_, so an operator's seal cannot
+  // land between the scheduler's check and its unseal.
+  if (scheduler && seal_held_) return absl::OkStatus();
+  if (!scheduler) seal_held_ = false;
   if (!keyring_.has_value()) return absl::FailedPreconditionError("vault is not initialised");
   if (keyring_->seal().kind() != records::SealConfig::PKCS11) {
     return absl::FailedPreconditionError("vault is not sealed with a PKCS#11 token");
@@ -111,12 +118,11 @@ absl::Status KeyHierarchy::CheckToken() {
     if (!sealed()) Seal();
     return ping;
   }
-  if (seal_held_.load()) return absl::OkStatus();
-  RETURN_IF_ERROR(UnsealWithToken());
+  RETURN_IF_ERROR(UnsealWithTokenImpl(/*scheduler=*/true));
   bool requested = false;
   {
     std::shared_lock lock(mu_);
-    requested = !keyring_->root_epoch_requests().empty();
+    requested = !seal_held_ && root_ != nullptr && !keyring_->root_epoch_requests().empty();
   }
   if (requested) return RotateRoot().status();
   return absl::OkStatus();
@@ -161,6 +167,7 @@ absl::StatusOr<uint32_t> KeyHierarchy::RotateTokenRootLocked(bool retire_old) {
   RETURN_IF_ERROR(options_.token->GenerateKey(new_id, RootObjectLabel(version)));
   std::unique_ptr<keys_internal::RootKey> to =
       keys_internal::TokenRoot(options_.token, new_id, options_.random);
+  // No keyring names the new object yet: it can go.
   absl::Status rewrapped = RewrapAllLocked(*to, &next);
   if (!rewrapped.ok()) {
     (void)options_.token->DestroyKey(new_id);
@@ -170,13 +177,20 @@ absl::StatusOr<uint32_t> KeyHierarchy::RotateTokenRootLocked(bool retire_old) {
   next.set_root_key_version(version);
   // Listed before the keyring that stops needing it is durable, so that a
   // crash between the two steps still destroys it at the next unseal.
-  if (retire_old) next.add_pkcs11_retired_key_ids(old_id);
+  if (retire_old) {
+    next.add_pkcs11_retired_key_ids(old_id);
+    // The shred epochs closed so far are covered once the old object is gone.
+    for (const records::ShredEpochRef& r : next.root_epoch_requests()) {
+      *next.add_pending_root_epoch_covers() = r;
+    }
+    next.clear_root_epoch_requests();
+  }
   next.set_backup_expires_at_unix_ms(0);
   absl::Status persisted = PersistDestructiveLocked(std::move(next));
-  if (keyring_->root_key_version() != version) {
-    (void)options_.token->DestroyKey(new_id);
-    return persisted;
-  }
+  // A failed write may still have left the new keyring durable in a slot,
+  // where it names the new object: never destroy it here (an orphan object
+  // opens nothing a keyring does not name).
+  if (keyring_->root_key_version() != version) return persisted;
   root_ = std::move(to);
   if (!persisted.ok()) return persisted;
   RETURN_IF_ERROR(DestroyRetiredLocked());
@@ -198,8 +212,8 @@ absl::Status KeyHierarchy::DestroyRetiredLocked() {
   if (next.pkcs11_retired_key_ids().empty()) {
     records::RootEpoch* epoch = next.add_root_epochs();
     epoch->set_closed_at_unix_ms(ToMs(options_.clock->Now()));
-    *epoch->mutable_covers() = keyring_->root_epoch_requests();
-    next.clear_root_epoch_requests();
+    *epoch->mutable_covers() = keyring_->pending_root_epoch_covers();
+    next.clear_pending_root_epoch_covers();
   }
   first.Update(PersistLocked(std::move(next)));
   return first;

@@ -103,13 +103,18 @@ TEST_F(Pkcs11RootTest, ClosingOneSessionLeavesAnotherLoggedIn) {
   EXPECT_EQ(hsm_.Open()->HasKey("id-2").value_or(true), false);
 }
 
-TEST_F(Pkcs11RootTest, WrongPinOrAbsentTokenIsUnavailable) {
+TEST_F(Pkcs11RootTest, WrongPinIsTriedOnceAndAbsentTokenIsUnavailable) {
   absl::StatusOr<crypto::SecretBytes> pin = crypto::SecretBytes::CopyFrom("wrong");
   ASSERT_TRUE(pin.ok());
   absl::StatusOr<std::unique_ptr<crypto::Pkcs11Token>> wrong =
       crypto::Pkcs11Token::Open({hsm_.module_path(), hsm_.label()}, std::move(*pin));
   ASSERT_TRUE(wrong.ok());
-  EXPECT_THAT((*wrong)->Ping(), StatusIs(absl::StatusCode::kUnavailable));
+  // A refused PIN is not retried (a real token would lock it): the second
+  // call answers without a C_Login, and says what to do.
+  EXPECT_THAT((*wrong)->Ping(), StatusIs(absl::StatusCode::kFailedPrecondition));
+  absl::Status again = (*wrong)->Ping();
+  EXPECT_THAT(again, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(again.message(), ::testing::HasSubstr("not retried"));
   absl::StatusOr<crypto::SecretBytes> pin2 = crypto::SecretBytes::CopyFrom(hsm_.kPin);
   ASSERT_TRUE(pin2.ok());
   absl::StatusOr<std::unique_ptr<crypto::Pkcs11Token>> absent =
@@ -166,6 +171,25 @@ TEST_F(Pkcs11RootTest, RootEpochMakesAnOlderCopyUnopenable) {
   std::unique_ptr<KeyHierarchy> new_copy = Open(after);
   EXPECT_THAT(new_copy->UnsealWithToken(), IsOk());
   EXPECT_EQ(KekBytes(*new_copy), kek);
+}
+
+TEST_F(Pkcs11RootTest, ARootEpochAskedForWhileSealedRunsOnceUnsealed) {
+  std::unique_ptr<KeyHierarchy> keys = OpenInitialised();
+  ASSERT_THAT(keys->CreateTenant("acme", ""), IsOk());
+  const absl::Time erased = clock_.Now();
+  clock_.Advance(absl::Minutes(5));
+  keys->Seal();
+  // The tenant epoch ended while sealed: recorded, not yet run.
+  EXPECT_THAT(keys->CloseRootEpoch("acme", clock_.Now()), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(keys->FinalAt("acme", erased), std::nullopt);
+  clock_.Advance(absl::Minutes(5));
+  // The scheduler's pass unseals from the token and runs it; the epoch
+  // covers the request, so the erasure is final from then on.
+  ASSERT_THAT(keys->CheckToken(), IsOk());
+  EXPECT_EQ(keys->root_key_version(), 2u);
+  EXPECT_EQ(keys->FinalAt("acme", erased), clock_.Now());
+  // A later request is not covered by that epoch.
+  EXPECT_EQ(keys->FinalAt("acme", clock_.Now()), std::nullopt);
 }
 
 TEST_F(Pkcs11RootTest, WithoutAnEpochAnOlderCopyStillOpens) {
