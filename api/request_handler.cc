@@ -38,6 +38,8 @@ constexpr Route kPublicRoutes[] = {
     {"GET", "/v1/sys/receipt-key", &internal::HandleReceiptKey},
     {"POST", "/v1/sys/rekey", &internal::HandleRekey},
     {"DELETE", "/v1/sys/rekey", &internal::HandleCancelRekey},
+    {"GET", "/ui", &internal::HandleConsoleRedirect},
+    {"GET", "/ui/{file}", &internal::HandleConsoleFile},
 };
 
 // Authenticated (bearer API key) before the path is even looked up, so an

@@ -12,6 +12,7 @@ packages=(
   libcli11-dev libspdlog-dev libfmt-dev libgfshare-dev
   openssl curl wrk
   softhsm2 libp11-kit-dev
+  chromium nodejs
   clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14
 )
 
@@ -22,8 +23,24 @@ for p in "${packages[@]}"; do
   fi
 done
 
+# npm: Debian's package, unless a node installation already brings it.
+if ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
+
+# The console's browser tests (tests/console) use puppeteer-core from npm,
+# pinned by its package-lock.json, with Debian's chromium; installed into
+# tests/console/node_modules (git-ignored). Building vaultd needs neither.
+install_console_test_modules() {
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/console"
+  if [ ! -d "$dir/node_modules/puppeteer-core" ]; then
+    echo "install-deps: npm ci in tests/console"
+    (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund)
+  fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all packages present"
+  install_console_test_modules
   exit 0
 fi
 
@@ -33,3 +50,4 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+install_console_test_modules

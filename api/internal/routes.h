@@ -123,6 +123,12 @@ HttpResponse HandleExportSubject(Call& call);
 HttpResponse HandleGetErasure(Call& call);
 HttpResponse HandleQueryAudit(Call& call);
 
+// ---- routes_ui.cc: the web console's static files (public).
+// GET /ui/<file> ("" = index.html), 404 for a file the console does not have.
+HttpResponse HandleConsoleFile(Call& call);
+// GET /ui: 308 to /ui/.
+HttpResponse HandleConsoleRedirect(Call& call);
+
 }  // namespace vault::api::internal
 
 #endif  // VAULT_API_INTERNAL_ROUTES_H_

@@ -1,0 +1,298 @@
+// Browser test of the vaultd web console: the real vaultd (dev mode, a temp
+// folder) and Debian's headless Chromium driven by puppeteer-core.
+//   node console_test.mjs VAULTD_BINARY [--screenshots DIR]
+// Checks: security headers; sign-in (key in sessionStorage, no cookie);
+// masked values only until the audited Reveal (DOM text and every API answer
+// the page received); a hold reason / subject id containing markup shown as
+// text with no script run, and the CSP blocking injected inline script; an
+// erasure requested, followed to done and its receipt verified in the browser
+// (and a tampered one refused); denied abilities greyed out; the operator
+// screens (seal state, audit verification, a rewrap job's progress).
+import { spawn } from 'node:child_process';
+import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import puppeteer from 'puppeteer-core';
+
+const vaultdPath = process.argv[2];
+const shotsAt = process.argv.indexOf('--screenshots');
+const shotsDir = shotsAt > 0 ? path.resolve(process.argv[shotsAt + 1]) : '';
+if (!vaultdPath) {
+  console.error('usage: node console_test.mjs VAULTD [--screenshots DIR]');
+  process.exit(2);
+}
+
+const PLAIN_PHONE = '+8613800138000';
+const PLAIN_NAME = 'Zhang Sanfeng';
+const MARKUP = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
+const started = Date.now();
+let failures = 0;
+
+function check(ok, what) {
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
+  if (!ok) failures += 1;
+}
+
+function findChromium() {
+  if (process.env.CHROMIUM) return process.env.CHROMIUM;
+  for (const dir of (process.env.PATH || '').split(':')) {
+    for (const name of ['chromium', 'chromium-browser']) {
+      try {
+        accessSync(path.join(dir, name), constants.X_OK);
+        return path.join(dir, name);
+      } catch { /* next */ }
+    }
+  }
+  throw new Error('chromium not found (apt-get install chromium, or set CHROMIUM)');
+}
+
+async function startVaultd(dir) {
+  const child = spawn(vaultdPath, ['--dev', '--data-dir', path.join(dir, 'data'),
+    '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stderr.resume();
+  const lines = readline.createInterface({ input: child.stdout });
+  const address = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('vaultd did not start')), 20000);
+    lines.on('line', (line) => {
+      const m = /^listening on (\S+)$/.exec(line);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    child.on('exit', (code) => reject(new Error(`vaultd exited (${code})`)));
+  });
+  const rootKey = readFileSync(path.join(dir, 'data', 'root-api-key'), 'utf8').trim();
+  return { child, base: `http://${address}`, rootKey };
+}
+
+async function api(base, key, method, target, body) {
+  const r = await fetch(base + target, {
+    method,
+    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`${method} ${target}: ${r.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+// Tenant acme: a writer, a dpo (read up to plain for some purposes, erase,
+// hold, audit) and a helpdesk (masked reads only); subjects u-1 and u-2.
+async function provision(base, root) {
+  const call = (m, t, b) => api(base, root, m, t, b);
+  await call('POST', '/v1/tenants', { id: 'acme' });
+  await call('PUT', '/v1/tenants/acme/roles/writer',
+    { actions: ['write'], types: ['*'], max_reveal: 'token_only' });
+  await call('PUT', '/v1/tenants/acme/roles/dpo', { actions: ['read', 'erase', 'hold', 'audit'],
+    types: ['*'], max_reveal: 'plain', purposes: ['support', 'legal', 'subject_request'] });
+  await call('PUT', '/v1/tenants/acme/roles/helpdesk',
+    { actions: ['read'], types: ['*'], max_reveal: 'masked' });
+  const keys = {};
+  for (const name of ['writer', 'dpo', 'helpdesk']) {
+    const p = await call('POST', '/v1/tenants/acme/principals', { name, roles: [name] });
+    keys[name] = p.api_key;
+  }
+  for (const s of ['u-1', 'u-2']) {
+    await api(base, keys.writer, 'PUT', `/v1/tenants/acme/subjects/${s}`, { fields: {
+      name: { type: 'person_name', value: PLAIN_NAME },
+      mobile: { type: 'phone', value: '+86 138 0013 8000' } } });
+  }
+  return keys;
+}
+
+const bodyText = (page) => page.evaluate(() => document.body.innerText);
+
+async function shot(page, name) {
+  if (!shotsDir) return;
+  await page.screenshot({ path: path.join(shotsDir, `${name}.png`), fullPage: true });
+}
+
+async function signIn(page, key, tenant) {
+  await page.waitForSelector('#sign-in-form', { visible: true });
+  await page.type('#sign-in-key', key);
+  await page.type('#sign-in-tenant', tenant);
+  await page.click('#sign-in-button');
+  await page.waitForSelector('body[data-ready="true"]');
+}
+
+async function signOut(page) {
+  await Promise.all([page.waitForNavigation(), page.click('#sign-out')]);
+}
+
+async function clickAndWaitText(page, button, selector, pattern, timeout = 15000) {
+  if (button) await page.click(button);
+  await page.waitForFunction((sel, src) => {
+    const node = document.querySelector(sel);
+    return node && new RegExp(src).test(node.textContent);
+  }, { timeout }, selector, pattern.source);
+}
+
+async function privacyChecks(page, base, keys, responses) {
+  await signIn(page, keys.dpo, 'acme');
+  check(await page.evaluate(() => sessionStorage.getItem('vaultd.console.apiKey')) === keys.dpo,
+    'the API key is in sessionStorage');
+  check(await page.evaluate(() => document.cookie) === ''
+    && (await page.cookies()).length === 0, 'no cookie is set');
+  check(await page.$eval('#audit-panel', (n) => n.disabled), 'operator panel greyed out for dpo');
+
+  // Masked lookup: no plain value in the DOM nor in any answer received.
+  await page.type('#lookup-subject', 'u-1');
+  await clickAndWaitText(page, '#lookup-button', '#lookup-result', /8000/);
+  await shot(page, 'lookup-masked');
+  let text = await bodyText(page);
+  check(!text.includes(PLAIN_PHONE) && !text.includes(PLAIN_NAME),
+    'masked lookup shows no plain value');
+  const before = await Promise.all(responses.splice(0).map((r) => r.text().catch(() => '')));
+  check(before.length > 0 && before.every((b) => !b.includes(PLAIN_PHONE) && !b.includes(PLAIN_NAME)),
+    `no API answer before the reveal held a plain value (${before.length} answers)`);
+
+  // Reveal with a chosen purpose: plain values shown, and the read audited.
+  check(await page.$eval('#reveal-button', (b) => !b.disabled), 'reveal button offered');
+  await page.select('#reveal-purpose', 'support');
+  await clickAndWaitText(page, '#reveal-button', '#lookup-result', new RegExp(`\\${PLAIN_PHONE}`));
+  await shot(page, 'lookup-revealed');
+  text = await bodyText(page);
+  check(text.includes(PLAIN_PHONE) && text.includes(PLAIN_NAME), 'reveal shows the plain values');
+  const audit = await api(base, keys.dpo, 'GET', '/v1/tenants/acme/audit?subject=u-1&limit=1000');
+  check(audit.entries.some((e) => e.action === 'read' && e.purpose === 'support'
+    && e.outcome === 'allowed'), 'the reveal is in the audit log with its purpose');
+  await page.click('#hide-button');
+  text = await bodyText(page);
+  check(!text.includes(PLAIN_PHONE) && !text.includes(PLAIN_NAME), 'hide removes the plain values');
+
+  // Markup in a subject id and a hold reason is shown as text; nothing runs.
+  await page.$eval('#lookup-subject', (n) => { n.value = ''; });
+  await page.type('#lookup-subject', MARKUP);
+  await clickAndWaitText(page, '#lookup-button', '#lookup-result', /400/);
+  check((await page.$eval('#lookup-heading', (n) => n.textContent)) === `Subject ${MARKUP}`,
+    'a subject id with markup is shown as text');
+  await page.$eval('#hold-subject', (n) => { n.value = ''; });
+  await page.type('#hold-subject', 'u-2');
+  await page.type('#hold-id', 'dispute-42');
+  await page.type('#hold-reason', MARKUP);
+  await clickAndWaitText(page, '#hold-place', '#hold-result', /Hold placed/);
+  await shot(page, 'hold');
+  check((await page.$eval('#hold-result', (n) => n.textContent)).includes(MARKUP)
+    && (await page.$$('#hold-result img, #hold-result script')).length === 0,
+  'a hold reason with markup is shown as text, no element made from it');
+  // The CSP itself: inline script and handlers injected into the page are blocked.
+  await page.evaluate((markup) => {
+    const div = document.createElement('div');
+    div.id = 'injected';
+    div.innerHTML = markup; // deliberate: what an escaping bug would do
+    document.body.append(div);
+    const s = document.createElement('script');
+    s.textContent = 'window.__pwned = 3';
+    document.body.append(s);
+  }, MARKUP);
+  await new Promise((r) => { setTimeout(r, 500); });
+  const violations = await page.evaluate(() => window.__violations || []);
+  check(await page.evaluate(() => window.__pwned === undefined), 'no injected script ran');
+  check(violations.filter((v) => v.startsWith('script-src')).length >= 2,
+    `the CSP reported the blocked inline script and handler (${violations.join(', ')})`);
+  await page.evaluate(() => document.getElementById('injected').remove());
+  await clickAndWaitText(page, '#hold-release', '#hold-result', /released/);
+
+  // Erasure: requested with a 1 s grace, followed until done, receipt verified.
+  await page.$eval('#erasure-subject', (n) => { n.value = 'u-2'; });
+  await page.$eval('#erasure-grace', (n) => { n.value = '1'; });
+  await clickAndWaitText(page, '#erasure-button', '#erasure-state', /pending/);
+  check(true, 'erasure pending');
+  await clickAndWaitText(page, null, '#erasure-state', /: done$/);
+  check(true, 'erasure followed to done');
+  await clickAndWaitText(page, '#receipt-verify', '#receipt-verdict', /Verified|NOT valid|cannot/);
+  const verdict = await page.$eval('#receipt-verdict', (n) => n.textContent);
+  check(/^Verified: signature valid/.test(verdict), `receipt verified in the browser: ${verdict}`);
+  await shot(page, 'erasure-receipt');
+  const erasureId = await page.$eval('#follow-id', (n) => n.value);
+  const receipt = (await api(base, keys.dpo, 'GET', `/v1/tenants/acme/erasures/${erasureId}`)).receipt;
+  const tampered = await page.evaluate(async (r) => {
+    const m = await import('/ui/receipt.js');
+    const good = await m.verifyReceipt(r, r.public_key);
+    const bad = await m.verifyReceipt({ ...r, subject: 'u-1' }, r.public_key);
+    return [good.ok, bad.ok];
+  }, receipt);
+  check(tampered[0] === true && tampered[1] === false, 'a tampered receipt fails verification');
+  check(await page.$eval('#receipt-download', (a) => a.download.startsWith('receipt-er_')),
+    'download link offered');
+
+  await page.$eval('#report-subject', (n) => { n.value = 'u-1'; });
+  await clickAndWaitText(page, '#report-button', '#report-result', /entries about u-1/);
+  await shot(page, 'access-report');
+  await signOut(page);
+}
+
+async function deniedChecks(page, keys) {
+  await signIn(page, keys.helpdesk, 'acme');
+  for (const panel of ['erasure-panel', 'hold-panel', 'report-panel', 'audit-panel']) {
+    const state = await page.$eval(`#${panel}`, (n) => [n.disabled, n.title]);
+    check(state[0] && /403/.test(state[1]), `${panel} greyed out for helpdesk: "${state[1]}"`);
+  }
+  check(await page.$eval('#erasure-button', (b) => b.matches(':disabled')),
+    'the erasure button cannot be clicked');
+  check(await page.$eval('#lookup-panel', (n) => !n.disabled), 'lookup allowed for helpdesk');
+  await page.click('nav .tab[data-screen="abilities-screen"]');
+  await shot(page, 'abilities');
+  await signOut(page);
+}
+
+async function operatorChecks(page, rootKey) {
+  await signIn(page, rootKey, '');
+  await clickAndWaitText(page, null, '#seal-state', /unsealed/);
+  await clickAndWaitText(page, '#audit-verify', '#audit-verdict', /Chain verified/);
+  check(true, 'audit chain verified from the console');
+  await page.$eval('#keys-tenant', (n) => { n.value = 'acme'; });
+  await clickAndWaitText(page, '#keys-rewrap', '#job-state', /^done/, 30000);
+  check(await page.$eval('#job-progress', (p) => p.value === p.max), 'rewrap progress bar full');
+  await clickAndWaitText(page, null, '#keys-result', /destroyed/);
+  check(await page.$eval('#lookup-panel', (n) => n.disabled), 'privacy panels greyed out for root');
+  await shot(page, 'operator');
+  await signOut(page);
+  await page.type('#sign-in-key', 'vaultd_not-a-key');
+  await clickAndWaitText(page, '#sign-in-button', '#sign-in-error', /does not know/);
+  check(await page.evaluate(() => sessionStorage.length === 0), 'a refused key is not kept');
+}
+
+async function main() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'console-test-'));
+  if (shotsDir) mkdirSync(shotsDir, { recursive: true });
+  const vaultd = await startVaultd(dir);
+  let browser;
+  try {
+    const keys = await provision(vaultd.base, vaultd.rootKey);
+    browser = await puppeteer.launch({
+      executablePath: findChromium(),
+      headless: true,
+      args: ['--no-sandbox', '--headless=new', '--disable-gpu', '--disable-dev-shm-usage'],
+    });
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1200, height: 900 });
+    const pageErrors = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    const responses = [];
+    page.on('response', (r) => { if (r.url().includes('/v1/')) responses.push(r); });
+    await page.evaluateOnNewDocument(() => {
+      document.addEventListener('securitypolicyviolation', (e) => {
+        (window.__violations ||= []).push(e.violatedDirective);
+      });
+    });
+    const first = await page.goto(`${vaultd.base}/ui/`);
+    check(first.status() === 200 && first.headers()['content-security-policy']
+      .includes("script-src 'self'"), 'GET /ui/ with its CSP');
+    await shot(page, 'sign-in');
+    await privacyChecks(page, vaultd.base, keys, responses);
+    await deniedChecks(page, keys);
+    await operatorChecks(page, vaultd.rootKey);
+    check(pageErrors.length === 0, `no uncaught error in the page ${pageErrors.join('; ')}`);
+  } catch (err) {
+    console.log(`FAIL ${err.stack || err}`);
+    failures += 1;
+  } finally {
+    if (browser) await browser.close();
+    vaultd.child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(`${failures ? 'FAILED' : 'passed'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  process.exit(failures ? 1 : 0);
+}
+
+main();
