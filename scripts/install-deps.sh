@@ -12,6 +12,7 @@ packages=(
   libcli11-dev libspdlog-dev libfmt-dev libgfshare-dev
   openssl curl wrk
   softhsm2 libp11-kit-dev
+  prometheus dpkg-dev systemd groff-base man-db adduser python3-yaml
   clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14
 )
 
