@@ -119,6 +119,7 @@ DEB="$DEB" OVL="$WORK/ovl" unshare -m bash -euo pipefail -c '
     mount -t overlay overlay -o "lowerdir=/$d,upperdir=$OVL/upper/$d,workdir=$OVL/work/$d" "/$d"
   done
   ! getent passwd vaultd >/dev/null || fail "a vaultd user exists before the install"
+  rm -f /var/lib/man-db/auto-update  # no man-db rebuild on each dpkg run (in the overlay only)
   dpkg -i "$DEB" >/dev/null || fail "dpkg -i"
   dpkg-query -W -f="\${Status}\n" vaultd | grep -qx "install ok installed" || fail "not installed"
   dpkg-query -W -f="\${Conffiles}\n" vaultd | grep -q "^ /etc/vaultd/vaultd.conf " ||
