@@ -7,9 +7,9 @@
 
 #include "api/api.pb.h"
 #include "api/views.h"
-#include "vault/lifecycle/lifecycle.h"
 #include "tests/api/vaultd_http_fixture.h"
 #include "tests/testing/softhsm.h"
+#include "vault/lifecycle/lifecycle.h"
 
 namespace vault::testing {
 namespace {
@@ -34,17 +34,16 @@ class VaultdPkcs11Test : public ::testing::Test {
                    root_key_)
                   .status,
               200);
-    HttpResult p =
-        Send("POST", "/v1/tenants/acme/principals", R"({"name": "dpo", "roles": ["all"]})",
-             root_key_);
+    HttpResult p = Send("POST", "/v1/tenants/acme/principals",
+                        R"({"name": "dpo", "roles": ["all"]})", root_key_);
     ASSERT_EQ(p.status, 201) << p.body;
     key_ = Parse<v1::PrincipalResponse>(p.body).api_key();
     for (const char* subject : {"u-1", "u-2"}) {
-      ASSERT_EQ(Send("PUT", std::string("/v1/tenants/acme/subjects/") + subject,
-                     R"({"fields": {"mobile": {"type": "phone", "value": "+8613800138000"}}})",
-                     key_)
-                    .status,
-                200);
+      ASSERT_EQ(
+          Send("PUT", std::string("/v1/tenants/acme/subjects/") + subject,
+               R"({"fields": {"mobile": {"type": "phone", "value": "+8613800138000"}}})", key_)
+              .status,
+          200);
     }
   }
   void Start(const std::string& data) {
@@ -156,9 +155,8 @@ TEST_F(VaultdPkcs11Test, BackupsTakeAnExpiryOnlyWithinBounds) {
   ASSERT_EQ(server_->Stop(), 0);
   ASSERT_EQ(std::system(("mkdir -p '" + dir_.Sub("backups") + "'").c_str()), 0);
   std::vector<std::string> args = hsm_.VaultdFlags();
-  for (const std::string& a :
-       {std::string("--data-dir"), dir_.Sub("data"), std::string("--backup-dir"),
-        dir_.Sub("backups")}) {
+  for (const std::string& a : {std::string("--data-dir"), dir_.Sub("data"),
+                               std::string("--backup-dir"), dir_.Sub("backups")}) {
     args.push_back(a);
   }
   server_ = std::make_unique<VaultdProcess>(args);

@@ -66,8 +66,8 @@ class BackupExpiryTest : public ::testing::Test {
 };
 
 TEST_F(BackupExpiryTest, ExpiredBackupCannotBeRestoredOrOpened) {
-  absl::StatusOr<BackupSummary> made = CreateBackup(
-      Parts(*vault_).keys(), Parts(*vault_).kv(), dir_.Sub("bk"), absl::Hours(24 * 35));
+  absl::StatusOr<BackupSummary> made = CreateBackup(Parts(*vault_).keys(), Parts(*vault_).kv(),
+                                                    dir_.Sub("bk"), absl::Hours(24 * 35));
   ASSERT_TRUE(made.ok()) << made.status();
   // The end of the day 35 days on: 2027-02-20T00:00:00Z.
   const absl::Time expires = absl::FromUnixSeconds(1'800'000'000 - 8 * 3600 + 36 * 86400);
