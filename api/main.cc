@@ -18,17 +18,17 @@
 
 #include "CLI/CLI.hpp"
 #include "api/config.pb.h"
+#include "api/logging.h"
 #include "api/request_handler.h"
 #include "api/server.h"
 #include "crypto/secret_bytes.h"
-#include "spdlog/async.h"
-#include "spdlog/sinks/stdout_sinks.h"
 #include "spdlog/spdlog.h"
 #include "vault/vault.h"
 
 namespace {
 
-constexpr char kVersion[] = "0.1.0";
+// From the CMake project version (api/CMakeLists.txt), like the package.
+constexpr char kVersion[] = VAULTD_VERSION;
 
 // Core dumps could hold unwrapped keys: switch them off before any key exists.
 void DisableCoreDumps() {
@@ -63,7 +63,7 @@ bool SplitHostPort(const std::string& listen, std::string* host, uint16_t* port)
 
 struct Flags {
   std::string data_dir, listen, config_file, tls_cert, tls_key, tls_client_ca, backup_dir;
-  std::string pkcs11_module, pkcs11_token, pkcs11_pin_file;
+  std::string pkcs11_module, pkcs11_token, pkcs11_pin_file, log_format;
   bool dev = false;
 };
 
@@ -78,6 +78,9 @@ void AddFlags(CLI::App& app, Flags* f) {
                  "PEM CA: require client certificates it signed");
   app.add_option("--backup-dir", f->backup_dir,
                  "folder where POST /v1/sys/backups writes backups (must exist)");
+  app.add_option("--log-format", f->log_format,
+                 "log lines: text (default) or json (one JSON object per line)");
+  app.set_version_flag("--version", kVersion);
   app.add_flag("--dev", f->dev, "development mode: self-initialise and unseal from a key file");
   app.add_option("--pkcs11-module", f->pkcs11_module,
                  "PKCS#11 library (.so) of the token that holds the root key");
@@ -198,13 +201,18 @@ void WarnOnStartupProblems(vault::Vault& v) {
 
 // Due erasures run inside vaultd, once a second while unsealed; they are
 // persisted, so a restart picks up whatever came due meanwhile.
-void RunScheduler(vault::Vault& v, const std::atomic<bool>& stopping) {
+void RunScheduler(vault::Vault& v, const std::atomic<bool>& stopping,
+                  vault::api::Metrics* metrics) {
   bool writable = v.system().Status().storage.writable;
   std::string token_error;
   while (!stopping.load()) {
     // A full disk: retry the storage (rate-limited by the store) until
     // space is freed, and restore the reserve file when space allows.
     const vault::MaintenanceReport report = v.system().RunMaintenance();
+    // Alerts tell a stopped scheduler (due erasures and jobs wait) by this.
+    metrics->SetGauge("scheduler_last_run_timestamp_seconds",
+                      static_cast<double>(absl::ToUnixMillis(absl::Now())) / 1000);
+    metrics->Add("erasures_executed", static_cast<uint64_t>(report.erasures_executed));
     if (report.storage.writable != writable) {
       writable = report.storage.writable;
       if (writable) {
@@ -261,7 +269,7 @@ int Serve(vault::Vault& v, vault::api::ServerOptions server_options, const std::
                v.system().Status().initialized, v.system().Status().sealed);
 
   std::atomic<bool> stopping{false};
-  std::thread scheduler([&v, &stopping] { RunScheduler(v, stopping); });
+  std::thread scheduler([&v, &stopping, &metrics] { RunScheduler(v, stopping, &metrics); });
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
@@ -280,6 +288,27 @@ int Serve(vault::Vault& v, vault::api::ServerOptions server_options, const std::
   return 0;
 }
 
+void BlockStopSignals(sigset_t* stop_signals) {
+  sigemptyset(stop_signals);
+  sigaddset(stop_signals, SIGINT);
+  sigaddset(stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, stop_signals, nullptr);
+}
+
+// Loads the config file and switches to the log format it or the flag
+// names. False (and a message on stderr) on a bad file or format.
+bool Configure(const Flags& flags, vault::api::v1::ServerConfig* config) {
+  if (!LoadConfig(flags.config_file, config)) return false;
+  vault::api::LogFormat log_format = vault::api::LogFormat::kText;
+  const std::string& name = flags.log_format.empty() ? config->log_format() : flags.log_format;
+  if (!vault::api::ParseLogFormat(name, &log_format)) {
+    std::fprintf(stderr, "vaultd: --log-format must be text or json\n");
+    return false;
+  }
+  vault::api::SetLogFormat(log_format);
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -291,18 +320,14 @@ int main(int argc, char** argv) {
   // Block the stop signals before any thread starts (the logger's included),
   // so only sigwait in Serve receives them.
   sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  BlockStopSignals(&stop_signals);
   // The access log is written by a background thread, off the request path.
-  spdlog::init_thread_pool(16384, 1);
-  spdlog::set_default_logger(spdlog::stderr_logger_mt<spdlog::async_factory>("vaultd"));
-  DisableCoreDumps();
-  ReportMlockLimit();
+  vault::api::InitLogging(vault::api::LogFormat::kText);
 
   vault::api::v1::ServerConfig config;
-  if (!LoadConfig(flags.config_file, &config)) return 2;
+  if (!Configure(flags, &config)) return 2;
+  DisableCoreDumps();
+  ReportMlockLimit();
   vault::api::ServerOptions server_options;
   std::string listen = flags.listen;
   if (listen.empty()) listen = config.listen().empty() ? "127.0.0.1:8200" : config.listen();

@@ -1,10 +1,23 @@
 // Prometheus text rendering.
 #include "api/metrics.h"
 
+#include <cstdio>
 #include <sstream>
 #include <tuple>
 
 namespace vault::api {
+namespace {
+
+// Prometheus sample values: 15 significant digits, so Unix timestamps keep
+// their milliseconds (the stream default, 6 digits, would round them to
+// hours).
+std::string Value(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.15g", v);
+  return buf;
+}
+
+}  // namespace
 
 void Metrics::ObserveRequest(const std::string& method, const std::string& route, int status,
                              double seconds) {
@@ -56,7 +69,7 @@ std::string Metrics::Render(const std::map<std::string, double>& scraped) const 
     }
     out << "vaultd_http_request_duration_seconds_bucket{" << labels << ",le=\"+Inf\"} " << h.count
         << "\n";
-    out << "vaultd_http_request_duration_seconds_sum{" << labels << "} " << h.sum << "\n";
+    out << "vaultd_http_request_duration_seconds_sum{" << labels << "} " << Value(h.sum) << "\n";
     out << "vaultd_http_request_duration_seconds_count{" << labels << "} " << h.count << "\n";
   }
   for (const auto& [name, value] : counters_) {
@@ -65,7 +78,7 @@ std::string Metrics::Render(const std::map<std::string, double>& scraped) const 
   }
   for (const auto& [name, value] : gauges) {
     out << "# TYPE vaultd_" << name << " gauge\n"
-        << "vaultd_" << name << " " << value << "\n";
+        << "vaultd_" << name << " " << Value(value) << "\n";
   }
   return out.str();
 }
@@ -76,6 +89,15 @@ std::string Metrics::RenderStorageErrors(uint64_t no_space, uint64_t io_error) {
       << "# TYPE vaultd_storage_errors_total counter\n"
       << "vaultd_storage_errors_total{kind=\"no_space\"} " << no_space << "\n"
       << "vaultd_storage_errors_total{kind=\"io_error\"} " << io_error << "\n";
+  return out.str();
+}
+
+std::string Metrics::RenderCounter(const std::string& name, const std::string& help,
+                                   uint64_t value) {
+  std::ostringstream out;
+  out << "# HELP " << name << " " << help << "\n"
+      << "# TYPE " << name << " counter\n"
+      << name << " " << value << "\n";
   return out.str();
 }
 

@@ -31,6 +31,10 @@ class Metrics {
   // vaultd_storage_errors_total{kind="no_space"|"io_error"}: failed storage
   // operations since start (counted by the store).
   static std::string RenderStorageErrors(uint64_t no_space, uint64_t io_error);
+  // One counter line set (HELP, TYPE, value) for a count kept elsewhere;
+  // `name` is the full metric name, ending in _total.
+  static std::string RenderCounter(const std::string& name, const std::string& help,
+                                   uint64_t value);
 
  private:
   struct Histogram {

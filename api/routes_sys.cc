@@ -2,6 +2,7 @@
 // Thread-safety: stateless; see api/internal/routes.h.
 // Never logs; unseal shares and API keys only pass through to the reply.
 #include <google/protobuf/util/json_util.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <map>
@@ -16,19 +17,51 @@
 
 namespace vault::api::internal {
 
+namespace {
+
+// Locked memory (where every unwrapped key lives) against RLIMIT_MEMLOCK,
+// and the erasure and rewrap-job views of the store.
+void AddObservedGauges(const ObservedState& o, std::map<std::string, double>* gauges) {
+  const crypto::LockedMemoryReport locked = crypto::GetLockedMemoryReport();
+  (*gauges)["locked_memory_pool_bytes"] = static_cast<double>(locked.pool_bytes);
+  (*gauges)["locked_memory_lock_failures"] = static_cast<double>(locked.lock_failures);
+  struct rlimit lim {};
+  if (::getrlimit(RLIMIT_MEMLOCK, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY) {
+    (*gauges)["locked_memory_limit_bytes"] = static_cast<double>(lim.rlim_cur);
+  }
+  (*gauges)["observe_ok"] = o.ok ? 1 : 0;
+  (*gauges)["erasures_due"] = o.erasures_due;
+  (*gauges)["erasures_due_held"] = o.erasures_due_held;
+  (*gauges)["erasures_oldest_due_timestamp_seconds"] =
+      static_cast<double>(o.oldest_due_unix_ms) / 1000;
+  (*gauges)["rewrap_jobs_running"] = o.rewrap_jobs_running;
+  (*gauges)["rewrap_jobs_failed"] = o.rewrap_jobs_failed;
+  (*gauges)["rewrap_jobs_running_keys_done"] = static_cast<double>(o.rewrap_running_keys_done);
+  (*gauges)["rewrap_jobs_oldest_running_started_timestamp_seconds"] =
+      static_cast<double>(o.oldest_running_job_created_unix_ms) / 1000;
+}
+
+}  // namespace
+
 HttpResponse HandleMetrics(Call& call) {
   const SystemStatus status = call.vault->system().Status();
   const storage::StorageHealth& storage = status.storage;
   std::map<std::string, double> gauges = {
       {"sealed", status.sealed ? 1 : 0},
+      {"initialized", status.initialized ? 1 : 0},
       {"storage_writable", storage.writable ? 1 : 0},
       {"storage_reserve_released", storage.reserve_released ? 1 : 0},
       {"audit_entries_appended", static_cast<double>(status.audit_entries_appended)},
       {"commit_groups", static_cast<double>(status.commit_groups)}};
+  AddObservedGauges(call.vault->system().Observe(), &gauges);
   HttpResponse r;
   r.content_type = "text/plain; version=0.0.4";
   r.body = call.metrics != nullptr ? call.metrics->Render(gauges) : "";
   r.body += Metrics::RenderStorageErrors(storage.no_space_errors, storage.io_errors);
+  r.body += Metrics::RenderCounter("vaultd_audit_write_failures_total",
+                                   "Audited calls refused because the audit log could not be "
+                                   "written (fail closed).",
+                                   status.audit_write_failures);
   return r;
 }
 

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "api/logging.h"
 #include "base/strings.h"
 #include "spdlog/spdlog.h"
 
@@ -81,6 +82,7 @@ class Server::Impl {
 
  private:
   void DoAccept();
+  void RecordCertificateExpiry();
 };
 
 namespace {
@@ -181,9 +183,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       const double ms =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
               .count();
-      spdlog::info("{} {} {} {:.2f}ms principal={} request_id={}", request.method, response.route,
-                   response.status, ms, response.principal.empty() ? "-" : response.principal,
-                   response.request_id);
+      LogAccess({request.method, response.route, response.status, ms, response.principal,
+                 response.request_id});
       asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
         self->Respond(std::move(response), self->keep_alive_, /*counted=*/true);
       });
@@ -298,6 +299,7 @@ absl::Status Server::Impl::Listen() {
                      ssl::context::single_dh_use);
     ssl_.use_certificate_chain_file(options_.tls_cert_file, ec);
     if (ec) return absl::InvalidArgumentError("cannot load the TLS certificate");
+    RecordCertificateExpiry();
     ssl_.use_private_key_file(options_.tls_key_file, ssl::context::pem, ec);
     if (ec) return absl::InvalidArgumentError("cannot load the TLS private key");
     if (!options_.tls_client_ca_file.empty()) {
@@ -323,6 +325,19 @@ absl::Status Server::Impl::Listen() {
   }
   DoAccept();
   return absl::OkStatus();
+}
+
+// Gauge tls_certificate_expiry_timestamp_seconds: the served certificate's
+// notAfter (Unix seconds), for alerts before it expires.
+void Server::Impl::RecordCertificateExpiry() {
+  X509* cert = SSL_CTX_get0_certificate(ssl_.native_handle());
+  struct tm not_after {};
+  if (options_.metrics == nullptr || cert == nullptr ||
+      ASN1_TIME_to_tm(X509_get0_notAfter(cert), &not_after) != 1) {
+    return;
+  }
+  options_.metrics->SetGauge("tls_certificate_expiry_timestamp_seconds",
+                             static_cast<double>(timegm(&not_after)));
 }
 
 void Server::Impl::DoAccept() {

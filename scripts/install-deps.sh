@@ -13,6 +13,7 @@ packages=(
   openssl curl wrk
   softhsm2 libp11-kit-dev
   chromium nodejs
+  prometheus dpkg-dev systemd groff-base man-db adduser python3-yaml
   clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14
 )
 

@@ -16,7 +16,27 @@ SystemStatus SystemControl::Status() const {
   s.storage = options_.kv->Health();
   s.audit_entries_appended = options_.audit->appended();
   s.commit_groups = options_.committer->groups();
+  s.audit_write_failures = options_.committer->audit_failures();
   return s;
+}
+
+ObservedState SystemControl::Observe() const {
+  ObservedState o;
+  absl::StatusOr<SubjectLifecycle::DueErasures> due = options_.lifecycle->CountDue();
+  absl::StatusOr<RewrapJobs::Stats> jobs = options_.jobs->GetStats();
+  o.ok = due.ok() && jobs.ok();
+  if (due.ok()) {
+    o.erasures_due = due->count;
+    o.erasures_due_held = due->held;
+    o.oldest_due_unix_ms = due->oldest_due_unix_ms;
+  }
+  if (jobs.ok()) {
+    o.rewrap_jobs_running = jobs->running;
+    o.rewrap_jobs_failed = jobs->failed;
+    o.rewrap_running_keys_done = jobs->running_keys_done;
+    o.oldest_running_job_created_unix_ms = jobs->oldest_running_created_unix_ms;
+  }
+  return o;
 }
 
 absl::StatusOr<KeyHierarchy::ShamirInit> SystemControl::Initialize(int shares, int threshold) {

@@ -32,6 +32,20 @@ struct SystemStatus {
   storage::StorageHealth storage;
   uint64_t audit_entries_appended = 0;
   uint64_t commit_groups = 0;
+  uint64_t audit_write_failures = 0;  // audited commits refused since open (not sealed ones)
+};
+
+// What GET /metrics reports beyond SystemStatus; it reads persisted
+// records, so it costs a scan of the due-erasure index and the job records.
+struct ObservedState {
+  bool ok = false;  // false: the store could not be read (values are zero)
+  int erasures_due = 0;
+  int erasures_due_held = 0;
+  int64_t oldest_due_unix_ms = 0;
+  int rewrap_jobs_running = 0;
+  int rewrap_jobs_failed = 0;
+  uint64_t rewrap_running_keys_done = 0;
+  int64_t oldest_running_job_created_unix_ms = 0;
 };
 
 // What one maintenance pass did (for vaultd's log).
@@ -88,6 +102,7 @@ class SystemControl {
   // jobs, starts the shred epochs that are due and compacts what erasures
   // left behind.
   MaintenanceReport RunMaintenance();
+  ObservedState Observe() const;
   // Stops re-wrap jobs after their current chunk, compacts, flushes and
   // seals. Returns the first failure (the rest still run).
   absl::Status Shutdown();

@@ -105,6 +105,8 @@ TEST_F(DataAccessTest, StorageFaultOnTheAuditEntryReturnsNoData) {
       access().ReadSubject(Ctx(support_, "support"), "acme", "u-1", {}, RevealLevel::kMasked);
   EXPECT_TRUE(absl::IsUnavailable(view.status())) << view.status();
   EXPECT_EQ(AllEntries().size(), before);
+  // Both refusals are counted for GET /metrics (vaultd_audit_write_failures_total).
+  EXPECT_EQ(vault_->system().Status().audit_write_failures, 2u);
   // With storage back, reads work and are logged.
   EXPECT_TRUE(access()
                   .Detokenize(Ctx(support_, "support"), "acme", {t[0].token}, RevealLevel::kMasked)
@@ -118,6 +120,8 @@ TEST_F(DataAccessTest, SealedAuditKeyMeansNoDataEither) {
   EXPECT_FALSE(access()
                    .Detokenize(Ctx(support_, "support"), "acme", {t[0].token}, RevealLevel::kMasked)
                    .ok());
+  // A sealed vault is not an audit write failure (vaultd_sealed tells it).
+  EXPECT_EQ(vault_->system().Status().audit_write_failures, 0u);
 }
 
 // Across a random mix of calls, the audit log holds exactly one entry per

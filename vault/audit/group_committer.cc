@@ -53,6 +53,11 @@ uint64_t GroupCommitter::groups() const {
   return groups_;
 }
 
+uint64_t GroupCommitter::audit_failures() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return audit_failures_;
+}
+
 void GroupCommitter::Run() {
   std::vector<Pending*> group;
   std::vector<const storage::WriteBatch*> batches;
@@ -106,7 +111,9 @@ void GroupCommitter::Run() {
     }
     if (!events.empty() && audit_batch.size() > 0) audit_->Finish(status.ok());
     std::lock_guard<std::mutex> lock(mu_);
+    const bool audit_failed = !events.empty() && !status.ok() && !IsSealed(status);
     for (Pending* p : group) {
+      if (audit_failed && p->events != nullptr && !p->events->empty()) ++audit_failures_;
       p->status = status;
       p->done = true;
       p->wake->notify_one();  // under mu_: the caller cannot have left yet

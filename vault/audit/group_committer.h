@@ -46,6 +46,9 @@ class GroupCommitter {
 
   // Groups written so far (for tests and metrics).
   uint64_t groups() const;
+  // Commits with audit events that failed for any reason but a sealed
+  // vault (audit staging or the write failed): fail-closed refusals.
+  uint64_t audit_failures() const;
   // Commits waiting for the committer right now (for tests).
   size_t queued() const;
 
@@ -73,6 +76,7 @@ class GroupCommitter {
   std::deque<Pending*> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t groups_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t audit_failures_ ABSL_GUARDED_BY(mu_) = 0;
   std::thread thread_;
 };
 

@@ -151,6 +151,16 @@ class SubjectLifecycle {
   // no hold (held ones wait). Returns how many were executed.
   [[nodiscard]] absl::StatusOr<int> RunDue();
 
+  // Pending erasures whose due time has passed (for GET /metrics): RunDue
+  // executes them within a second, so any that stay are overdue (a hold, a
+  // sealed vault, a failing store). Reads the due index only.
+  struct DueErasures {
+    int count = 0;                   // due and still pending, held ones included
+    int held = 0;                    // of those, waiting on a hold
+    int64_t oldest_due_unix_ms = 0;  // 0 when none
+  };
+  [[nodiscard]] absl::StatusOr<DueErasures> CountDue();
+
   // Crypto-shreds a whole tenant: destroys all its KEK versions and its
   // subkey root in the keyring, then deletes its records from the store and
   // compacts them away. Returns the signed receipt (subject empty).

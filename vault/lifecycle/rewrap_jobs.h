@@ -90,6 +90,15 @@ class RewrapJobs {
   // When the tenant's last epoch closed (nullopt: none yet).
   [[nodiscard]] absl::StatusOr<std::optional<absl::Time>> LastEpochClosedAt(
       std::string_view tenant);
+  // Persisted jobs by state, for GET /metrics (a stalled job shows as
+  // running with `running_keys_done` not moving).
+  struct Stats {
+    int running = 0;
+    int failed = 0;
+    uint64_t running_keys_done = 0;              // sum of `done` over running jobs
+    int64_t oldest_running_created_unix_ms = 0;  // 0 when none runs
+  };
+  [[nodiscard]] absl::StatusOr<Stats> GetStats();
   // Asks every running job to stop after its current chunk (they stay
   // "running" in the store, to resume later) and joins their threads.
   void Stop();

@@ -215,6 +215,36 @@ TEST_F(LifecycleTest, GraceCancelAndDueExecutionWithAFakeClock) {
   EXPECT_TRUE(absl::IsNotFound(life().GetErasure("other", pending->erasure_id()).status()));
 }
 
+// What GET /metrics reports: erasures past due (held ones apart), from the
+// due index, with the oldest due time.
+TEST_F(LifecycleTest, ObserveCountsErasuresPastTheirDueTime) {
+  Put(1);
+  Put(2);
+  auto first = Erase("s-1", absl::Hours(72));
+  ASSERT_TRUE(first.ok());
+  clock_.Advance(absl::Hours(1));
+  ASSERT_TRUE(Erase("s-2", absl::Hours(72)).ok());
+  ASSERT_TRUE(life().PutHold("acme", "s-2", "dispute", "", {}).ok());
+  ObservedState o = vault_->system().Observe();
+  EXPECT_TRUE(o.ok);
+  EXPECT_EQ(o.erasures_due, 0);  // not due yet
+  clock_.Advance(absl::Hours(75));
+  o = vault_->system().Observe();
+  EXPECT_EQ(o.erasures_due, 2);
+  EXPECT_EQ(o.erasures_due_held, 1);
+  EXPECT_EQ(o.oldest_due_unix_ms, first->due_at_unix_ms());
+  EXPECT_EQ(*life().RunDue(), 1);  // the held one waits
+  o = vault_->system().Observe();
+  EXPECT_EQ(o.erasures_due, 1);
+  EXPECT_EQ(o.erasures_due_held, 1);
+  ASSERT_TRUE(life().ReleaseHold("acme", "s-2", "dispute", {}).ok());
+  EXPECT_EQ(*life().RunDue(), 1);
+  o = vault_->system().Observe();
+  EXPECT_EQ(o.erasures_due, 0);
+  EXPECT_EQ(o.oldest_due_unix_ms, 0);
+  EXPECT_EQ(o.rewrap_jobs_running, 0);
+}
+
 TEST_F(LifecycleTest, DueErasureSurvivesARestartAndWaitsForAHold) {
   Put(1);
   auto pending = Erase("s-1", absl::Hours(72));

@@ -153,6 +153,12 @@ TEST_F(RewrapJobsTest, StoppedJobKeepsItsProgressAndResumesAfterReopen) {
   std::set<uint32_t> mixed = DekVersions();
   EXPECT_EQ(mixed, (std::set<uint32_t>{1, 2}));  // part-way: both versions in use
   EXPECT_EQ(paused.total(), 0u + kSubjects);
+  // GET /metrics sees it as a running job whose progress does not move.
+  absl::StatusOr<RewrapJobs::Stats> stats = slow.GetStats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->running, 1);
+  EXPECT_EQ(stats->running_keys_done, 3u);
+  EXPECT_EQ(stats->oldest_running_created_unix_ms, started.created_at_unix_ms());
 
   // Reopen the vault (as after a restart) and resume with its own runner.
   jobs_.reset();
@@ -171,6 +177,11 @@ TEST_F(RewrapJobsTest, StoppedJobKeepsItsProgressAndResumesAfterReopen) {
   ExpectEveryNoteReadable();
   // Finished jobs are not resumed again.
   EXPECT_THAT(Parts(*vault_).jobs().ResumeInterrupted(), testing::IsOkAndHolds(0));
+  stats = Parts(*vault_).jobs().GetStats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->running, 0);
+  EXPECT_EQ(stats->failed, 0);
+  EXPECT_EQ(stats->oldest_running_created_unix_ms, 0);
 }
 
 TEST_F(RewrapJobsTest, EpochClosedHookRunsOnceTheDoneRecordIsDurable) {
