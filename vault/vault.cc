@@ -57,6 +57,13 @@ absl::Status Vault::OpenStores(VaultOptions& options) {
   subject_keys_ = std::make_unique<SubjectKeyStore>(kv_.get(), keys_.get(), options.random,
                                                     options.clock, options.dek_cache_capacity);
   locks_ = std::make_unique<SubjectLocks>();
+  pseudonyms_ = std::make_unique<SubjectPseudonyms>(kv_.get(), subject_keys_.get());
+  SubjectPseudonyms* pseudonyms = pseudonyms_.get();
+  committer_->set_event_preparer(
+      [pseudonyms](std::vector<AuditEvent>* events) { return pseudonyms->Apply(events); });
+  audit_->set_subject_resolver([pseudonyms](std::string_view tenant, std::string_view subject) {
+    return pseudonyms->Find(tenant, subject);
+  });
   return absl::OkStatus();
 }
 

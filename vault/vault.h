@@ -18,6 +18,7 @@
 #include "crypto/passphrase.h"
 #include "crypto/pkcs11_token.h"
 #include "crypto/random.h"
+#include "vault/audit/subject_pseudonyms.h"
 #include "vault/data_access.h"
 #include "vault/storage/kv_store.h"
 #include "vault/system_control.h"
@@ -93,6 +94,7 @@ class Vault {
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<GroupCommitter> committer_;
   std::unique_ptr<SubjectKeyStore> subject_keys_;
+  std::unique_ptr<SubjectPseudonyms> pseudonyms_;  // audit entries name subjects by these
   std::unique_ptr<SubjectLocks> locks_;
   std::unique_ptr<SubjectStore> subjects_;
   std::unique_ptr<TokenService> tokens_;

@@ -60,7 +60,8 @@ TEST_F(DataAccessTest, EveryReadAndRefusalIsLoggedPerSubject) {
   std::vector<records::AuditEntry> entries = AllEntries();
   ASSERT_EQ(entries.size(), before + 2);  // u-1 and u-2
   const records::AuditEntry& u2 = entries.back();
-  EXPECT_EQ(u2.subject(), "u-2");
+  EXPECT_EQ(u2.subject(), "");  // stored as a pseudonym (subject_pseudonyms_test.cc)
+  EXPECT_EQ(u2.subject_ref().substr(0, 3), "sp_");
   EXPECT_EQ(u2.principal(), support_.id);
   EXPECT_EQ(u2.action(), "detokenize");
   EXPECT_EQ(u2.purpose(), "support");
@@ -83,6 +84,10 @@ TEST_F(DataAccessTest, EveryReadAndRefusalIsLoggedPerSubject) {
   EXPECT_EQ(report->entries[0].action(), "tokenize");
   EXPECT_EQ(report->entries[1].action(), "detokenize");
   EXPECT_EQ(report->entries[2].action(), "audit");
+  for (const records::AuditEntry& e : report->entries) {
+    EXPECT_EQ(e.subject(), "u-2");
+    EXPECT_EQ(e.subject_ref(), u2.subject_ref());
+  }
   EXPECT_TRUE(absl::IsPermissionDenied(access().QueryAudit(Ctx(support_, "support"), q).status()));
   // And the chain verifies.
   auto v = *Parts(*vault_).audit().Verify();

@@ -111,13 +111,15 @@ AuditVerification Problem(AuditVerification v, std::string_view what, uint64_t s
 absl::StatusOr<std::string> AuditEntryHash(const records::AuditEntry& e) {
   std::vector<std::string> types(e.types().begin(), e.types().end());
   std::vector<std::string> fps(e.fingerprints().begin(), e.fingerprints().end());
-  return crypto::Blake2b(
-      AssociatedData(
-          "audit-entry",
-          {e.prev_hash(), EncodeU64(e.seq()), EncodeU64(static_cast<uint64_t>(e.time_unix_ms())),
-           e.principal(), e.tenant(), e.action(), e.subject(), EncodeList(types), e.purpose(),
-           e.outcome(), e.request_id(), e.reason(), EncodeList(fps)}),
-      kHashSize);
+  std::string covered = AssociatedData(
+      "audit-entry",
+      {e.prev_hash(), EncodeU64(e.seq()), EncodeU64(static_cast<uint64_t>(e.time_unix_ms())),
+       e.principal(), e.tenant(), e.action(), e.subject(), EncodeList(types), e.purpose(),
+       e.outcome(), e.request_id(), e.reason(), EncodeList(fps)});
+  // Fields added later are covered only when set, so entries written
+  // before them keep their hashes.
+  if (!e.subject_ref().empty()) covered += AssociatedData("subject-ref", {e.subject_ref()});
+  return crypto::Blake2b(covered, kHashSize);
 }
 
 std::string AuditLog::EntryKey(uint64_t seq) { return Cat("e", EncodeU64(seq)); }
@@ -213,6 +215,7 @@ absl::Status AuditLog::Stage(const std::vector<const AuditEvent*>& events,
     entry.set_tenant(SafeText(event->tenant));
     entry.set_action(SafeText(event->action));
     entry.set_subject(SafeText(event->subject));
+    entry.set_subject_ref(SafeText(event->subject_ref));
     for (const std::string& t : event->types) entry.add_types(SafeText(t));
     entry.set_purpose(SafeText(event->purpose));
     entry.set_outcome(event->allowed ? "allowed" : "denied");
@@ -356,6 +359,12 @@ absl::StatusOr<AuditPage> AuditLog::Find(const AuditQuery& query) {
       query.since ? std::optional<int64_t>(absl::ToUnixMillis(*query.since)) : std::nullopt;
   const std::optional<int64_t> until =
       query.until ? std::optional<int64_t>(absl::ToUnixMillis(*query.until)) : std::nullopt;
+  std::optional<std::string> ref;
+  if (!query.subject.empty() && resolve_) {
+    absl::StatusOr<std::optional<std::string>> resolved = resolve_(query.tenant, query.subject);
+    if (!resolved.ok()) return resolved.status();
+    ref = std::move(*resolved);
+  }
   absl::Status s =
       kv_->ScanRange(storage::Table::kAudit, EntryKey(query.after_seq + 1), "f",
                      [&](std::string_view, std::string_view value) {
@@ -363,7 +372,11 @@ absl::StatusOr<AuditPage> AuditLog::Find(const AuditQuery& query) {
                        if (!e.ParseFromArray(value.data(), static_cast<int>(value.size())))
                          return true;
                        if (e.tenant() != query.tenant) return true;
-                       if (!query.subject.empty() && e.subject() != query.subject) return true;
+                       if (!query.subject.empty()) {
+                         const bool by_ref = ref.has_value() && e.subject_ref() == *ref;
+                         if (!by_ref && e.subject() != query.subject) return true;
+                         if (by_ref) e.set_subject(query.subject);
+                       }
                        if (!query.principal.empty() && e.principal() != query.principal)
                          return true;
                        if (!query.action.empty() && e.action() != query.action) return true;

@@ -18,6 +18,7 @@
 #define VAULT_AUDIT_AUDIT_LOG_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -42,7 +43,8 @@ struct AuditEvent {
   std::string principal;
   std::string tenant;
   std::string action;
-  std::string subject;
+  std::string subject;      // cleared by SubjectPseudonyms, which sets:
+  std::string subject_ref;  // the subject's pseudonym (subject_pseudonyms.h)
   std::vector<std::string> types;
   std::string purpose;
   bool allowed = true;
@@ -106,8 +108,16 @@ class AuditLog {
       "signed checkpoints named by the anchor are missing (deleted)";
   static constexpr char kAnchorForged[] = "anchor failed authentication";
 
-  // Entries of one tenant matching the filters, oldest first.
+  // Entries of one tenant matching the filters, oldest first. A subject
+  // filter matches the subject's pseudonym (through the resolver) and, in
+  // entries written before pseudonyms, its id; entries it matches show the
+  // id in `subject`.
   [[nodiscard]] absl::StatusOr<AuditPage> Find(const AuditQuery& query);
+  // The pseudonym of a living subject, nullopt when it has none
+  // (SubjectPseudonyms::Find). Set before first use.
+  using SubjectResolver = std::function<absl::StatusOr<std::optional<std::string>>(
+      std::string_view tenant, std::string_view subject)>;
+  void set_subject_resolver(SubjectResolver resolver) { resolve_ = std::move(resolver); }
 
   // The raw chain for export: up to `limit` entries after `after_seq`, and
   // the checkpoints among them.
@@ -129,6 +139,7 @@ class AuditLog {
   KeyHierarchy* keys_;
   const Clock* clock_;
   const uint64_t checkpoint_every_;
+  SubjectResolver resolve_;
   mutable std::mutex mu_;
   bool loaded_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t head_seq_ ABSL_GUARDED_BY(mu_) = 0;

@@ -33,6 +33,14 @@ absl::Status GroupCommitter::Commit(const storage::WriteBatch& batch,
     return kv_->Write(batch);
   }
   if (audited && audit_ == nullptr) return absl::FailedPreconditionError("no audit log");
+  std::vector<AuditEvent> prepared;
+  if (audited && prepare_) {
+    prepared = *events;
+    absl::Status s = prepare_(&prepared);
+    if (IsSealed(s) || absl::IsUnavailable(s) || absl::IsResourceExhausted(s)) return s;
+    if (!s.ok()) return absl::UnavailableError(Cat("audit log cannot be written: ", s.message()));
+    events = &prepared;
+  }
   thread_local std::condition_variable wake;
   Pending pending{&batch, audited ? events : nullptr, &wake, absl::OkStatus()};
   std::unique_lock<std::mutex> lock(mu_);

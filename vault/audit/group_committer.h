@@ -10,6 +10,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -34,6 +35,11 @@ class GroupCommitter {
 
   // The audit log whose entries are appended with each group (optional).
   void set_audit_log(AuditLog* audit) { audit_ = audit; }
+  // Runs on the caller's thread over a copy of each call's events before
+  // they are queued (the vault names subjects by pseudonyms there); its
+  // failure fails the call and nothing is written. Set before first use.
+  using EventPreparer = std::function<absl::Status(std::vector<AuditEvent>*)>;
+  void set_event_preparer(EventPreparer preparer) { prepare_ = std::move(preparer); }
 
   // Blocks until `batch` and the audit entries for `events` are durable in
   // one atomic write, or have failed. A batch with audit events always goes
@@ -69,6 +75,7 @@ class GroupCommitter {
 
   storage::KvStore* kv_;
   AuditLog* audit_ = nullptr;
+  EventPreparer prepare_;
   const size_t max_group_ops_;
   const size_t direct_ops_;
   mutable std::mutex mu_;

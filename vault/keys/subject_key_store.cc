@@ -99,11 +99,13 @@ absl::StatusOr<DataKeyHandle> SubjectKeyStore::GetOrCreate(std::string_view tena
 
 void SubjectKeyStore::Evict(std::string_view tenant, std::string_view subject) {
   cache_.Erase(SubjectKey(tenant, subject));
+  cache_.Erase(SubjectKey(tenant, AuditKeyHolder(subject)));
 }
 
 size_t SubjectLocks::Stripe(std::string_view tenant, std::string_view subject) const {
-  // A retention holder (subject \x01 class) shares its subject's lock.
-  subject = subject.substr(0, subject.find('\x01'));
+  // A retention holder (subject \x01 class) and an audit key's holder
+  // (subject \x02) share their subject's lock.
+  subject = subject.substr(0, subject.find_first_of(std::string_view("\x01\x02", 2)));
   size_t h = std::hash<std::string_view>{}(tenant)*31 + std::hash<std::string_view>{}(subject);
   return h % stripes_.size();
 }

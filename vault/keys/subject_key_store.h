@@ -44,6 +44,7 @@ class SubjectKeyStore {
   [[nodiscard]] absl::StatusOr<DataKeyHandle> GetOrCreate(std::string_view tenant,
                                                           std::string_view subject,
                                                           storage::WriteBatch* batch);
+  // Drops the subject's data key and its audit key (AuditKeyHolder).
   void Evict(std::string_view tenant, std::string_view subject);
   void EvictAll() { cache_.Clear(); }
   size_t cached() const { return cache_.size(); }

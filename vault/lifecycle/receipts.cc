@@ -177,6 +177,9 @@ absl::Status AddSubjectShredDeletes(storage::KvStore& kv, std::string_view tenan
                                     std::string_view subject, storage::WriteBatch* batch,
                                     std::vector<RetainedRow>* retained) {
   batch->Delete(storage::Table::kSubjectKeys, SubjectKey(tenant, subject));
+  // The audit key goes with the data key: from then on no entry links to
+  // the subject id (subject_pseudonyms.h).
+  batch->Delete(storage::Table::kSubjectKeys, SubjectKey(tenant, AuditKeyHolder(subject)));
   const std::string prefix = SubjectPrefix(tenant, subject);
   return kv.ScanPrefix(
       storage::Table::kFields, prefix, [&](std::string_view key, std::string_view value) {

@@ -146,6 +146,9 @@ std::string RetentionDueKey(int64_t expires_ms, std::string_view tenant, std::st
 std::string RetentionHolder(std::string_view subject, std::string_view cls) {
   return Cat(subject, std::string_view("\x01", 1), cls);
 }
+std::string AuditKeyHolder(std::string_view subject) {
+  return Cat(subject, std::string_view("\x02", 1));
+}
 std::string RetentionClassKey(std::string_view tenant, std::string_view cls) {
   return Cat(RetentionClassPrefix(tenant), cls);
 }

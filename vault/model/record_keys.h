@@ -55,6 +55,10 @@ std::string RetentionDueKey(int64_t expires_ms, std::string_view tenant, std::st
 // so it never collides with a subject, and SubjectLocks maps it to the
 // subject's own lock.
 std::string RetentionHolder(std::string_view subject, std::string_view cls);
+// The id under which a subject's audit key (subject_pseudonyms.h) is
+// stored: subject \x02. Like a retention holder, it never collides with a
+// subject and shares its subject's lock.
+std::string AuditKeyHolder(std::string_view subject);
 // Table meta: a tenant's retention classes.
 std::string RetentionClassKey(std::string_view tenant, std::string_view cls);
 std::string RetentionClassPrefix(std::string_view tenant);
