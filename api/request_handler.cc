@@ -81,6 +81,8 @@ constexpr Route kRoutes[] = {
     {"GET", "/v1/tenants/{tenant}/keys", &internal::HandleListKeys},
     {"POST", "/v1/tenants/{tenant}/keys/rotate", &internal::HandleRotateKey},
     {"POST", "/v1/tenants/{tenant}/keys/rewrap", &internal::HandleRewrapKeys},
+    // --- #17 access reports
+    {"GET", "/v1/tenants/{tenant}/subjects/{subject}/access-report", &internal::HandleAccessReport},
 };
 
 // Matches `path` (a template starting with '/') against decoded segments;

@@ -98,6 +98,8 @@ v1::AuditEntryView AuditEntryViewOf(const records::AuditEntry& e) {
   v.set_principal(e.principal());
   v.set_action(e.action());
   v.set_subject(e.subject());
+  v.set_subject_ref(e.subject_ref());
+  v.set_reason(e.reason());
   for (const auto& t : e.types()) v.add_types(t);
   v.set_purpose(e.purpose());
   v.set_outcome(e.outcome());

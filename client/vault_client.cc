@@ -7,6 +7,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "client/routes.h"
 
 namespace vault::client {
@@ -237,6 +238,17 @@ absl::StatusOr<v1::Empty> VaultClient::CancelErasure(std::string_view tenant,
                                                      std::string_view subject) {
   return Typed<v1::Empty>("DELETE",
                           Path({"v1", "tenants", tenant, "subjects", subject, "erasure"}));
+}
+absl::StatusOr<v1::AccessReportResponse> VaultClient::GetAccessReport(std::string_view tenant,
+                                                                      std::string_view subject,
+                                                                      std::string_view since,
+                                                                      std::string_view until) {
+  std::string path = Path({"v1", "tenants", tenant, "subjects", subject, "access-report"});
+  std::vector<std::string> params;
+  if (!since.empty()) params.push_back(absl::StrCat("since=", EncodePathSegment(since)));
+  if (!until.empty()) params.push_back(absl::StrCat("until=", EncodePathSegment(until)));
+  if (!params.empty()) path += "?" + absl::StrJoin(params, "&");
+  return Typed<v1::AccessReportResponse>("GET", path);
 }
 absl::StatusOr<v1::ErasureResponse> VaultClient::GetErasure(std::string_view tenant,
                                                             std::string_view erasure_id) {

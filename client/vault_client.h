@@ -97,6 +97,11 @@ class VaultClient {
       std::string_view tenant, std::string_view subject, std::optional<int64_t> grace_seconds);
   [[nodiscard]] absl::StatusOr<v1::Empty> CancelErasure(std::string_view tenant,
                                                         std::string_view subject);
+  // A subject's signed access report (#17); since/until: RFC 3339 or "".
+  [[nodiscard]] absl::StatusOr<v1::AccessReportResponse> GetAccessReport(std::string_view tenant,
+                                                                         std::string_view subject,
+                                                                         std::string_view since,
+                                                                         std::string_view until);
   [[nodiscard]] absl::StatusOr<v1::ErasureResponse> GetErasure(std::string_view tenant,
                                                                std::string_view erasure_id);
   [[nodiscard]] absl::StatusOr<v1::HoldResponse> PutHold(std::string_view tenant,

@@ -83,6 +83,7 @@ void AddLifecycleCommands(CLI::App& app, Globals& g);  // erasure holds receipts
 void AddAuditCommands(CLI::App& app, Globals& g);      // audit
 void AddLedgerCommands(CLI::App& app, Globals& g);     // ledger (cmd_audit.cc)
 void AddBackupCommands(CLI::App& app, Globals& g);     // backup
+void AddReportCommands(CLI::App& app, Globals& g);     // report get|verify (cmd_report.cc)
 
 }  // namespace vault::ops
 

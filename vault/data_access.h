@@ -19,6 +19,7 @@
 #include "base/clock.h"
 #include "vault/access/access_policy.h"
 #include "vault/access/principal_store.h"
+#include "vault/audit/access_report.h"
 #include "vault/audit/audit_log.h"
 #include "vault/backup/backup.h"
 #include "vault/lifecycle/lifecycle.h"
@@ -90,6 +91,16 @@ class DataAccess {
 
   [[nodiscard]] absl::StatusOr<AuditPage> QueryAudit(const RequestContext& ctx,
                                                      const AuditQuery& query);
+  // --- Access reports (#17, data_access_reports.cc).
+  // Every audited access to `subject` in [since, until), signed with the
+  // receipt key (action export, purpose subject_request, stated or implied;
+  // another stated purpose is refused). Logged before it is read, so the
+  // report lists itself. GONE for an erased subject.
+  [[nodiscard]] absl::StatusOr<AccessReport> ReportAccess(const RequestContext& ctx,
+                                                          std::string_view tenant,
+                                                          std::string_view subject,
+                                                          std::optional<absl::Time> since,
+                                                          std::optional<absl::Time> until);
 
   // Lifecycle: holds (action hold), erasure (action erase), epochs (keys).
   [[nodiscard]] absl::StatusOr<records::HoldRecord> PutHold(const RequestContext& ctx,

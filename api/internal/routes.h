@@ -122,6 +122,7 @@ HttpResponse HandleReleaseHold(Call& call);
 HttpResponse HandleExportSubject(Call& call);
 HttpResponse HandleGetErasure(Call& call);
 HttpResponse HandleQueryAudit(Call& call);
+HttpResponse HandleAccessReport(Call& call);  // routes_reports.cc
 
 // ---- routes_ui.cc: the web console's static files (public).
 // GET /ui/<file> ("" = index.html), 404 for a file the console does not have.
