@@ -81,6 +81,8 @@ constexpr Route kRoutes[] = {
     {"GET", "/v1/tenants/{tenant}/keys", &internal::HandleListKeys},
     {"POST", "/v1/tenants/{tenant}/keys/rotate", &internal::HandleRotateKey},
     {"POST", "/v1/tenants/{tenant}/keys/rewrap", &internal::HandleRewrapKeys},
+    // console/#18
+    {"GET", "/v1/tenants/{tenant}/principals", &internal::HandleListPrincipals},
 };
 
 // Matches `path` (a template starting with '/') against decoded segments;
