@@ -83,6 +83,8 @@ constexpr Route kRoutes[] = {
     {"POST", "/v1/tenants/{tenant}/keys/rewrap", &internal::HandleRewrapKeys},
     // --- #17 access reports
     {"GET", "/v1/tenants/{tenant}/subjects/{subject}/access-report", &internal::HandleAccessReport},
+    // console/#18
+    {"GET", "/v1/tenants/{tenant}/principals", &internal::HandleListPrincipals},
 };
 
 // Matches `path` (a template starting with '/') against decoded segments;

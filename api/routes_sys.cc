@@ -3,6 +3,7 @@
 // Never logs; unseal shares and API keys only pass through to the reply.
 #include <google/protobuf/util/json_util.h>
 #include <sys/resource.h>
+#include <sys/statvfs.h>
 
 #include <algorithm>
 #include <map>
@@ -41,6 +42,21 @@ void AddObservedGauges(const ObservedState& o, std::map<std::string, double>* ga
       static_cast<double>(o.oldest_running_job_created_unix_ms) / 1000;
 }
 
+// Console/#18: the data folder's filesystem (read at each scrape; absent
+// when statvfs fails) and the subject-key (DEK) cache against its cap.
+void AddResourceGauges(const std::string& data_dir, const SystemStatus& status,
+                       std::map<std::string, double>* gauges) {
+  struct statvfs fs {};
+  if (::statvfs(data_dir.c_str(), &fs) == 0) {
+    const double unit = static_cast<double>(fs.f_frsize);
+    // What vaultd itself may still use (f_bavail: not the root reserve).
+    (*gauges)["storage_free_bytes"] = static_cast<double>(fs.f_bavail) * unit;
+    (*gauges)["storage_total_bytes"] = static_cast<double>(fs.f_blocks) * unit;
+  }
+  (*gauges)["key_cache_entries"] = static_cast<double>(status.dek_cache_entries);
+  (*gauges)["key_cache_capacity"] = static_cast<double>(status.dek_cache_capacity);
+}
+
 }  // namespace
 
 HttpResponse HandleMetrics(Call& call) {
@@ -54,6 +70,7 @@ HttpResponse HandleMetrics(Call& call) {
       {"audit_entries_appended", static_cast<double>(status.audit_entries_appended)},
       {"commit_groups", static_cast<double>(status.commit_groups)}};
   AddObservedGauges(call.vault->system().Observe(), &gauges);
+  AddResourceGauges(call.vault->data_dir(), status, &gauges);
   HttpResponse r;
   r.content_type = "text/plain; version=0.0.4";
   r.body = call.metrics != nullptr ? call.metrics->Render(gauges) : "";

@@ -1,7 +1,9 @@
 // Route handlers for /v1/tenants and a tenant's roles, principals, retention
 // classes and keys. Thread-safety: stateless; see api/internal/routes.h.
 // Never logs; a new principal's API key only passes through to the reply.
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "api/internal/routes.h"
 #include "api/views.h"
@@ -79,6 +81,23 @@ HttpResponse HandleDeletePrincipal(Call& call) {
     return call.Error(st);
   }
   return call.NoContent();
+}
+
+// Console/#18: id, name, roles and creation time of each principal; the
+// key hash stays in the store.
+HttpResponse HandleListPrincipals(Call& call) {
+  absl::StatusOr<std::vector<PrincipalInfo>> principals =
+      call.access().ListPrincipals(*call.ctx, call.Param("tenant"));
+  if (!principals.ok()) return call.Error(principals.status());
+  v1::PrincipalList out;
+  for (const PrincipalInfo& p : *principals) {
+    v1::PrincipalSummary* s = out.add_principals();
+    s->set_id(p.id);
+    s->set_name(p.name);
+    for (const std::string& r : p.roles) s->add_roles(r);
+    s->set_created_at(Rfc3339FromUnixMillis(p.created_at_unix_ms));
+  }
+  return call.Reply(out);
 }
 
 HttpResponse HandleListRetentionClasses(Call& call) {

@@ -83,6 +83,7 @@ class Server::Impl {
  private:
   void DoAccept();
   void RecordCertificateExpiry();
+  void RecordClientCaExpiry();
 };
 
 namespace {
@@ -306,6 +307,7 @@ absl::Status Server::Impl::Listen() {
       ssl_.load_verify_file(options_.tls_client_ca_file, ec);
       if (ec) return absl::InvalidArgumentError("cannot load the TLS client CA");
       ssl_.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+      RecordClientCaExpiry();
     }
     tls_ = true;
   }
@@ -338,6 +340,24 @@ void Server::Impl::RecordCertificateExpiry() {
   }
   options_.metrics->SetGauge("tls_certificate_expiry_timestamp_seconds",
                              static_cast<double>(timegm(&not_after)));
+}
+
+// Gauge tls_client_ca_expiry_timestamp_seconds: the earliest notAfter of
+// the client CA certificates (mTLS); clients' certificates stop verifying
+// after it.
+void Server::Impl::RecordClientCaExpiry() {
+  X509_STORE* store = SSL_CTX_get_cert_store(ssl_.native_handle());
+  if (options_.metrics == nullptr || store == nullptr) return;
+  STACK_OF(X509_OBJECT)* objects = X509_STORE_get0_objects(store);
+  double earliest = 0;
+  for (int i = 0; i < sk_X509_OBJECT_num(objects); ++i) {
+    X509* cert = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objects, i));
+    struct tm not_after {};
+    if (cert == nullptr || ASN1_TIME_to_tm(X509_get0_notAfter(cert), &not_after) != 1) continue;
+    const auto t = static_cast<double>(timegm(&not_after));
+    if (earliest == 0 || t < earliest) earliest = t;
+  }
+  if (earliest != 0) options_.metrics->SetGauge("tls_client_ca_expiry_timestamp_seconds", earliest);
 }
 
 void Server::Impl::DoAccept() {

@@ -217,6 +217,9 @@ absl::StatusOr<v1::Empty> VaultClient::DeletePrincipal(std::string_view tenant,
                                                        std::string_view principal_id) {
   return Typed<v1::Empty>("DELETE", Path({"v1", "tenants", tenant, "principals", principal_id}));
 }
+absl::StatusOr<v1::PrincipalList> VaultClient::ListPrincipals(std::string_view tenant) {
+  return Typed<v1::PrincipalList>("GET", Path({"v1", "tenants", tenant, "principals"}));
+}
 absl::StatusOr<v1::KeyList> VaultClient::ListKeys(std::string_view tenant) {
   return Typed<v1::KeyList>("GET", Path({"v1", "tenants", tenant, "keys"}));
 }

@@ -88,6 +88,8 @@ class VaultClient {
       std::string_view tenant, const v1::CreatePrincipalRequest& request);
   [[nodiscard]] absl::StatusOr<v1::Empty> DeletePrincipal(std::string_view tenant,
                                                           std::string_view principal_id);
+  // Id, name, roles and creation time of each; never keys.
+  [[nodiscard]] absl::StatusOr<v1::PrincipalList> ListPrincipals(std::string_view tenant);
   [[nodiscard]] absl::StatusOr<v1::KeyList> ListKeys(std::string_view tenant);
   [[nodiscard]] absl::StatusOr<v1::KeyList> RotateKey(std::string_view tenant);
   [[nodiscard]] absl::StatusOr<v1::JobResponse> StartRewrap(std::string_view tenant);

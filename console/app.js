@@ -1,6 +1,7 @@
 // The console's entry point: sign-in, discovering what the key may do (one
 // API call per ability), greying out what the API refused, and the tabs.
 import { ApiError, call, session, tenantPath } from './api.js';
+import { setUpAccess } from './access.js';
 import { $, el, show } from './dom.js';
 import { setUpOperator } from './operator.js';
 import { setUpPrivacy } from './privacy.js';
@@ -28,8 +29,10 @@ function probes(tenant) {
 // ability -> {allowed, why}
 export const abilities = {};
 
+// Fills a new table, then replaces `abilities` at once (a re-check never
+// leaves it half filled).
 async function discover(tenant) {
-  for (const key of Object.keys(abilities)) delete abilities[key];
+  const found = {};
   for (const probe of probes(tenant)) {
     let answer;
     try {
@@ -44,21 +47,23 @@ async function discover(tenant) {
       answer = { allowed: (err.status !== 403 && err.status !== 503) || needsPurpose,
         why: err.message };
     }
-    abilities[probe.ability] = { ...answer, probe: `${probe.method} ${probe.path}` };
+    found[probe.ability] = { ...answer, probe: `${probe.method} ${probe.path}` };
   }
   if (!tenant) {
     // Operators may administer every tenant but read no personal data.
-    const operator = abilities.operator.allowed;
+    const operator = found.operator.allowed;
     for (const a of ['admin', 'keys']) {
-      abilities[a] = operator ? { allowed: true, why: 'operator: every tenant', probe: '' }
+      found[a] = operator ? { allowed: true, why: 'operator: every tenant', probe: '' }
         : { allowed: false, why: 'no tenant given at sign-in', probe: '' };
     }
-    abilities.audit = { allowed: false, why: 'no tenant given at sign-in', probe: '' };
+    found.audit = { allowed: false, why: 'no tenant given at sign-in', probe: '' };
     for (const a of ['read', 'erase', 'hold']) {
-      abilities[a] = { allowed: false, probe: '', why: operator
+      found[a] = { allowed: false, probe: '', why: operator
         ? 'operators read no personal data' : 'no tenant given at sign-in' };
     }
   }
+  for (const key of Object.keys(abilities)) delete abilities[key];
+  Object.assign(abilities, found);
 }
 
 function applyAbilities() {
@@ -75,6 +80,20 @@ function applyAbilities() {
   show($('abilities').tBodies[0], ...rows);
 }
 
+// Probes again (after a role change made here, or on request): the key's
+// roles may allow more or less than at sign-in.
+async function refreshAbilities() {
+  $('abilities-checked').textContent = 'Checking…';
+  try {
+    await discover(session.tenant);
+  } catch (err) {
+    $('abilities-checked').textContent = `Check failed: ${err.message}`;
+    throw err;
+  }
+  applyAbilities();
+  $('abilities-checked').textContent = `Checked at ${new Date().toLocaleTimeString()}`;
+}
+
 function selectScreen(id) {
   for (const tab of document.querySelectorAll('nav .tab')) {
     tab.setAttribute('aria-current', tab.dataset.screen === id ? 'page' : 'false');
@@ -86,6 +105,7 @@ async function enter() {
   const tenant = session.tenant;
   await discover(tenant);
   applyAbilities();
+  $('abilities-checked').textContent = `Checked at sign-in, ${new Date().toLocaleTimeString()}`;
   $('session-who').textContent = tenant ? `tenant ${tenant}` : 'no tenant (operator)';
   for (const input of document.querySelectorAll('.tenant-default')) input.value = tenant;
   $('sign-in-screen').hidden = true;
@@ -125,6 +145,8 @@ function setUp() {
   });
   setUpPrivacy();
   setUpOperator();
+  setUpAccess({ onRolesChanged: refreshAbilities });
+  $('abilities-refresh').addEventListener('click', () => refreshAbilities().catch(() => {}));
   if (session.key) {
     enter().catch((err) => {
       session.end();

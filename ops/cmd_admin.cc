@@ -1,4 +1,4 @@
-// vaultctl tenants create|get|erase, roles list|put, principals create|delete.
+// vaultctl tenants create|get|erase, roles list|put, principals list|create|delete.
 // Thread-safety: single-threaded. A new principal's API key is printed once
 // (it is the answer) and never written anywhere else.
 #include "absl/strings/str_cat.h"
@@ -23,6 +23,17 @@ std::string RoleLines(const v1::RoleList& roles) {
                     r.allow_deterministic() ? " (deterministic allowed)" : "");
   }
   return text;
+}
+
+// One line per principal: id, name, roles, creation time (no key: the
+// vault keeps only its hash).
+std::string PrincipalLines(const v1::PrincipalList& list) {
+  std::string text;
+  for (const v1::PrincipalSummary& p : list.principals()) {
+    absl::StrAppend(&text, text.empty() ? "" : "\n", p.id(), " ", p.name(),
+                    ": roles=", Join(p.roles()), " created ", p.created_at());
+  }
+  return text.empty() ? "no principals" : text;
 }
 
 void AddTenants(CLI::App& app, Globals& g, std::shared_ptr<Flags> f) {
@@ -96,6 +107,12 @@ void AddRoles(CLI::App& app, Globals& g, std::shared_ptr<Flags> f) {
 void AddPrincipals(CLI::App& app, Globals& g, std::shared_ptr<Flags> f) {
   auto* principals = app.add_subcommand("principals", "API principals of a tenant");
   principals->require_subcommand(1);
+  auto* list = principals->add_subcommand("list", "list principals (ids, names, roles)");
+  list->add_option("--tenant", f->tenant, "tenant id")->required();
+  OnRun(list, g, [&g, f] {
+    return CallAndPrint<v1::PrincipalList>(
+        g, [f](VaultClient& c) { return c.ListPrincipals(f->tenant); }, PrincipalLines);
+  });
   auto* create =
       principals->add_subcommand("create", "create a principal (prints its API key once)");
   create->add_option("--tenant", f->tenant, "tenant id")->required();

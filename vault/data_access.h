@@ -197,6 +197,10 @@ class DataAccess {
       const std::vector<std::string>& roles);
   [[nodiscard]] absl::Status DeletePrincipal(const RequestContext& ctx, std::string_view tenant,
                                              std::string_view id);
+  // Console/#18: the tenant's principals (action admin; refusals logged like
+  // other admin reads, the listing itself is not), never their key hashes.
+  [[nodiscard]] absl::StatusOr<std::vector<PrincipalInfo>> ListPrincipals(const RequestContext& ctx,
+                                                                          std::string_view tenant);
 
  private:
   AuditEvent Event(const RequestContext& ctx, std::string_view tenant, Action action,

@@ -76,6 +76,13 @@ absl::Status DataAccess::DeletePrincipal(const RequestContext& ctx, std::string_
       tenant, id, Allowed(ctx, tenant, Action::kAdmin, "", "principal deleted"));
 }
 
+absl::StatusOr<std::vector<PrincipalInfo>> DataAccess::ListPrincipals(const RequestContext& ctx,
+                                                                      std::string_view tenant) {
+  RETURN_IF_ERROR(ValidateTenantId(tenant));
+  RETURN_IF_ERROR(Check(ctx, tenant, Action::kAdmin));
+  return options_.principals->ListPrincipals(tenant);
+}
+
 absl::StatusOr<uint32_t> DataAccess::RotateRoot(const RequestContext& ctx) {
   RETURN_IF_ERROR(CheckOperator(ctx, "", Action::kAdmin, "rotate the root key"));
   RETURN_IF_ERROR(Log(ctx, "", Action::kAdmin, "", "root key rotation"));

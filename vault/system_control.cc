@@ -4,6 +4,7 @@
 #include "vault/access/principal_store.h"
 #include "vault/audit/audit_log.h"
 #include "vault/audit/group_committer.h"
+#include "vault/keys/subject_key_store.h"
 #include "vault/lifecycle/lifecycle.h"
 #include "vault/lifecycle/rewrap_jobs.h"
 
@@ -17,6 +18,8 @@ SystemStatus SystemControl::Status() const {
   s.audit_entries_appended = options_.audit->appended();
   s.commit_groups = options_.committer->groups();
   s.audit_write_failures = options_.committer->audit_failures();
+  if (options_.subject_keys != nullptr) s.dek_cache_entries = options_.subject_keys->cached();
+  s.dek_cache_capacity = options_.dek_cache_capacity;
   return s;
 }
 

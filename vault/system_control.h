@@ -24,6 +24,7 @@ class AuditLog;
 class GroupCommitter;
 class PrincipalStore;
 class RewrapJobs;
+class SubjectKeyStore;
 class SubjectLifecycle;
 
 struct SystemStatus {
@@ -33,6 +34,9 @@ struct SystemStatus {
   uint64_t audit_entries_appended = 0;
   uint64_t commit_groups = 0;
   uint64_t audit_write_failures = 0;  // audited commits refused since open (not sealed ones)
+  // Console/#18 metrics: unwrapped subject keys (DEKs) cached, and the cap.
+  size_t dek_cache_entries = 0;
+  size_t dek_cache_capacity = 0;
 };
 
 // What GET /metrics reports beyond SystemStatus; it reads persisted
@@ -67,6 +71,8 @@ struct SystemControlOptions {
   PrincipalStore* principals = nullptr;
   SubjectLifecycle* lifecycle = nullptr;
   RewrapJobs* jobs = nullptr;
+  const SubjectKeyStore* subject_keys = nullptr;  // its cache's fill, for metrics
+  size_t dek_cache_capacity = 0;                  // the cap it was made with
 };
 
 class SystemControl {

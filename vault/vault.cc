@@ -139,6 +139,8 @@ void Vault::WireFacades(const VaultOptions& options) {
   system_options.principals = principals_.get();
   system_options.lifecycle = lifecycle_.get();
   system_options.jobs = jobs_.get();
+  system_options.subject_keys = subject_keys_.get();
+  system_options.dek_cache_capacity = options.dek_cache_capacity;
   system_ = std::make_unique<SystemControl>(system_options);
 }
 

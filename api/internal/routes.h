@@ -99,6 +99,7 @@ HttpResponse HandleListRoles(Call& call);
 HttpResponse HandlePutRole(Call& call);
 HttpResponse HandleCreatePrincipal(Call& call);
 HttpResponse HandleDeletePrincipal(Call& call);
+HttpResponse HandleListPrincipals(Call& call);  // console/#18
 HttpResponse HandleListRetentionClasses(Call& call);
 HttpResponse HandlePutRetentionClass(Call& call);
 HttpResponse HandleListKeys(Call& call);

@@ -7,7 +7,12 @@
 // text with no script run, and the CSP blocking injected inline script; an
 // erasure requested, followed to done and its receipt verified in the browser
 // (and a tampered one refused); denied abilities greyed out; the operator
-// screens (seal state, audit verification, a rewrap job's progress).
+// screens (seal state, audit verification, a rewrap job's progress); roles
+// and principals: a role created and one edited (the console's abilities
+// re-probed at once), a principal created with its key shown once and kept
+// nowhere, signed in with and greyed out where its role falls short, then
+// deleted and its key refused; markup in role and principal names shown as
+// text with the API's 400.
 import { spawn } from 'node:child_process';
 import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,8 +91,10 @@ async function provision(base, root) {
     types: ['*'], max_reveal: 'plain', purposes: ['support', 'legal', 'subject_request'] });
   await call('PUT', '/v1/tenants/acme/roles/helpdesk',
     { actions: ['read'], types: ['*'], max_reveal: 'masked' });
+  // A tenant administrator (admin only) for the roles and principals screens.
+  await call('PUT', '/v1/tenants/acme/roles/acme-admin', { actions: ['admin'], types: ['*'] });
   const keys = {};
-  for (const name of ['writer', 'dpo', 'helpdesk']) {
+  for (const name of ['writer', 'dpo', 'helpdesk', 'acme-admin']) {
     const p = await call('POST', '/v1/tenants/acme/principals', { name, roles: [name] });
     keys[name] = p.api_key;
   }
@@ -252,6 +259,135 @@ async function operatorChecks(page, rootKey) {
   check(await page.evaluate(() => sessionStorage.length === 0), 'a refused key is not kept');
 }
 
+// Roles and principals (console/access.js): root lists and creates, a
+// tenant admin edits its own role and deletes a principal.
+async function accessChecks(page, base, keys, rootKey, responses) {
+  await signIn(page, rootKey, '');
+  await page.click('nav .tab[data-screen="access-screen"]');
+  check(await page.$eval('#roles-panel', (n) => !n.disabled), 'roles panel open for the root key');
+  await page.type('#access-tenant', 'acme');
+  await clickAndWaitText(page, '#roles-list', '#roles-result', /roles in tenant acme/);
+  const dpoRow = await page.$eval('#roles-table tr[data-role="dpo"]', (n) => n.innerText);
+  check(['read', 'erase', 'hold', 'audit', 'plain', 'support', 'legal', 'subject_request']
+    .every((w) => dpoRow.includes(w)), `role listed with actions, max_reveal, purposes: ${dpoRow}`);
+
+  // A new role through the form: read and audit, masked.
+  await page.type('#role-name', 'auditor');
+  for (const a of ['read', 'audit']) await page.click(`#role-actions input[value="${a}"]`);
+  await page.select('#role-reveal', 'masked');
+  await clickAndWaitText(page, '#role-save', '#role-result', /Role auditor saved/);
+  const roles = await api(base, rootKey, 'GET', '/v1/tenants/acme/roles');
+  const auditor = roles.roles.find((r) => r.name === 'auditor');
+  check(auditor && [...auditor.actions].sort().join() === 'audit,read'
+    && auditor.max_reveal === 'masked' && auditor.types.join() === '*',
+  `role created through the form: ${JSON.stringify(auditor)}`);
+  await page.waitForSelector('#roles-table tr[data-role="auditor"]');
+  check(true, 'the list shows it');
+  // Markup in a role name: the API's 400, the name shown as text.
+  await page.$eval('#role-name', (n) => { n.value = ''; });
+  await page.type('#role-name', MARKUP);
+  await clickAndWaitText(page, '#role-save', '#role-result', /400/);
+  check((await page.$eval('#role-heading', (n) => n.textContent)) === `Role ${MARKUP}`
+    && (await page.$$('#role-result img, #role-result script')).length === 0,
+  'a role name with markup is shown as text with the 400');
+  await shot(page, 'roles');
+
+  // A principal: its key shown once, kept nowhere.
+  responses.splice(0);
+  await page.type('#principal-name', 'ops-auditor');
+  await page.type('#principal-roles', 'auditor');
+  await clickAndWaitText(page, '#principal-create', '#principals-result', /ops-auditor/);
+  const key = await page.$eval('#new-key', (n) => n.textContent);
+  check(/^vaultd_/.test(key), 'the new API key is shown');
+  check(/shown only now/.test(await page.$eval('#new-key-warning', (n) => n.textContent)),
+    'with the note that it is shown only now');
+  check(await page.evaluate((k) => ![...Object.values(sessionStorage),
+    ...Object.values(localStorage)].some((v) => v.includes(k)) && document.cookie === '', key),
+  'the new key is in no storage and no cookie');
+  const shownList = await page.$eval('#principals-result', (n) => n.textContent);
+  check(shownList.includes('ops-auditor') && !shownList.includes(key),
+    'the principals list shows the new principal, not its key');
+  const listed = await Promise.all(responses.filter((r) => r.url().endsWith('/principals')
+    && r.request().method() === 'GET').map((r) => r.text()));
+  check(listed.length > 0 && listed.every((b) => !b.includes(key) && !b.includes('api_key')),
+    `no principals listing carried a key (${listed.length} answers)`);
+  // The test (not the page) reads the clipboard back.
+  await page.browserContext().setPermission(base,
+    { permission: { name: 'clipboard-read' }, state: 'granted' });
+  await page.click('#new-key-copy');
+  await page.waitForFunction(() => document.getElementById('new-key-copied').textContent !== '');
+  const [how, copied] = await page.evaluate(async () => {
+    const note = document.getElementById('new-key-copied').textContent;
+    if (note.startsWith('Copied')) {
+      return ['clipboard', await navigator.clipboard.readText().catch((e) => `${e}`)];
+    }
+    return ['selection', window.getSelection().toString()];
+  });
+  check(copied === key, `Copy puts the key on the ${how}${copied === key ? '' : `: ${copied}`}`);
+  await shot(page, 'principal-created');
+  await page.click('#new-key-dismiss');
+  check(await page.$('#new-key') === null && !(await bodyText(page)).includes(key),
+    'dismissed: the key is gone from the page');
+  // Markup in a principal name: the API's 400, the name shown as text.
+  await page.type('#principal-name', MARKUP);
+  await clickAndWaitText(page, '#principal-create', '#new-key-box', /400/);
+  check((await page.$eval('#principal-heading', (n) => n.textContent)) === `Principal ${MARKUP}`
+    && (await page.$$('#new-key-box img, #new-key-box script')).length === 0
+    && await page.evaluate(() => window.__pwned === undefined),
+  'a principal name with markup is shown as text with the 400');
+  await signOut(page);
+
+  // Signed in with the new key: what its role lacks is greyed out.
+  await signIn(page, key, 'acme');
+  for (const panel of ['erasure-panel', 'hold-panel', 'roles-panel', 'principals-panel',
+    'keys-panel']) {
+    const state = await page.$eval(`#${panel}`, (n) => [n.disabled, n.title]);
+    check(state[0] && /403/.test(state[1]), `${panel} greyed out for the new principal`);
+  }
+  check(await page.$eval('#report-panel', (n) => !n.disabled)
+    && await page.$eval('#lookup-panel', (n) => !n.disabled), 'what its role allows stays open');
+  await page.click('nav .tab[data-screen="access-screen"]');
+  await shot(page, 'access-denied');
+  await signOut(page);
+
+  // A tenant admin adds audit to its own role: the console re-probes.
+  await signIn(page, keys['acme-admin'], 'acme');
+  check(await page.$eval('#report-panel', (n) => n.disabled), 'report greyed out before');
+  await page.evaluate(() => { window.__sameDocument = true; });
+  await page.click('nav .tab[data-screen="access-screen"]');
+  await clickAndWaitText(page, '#roles-list', '#roles-result', /roles in tenant acme/);
+  await page.click('#roles-table tr[data-role="acme-admin"] .role-edit');
+  check(await page.$eval('#role-name', (n) => n.value) === 'acme-admin'
+    && await page.$eval('#role-actions input[value="admin"]', (n) => n.checked),
+  'Edit fills the form with the role');
+  await page.click('#role-actions input[value="audit"]');
+  await clickAndWaitText(page, '#role-save', '#role-result', /Role acme-admin saved/);
+  await page.waitForFunction(() => !document.getElementById('report-panel').disabled);
+  check(await page.evaluate(() => window.__sameDocument === true),
+    'abilities re-probed after the role change, without signing in again');
+
+  // It deletes the new principal, after confirming.
+  await page.click('#principals-list');
+  await page.waitForSelector('#principals-table');
+  await page.evaluate(() => [...document.querySelectorAll('#principals-table tbody tr')]
+    .find((tr) => tr.children[1].textContent === 'ops-auditor')
+    .querySelector('.principal-delete').click());
+  await page.waitForSelector('#principal-delete-question');
+  const before = await api(base, keys['acme-admin'], 'GET', '/v1/tenants/acme/principals');
+  check(before.principals.some((p) => p.name === 'ops-auditor'),
+    'nothing is deleted before the confirmation');
+  await clickAndWaitText(page, '#principal-delete-confirm', '#principal-delete-box', /deleted/);
+  await page.waitForFunction(() => !document.getElementById('principals-result')
+    .textContent.includes('ops-auditor'));
+  await signOut(page);
+  await page.type('#sign-in-key', key);
+  await page.type('#sign-in-tenant', 'acme');
+  await clickAndWaitText(page, '#sign-in-button', '#sign-in-error', /does not know/);
+  const refused = await fetch(`${base}/v1/tenants/acme/audit?limit=1`,
+    { headers: { Authorization: `Bearer ${key}` } });
+  check(refused.status === 401, 'the deleted principal\'s key is refused');
+}
+
 async function main() {
   const dir = mkdtempSync(path.join(tmpdir(), 'console-test-'));
   if (shotsDir) mkdirSync(shotsDir, { recursive: true });
@@ -282,6 +418,7 @@ async function main() {
     await privacyChecks(page, vaultd.base, keys, responses);
     await deniedChecks(page, keys);
     await operatorChecks(page, vaultd.rootKey);
+    await accessChecks(page, vaultd.base, keys, vaultd.rootKey, responses);
     check(pageErrors.length === 0, `no uncaught error in the page ${pageErrors.join('; ')}`);
   } catch (err) {
     console.log(`FAIL ${err.stack || err}`);

@@ -5,6 +5,8 @@
 //   "apikey\0" keyed hash             -> id
 #include "vault/access/principal_store.h"
 
+#include <memory>
+
 #include "base/status.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
@@ -132,6 +134,38 @@ absl::StatusOr<IssuedPrincipal> PrincipalStore::CreatePrincipal(
     return s;
   }
   return issued;
+}
+
+absl::StatusOr<std::vector<PrincipalInfo>> PrincipalStore::ListPrincipals(std::string_view tenant) {
+  RETURN_IF_ERROR(CheckTenant(tenant));
+  // One snapshot, so a principal created or deleted meanwhile is either
+  // wholly in the list or wholly out of it.
+  const std::shared_ptr<const storage::Snapshot> snapshot = kv_->GetSnapshot();
+  std::vector<std::string> ids;  // in name order: the index is keyed by name
+  RETURN_IF_ERROR(kv_->ScanPrefix(
+      storage::Table::kMeta, PrincipalNameKey(tenant, ""),
+      [&](std::string_view, std::string_view id) {
+        ids.emplace_back(id);
+        return true;
+      },
+      snapshot.get()));
+  std::vector<PrincipalInfo> out;
+  out.reserve(ids.size());
+  for (const std::string& id : ids) {
+    absl::StatusOr<std::string> stored =
+        kv_->Get(storage::Table::kMeta, PrincipalKey(id), snapshot.get());
+    if (absl::IsNotFound(stored.status())) return absl::DataLossError("principal index is stale");
+    if (!stored.ok()) return stored.status();
+    records::PrincipalRecord record;
+    if (!record.ParseFromString(*stored) || record.tenant() != tenant) {
+      return absl::DataLossError("principal record is corrupt");
+    }
+    out.push_back(PrincipalInfo{record.id(),
+                                record.name(),
+                                {record.roles().begin(), record.roles().end()},
+                                record.created_at_unix_ms()});
+  }
+  return out;
 }
 
 absl::Status PrincipalStore::DeletePrincipal(std::string_view tenant, std::string_view id,

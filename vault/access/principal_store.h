@@ -9,6 +9,7 @@
 #define VAULT_ACCESS_PRINCIPAL_STORE_H_
 
 #include <atomic>
+#include <cstdint>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -35,6 +36,14 @@ struct IssuedPrincipal {
   std::string api_key;  // shown only here
 };
 
+// A principal as listed: never its key or key hash.
+struct PrincipalInfo {
+  std::string id;
+  std::string name;
+  std::vector<std::string> roles;
+  int64_t created_at_unix_ms = 0;
+};
+
 class PrincipalStore {
  public:
   PrincipalStore(storage::KvStore* kv, KeyHierarchy* keys, GroupCommitter* committer,
@@ -53,6 +62,9 @@ class PrincipalStore {
   [[nodiscard]] absl::StatusOr<IssuedPrincipal> CreatePrincipal(
       std::string_view tenant, std::string_view name, const std::vector<std::string>& roles,
       const std::vector<AuditEvent>& audit);
+  // The tenant's principals, ordered by name. NOT_FOUND for an unknown
+  // tenant; DATA_LOSS when a record is corrupt or its name index is stale.
+  [[nodiscard]] absl::StatusOr<std::vector<PrincipalInfo>> ListPrincipals(std::string_view tenant);
   // NOT_FOUND when the principal does not exist in this tenant.
   [[nodiscard]] absl::Status DeletePrincipal(std::string_view tenant, std::string_view id,
                                              const std::vector<AuditEvent>& audit);

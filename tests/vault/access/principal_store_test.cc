@@ -163,6 +163,29 @@ TEST_F(PrincipalStoreTest, ChangedRoleAppliesToTheNextAuthentication) {
   EXPECT_EQ(store().Authenticate(issued.api_key)->roles[0].max_reveal, RevealLevel::kPlain);
 }
 
+// Console/#18: the listing behind GET /v1/tenants/{t}/principals.
+TEST_F(PrincipalStoreTest, ListsATenantsPrincipalsByNameWithoutTheirKeys) {
+  clock_.Advance(absl::Seconds(5));
+  IssuedPrincipal zed = *store().CreatePrincipal("acme", "zed", {"reader"}, {});
+  IssuedPrincipal amy = *store().CreatePrincipal("acme", "amy", {}, {});
+  IssuedPrincipal gone = *store().CreatePrincipal("acme", "gone", {"reader"}, {});
+  ASSERT_THAT(store().CreatePrincipal("globex", "other", {}, {}), IsOk());
+  ASSERT_THAT(store().DeletePrincipal("acme", gone.id, {}), IsOk());
+  absl::StatusOr<std::vector<PrincipalInfo>> listed = store().ListPrincipals("acme");
+  ASSERT_THAT(listed, IsOk());
+  ASSERT_THAT(*listed, SizeIs(2));  // not the deleted one, not globex's
+  EXPECT_EQ((*listed)[0].id, amy.id);
+  EXPECT_EQ((*listed)[0].name, "amy");
+  EXPECT_THAT((*listed)[0].roles, IsEmpty());
+  EXPECT_EQ((*listed)[1].id, zed.id);
+  EXPECT_THAT((*listed)[1].roles, ElementsAre("reader"));
+  EXPECT_EQ((*listed)[1].created_at_unix_ms, absl::ToUnixMillis(clock_.Now()));
+  EXPECT_THAT(store().ListPrincipals("globex"), testing::IsOkAndHolds(SizeIs(1)));
+  EXPECT_THAT(store().ListPrincipals("initech"), StatusIs(absl::StatusCode::kNotFound));
+  Parts(*vault_).keys().Seal();
+  EXPECT_TRUE(IsSealed(store().ListPrincipals("acme").status()));
+}
+
 TEST_F(PrincipalStoreTest, RootKeyIsTheOperatorAndNothingAuthenticatesWhileSealed) {
   absl::StatusOr<Principal> root = store().Authenticate(testing::ReadRootKey(*vault_));
   ASSERT_THAT(root, IsOk());
