@@ -76,6 +76,10 @@ absl::Status DataAccess::Guard(const RequestContext& ctx, std::string_view tenan
     RETURN_IF_ERROR(ValidatePurpose(ctx.purpose));
   }
   if (options_.keys->sealed()) return SealedError();
+  // Residency: a tenant of another region is not served here (logged, no subject).
+  if (absl::Status served = options_.keys->CheckRegion(tenant); !served.ok()) {
+    return Deny(ctx, tenant, action, "", {}, std::string(served.message()));
+  }
   Decision d = Authorize(ctx.principal, {tenant, action, type, reveal, ctx.purpose});
   if (d.allowed) return absl::OkStatus();
   return Deny(ctx, tenant, action, subject, std::move(types), d.reason);

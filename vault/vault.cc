@@ -45,6 +45,7 @@ absl::Status Vault::OpenStores(VaultOptions& options) {
   key_options.clock = options.clock;
   key_options.random = options.random;
   key_options.argon2 = options.argon2;
+  key_options.region = options.region;
   token_ = std::move(options.token);
   key_options.token = token_.get();
   absl::StatusOr<std::unique_ptr<KeyHierarchy>> keys = KeyHierarchy::Open(key_options);

@@ -46,6 +46,9 @@ struct VaultOptions {
   absl::Duration shred_epoch_interval = absl::Hours(24);
   // The PKCS#11 token holding the root key (--pkcs11-*); null = file root.
   std::unique_ptr<crypto::Pkcs11Token> token;
+  // Residency (--region): serve only the tenants of this region ("" = all);
+  // see KeyHierarchyOptions::region.
+  std::string region;
   // Tests may supply the store (e.g. in memory, or RocksDB with a faulty file
   // system); null = RocksDB in data_dir/db.
   std::unique_ptr<storage::KvStore> kv;

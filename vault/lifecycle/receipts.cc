@@ -162,6 +162,12 @@ absl::Status AddFinalAt(const KeyHierarchy& keys, records::ErasureReceipt* recei
   return absl::OkStatus();
 }
 
+// Residency (#17 item 5): an unsigned annotation next to the signed lines.
+void AddResidency(const KeyHierarchy& keys, records::ErasureReceipt* receipt) {
+  absl::StatusOr<std::string> residency = keys.Residency(receipt->tenant());
+  if (residency.ok()) receipt->set_residency(*residency);
+}
+
 absl::Status VerifyReceipt(const records::ErasureReceipt& receipt, std::string_view public_key) {
   RETURN_IF_ERROR(
       crypto::VerifySignature(public_key, ReceiptMessage(receipt), receipt.signature()));
