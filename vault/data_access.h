@@ -23,6 +23,7 @@
 #include "vault/backup/backup.h"
 #include "vault/lifecycle/lifecycle.h"
 #include "vault/lifecycle/rewrap_jobs.h"
+#include "vault/subjects/consent_store.h"
 #include "vault/subjects/subject_store.h"
 #include "vault/tokens/token_service.h"
 

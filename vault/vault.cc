@@ -71,6 +71,15 @@ void Vault::WireServices(const VaultOptions& options) {
   subject_options.clock = options.clock;
   subject_options.random = options.random;
   subjects_ = std::make_unique<SubjectStore>(subject_options);
+  ConsentStoreOptions consent_options;  // #17 item 1: consent, sealed under each subject's DEK
+  consent_options.kv = kv_.get();
+  consent_options.subject_keys = subject_keys_.get();
+  consent_options.keys = keys_.get();
+  consent_options.locks = locks_.get();
+  consent_options.committer = committer_.get();
+  consent_options.clock = options.clock;
+  consent_options.random = options.random;
+  consent_ = std::make_unique<ConsentStore>(consent_options);
   TokenServiceOptions token_options;
   token_options.kv = kv_.get();
   token_options.keys = keys_.get();

@@ -98,6 +98,7 @@ class Vault {
   std::unique_ptr<SubjectKeyStore> subject_keys_;
   std::unique_ptr<SubjectLocks> locks_;
   std::unique_ptr<SubjectStore> subjects_;
+  std::unique_ptr<ConsentStore> consent_;  // #17 item 1
   std::unique_ptr<TokenService> tokens_;
   std::unique_ptr<PrincipalStore> principals_;
   std::unique_ptr<SubjectLifecycle> lifecycle_;
