@@ -81,6 +81,9 @@ constexpr Route kRoutes[] = {
     {"GET", "/v1/tenants/{tenant}/keys", &internal::HandleListKeys},
     {"POST", "/v1/tenants/{tenant}/keys/rotate", &internal::HandleRotateKey},
     {"POST", "/v1/tenants/{tenant}/keys/rewrap", &internal::HandleRewrapKeys},
+    // #17 item 1: consent.
+    {"GET", "/v1/tenants/{tenant}/subjects/{subject}/consent", &internal::HandleGetConsent},
+    {"PUT", "/v1/tenants/{tenant}/subjects/{subject}/consent", &internal::HandlePutConsent},
 };
 
 // Matches `path` (a template starting with '/') against decoded segments;

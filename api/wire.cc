@@ -102,6 +102,7 @@ v1::AuditEntryView AuditEntryViewOf(const records::AuditEntry& e) {
   v.set_purpose(e.purpose());
   v.set_outcome(e.outcome());
   v.set_request_id(e.request_id());
+  v.set_reason(e.reason());
   return v;
 }
 

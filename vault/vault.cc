@@ -133,6 +133,7 @@ void Vault::WireFacades(const VaultOptions& options) {
   access_options.jobs = jobs_.get();
   access_options.kv = kv_.get();
   access_options.clock = options.clock;
+  access_options.consent = consent_.get();
   access_ = std::make_unique<DataAccess>(access_options);
   SystemControlOptions system_options;
   system_options.keys = keys_.get();
