@@ -63,7 +63,7 @@ bool SplitHostPort(const std::string& listen, std::string* host, uint16_t* port)
 
 struct Flags {
   std::string data_dir, listen, config_file, tls_cert, tls_key, tls_client_ca, backup_dir;
-  std::string pkcs11_module, pkcs11_token, pkcs11_pin_file, log_format;
+  std::string pkcs11_module, pkcs11_token, pkcs11_pin_file, log_format, region;
   bool dev = false;
 };
 
@@ -87,6 +87,28 @@ void AddFlags(CLI::App& app, Flags* f) {
   app.add_option("--pkcs11-token", f->pkcs11_token, "label of that token");
   app.add_option("--pkcs11-pin-file", f->pkcs11_pin_file,
                  "file holding the token's user PIN (one line; keep it 0600)");
+  app.add_option("--region", f->region,
+                 "serve only the tenants whose residency is this region (others: 403)");
+}
+
+// Residency: the region named by --region (or the config file's `region`)
+// into `region`. False (and a message on stderr) for a malformed name.
+bool ResolveRegion(const Flags& flags, const vault::api::v1::ServerConfig& config,
+                   std::string* region) {
+  *region = flags.region.empty() ? config.region() : flags.region;
+  if (region->size() > 64) {
+    std::fprintf(stderr, "vaultd: --region must be at most 64 characters\n");
+    return false;
+  }
+  for (char c : *region) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '_' || c == '.')) {
+      std::fprintf(stderr, "vaultd: --region must be of letters, digits, '-', '_' and '.'\n");
+      return false;
+    }
+  }
+  if (!region->empty()) spdlog::info("residency: this node serves region {} only", *region);
+  return true;
 }
 
 // The PKCS#11 token named by the flags (or the config file), or null when
@@ -359,6 +381,7 @@ int main(int argc, char** argv) {
   std::string backup_dir = flags.backup_dir.empty() ? config.backup_dir() : flags.backup_dir;
   if (!ResolveBackupDir(&backup_dir)) return 2;
   if (!OpenToken(flags, config, &options.token)) return 2;
+  if (!ResolveRegion(flags, config, &options.region)) return 2;
   absl::StatusOr<std::unique_ptr<vault::Vault>> opened = vault::Vault::Open(std::move(options));
   if (!opened.ok()) {
     std::fprintf(stderr, "vaultd: cannot open the vault: %s\n",

@@ -85,6 +85,9 @@ constexpr Route kRoutes[] = {
     {"GET", "/v1/tenants/{tenant}/subjects/{subject}/access-report", &internal::HandleAccessReport},
     // console/#18
     {"GET", "/v1/tenants/{tenant}/principals", &internal::HandleListPrincipals},
+    // #17 item 1: consent.
+    {"GET", "/v1/tenants/{tenant}/subjects/{subject}/consent", &internal::HandleGetConsent},
+    {"PUT", "/v1/tenants/{tenant}/subjects/{subject}/consent", &internal::HandlePutConsent},
 };
 
 // Matches `path` (a template starting with '/') against decoded segments;

@@ -171,6 +171,9 @@ HttpResponse HandleExportSubject(Call& call) {
   for (const records::AuditEntry& e : ex->access_report) {
     *out.add_access_report() = AuditEntryViewOf(e);
   }
+  *out.mutable_consent() = ConsentView(ex->consent);
+  for (const Consent& c : ex->consent_history) *out.add_consent_history() = ConsentView(c);
+  out.set_residency(ex->residency);
   HttpResponse reply = call.Reply(out);
   for (auto& [name, f] : *out.mutable_fields()) crypto::SecureWipe(*f.mutable_value());
   return reply;

@@ -15,6 +15,7 @@ v1::Receipt ReceiptView(const records::ErasureReceipt& r) {
   out.set_destroyed_key_id(r.destroyed_key_id());
   out.set_signature(crypto::Base64Encode(r.signature()));
   out.set_public_key(crypto::Base64Encode(r.public_key()));
+  out.set_residency(r.residency());
   if (!r.final_at().empty()) out.set_final_at(r.final_at());
   if (!r.backups_unreadable_by().empty()) out.set_backups_unreadable_by(r.backups_unreadable_by());
   if (!r.final_signature().empty()) {
@@ -31,6 +32,7 @@ absl::StatusOr<records::ErasureReceipt> ReceiptFromView(const v1::Receipt& view)
   r.set_requested_at(view.requested_at());
   r.set_shredded_at(view.shredded_at());
   r.set_destroyed_key_id(view.destroyed_key_id());
+  r.set_residency(view.residency());
   absl::StatusOr<std::string> signature = crypto::Base64Decode(view.signature());
   if (!signature.ok() || signature->size() != 64) {
     return absl::InvalidArgumentError("receipt signature is not 64 bytes of base64");

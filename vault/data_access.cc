@@ -76,6 +76,10 @@ absl::Status DataAccess::Guard(const RequestContext& ctx, std::string_view tenan
     RETURN_IF_ERROR(ValidatePurpose(ctx.purpose));
   }
   if (options_.keys->sealed()) return SealedError();
+  // Residency: a tenant of another region is not served here (logged, no subject).
+  if (absl::Status served = options_.keys->CheckRegion(tenant); !served.ok()) {
+    return Deny(ctx, tenant, action, "", {}, std::string(served.message()));
+  }
   Decision d = Authorize(ctx.principal, {tenant, action, type, reveal, ctx.purpose});
   if (d.allowed) return absl::OkStatus();
   return Deny(ctx, tenant, action, subject, std::move(types), d.reason);
@@ -138,14 +142,34 @@ absl::StatusOr<std::vector<DetokenizeResult>> DataAccess::Detokenize(
     const RequestContext& ctx, std::string_view tenant, const std::vector<std::string>& tokens,
     RevealLevel reveal) {
   RETURN_IF_ERROR(Guard(ctx, tenant, Action::kDetokenize, std::nullopt, reveal, "", {}));
-  auto policy = [&](DataType type) -> absl::Status {
+  // Per item, before decryption: the type's grant, then the subject's
+  // consent (looked up once per subject and call, cached across calls by
+  // the store; none for tokens without a subject).
+  std::map<std::string, ConsentRefusal, std::less<>> refusals;
+  absl::Status consent_failed;
+  auto policy = [&](DataType type, std::string_view subject) -> absl::Status {
     Decision d = Authorize(ctx.principal, {tenant, Action::kDetokenize, type, reveal, ctx.purpose});
-    if (d.allowed) return absl::OkStatus();
-    return absl::PermissionDeniedError(std::string(d.reason));
+    if (!d.allowed) return absl::PermissionDeniedError(std::string(d.reason));
+    if (subject.empty()) return absl::OkStatus();
+    auto it = refusals.find(subject);
+    if (it == refusals.end()) {
+      absl::StatusOr<ConsentRefusal> refusal = ConsentFor(tenant, subject, ctx.purpose);
+      if (!refusal.ok()) {
+        consent_failed.Update(refusal.status());
+        return absl::PermissionDeniedError("consent could not be checked");
+      }
+      it = refusals.emplace(std::string(subject), *refusal).first;
+    }
+    if (it->second == ConsentRefusal::kNone) return absl::OkStatus();
+    return absl::PermissionDeniedError(std::string(ConsentRefusalReason(it->second)));
   };
   absl::StatusOr<std::vector<DetokenizeResult>> results =
       options_.tokens->Detokenize(tenant, tokens, reveal, policy);
   if (!results.ok()) return results.status();
+  if (!consent_failed.ok()) {  // fail closed: the whole call
+    for (DetokenizeResult& r : *results) crypto::SecureWipe(r.value);
+    return consent_failed;
+  }
 
   std::map<std::string, SubjectTouch> touched;
   for (const DetokenizeResult& r : *results) {
@@ -160,8 +184,13 @@ absl::StatusOr<std::vector<DetokenizeResult>> DataAccess::Detokenize(
   }
   std::vector<AuditEvent> events;
   for (auto& [subject, t] : touched) {
-    AuditEvent e = Event(ctx, tenant, Action::kDetokenize, subject, TypeNames(t.types), t.returned,
-                         t.refused ? "some items refused: type not granted" : "");
+    auto refusal = refusals.find(subject);
+    const std::string_view reason =
+        refusal != refusals.end() && refusal->second != ConsentRefusal::kNone
+            ? ConsentRefusalReason(refusal->second)
+            : (t.refused ? "some items refused: type not granted" : "");
+    AuditEvent e =
+        Event(ctx, tenant, Action::kDetokenize, subject, TypeNames(t.types), t.returned, reason);
     e.fingerprints = std::move(t.fingerprints);
     events.push_back(std::move(e));
   }
@@ -205,15 +234,22 @@ absl::StatusOr<std::vector<std::string>> DataAccess::Search(const RequestContext
   }
   absl::StatusOr<std::vector<std::string>> found = options_.subjects->Search(tenant, type, value);
   if (!found.ok()) return found.status();
+  // A hit whose subject's consent refuses this purpose is left out of the
+  // answer (as if it did not match) and logged as denied.
+  std::vector<std::string> hits;
   std::vector<AuditEvent> events;
   for (const std::string& subject : *found) {
-    events.push_back(Event(ctx, tenant, Action::kSearch, subject, type_names, true, ""));
+    ASSIGN_OR_RETURN(ConsentRefusal refusal, ConsentFor(tenant, subject, ctx.purpose));
+    const bool allowed = refusal == ConsentRefusal::kNone;
+    events.push_back(Event(ctx, tenant, Action::kSearch, subject, type_names, allowed,
+                           ConsentRefusalReason(refusal)));
+    if (allowed) hits.push_back(subject);
   }
   if (found->empty()) {
     events.push_back(Event(ctx, tenant, Action::kSearch, "", type_names, true, "no match"));
   }
   RETURN_IF_ERROR(CommitAudit(std::move(events)));
-  return found;
+  return hits;
 }
 
 absl::StatusOr<AuditPage> DataAccess::QueryAudit(const RequestContext& ctx,

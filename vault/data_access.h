@@ -24,6 +24,7 @@
 #include "vault/backup/backup.h"
 #include "vault/lifecycle/lifecycle.h"
 #include "vault/lifecycle/rewrap_jobs.h"
+#include "vault/subjects/consent_store.h"
 #include "vault/subjects/subject_store.h"
 #include "vault/tokens/token_service.h"
 
@@ -45,6 +46,11 @@ struct SubjectExport {
   std::vector<records::HoldRecord> holds;
   std::optional<records::ErasureRecord> pending_erasure;
   std::vector<records::AuditEntry> access_report;
+  // #17: the subject's consent and its changes, oldest first (item 1), and
+  // the tenant's residency (item 5).
+  Consent consent;
+  std::vector<Consent> consent_history;
+  std::string residency;
 };
 
 struct DataAccessOptions {
@@ -57,7 +63,8 @@ struct DataAccessOptions {
   SubjectLifecycle* lifecycle = nullptr;
   RewrapJobs* jobs = nullptr;
   storage::KvStore* kv = nullptr;
-  const Clock* clock = nullptr;  // required
+  const Clock* clock = nullptr;     // required
+  ConsentStore* consent = nullptr;  // required (#17 item 1)
 };
 
 class DataAccess {
@@ -202,7 +209,38 @@ class DataAccess {
   [[nodiscard]] absl::StatusOr<std::vector<PrincipalInfo>> ListPrincipals(const RequestContext& ctx,
                                                                           std::string_view tenant);
 
+  // ---- Consent (#17 item 1; data_access_consent.cc). Every read path
+  // (detokenize, subject reads, search, exports) refuses a read the
+  // subject's consent does not allow (CheckConsent), logged as denied with
+  // the reason "consent_withdrawn" or "minor_without_guardian_consent".
+  // The subject's consent (action read or export), logged before it is
+  // returned; the default consent when none was recorded. NOT_FOUND for an
+  // unknown subject, GONE for an erased one.
+  [[nodiscard]] absl::StatusOr<Consent> GetConsent(const RequestContext& ctx,
+                                                   std::string_view tenant,
+                                                   std::string_view subject);
+  // Replaces the subject's consent (action write), logged in the same batch;
+  // creates the subject's key if it has none yet. INVALID_ARGUMENT for a
+  // malformed purpose, or legal / subject_request (never withdrawable).
+  [[nodiscard]] absl::StatusOr<Consent> PutConsent(const RequestContext& ctx,
+                                                   std::string_view tenant,
+                                                   std::string_view subject, Consent consent);
+
  private:
+  // Consent helpers (data_access_consent.cc). ConsentFor: what the
+  // subject's consent says of a read with `purpose`; kNone for an unknown
+  // or erased subject (that read answers NOT_FOUND or GONE itself).
+  absl::StatusOr<ConsentRefusal> ConsentFor(std::string_view tenant, std::string_view subject,
+                                            std::string_view purpose);
+  // Logs the refusal (reason exactly ConsentRefusalReason) and returns
+  // PERMISSION_DENIED.
+  absl::Status DenyConsent(const RequestContext& ctx, std::string_view tenant, Action action,
+                           std::string_view subject, ConsentRefusal refusal);
+  // Export: refuses (logged) when consent does not allow the export, else
+  // fills the consent, its history and the tenant's residency into `out`.
+  absl::Status ExportConsent(const RequestContext& ctx, std::string_view tenant,
+                             std::string_view subject, SubjectExport* out);
+
   AuditEvent Event(const RequestContext& ctx, std::string_view tenant, Action action,
                    std::string_view subject, std::vector<std::string> types, bool allowed,
                    std::string_view reason) const;

@@ -37,6 +37,9 @@ absl::StatusOr<TenantInfo> DataAccess::CreateTenant(const RequestContext& ctx,
                                                     std::string_view residency) {
   RETURN_IF_ERROR(ValidateTenantId(tenant));
   RETURN_IF_ERROR(Check(ctx, tenant, Action::kAdmin));
+  if (absl::Status here = options_.keys->CheckResidency(tenant, residency); !here.ok()) {
+    return Deny(ctx, tenant, Action::kAdmin, "", {}, std::string(here.message()));
+  }
   if (options_.keys->GetTenant(tenant).ok())
     return absl::AlreadyExistsError("tenant already exists");
   // The keyring lives outside the store, so the entry is written first (the

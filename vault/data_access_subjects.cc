@@ -85,6 +85,10 @@ absl::StatusOr<SubjectView> DataAccess::ReadSubject(const RequestContext& ctx,
                                                     const std::vector<std::string>& names,
                                                     RevealLevel reveal) {
   RETURN_IF_ERROR(Guard(ctx, tenant, Action::kRead, std::nullopt, reveal, subject, {}));
+  ASSIGN_OR_RETURN(ConsentRefusal refusal, ConsentFor(tenant, subject, ctx.purpose));
+  if (refusal != ConsentRefusal::kNone) {
+    return DenyConsent(ctx, tenant, Action::kRead, subject, refusal);
+  }
   std::set<DataType> refused_types;
   auto visible = [&](DataType type) {
     bool ok = Authorize(ctx.principal, {tenant, Action::kRead, type, reveal, ctx.purpose}).allowed;
@@ -148,6 +152,8 @@ absl::StatusOr<SubjectExport> DataAccess::Export(const RequestContext& ctx, std:
   if (export_ctx.purpose.empty()) export_ctx.purpose = "subject_request";
   RETURN_IF_ERROR(
       Guard(export_ctx, tenant, Action::kExport, std::nullopt, RevealLevel::kPlain, subject, {}));
+  SubjectExport out;
+  RETURN_IF_ERROR(ExportConsent(export_ctx, tenant, subject, &out));  // consent, residency
   std::set<DataType> refused;
   auto visible = [&](DataType type) {
     bool ok = Authorize(export_ctx.principal,
@@ -156,7 +162,6 @@ absl::StatusOr<SubjectExport> DataAccess::Export(const RequestContext& ctx, std:
     if (!ok) refused.insert(type);
     return ok;
   };
-  SubjectExport out;
   std::vector<std::string> withheld;
   absl::StatusOr<std::map<std::string, RevealedField>> fields =
       options_.subjects->ReadFields(tenant, subject, {}, RevealLevel::kPlain, visible, &withheld);

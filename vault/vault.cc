@@ -45,6 +45,7 @@ absl::Status Vault::OpenStores(VaultOptions& options) {
   key_options.clock = options.clock;
   key_options.random = options.random;
   key_options.argon2 = options.argon2;
+  key_options.region = options.region;
   token_ = std::move(options.token);
   key_options.token = token_.get();
   absl::StatusOr<std::unique_ptr<KeyHierarchy>> keys = KeyHierarchy::Open(key_options);
@@ -77,6 +78,15 @@ void Vault::WireServices(const VaultOptions& options) {
   subject_options.clock = options.clock;
   subject_options.random = options.random;
   subjects_ = std::make_unique<SubjectStore>(subject_options);
+  ConsentStoreOptions consent_options;  // #17 item 1: consent, sealed under each subject's DEK
+  consent_options.kv = kv_.get();
+  consent_options.subject_keys = subject_keys_.get();
+  consent_options.keys = keys_.get();
+  consent_options.locks = locks_.get();
+  consent_options.committer = committer_.get();
+  consent_options.clock = options.clock;
+  consent_options.random = options.random;
+  consent_ = std::make_unique<ConsentStore>(consent_options);
   TokenServiceOptions token_options;
   token_options.kv = kv_.get();
   token_options.keys = keys_.get();
@@ -130,6 +140,7 @@ void Vault::WireFacades(const VaultOptions& options) {
   access_options.jobs = jobs_.get();
   access_options.kv = kv_.get();
   access_options.clock = options.clock;
+  access_options.consent = consent_.get();
   access_ = std::make_unique<DataAccess>(access_options);
   SystemControlOptions system_options;
   system_options.keys = keys_.get();

@@ -47,6 +47,9 @@ struct VaultOptions {
   absl::Duration shred_epoch_interval = absl::Hours(24);
   // The PKCS#11 token holding the root key (--pkcs11-*); null = file root.
   std::unique_ptr<crypto::Pkcs11Token> token;
+  // Residency (--region): serve only the tenants of this region ("" = all);
+  // see KeyHierarchyOptions::region.
+  std::string region;
   // Tests may supply the store (e.g. in memory, or RocksDB with a faulty file
   // system); null = RocksDB in data_dir/db.
   std::unique_ptr<storage::KvStore> kv;
@@ -97,6 +100,7 @@ class Vault {
   std::unique_ptr<SubjectPseudonyms> pseudonyms_;  // audit entries name subjects by these
   std::unique_ptr<SubjectLocks> locks_;
   std::unique_ptr<SubjectStore> subjects_;
+  std::unique_ptr<ConsentStore> consent_;  // #17 item 1
   std::unique_ptr<TokenService> tokens_;
   std::unique_ptr<PrincipalStore> principals_;
   std::unique_ptr<SubjectLifecycle> lifecycle_;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "api/api.pb.h"
 #include "api/http_types.h"
 #include "api/metrics.h"
 #include "api/request_handler.h"
@@ -124,6 +125,12 @@ HttpResponse HandleExportSubject(Call& call);
 HttpResponse HandleGetErasure(Call& call);
 HttpResponse HandleQueryAudit(Call& call);
 HttpResponse HandleAccessReport(Call& call);  // routes_reports.cc
+
+// ---- routes_consent.cc (#17 item 1): a subject's consent.
+HttpResponse HandleGetConsent(Call& call);
+HttpResponse HandlePutConsent(Call& call);
+// The API view of a consent (also an export's consent and its history).
+v1::Consent ConsentView(const Consent& consent);
 
 // ---- routes_ui.cc: the web console's static files (public).
 // GET /ui/<file> ("" = index.html), 404 for a file the console does not have.

@@ -345,6 +345,7 @@ absl::Status KeyHierarchy::StoreAuditAnchor(const records::AuditAnchor& anchor) 
 }
 
 absl::Status KeyHierarchy::RewrapAllLocked(keys_internal::RootKey& to, records::Keyring* next) {
+  RETURN_IF_ERROR(NoForeignKeysLocked(*next));  // residency: no unwrap of another region's keys
   auto rewrap = [&](const std::string& wrapped,
                     const std::string& ad) -> absl::StatusOr<std::string> {
     ASSIGN_OR_RETURN(SecretBytes key, root_->Unwrap(wrapped, ad));

@@ -69,6 +69,11 @@ struct KeyHierarchyOptions {
   // The PKCS#11 token holding the root key object (not owned); null = the
   // root key is software, wrapped under an unseal key (file root).
   crypto::Pkcs11Token* token = nullptr;
+  // Residency (vaultd --region): when set, only tenants whose residency is
+  // exactly this region are served; the keys of every other tenant are
+  // never unwrapped (PERMISSION_DENIED naming both regions). Empty: every
+  // tenant is served.
+  std::string region;
 };
 
 // Marks `tenant` erased in `keyring`: every KEK version destroyed (wrapped
@@ -166,10 +171,26 @@ class KeyHierarchy {
   // `listener` runs on every Seal (key caches elsewhere empty themselves).
   void AddSealListener(std::function<void()> listener);
 
-  // Tenants. SEALED while sealed.
+  // Tenants. SEALED while sealed. With a region set, a tenant without a
+  // residency gets the region, and one of another residency is refused
+  // (PERMISSION_DENIED).
   [[nodiscard]] absl::Status CreateTenant(std::string_view tenant, std::string_view residency);
-  // GONE for an erased tenant.
+  // GONE for an erased tenant; PERMISSION_DENIED for a tenant this node
+  // does not serve (see region()).
   [[nodiscard]] absl::StatusOr<TenantInfo> GetTenant(std::string_view tenant) const;
+  // Residency: the region this node serves ("" = every tenant), and whether
+  // it serves `tenant`: PERMISSION_DENIED with a message naming the
+  // tenant's residency and the node's region when not; OK for an unknown
+  // tenant (its calls answer NOT_FOUND where they look it up) and always
+  // without a region. Works while sealed.
+  const std::string& region() const { return options_.region; }
+  [[nodiscard]] absl::Status CheckRegion(std::string_view tenant) const;
+  // PERMISSION_DENIED when a tenant of `residency` may not be created here.
+  [[nodiscard]] absl::Status CheckResidency(std::string_view tenant,
+                                            std::string_view residency) const;
+  // The residency the keyring records for `tenant`, erased tenants
+  // included (for receipts); NOT_FOUND for an unknown tenant.
+  [[nodiscard]] absl::StatusOr<std::string> Residency(std::string_view tenant) const;
   // Crypto-shreds a tenant: destroys every KEK version and the subkey root
   // in the keyring (both slots rewritten in place) and in the cache. The id
   // stays reserved. Returns the destroyed KEK versions.
@@ -323,6 +344,11 @@ class KeyHierarchy {
   // the list is empty again.
   absl::Status DestroyRetiredLocked();
   const records::TenantKeys* FindTenantLocked(std::string_view tenant) const;
+  // OK when this node serves `t` (see KeyHierarchyOptions::region).
+  absl::Status ServedLocked(const records::TenantKeys& t) const;
+  // With a region set: FAILED_PRECONDITION when `keyring` holds live keys
+  // of a tenant of another region (rewrapping them would unwrap them here).
+  absl::Status NoForeignKeysLocked(const records::Keyring& keyring) const;
   absl::StatusOr<crypto::SecretBytes> NewWrappedKekLocked(std::string_view tenant, uint32_t version,
                                                           records::KekVersion* out);
 

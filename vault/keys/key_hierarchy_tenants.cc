@@ -33,6 +33,56 @@ const records::TenantKeys* KeyHierarchy::FindTenantLocked(std::string_view tenan
   return nullptr;
 }
 
+// Residency: a node with a region serves the tenants of exactly that
+// region; a tenant without a residency belongs to no region, so no regional
+// node serves it (docs/operations.md, "Residency").
+absl::Status KeyHierarchy::ServedLocked(const records::TenantKeys& t) const {
+  if (options_.region.empty() || t.residency() == options_.region) return absl::OkStatus();
+  if (t.residency().empty()) {
+    return absl::PermissionDeniedError(Cat("tenant ", t.tenant(),
+                                           " has no residency; this node serves only region ",
+                                           options_.region));
+  }
+  return absl::PermissionDeniedError(Cat("tenant ", t.tenant(), "'s data resides in region ",
+                                         t.residency(), "; this node serves region ",
+                                         options_.region));
+}
+
+absl::Status KeyHierarchy::CheckRegion(std::string_view tenant) const {
+  if (options_.region.empty()) return absl::OkStatus();
+  std::shared_lock lock(mu_);
+  const records::TenantKeys* t = FindTenantLocked(tenant);
+  return t == nullptr ? absl::OkStatus() : ServedLocked(*t);
+}
+
+absl::Status KeyHierarchy::CheckResidency(std::string_view tenant,
+                                          std::string_view residency) const {
+  if (options_.region.empty() || residency.empty() || residency == options_.region) {
+    return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(Cat("tenant ", tenant, " would reside in region ", residency,
+                                         "; this node serves region ", options_.region,
+                                         ": create it on a node of region ", residency));
+}
+
+absl::StatusOr<std::string> KeyHierarchy::Residency(std::string_view tenant) const {
+  std::shared_lock lock(mu_);
+  const records::TenantKeys* t = FindTenantLocked(tenant);
+  if (t == nullptr) return absl::NotFoundError("unknown tenant");
+  return t->residency();
+}
+
+absl::Status KeyHierarchy::NoForeignKeysLocked(const records::Keyring& keyring) const {
+  if (options_.region.empty()) return absl::OkStatus();
+  for (const records::TenantKeys& t : keyring.tenants()) {
+    if (t.erased() || ServedLocked(t).ok()) continue;
+    return absl::FailedPreconditionError(Cat(
+        "the keyring holds keys of tenant ", t.tenant(), " of another region; this node (",
+        "region ", options_.region, ") never unwraps them: run this on a node without --region"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<SecretBytes> KeyHierarchy::NewWrappedKekLocked(std::string_view tenant,
                                                               uint32_t version,
                                                               records::KekVersion* out) {
@@ -49,13 +99,15 @@ absl::StatusOr<SecretBytes> KeyHierarchy::NewWrappedKekLocked(std::string_view t
 
 absl::Status KeyHierarchy::CreateTenant(std::string_view tenant, std::string_view residency) {
   RETURN_IF_ERROR(ValidateTenantId(tenant));
+  RETURN_IF_ERROR(CheckResidency(tenant, residency));
   std::unique_lock lock(mu_);
   if (root_ == nullptr) return SealedError();
   if (FindTenantLocked(tenant) != nullptr) return absl::AlreadyExistsError("tenant already exists");
   records::Keyring next = *keyring_;
   records::TenantKeys* t = next.add_tenants();
   t->set_tenant(std::string(tenant));
-  t->set_residency(std::string(residency));
+  // On a regional node a tenant created without a residency stays there.
+  t->set_residency(std::string(residency.empty() ? std::string_view(options_.region) : residency));
   t->set_created_at_unix_ms(ToMs(options_.clock->Now()));
   absl::StatusOr<SecretBytes> kek = NewWrappedKekLocked(tenant, 1, t->add_keks());
   if (!kek.ok()) return kek.status();
@@ -72,6 +124,7 @@ absl::StatusOr<TenantInfo> KeyHierarchy::GetTenant(std::string_view tenant) cons
   if (!root_ready()) return SealedError();
   const records::TenantKeys* t = FindTenantLocked(tenant);
   if (t == nullptr) return absl::NotFoundError("unknown tenant");
+  RETURN_IF_ERROR(ServedLocked(*t));
   if (t->erased()) return GoneError("the tenant was erased");
   TenantInfo info{t->tenant(), t->residency(), FromMs(t->created_at_unix_ms()), 0};
   for (const records::KekVersion& k : t->keks()) {
@@ -87,7 +140,7 @@ absl::StatusOr<std::vector<TenantInfo>> KeyHierarchy::ListTenants() const {
     std::shared_lock lock(mu_);
     if (!root_ready()) return SealedError();
     for (const records::TenantKeys& t : keyring_->tenants()) {
-      if (!t.erased()) ids.push_back(t.tenant());
+      if (!t.erased() && ServedLocked(t).ok()) ids.push_back(t.tenant());
     }
   }
   for (const std::string& id : ids) {
@@ -106,6 +159,7 @@ absl::StatusOr<KeyCache::Key> KeyHierarchy::GetKek(std::string_view tenant, uint
   if (root_ == nullptr) return SealedError();
   const records::TenantKeys* t = FindTenantLocked(tenant);
   if (t == nullptr) return absl::NotFoundError("unknown tenant");
+  RETURN_IF_ERROR(ServedLocked(*t));  // never unwrapped on a node of another region
   for (const records::KekVersion& k : t->keks()) {
     if (k.version() != version) continue;
     if (k.state() == records::KekVersion::DESTROYED) return GoneError("key version destroyed");
@@ -130,6 +184,7 @@ absl::StatusOr<uint32_t> KeyHierarchy::RotateKek(std::string_view tenant) {
   std::unique_lock lock(mu_);
   if (root_ == nullptr) return SealedError();
   if (FindTenantLocked(tenant) == nullptr) return absl::NotFoundError("unknown tenant");
+  RETURN_IF_ERROR(ServedLocked(*FindTenantLocked(tenant)));
   if (FindTenantLocked(tenant)->erased()) return GoneError("the tenant was erased");
   records::Keyring next = *keyring_;
   records::TenantKeys* t = nullptr;
@@ -152,6 +207,7 @@ absl::StatusOr<std::vector<uint32_t>> KeyHierarchy::EraseTenant(std::string_view
   if (root_ == nullptr) return SealedError();
   const records::TenantKeys* found = FindTenantLocked(tenant);
   if (found == nullptr) return absl::NotFoundError("unknown tenant");
+  RETURN_IF_ERROR(ServedLocked(*found));
   if (found->erased()) return GoneError("the tenant was erased");
   records::Keyring next = *keyring_;
   std::vector<uint32_t> destroyed = MarkTenantErased(&next, tenant, ToMs(options_.clock->Now()));
@@ -177,6 +233,7 @@ absl::StatusOr<std::vector<uint32_t>> KeyHierarchy::DestroyKekVersions(
   if (root_ == nullptr) return SealedError();
   const records::TenantKeys* found = FindTenantLocked(tenant);
   if (found == nullptr) return absl::NotFoundError("unknown tenant");
+  RETURN_IF_ERROR(ServedLocked(*found));
   if (found->erased()) return GoneError("the tenant was erased");
   records::Keyring next = *keyring_;
   std::vector<uint32_t> destroyed;
@@ -206,6 +263,7 @@ absl::StatusOr<std::vector<KekInfo>> KeyHierarchy::ListKeks(std::string_view ten
   if (!root_ready()) return SealedError();
   const records::TenantKeys* t = FindTenantLocked(tenant);
   if (t == nullptr) return absl::NotFoundError("unknown tenant");
+  RETURN_IF_ERROR(ServedLocked(*t));
   std::vector<KekInfo> out;
   for (const records::KekVersion& k : t->keks()) {
     out.push_back(
@@ -223,6 +281,7 @@ absl::StatusOr<KeyCache::Key> KeyHierarchy::GetTenantSubkey(std::string_view ten
   if (root_ == nullptr) return SealedError();
   const records::TenantKeys* t = FindTenantLocked(tenant);
   if (t == nullptr) return absl::NotFoundError("unknown tenant");
+  RETURN_IF_ERROR(ServedLocked(*t));
   if (t->erased()) return GoneError("the tenant was erased");
   absl::StatusOr<SecretBytes> subkey_root =
       root_->Unwrap(t->wrapped_subkey_root(), SubkeyRootAd(tenant));

@@ -118,6 +118,7 @@ absl::StatusOr<records::ErasureRecord> SubjectLifecycle::ShredLocked(
   receipt->set_requested_at(Rfc3339Ms(erasure.requested_at_unix_ms()));
   receipt->set_shredded_at(Rfc3339Ms(now_ms));
   receipt->set_destroyed_key_id(Cat("dek:", crypto::HexEncode((*dek)->dek_id)));
+  AddResidency(*options_.keys, receipt);
   absl::StatusOr<std::string> signature = options_.keys->Sign(ReceiptMessage(*receipt));
   if (!signature.ok()) return signature.status();
   receipt->set_signature(*signature);
@@ -227,6 +228,7 @@ absl::StatusOr<records::ErasureReceipt> SubjectLifecycle::EraseTenant(
   std::string versions;
   for (uint32_t v : *destroyed) versions += Cat(versions.empty() ? "" : ",", "v", v);
   receipt.set_destroyed_key_id(Cat("tenant-kek:", versions));
+  AddResidency(*options_.keys, &receipt);
   absl::StatusOr<std::string> signature = options_.keys->Sign(ReceiptMessage(receipt));
   if (!signature.ok()) return signature.status();
   receipt.set_signature(*signature);

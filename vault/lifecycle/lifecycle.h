@@ -63,6 +63,9 @@ std::string ReceiptFinalMessage(const records::ErasureReceipt& receipt);
 // final_at once a root epoch has followed a shred epoch covering it, and
 // final_signature over both. Unchanged with a file root or while pending.
 [[nodiscard]] absl::Status AddFinalAt(const KeyHierarchy& keys, records::ErasureReceipt* receipt);
+// Sets the receipt's residency: the tenant's residency as the keyring records
+// it (erased tenants too). Not covered by the signature: an annotation.
+void AddResidency(const KeyHierarchy& keys, records::ErasureReceipt* receipt);
 // OK when the receipt's signature verifies under `public_key` (raw 32 bytes).
 [[nodiscard]] absl::Status VerifyReceipt(const records::ErasureReceipt& receipt,
                                          std::string_view public_key);

@@ -162,6 +162,12 @@ absl::Status AddFinalAt(const KeyHierarchy& keys, records::ErasureReceipt* recei
   return absl::OkStatus();
 }
 
+// Residency (#17 item 5): an unsigned annotation next to the signed lines.
+void AddResidency(const KeyHierarchy& keys, records::ErasureReceipt* receipt) {
+  absl::StatusOr<std::string> residency = keys.Residency(receipt->tenant());
+  if (residency.ok()) receipt->set_residency(*residency);
+}
+
 absl::Status VerifyReceipt(const records::ErasureReceipt& receipt, std::string_view public_key) {
   RETURN_IF_ERROR(
       crypto::VerifySignature(public_key, ReceiptMessage(receipt), receipt.signature()));
@@ -180,6 +186,13 @@ absl::Status AddSubjectShredDeletes(storage::KvStore& kv, std::string_view tenan
   // The audit key goes with the data key: from then on no entry links to
   // the subject id (subject_pseudonyms.h).
   batch->Delete(storage::Table::kSubjectKeys, SubjectKey(tenant, AuditKeyHolder(subject)));
+  // The consent rows (ciphertext under the DEK, but their keys name the
+  // subject) go too.
+  RETURN_IF_ERROR(kv.ScanPrefix(storage::Table::kLedger, ConsentPrefix(tenant, subject),
+                                [&](std::string_view key, std::string_view) {
+                                  batch->Delete(storage::Table::kLedger, key);
+                                  return true;
+                                }));
   const std::string prefix = SubjectPrefix(tenant, subject);
   return kv.ScanPrefix(
       storage::Table::kFields, prefix, [&](std::string_view key, std::string_view value) {
@@ -224,6 +237,7 @@ absl::Status DeleteTenantRecords(storage::KvStore& kv, std::string_view tenant) 
   RETURN_IF_ERROR(DeleteRows(kv, storage::Table::kFields, prefix));
   RETURN_IF_ERROR(tokens.DeleteTenant(tenant));
   RETURN_IF_ERROR(DeleteRows(kv, storage::Table::kBlindIndex, prefix));
+  RETURN_IF_ERROR(DeleteRows(kv, storage::Table::kLedger, ConsentTenantPrefix(tenant)));
   RETURN_IF_ERROR(kv.Flush());
   const std::string end = storage::PrefixSuccessor(prefix);
   RETURN_IF_ERROR(kv.CompactRange(storage::Table::kSubjectKeys, prefix, end));

@@ -252,6 +252,7 @@ absl::StatusOr<std::map<std::string, RevealedField>> SubjectLifecycle::ReadRetai
 
 absl::StatusOr<records::ErasureReceipt> SubjectLifecycle::SignedReceipt(
     records::ErasureReceipt receipt) {
+  AddResidency(*options_.keys, &receipt);
   absl::StatusOr<std::string> signature = options_.keys->Sign(ReceiptMessage(receipt));
   if (!signature.ok()) return signature.status();
   receipt.set_signature(*signature);

@@ -146,6 +146,13 @@ std::string RetentionDueKey(int64_t expires_ms, std::string_view tenant, std::st
 std::string RetentionHolder(std::string_view subject, std::string_view cls) {
   return Cat(subject, std::string_view("\x01", 1), cls);
 }
+std::string ConsentPrefix(std::string_view tenant, std::string_view subject) {
+  return Cat("consent", std::string_view("\0", 1), SubjectKey(tenant, subject),
+             std::string_view("\0", 1));
+}
+std::string ConsentTenantPrefix(std::string_view tenant) {
+  return Cat("consent", std::string_view("\0", 1), TenantPrefix(tenant));
+}
 std::string AuditKeyHolder(std::string_view subject) {
   return Cat(subject, std::string_view("\x02", 1));
 }

@@ -59,6 +59,10 @@ std::string RetentionHolder(std::string_view subject, std::string_view cls);
 // stored: subject \x02. Like a retention holder, it never collides with a
 // subject and shares its subject's lock.
 std::string AuditKeyHolder(std::string_view subject);
+// Table ledger: a subject's consent rows ("consent" \0 tenant \0 subject \0),
+// and every consent row of a tenant ("consent" \0 tenant \0).
+std::string ConsentPrefix(std::string_view tenant, std::string_view subject);
+std::string ConsentTenantPrefix(std::string_view tenant);
 // Table meta: a tenant's retention classes.
 std::string RetentionClassKey(std::string_view tenant, std::string_view cls);
 std::string RetentionClassPrefix(std::string_view tenant);

@@ -95,7 +95,7 @@ absl::StatusOr<DetokenizeResult> TokenService::Resolve(
   // Authorization comes first: a caller who may not see this type learns
   // nothing more about the token, not even whether it expired.
   if (policy) {
-    absl::Status allowed = policy(*type);
+    absl::Status allowed = policy(*type, record->subject());
     if (!allowed.ok()) {
       out.status = allowed;
       return out;
@@ -164,7 +164,7 @@ absl::Status TokenService::RevealFieldToken(std::string_view tenant,
     return absl::OkStatus();
   }
   if (it->second.type != type && policy) {  // the field changed type since
-    absl::Status allowed = policy(it->second.type);
+    absl::Status allowed = policy(it->second.type, record.subject());
     if (!allowed.ok()) {
       out->status = allowed;
       return absl::OkStatus();

@@ -98,9 +98,9 @@ class TokenService {
       std::string_view tenant, const std::vector<TokenizeItem>& items,
       const std::vector<AuditEvent>* audit = nullptr);
 
-  // Decides per item, from its type, before anything is decrypted: OK or
-  // PERMISSION_DENIED.
-  using ItemPolicy = std::function<absl::Status(DataType type)>;
+  // Decides per item, from its type and its subject ("" for a token without
+  // one), before anything is decrypted: OK or PERMISSION_DENIED.
+  using ItemPolicy = std::function<absl::Status(DataType type, std::string_view subject)>;
 
   // Per-item outcomes in request order. Fails as a whole for a bad tenant,
   // a sealed vault, an oversized batch, a storage fault or a record that

@@ -276,8 +276,9 @@ TEST_F(TokenServiceTest, ItemPolicyRefusesBeforeAnythingIsRevealed) {
   std::string card = Tokenize("acme", {"bank_card", "4111111111111111", "", "", 0});
   std::string phone = Tokenize("acme", {"phone", "+8613800138000", "", "", 0});
   int asked = 0;
-  auto policy = [&](DataType type) {
+  auto policy = [&](DataType type, std::string_view subject) {
     ++asked;
+    EXPECT_EQ(subject, "");
     return type == DataType::kPhone ? absl::OkStatus()
                                     : absl::PermissionDeniedError("type not granted");
   };
