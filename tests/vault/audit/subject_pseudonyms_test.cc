@@ -97,6 +97,22 @@ TEST_F(SubjectPseudonymsTest, AfterErasureNothingInTheAuditTableNamesTheSubject)
   ASSERT_TRUE(
       access().PutRole(root_, "acme", MakeRole("eraser", {"erase"}, {}, "token_only")).ok());
   Principal eraser = Login("acme", "eraser", {"eraser"});
+  // A recorded consent: its rows' keys name the subject, so the shred deletes them.
+  Consent consent;
+  consent.withdrawn_purposes = {"marketing"};
+  ASSERT_TRUE(access().PutConsent(Ctx(tokenizer_), "acme", "carol-9", consent).ok());
+  auto consent_rows = [&] {
+    int rows = 0;
+    EXPECT_TRUE(memory_
+                    ->ScanPrefix(storage::Table::kLedger, ConsentPrefix("acme", "carol-9"),
+                                 [&](std::string_view, std::string_view) {
+                                   ++rows;
+                                   return true;
+                                 })
+                    .ok());
+    return rows;
+  };
+  ASSERT_GE(consent_rows(), 2);  // current state and one change
   auto erased = access().RequestErasure(Ctx(eraser), "acme", "carol-9", absl::ZeroDuration());
   ASSERT_TRUE(erased.ok()) << erased.status();
   ASSERT_EQ(erased->state(), "done");
@@ -110,6 +126,7 @@ TEST_F(SubjectPseudonymsTest, AfterErasureNothingInTheAuditTableNamesTheSubject)
       memory_->Get(storage::Table::kSubjectKeys, SubjectKey("acme", AuditKeyHolder("carol-9")))
           .status()));
   EXPECT_TRUE(Query("carol-9").empty());
+  EXPECT_EQ(consent_rows(), 0);
   EXPECT_EQ(AuditTableBytes().find("carol-9"), std::string::npos);
   bool erased_ref = false;
   for (const records::AuditEntry& e : AllEntries()) erased_ref |= e.subject_ref() == "erased";
