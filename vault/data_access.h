@@ -23,6 +23,7 @@
 #include "vault/backup/backup.h"
 #include "vault/lifecycle/lifecycle.h"
 #include "vault/lifecycle/rewrap_jobs.h"
+#include "vault/notices/processor_notices.h"
 #include "vault/subjects/subject_store.h"
 #include "vault/tokens/token_service.h"
 
@@ -56,7 +57,8 @@ struct DataAccessOptions {
   SubjectLifecycle* lifecycle = nullptr;
   RewrapJobs* jobs = nullptr;
   storage::KvStore* kv = nullptr;
-  const Clock* clock = nullptr;  // required
+  const Clock* clock = nullptr;            // required
+  ProcessorNotices* processors = nullptr;  // erasure notices to processors
 };
 
 class DataAccess {
@@ -186,6 +188,20 @@ class DataAccess {
       const std::vector<std::string>& roles);
   [[nodiscard]] absl::Status DeletePrincipal(const RequestContext& ctx, std::string_view tenant,
                                              std::string_view id);
+
+  // ---- Processors (#17 item 4; data_access_processors.cc): parties that
+  // received a tenant's data and get a signed notice of each of its
+  // erasures. Action admin; changes are audited with the change.
+  [[nodiscard]] absl::StatusOr<ProcessorStatus> PutProcessor(
+      const RequestContext& ctx, std::string_view tenant, std::string_view name,
+      std::string_view url, const std::vector<std::string>& events);
+  [[nodiscard]] absl::StatusOr<ProcessorStatus> GetProcessor(const RequestContext& ctx,
+                                                             std::string_view tenant,
+                                                             std::string_view name);
+  [[nodiscard]] absl::StatusOr<std::vector<ProcessorStatus>> ListProcessors(
+      const RequestContext& ctx, std::string_view tenant);
+  [[nodiscard]] absl::Status DeleteProcessor(const RequestContext& ctx, std::string_view tenant,
+                                             std::string_view name);
 
  private:
   AuditEvent Event(const RequestContext& ctx, std::string_view tenant, Action action,

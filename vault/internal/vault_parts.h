@@ -28,6 +28,7 @@ class VaultParts {
   RewrapJobs& jobs() { return *v_.jobs_; }
   storage::KvStore& kv() { return *v_.kv_; }
   GroupCommitter& committer() { return *v_.committer_; }
+  ProcessorNotices& notices() { return *v_.notices_; }
 
  private:
   Vault& v_;
