@@ -81,6 +81,11 @@ constexpr Route kRoutes[] = {
     {"GET", "/v1/tenants/{tenant}/keys", &internal::HandleListKeys},
     {"POST", "/v1/tenants/{tenant}/keys/rotate", &internal::HandleRotateKey},
     {"POST", "/v1/tenants/{tenant}/keys/rewrap", &internal::HandleRewrapKeys},
+    // Processors and erasure notices (#17 item 4).
+    {"GET", "/v1/tenants/{tenant}/processors", &internal::HandleListProcessors},
+    {"PUT", "/v1/tenants/{tenant}/processors/{name}", &internal::HandlePutProcessor},
+    {"GET", "/v1/tenants/{tenant}/processors/{name}", &internal::HandleGetProcessor},
+    {"DELETE", "/v1/tenants/{tenant}/processors/{name}", &internal::HandleDeleteProcessor},
 };
 
 // Matches `path` (a template starting with '/') against decoded segments;

@@ -123,6 +123,12 @@ HttpResponse HandleExportSubject(Call& call);
 HttpResponse HandleGetErasure(Call& call);
 HttpResponse HandleQueryAudit(Call& call);
 
+// ---- routes_processors.cc: a tenant's processors (#17 item 4).
+HttpResponse HandlePutProcessor(Call& call);
+HttpResponse HandleGetProcessor(Call& call);
+HttpResponse HandleDeleteProcessor(Call& call);
+HttpResponse HandleListProcessors(Call& call);
+
 // ---- routes_ui.cc: the web console's static files (public).
 // GET /ui/<file> ("" = index.html), 404 for a file the console does not have.
 HttpResponse HandleConsoleFile(Call& call);
