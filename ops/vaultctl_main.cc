@@ -46,6 +46,7 @@ int Main(int argc, char** argv) {
   AddAuditCommands(app, g);
   AddBackupCommands(app, g);
   AddLedgerCommands(app, g);
+  AddProcessorsCommands(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
