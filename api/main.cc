@@ -19,6 +19,7 @@
 #include "CLI/CLI.hpp"
 #include "api/config.pb.h"
 #include "api/logging.h"
+#include "api/notice_sender.h"
 #include "api/request_handler.h"
 #include "api/server.h"
 #include "crypto/secret_bytes.h"
@@ -64,6 +65,7 @@ bool SplitHostPort(const std::string& listen, std::string* host, uint16_t* port)
 struct Flags {
   std::string data_dir, listen, config_file, tls_cert, tls_key, tls_client_ca, backup_dir;
   std::string pkcs11_module, pkcs11_token, pkcs11_pin_file, log_format, region;
+  std::string processor_ca_file;
   bool dev = false;
 };
 
@@ -89,6 +91,8 @@ void AddFlags(CLI::App& app, Flags* f) {
                  "file holding the token's user PIN (one line; keep it 0600)");
   app.add_option("--region", f->region,
                  "serve only the tenants whose residency is this region (others: 403)");
+  app.add_option("--processor-ca-file", f->processor_ca_file,
+                 "PEM CAs that sign processors' certificates (default: the system's CAs)");
 }
 
 // Residency: the region named by --region (or the config file's `region`)
@@ -108,6 +112,27 @@ bool ResolveRegion(const Flags& flags, const vault::api::v1::ServerConfig& confi
     }
   }
   if (!region->empty()) spdlog::info("residency: this node serves region {} only", *region);
+  return true;
+}
+
+// Erasure notices to processors: the HTTPS sender (trusting the system's CAs
+// or only --processor-ca-file), the notice body and the delivery worker.
+// False (and a message on stderr) when the CA file cannot be loaded.
+bool SetUpProcessorNotices(const Flags& flags, const vault::api::v1::ServerConfig& config,
+                           vault::VaultOptions* options) {
+  vault::api::NoticeSenderOptions sender_options;
+  sender_options.ca_file =
+      flags.processor_ca_file.empty() ? config.processor_ca_file() : flags.processor_ca_file;
+  absl::StatusOr<std::unique_ptr<vault::api::HttpsNoticeSender>> sender =
+      vault::api::HttpsNoticeSender::New(sender_options);
+  if (!sender.ok()) {
+    std::fprintf(stderr, "vaultd: --processor-ca-file %s: %s\n", sender_options.ca_file.c_str(),
+                 std::string(sender.status().message()).c_str());
+    return false;
+  }
+  options->notice_sender = std::move(*sender);
+  options->notice_body = &vault::api::ErasureNoticeBody;
+  options->notice_worker = true;
   return true;
 }
 
@@ -382,6 +407,7 @@ int main(int argc, char** argv) {
   if (!ResolveBackupDir(&backup_dir)) return 2;
   if (!OpenToken(flags, config, &options.token)) return 2;
   if (!ResolveRegion(flags, config, &options.region)) return 2;
+  if (!SetUpProcessorNotices(flags, config, &options)) return 2;
   absl::StatusOr<std::unique_ptr<vault::Vault>> opened = vault::Vault::Open(std::move(options));
   if (!opened.ok()) {
     std::fprintf(stderr, "vaultd: cannot open the vault: %s\n",

@@ -88,6 +88,11 @@ constexpr Route kRoutes[] = {
     // #17 item 1: consent.
     {"GET", "/v1/tenants/{tenant}/subjects/{subject}/consent", &internal::HandleGetConsent},
     {"PUT", "/v1/tenants/{tenant}/subjects/{subject}/consent", &internal::HandlePutConsent},
+    // Processors and erasure notices (#17 item 4).
+    {"GET", "/v1/tenants/{tenant}/processors", &internal::HandleListProcessors},
+    {"PUT", "/v1/tenants/{tenant}/processors/{name}", &internal::HandlePutProcessor},
+    {"GET", "/v1/tenants/{tenant}/processors/{name}", &internal::HandleGetProcessor},
+    {"DELETE", "/v1/tenants/{tenant}/processors/{name}", &internal::HandleDeleteProcessor},
 };
 
 // Matches `path` (a template starting with '/') against decoded segments;

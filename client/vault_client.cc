@@ -273,4 +273,22 @@ absl::StatusOr<v1::Empty> VaultClient::ReleaseHold(std::string_view tenant,
                           Path({"v1", "tenants", tenant, "subjects", subject, "holds", hold_id}));
 }
 
+// Processors (#17 item 4).
+absl::StatusOr<v1::Processor> VaultClient::PutProcessor(std::string_view tenant,
+                                                        std::string_view name,
+                                                        const v1::PutProcessorRequest& request) {
+  return Typed<v1::Processor>("PUT", Path({"v1", "tenants", tenant, "processors", name}), &request);
+}
+absl::StatusOr<v1::Processor> VaultClient::GetProcessor(std::string_view tenant,
+                                                        std::string_view name) {
+  return Typed<v1::Processor>("GET", Path({"v1", "tenants", tenant, "processors", name}));
+}
+absl::StatusOr<v1::ProcessorList> VaultClient::ListProcessors(std::string_view tenant) {
+  return Typed<v1::ProcessorList>("GET", Path({"v1", "tenants", tenant, "processors"}));
+}
+absl::StatusOr<v1::Empty> VaultClient::DeleteProcessor(std::string_view tenant,
+                                                       std::string_view name) {
+  return Typed<v1::Empty>("DELETE", Path({"v1", "tenants", tenant, "processors", name}));
+}
+
 }  // namespace vault::client

@@ -114,6 +114,16 @@ class VaultClient {
                                                       std::string_view subject,
                                                       std::string_view hold_id);
 
+  // Processors told of a tenant's erasures (#17 item 4).
+  [[nodiscard]] absl::StatusOr<v1::Processor> PutProcessor(std::string_view tenant,
+                                                           std::string_view name,
+                                                           const v1::PutProcessorRequest& request);
+  [[nodiscard]] absl::StatusOr<v1::Processor> GetProcessor(std::string_view tenant,
+                                                           std::string_view name);
+  [[nodiscard]] absl::StatusOr<v1::ProcessorList> ListProcessors(std::string_view tenant);
+  [[nodiscard]] absl::StatusOr<v1::Empty> DeleteProcessor(std::string_view tenant,
+                                                          std::string_view name);
+
  private:
   VaultClient(ClientOptions options, std::unique_ptr<HttpClient> http)
       : options_(std::move(options)), http_(std::move(http)) {}

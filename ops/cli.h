@@ -76,14 +76,15 @@ std::string Join(const google::protobuf::RepeatedPtrField<std::string>& items);
                                                         const std::string& file);
 
 // Each registers one group of subcommands (ops/cmd_*.cc).
-void AddSysCommands(CLI::App& app, Globals& g);        // status init unseal seal rotate-root
-void AddKeysCommands(CLI::App& app, Globals& g);       // keys jobs
-void AddAdminCommands(CLI::App& app, Globals& g);      // tenants roles principals
-void AddLifecycleCommands(CLI::App& app, Globals& g);  // erasure holds receipts
-void AddAuditCommands(CLI::App& app, Globals& g);      // audit
-void AddLedgerCommands(CLI::App& app, Globals& g);     // ledger (cmd_audit.cc)
-void AddBackupCommands(CLI::App& app, Globals& g);     // backup
-void AddReportCommands(CLI::App& app, Globals& g);     // report get|verify (cmd_report.cc)
+void AddSysCommands(CLI::App& app, Globals& g);         // status init unseal seal rotate-root
+void AddKeysCommands(CLI::App& app, Globals& g);        // keys jobs
+void AddAdminCommands(CLI::App& app, Globals& g);       // tenants roles principals
+void AddLifecycleCommands(CLI::App& app, Globals& g);   // erasure holds receipts
+void AddAuditCommands(CLI::App& app, Globals& g);       // audit
+void AddLedgerCommands(CLI::App& app, Globals& g);      // ledger (cmd_audit.cc)
+void AddBackupCommands(CLI::App& app, Globals& g);      // backup
+void AddReportCommands(CLI::App& app, Globals& g);      // report get|verify (cmd_report.cc)
+void AddProcessorsCommands(CLI::App& app, Globals& g);  // processors (cmd_processors.cc)
 
 }  // namespace vault::ops
 

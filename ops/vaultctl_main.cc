@@ -47,6 +47,7 @@ int Main(int argc, char** argv) {
   AddBackupCommands(app, g);
   AddLedgerCommands(app, g);
   AddReportCommands(app, g);
+  AddProcessorsCommands(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -24,6 +24,7 @@
 #include "vault/backup/backup.h"
 #include "vault/lifecycle/lifecycle.h"
 #include "vault/lifecycle/rewrap_jobs.h"
+#include "vault/notices/processor_notices.h"
 #include "vault/subjects/consent_store.h"
 #include "vault/subjects/subject_store.h"
 #include "vault/tokens/token_service.h"
@@ -63,8 +64,9 @@ struct DataAccessOptions {
   SubjectLifecycle* lifecycle = nullptr;
   RewrapJobs* jobs = nullptr;
   storage::KvStore* kv = nullptr;
-  const Clock* clock = nullptr;     // required
-  ConsentStore* consent = nullptr;  // required (#17 item 1)
+  const Clock* clock = nullptr;            // required
+  ConsentStore* consent = nullptr;         // required (#17 item 1)
+  ProcessorNotices* processors = nullptr;  // erasure notices to processors
 };
 
 class DataAccess {
@@ -225,6 +227,20 @@ class DataAccess {
   [[nodiscard]] absl::StatusOr<Consent> PutConsent(const RequestContext& ctx,
                                                    std::string_view tenant,
                                                    std::string_view subject, Consent consent);
+
+  // ---- Processors (#17 item 4; data_access_processors.cc): parties that
+  // received a tenant's data and get a signed notice of each of its
+  // erasures. Action admin; changes are audited with the change.
+  [[nodiscard]] absl::StatusOr<ProcessorStatus> PutProcessor(
+      const RequestContext& ctx, std::string_view tenant, std::string_view name,
+      std::string_view url, const std::vector<std::string>& events);
+  [[nodiscard]] absl::StatusOr<ProcessorStatus> GetProcessor(const RequestContext& ctx,
+                                                             std::string_view tenant,
+                                                             std::string_view name);
+  [[nodiscard]] absl::StatusOr<std::vector<ProcessorStatus>> ListProcessors(
+      const RequestContext& ctx, std::string_view tenant);
+  [[nodiscard]] absl::Status DeleteProcessor(const RequestContext& ctx, std::string_view tenant,
+                                             std::string_view name);
 
  private:
   // Consent helpers (data_access_consent.cc). ConsentFor: what the

@@ -16,12 +16,17 @@ absl::StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
   if (options.shred_epoch_interval <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("the shred epoch interval must be positive");
   }
+  if (options.notice_sender != nullptr && !options.notice_body) {
+    return absl::InvalidArgumentError("a notice sender needs a notice body format");
+  }
   RETURN_IF_ERROR(PrepareDataDir(base::Env::Posix(), options.data_dir));
   std::unique_ptr<Vault> v(new Vault());
   v->data_dir_ = options.data_dir;
   RETURN_IF_ERROR(v->OpenStores(options));
   v->WireServices(options);
+  v->WireNotices(options);
   v->WireFacades(options);
+  if (options.notice_worker) v->notices_->StartWorker();
   return v;
 }
 
@@ -108,6 +113,13 @@ void Vault::WireServices(const VaultOptions& options) {
   lifecycle_options.subjects = subjects_.get();
   lifecycle_options.clock = options.clock;
   lifecycle_options.random = options.random;
+  // Erasure notices are queued in the write of the done erasure (notices_
+  // exists before any erasure can run: Open wires it next).
+  lifecycle_options.on_erasure_done = [this](const records::ErasureRecord& done,
+                                             storage::WriteBatch* batch) {
+    return notices_->AddErasureNotices(done, batch);
+  };
+  lifecycle_options.after_erasure_done = [this] { notices_->Wake(); };
   lifecycle_ = std::make_unique<SubjectLifecycle>(lifecycle_options);
   RewrapJobsOptions job_options;
   job_options.kv = kv_.get();
@@ -128,6 +140,20 @@ void Vault::WireServices(const VaultOptions& options) {
   jobs_ = std::make_unique<RewrapJobs>(job_options);
 }
 
+void Vault::WireNotices(VaultOptions& options) {
+  notice_sender_ = std::move(options.notice_sender);
+  ProcessorNoticesOptions notice_options;
+  notice_options.kv = kv_.get();
+  notice_options.committer = committer_.get();
+  notice_options.keys = keys_.get();
+  notice_options.clock = options.clock;
+  notice_options.sender = notice_sender_.get();
+  notice_options.body = options.notice_body;
+  notice_options.first_retry = options.notice_first_retry;
+  notice_options.max_retry = options.notice_max_retry;
+  notices_ = std::make_unique<ProcessorNotices>(notice_options);
+}
+
 void Vault::WireFacades(const VaultOptions& options) {
   DataAccessOptions access_options;
   access_options.keys = keys_.get();
@@ -141,6 +167,7 @@ void Vault::WireFacades(const VaultOptions& options) {
   access_options.kv = kv_.get();
   access_options.clock = options.clock;
   access_options.consent = consent_.get();
+  access_options.processors = notices_.get();
   access_ = std::make_unique<DataAccess>(access_options);
   SystemControlOptions system_options;
   system_options.keys = keys_.get();

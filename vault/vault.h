@@ -20,6 +20,7 @@
 #include "crypto/random.h"
 #include "vault/audit/subject_pseudonyms.h"
 #include "vault/data_access.h"
+#include "vault/notices/notice_sender.h"
 #include "vault/storage/kv_store.h"
 #include "vault/system_control.h"
 
@@ -53,6 +54,16 @@ struct VaultOptions {
   // Tests may supply the store (e.g. in memory, or RocksDB with a faulty file
   // system); null = RocksDB in data_dir/db.
   std::unique_ptr<storage::KvStore> kv;
+  // Erasure notices to processors (vault/notices/processor_notices.h): the
+  // transport (null: notices are queued, none is sent), the notice body (the
+  // API's JSON; required with a sender), whether a background worker
+  // delivers them (vaultd: yes; tests run DeliverDue themselves), and the
+  // retry schedule.
+  std::unique_ptr<NoticeSender> notice_sender;
+  NoticeBodyFormat notice_body;
+  bool notice_worker = false;
+  absl::Duration notice_first_retry = absl::Seconds(1);
+  absl::Duration notice_max_retry = absl::Hours(1);
 };
 
 class Vault {
@@ -87,6 +98,7 @@ class Vault {
   absl::Status OpenStores(VaultOptions& options);
   void WireServices(const VaultOptions& options);
   void WireFacades(const VaultOptions& options);
+  void WireNotices(VaultOptions& options);
 
   std::string data_dir_;
   std::unique_ptr<crypto::Pkcs11Token> token_;  // outlives the key hierarchy
@@ -106,7 +118,11 @@ class Vault {
   std::unique_ptr<SubjectLifecycle> lifecycle_;
   std::unique_ptr<DataAccess> access_;
   std::unique_ptr<SystemControl> system_;
-  std::unique_ptr<RewrapJobs> jobs_;  // destroyed first: its threads use the rest
+  std::unique_ptr<RewrapJobs> jobs_;  // its threads use the rest
+  // Erasure notices: before the store goes, the sender stays, and its
+  // worker (which uses the rest) is joined first.
+  std::unique_ptr<NoticeSender> notice_sender_;
+  std::unique_ptr<ProcessorNotices> notices_;
 };
 
 }  // namespace vault

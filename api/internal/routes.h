@@ -132,6 +132,12 @@ HttpResponse HandlePutConsent(Call& call);
 // The API view of a consent (also an export's consent and its history).
 v1::Consent ConsentView(const Consent& consent);
 
+// ---- routes_processors.cc: a tenant's processors (#17 item 4).
+HttpResponse HandlePutProcessor(Call& call);
+HttpResponse HandleGetProcessor(Call& call);
+HttpResponse HandleDeleteProcessor(Call& call);
+HttpResponse HandleListProcessors(Call& call);
+
 // ---- routes_ui.cc: the web console's static files (public).
 // GET /ui/<file> ("" = index.html), 404 for a file the console does not have.
 HttpResponse HandleConsoleFile(Call& call);

@@ -29,6 +29,7 @@ class VaultParts {
   storage::KvStore& kv() { return *v_.kv_; }
   GroupCommitter& committer() { return *v_.committer_; }
   ConsentStore& consent() { return *v_.consent_; }
+  ProcessorNotices& notices() { return *v_.notices_; }
 
  private:
   Vault& v_;

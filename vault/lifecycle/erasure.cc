@@ -128,10 +128,13 @@ absl::StatusOr<records::ErasureRecord> SubjectLifecycle::ShredLocked(
   erasure.set_state("done");
 
   AddShredLedgerWrites(erasure, now_ms, (*dek)->dek_id, &batch);
+  // Notices to the tenant's processors become durable with the erasure.
+  if (options_.on_erasure_done) RETURN_IF_ERROR(options_.on_erasure_done(erasure, &batch));
   options_.subject_keys->Evict(tenant, subject);
   absl::Status committed = options_.committer->Commit(batch, &audit);
   options_.subject_keys->Evict(tenant, subject);  // whatever happened, drop it from memory
   if (!committed.ok()) return committed;
+  if (options_.after_erasure_done) options_.after_erasure_done();
 
   // The deletions reach the table files at the next CompactShredded (the
   // scheduler runs it within seconds); compacting here would cost every
@@ -243,7 +246,9 @@ absl::StatusOr<records::ErasureReceipt> SubjectLifecycle::EraseTenant(
   *record.mutable_receipt() = receipt;
   storage::WriteBatch batch;
   batch.Put(storage::Table::kLedger, ErasureKey(receipt.erasure_id()), record.SerializeAsString());
+  if (options_.on_erasure_done) RETURN_IF_ERROR(options_.on_erasure_done(record, &batch));
   RETURN_IF_ERROR(options_.kv->Write(batch));
+  if (options_.after_erasure_done) options_.after_erasure_done();
   return receipt;
 }
 

@@ -51,6 +51,13 @@ struct LifecycleOptions {
   GroupCommitter* committer = nullptr;
   const Clock* clock = nullptr;            // required
   crypto::RandomSource* random = nullptr;  // required
+  // Erasure notices to processors (vault/notices/), both optional: adds
+  // writes to the batch that records a subject's or a tenant's erasure as
+  // done (one atomic write; an error fails the erasure), and is called once
+  // that write is durable.
+  std::function<absl::Status(const records::ErasureRecord& done, storage::WriteBatch* batch)>
+      on_erasure_done;
+  std::function<void()> after_erasure_done;
 };
 
 // The message a receipt's signature covers.
