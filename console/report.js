@@ -29,6 +29,7 @@ export function reportMessage(r) {
   if (!header.every(clean)) throw new Error('a field holds a tab or a newline');
   const lines = ['vaultd-access-report-v1', ...header, String(r.entries.length)];
   for (const e of r.entries) {
+    if (!e || typeof e !== 'object') throw new Error('an entry is not an object');
     const types = Array.isArray(e.types) ? e.types.map(String) : [];
     if (types.some((t) => !clean(t) || t.includes(','))) {
       throw new Error('a type holds a tab or a comma');
@@ -62,9 +63,11 @@ export async function verifyAccessReport(report, publicKeyB64) {
 }
 
 function entriesTable(report) {
-  const table = rowsTable(COLUMNS, report.entries);
+  // A file may hold anything: a non-object entry shows as an empty row.
+  const entries = report.entries.map((e) => (e && typeof e === 'object' ? e : {}));
+  const table = rowsTable(COLUMNS, entries);
   table.classList.add('entries', 'report-entries');
-  report.entries.forEach((e, i) => {
+  entries.forEach((e, i) => {
     if (e.outcome !== 'allowed') table.tBodies[0].rows[i].classList.add('denied');
   });
   return table;

@@ -390,23 +390,29 @@ async function signedReportChecks(page, base, keys, receipt) {
 
   // A report file chosen in the page: tampered fails, untouched verifies.
   const dir = mkdtempSync(path.join(tmpdir(), 'console-files-'));
-  const files = { tampered: flipped, report, receipt };
+  const files = { tampered: flipped, junk: { ...report, entries: [null] }, report, receipt };
   for (const [name, doc] of Object.entries(files)) {
     writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(doc));
   }
-  const input = await page.$('#verify-file');
-  await input.uploadFile(path.join(dir, 'tampered.json'));
-  await clickAndWaitText(page, null, '#verify-file-result', /Does NOT verify|Verifies|Could not/);
-  check(/Does NOT verify: the signature does not match/.test(
-    await page.$eval('#file-report-verdict', (n) => n.textContent)),
-  'a tampered report file does NOT verify');
+  // Chosen, then shown and checked at once: waits for this file's verdict.
+  const choose = async (name, verdictId) => {
+    await (await page.$('#verify-file')).uploadFile(path.join(dir, `${name}.json`));
+    await page.waitForFunction((file, id) => {
+      const title = document.getElementById('verify-file-name');
+      const verdict = document.getElementById(id);
+      return title && title.textContent === `File ${file}` && verdict && verdict.textContent;
+    }, { timeout: 15000 }, `${name}.json`, verdictId);
+    return page.$eval(`#${verdictId}`, (n) => n.textContent);
+  };
+  check(/^Does NOT verify: the signature does not match/.test(
+    await choose('tampered', 'file-report-verdict')), 'a tampered report file does NOT verify');
   await shot(page, 'access-report-tampered', '#verify-file-panel');
-  await input.uploadFile(path.join(dir, 'report.json'));
-  await clickAndWaitText(page, null, '#verify-file-result', /Verifies/);
-  check(true, 'the untouched report file verifies');
-  await input.uploadFile(path.join(dir, 'receipt.json'));
-  await clickAndWaitText(page, null, '#verify-file-result', /Verified|NOT valid|Could not/);
-  check(/^Verified/.test(await page.$eval('#file-receipt-verdict', (n) => n.textContent)),
+  check(/^Does NOT verify: an entry is not an object/.test(
+    await choose('junk', 'file-report-verdict')),
+  'a malformed report file is refused, not shown as verified');
+  check(/^Verifies/.test(await choose('report', 'file-report-verdict')),
+    'the untouched report file verifies');
+  check(/^Verified/.test(await choose('receipt', 'file-receipt-verdict')),
     'a receipt file verifies in the same place');
   rmSync(dir, { recursive: true, force: true });
 
