@@ -26,6 +26,10 @@ export class ApiError extends Error {
   }
 }
 
+// The purposes the console offers in its lists (any lowercase word is a purpose).
+export const PURPOSES = ['support', 'fraud', 'billing', 'marketing', 'analytics', 'legal',
+  'subject_request'];
+
 export const enc = encodeURIComponent;
 export const tenantPath = (tenant) => `/v1/tenants/${enc(tenant)}`;
 

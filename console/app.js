@@ -1,16 +1,19 @@
 // The console's entry point: sign-in, discovering what the key may do (one
 // API call per ability), greying out what the API refused, and the tabs.
-import { ApiError, call, session, tenantPath } from './api.js';
+import { ApiError, PURPOSES, call, session, tenantPath } from './api.js';
 import { setUpAccess } from './access.js';
+import { setUpConsent } from './consent.js';
 import { $, el, show } from './dom.js';
 import { setUpOperator } from './operator.js';
 import { setUpPrivacy } from './privacy.js';
+import { setUpReport } from './report.js';
 
-const PURPOSES = ['support', 'fraud', 'billing', 'legal', 'subject_request', 'analytics'];
 const PROBE_SUBJECT = 'console-probe';
 
 // Each ability: a harmless call that the API refuses with 403 when the key
-// lacks it (a nonexistent subject, erasure or hold answers 404 instead).
+// lacks it (a nonexistent subject, erasure or hold answers 404 instead; a
+// consent that withdraws `legal`, or a report whose period ends before it
+// starts, 400 after the role check and before anything is stored or read).
 function probes(tenant) {
   const t = tenantPath(tenant);
   const list = [{ ability: 'operator', method: 'GET', path: '/v1/sys/audit/verify' }];
@@ -23,6 +26,11 @@ function probes(tenant) {
     { ability: 'erase', method: 'GET', path: `${t}/erasures/er_00000000000000000000` },
     { ability: 'hold', method: 'DELETE',
       path: `${t}/subjects/${PROBE_SUBJECT}/holds/${PROBE_SUBJECT}` },
+    { ability: 'write', method: 'PUT', path: `${t}/subjects/${PROBE_SUBJECT}/consent`,
+      body: { withdrawn_purposes: ['legal'] } },
+    { ability: 'export', method: 'GET', purpose: 'subject_request',
+      path: `${t}/subjects/${PROBE_SUBJECT}/access-report`
+        + '?since=2000-01-02T00:00:00Z&until=2000-01-01T00:00:00Z' },
   ]);
 }
 
@@ -36,13 +44,15 @@ async function discover(tenant) {
   for (const probe of probes(tenant)) {
     let answer;
     try {
-      const r = await call(probe.method, probe.path);
+      const r = await call(probe.method, probe.path,
+        { body: probe.body, purpose: probe.purpose });
       answer = { allowed: true, why: `${r.status}` };
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       if (err.status === 401) throw new Error('the vault does not know this API key');
-      // A role that needs a stated purpose still has the ability.
-      const needsPurpose = err.status === 403 && /purpose/.test(err.detail);
+      // A role that needs a stated purpose still has the ability (a probe
+      // that states its purpose gets no such benefit of the doubt).
+      const needsPurpose = !probe.purpose && err.status === 403 && /purpose/.test(err.detail);
       // Sealed (503): nothing is allowed until it is unsealed; the seal state shows it.
       answer = { allowed: (err.status !== 403 && err.status !== 503) || needsPurpose,
         why: err.message };
@@ -57,7 +67,7 @@ async function discover(tenant) {
         : { allowed: false, why: 'no tenant given at sign-in', probe: '' };
     }
     found.audit = { allowed: false, why: 'no tenant given at sign-in', probe: '' };
-    for (const a of ['read', 'erase', 'hold']) {
+    for (const a of ['read', 'write', 'export', 'erase', 'hold']) {
       found[a] = { allowed: false, probe: '', why: operator
         ? 'operators read no personal data' : 'no tenant given at sign-in' };
     }
@@ -66,9 +76,15 @@ async function discover(tenant) {
   Object.assign(abilities, found);
 }
 
+// data-needs="read export": open when any of the abilities is allowed.
+function needed(names) {
+  const found = names.split(' ').map((n) => abilities[n] || { allowed: false, why: 'unknown' });
+  return found.find((a) => a.allowed) || found[0];
+}
+
 function applyAbilities() {
   for (const node of document.querySelectorAll('[data-needs]')) {
-    const a = abilities[node.dataset.needs] || { allowed: false, why: 'unknown' };
+    const a = needed(node.dataset.needs);
     node.disabled = !a.allowed;
     node.title = a.allowed ? '' : `Not allowed for this key: the API answered ${a.why}`;
     for (const control of node.querySelectorAll('button')) control.title = node.title;
@@ -111,7 +127,7 @@ async function enter() {
   $('sign-in-screen').hidden = true;
   $('main-screen').hidden = false;
   $('session').hidden = false;
-  const privacy = ['read', 'erase', 'hold'].some((a) => abilities[a].allowed);
+  const privacy = ['read', 'write', 'export', 'erase', 'hold'].some((a) => abilities[a].allowed);
   selectScreen(privacy ? 'privacy-screen' : 'operator-screen');
   document.body.dataset.ready = 'true';
 }
@@ -144,6 +160,8 @@ function setUp() {
     }
   });
   setUpPrivacy();
+  setUpConsent();
+  setUpReport();
   setUpOperator();
   setUpAccess({ onRolesChanged: refreshAbilities });
   $('abilities-refresh').addEventListener('click', () => refreshAbilities().catch(() => {}));

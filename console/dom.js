@@ -31,8 +31,22 @@ export function text(message, className = '') {
   return el('p', { className }, message);
 }
 
+// The reasons of the consent gate (api.md, Consent), as the 403 message starts.
+const CONSENT_REFUSALS = {
+  consent_withdrawn: 'the subject withdrew consent for this purpose',
+  minor_without_guardian_consent: 'the subject is a minor without a guardian\'s consent',
+};
+
 // An API error as one line: "403 PERMISSION_DENIED: no role grants this action".
+// A read refused by the subject's consent says so first, then the API's answer.
 export function errorLine(err) {
+  const reason = err.status === 403 ? /^([a-z_]+):/.exec(err.detail || '') : null;
+  if (reason && CONSENT_REFUSALS[reason[1]]) {
+    return el('div', { className: 'consent-refused' },
+      el('p', { className: 'bad' },
+        `Refused by the subject's consent (${reason[1]}): ${CONSENT_REFUSALS[reason[1]]}.`),
+      text(err.message, 'error'));
+  }
   return text(err.message, 'error');
 }
 

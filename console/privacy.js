@@ -1,6 +1,7 @@
 // Privacy staff's screens: subject lookup (masked; plain only through the
 // audited "Reveal" with a chosen purpose), erasures (request, follow, cancel,
-// receipt), legal holds and the subject's access report (audit entries).
+// receipt), legal holds and the audit entries about a subject (consent is in
+// consent.js, the signed access report in report.js).
 import { call, enc, session, tenantPath } from './api.js';
 import { $, busy, el, errorLine, fieldTable, rowsTable, show, text } from './dom.js';
 import { showReceipt } from './receipt.js';
@@ -45,7 +46,8 @@ async function lookUp() {
   renderSubject(r.body, '');
   $('reveal-form').hidden = false;
   $('hide-button').hidden = true;
-  for (const id of ['erasure-subject', 'hold-subject', 'report-subject']) $(id).value = subject;
+  for (const id of ['consent-subject', 'erasure-subject', 'hold-subject', 'report-subject',
+    'signed-report-subject']) $(id).value = subject;
 }
 
 async function reveal() {
@@ -125,7 +127,8 @@ async function releaseHold() {
   show($('hold-result'), text(`Hold ${id} released on ${subject}`, 'ok'));
 }
 
-// ---- access report: the tenant's audit entries about the subject
+// ---- the tenant's audit entries about the subject (action audit; the signed
+// report for the subject is in report.js)
 let reportPage = '';
 
 async function readReport(next) {
@@ -136,9 +139,11 @@ async function readReport(next) {
   const r = await call('GET', `${tenantPath(session.tenant)}/audit?${query}`);
   reportPage = r.body.next_page_token || '';
   $('report-next').hidden = !reportPage;
+  const table = rowsTable(['seq', 'time', 'principal', 'action', 'types', 'purpose', 'outcome',
+    'reason', 'request_id'], r.body.entries);
+  table.classList.add('entries');
   show($('report-result'), text(`${r.body.entries.length} entries about ${subject}`, 'note'),
-    rowsTable(['seq', 'time', 'principal', 'action', 'types', 'purpose', 'outcome', 'request_id'],
-      r.body.entries));
+    table);
 }
 
 function onSubmit(formId, buttonId, outId, action) {

@@ -12,9 +12,15 @@
 // re-probed at once), a principal created with its key shown once and kept
 // nowhere, signed in with and greyed out where its role falls short, then
 // deleted and its key refused; markup in role and principal names shown as
-// text with the API's 400.
+// text with the API's 400. Consent: a purpose withdrawn in the console and a
+// read for it refused (the 403 shown) while another purpose reads; a minor
+// without a guardian's consent; bad purposes refused before anything is sent.
+// The signed access report fetched, shown and verified in the browser, and
+// tampered copies (in the page, and as a chosen file) failing.
 import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -69,10 +75,12 @@ async function startVaultd(dir) {
   return { child, base: `http://${address}`, rootKey };
 }
 
-async function api(base, key, method, target, body) {
+async function api(base, key, method, target, body, purpose) {
+  const headers = { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' };
+  if (purpose) headers['X-Purpose'] = purpose;
   const r = await fetch(base + target, {
     method,
-    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+    headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await r.text();
@@ -80,14 +88,16 @@ async function api(base, key, method, target, body) {
   return text ? JSON.parse(text) : null;
 }
 
-// Tenant acme: a writer, a dpo (read up to plain for some purposes, erase,
-// hold, audit) and a helpdesk (masked reads only); subjects u-1 and u-2.
+// Tenant acme: a writer, a dpo (read up to plain for some purposes, write
+// (consent), export (signed reports), erase, hold, audit) and a helpdesk
+// (masked reads only); subjects u-1, u-2 and u-3.
 async function provision(base, root) {
   const call = (m, t, b) => api(base, root, m, t, b);
   await call('POST', '/v1/tenants', { id: 'acme' });
   await call('PUT', '/v1/tenants/acme/roles/writer',
     { actions: ['write'], types: ['*'], max_reveal: 'token_only' });
-  await call('PUT', '/v1/tenants/acme/roles/dpo', { actions: ['read', 'erase', 'hold', 'audit'],
+  await call('PUT', '/v1/tenants/acme/roles/dpo', {
+    actions: ['read', 'write', 'export', 'erase', 'hold', 'audit'],
     types: ['*'], max_reveal: 'plain', purposes: ['support', 'legal', 'subject_request'] });
   await call('PUT', '/v1/tenants/acme/roles/helpdesk',
     { actions: ['read'], types: ['*'], max_reveal: 'masked' });
@@ -98,7 +108,7 @@ async function provision(base, root) {
     const p = await call('POST', '/v1/tenants/acme/principals', { name, roles: [name] });
     keys[name] = p.api_key;
   }
-  for (const s of ['u-1', 'u-2']) {
+  for (const s of ['u-1', 'u-2', 'u-3']) {
     await api(base, keys.writer, 'PUT', `/v1/tenants/acme/subjects/${s}`, { fields: {
       name: { type: 'person_name', value: PLAIN_NAME },
       mobile: { type: 'phone', value: '+86 138 0013 8000' } } });
@@ -108,9 +118,23 @@ async function provision(base, root) {
 
 const bodyText = (page) => page.evaluate(() => document.body.innerText);
 
-async function shot(page, name) {
+// The whole page, or only the part from the first to the last of `selectors`.
+async function shot(page, name, ...selectors) {
   if (!shotsDir) return;
-  await page.screenshot({ path: path.join(shotsDir, `${name}.png`), fullPage: true });
+  const file = path.join(shotsDir, `${name}.png`);
+  if (!selectors.length) {
+    await page.screenshot({ path: file, fullPage: true });
+    return;
+  }
+  const clip = await page.evaluate((sels) => {
+    const boxes = sels.map((s) => document.querySelector(s).getBoundingClientRect());
+    const top = Math.min(...boxes.map((b) => b.top)) + window.scrollY - 8;
+    const bottom = Math.max(...boxes.map((b) => b.bottom)) + window.scrollY + 8;
+    const left = Math.min(...boxes.map((b) => b.left)) - 8;
+    const right = Math.max(...boxes.map((b) => b.right)) + 8;
+    return { x: Math.max(left, 0), y: Math.max(top, 0), width: right - left, height: bottom - top };
+  }, selectors);
+  await page.screenshot({ path: file, clip, captureBeyondViewport: true });
 }
 
 async function signIn(page, key, tenant) {
@@ -224,16 +248,202 @@ async function privacyChecks(page, base, keys, responses) {
 
   await page.$eval('#report-subject', (n) => { n.value = 'u-1'; });
   await clickAndWaitText(page, '#report-button', '#report-result', /entries about u-1/);
-  await shot(page, 'access-report');
+  check(/reason/.test(await page.$eval('#report-result', (n) => n.textContent)),
+    'the audit entries show their reason');
+  await shot(page, 'audit-entries', '#report-panel');
+
+  await consentChecks(page, base, keys, responses);
+  await signedReportChecks(page, base, keys, receipt);
   await signOut(page);
+}
+
+const lookupWith = async (page, subject, purpose) => {
+  await page.$eval('#lookup-subject', (n, s) => { n.value = s; }, subject);
+  await page.select('#lookup-purpose', purpose);
+  await clickAndWaitText(page, '#lookup-button', '#lookup-result', /8000|\d{3} [A-Z_]+:/);
+  return page.$eval('#lookup-result', (n) => n.textContent);
+};
+
+const saveConsent = async (page) => {
+  await page.click('#consent-save');
+  await page.waitForSelector('#consent-saved, #consent-edit-result .error');
+  return page.$eval('#consent-result', (n) => n.textContent);
+};
+
+// Consent (console/consent.js), as dpo (write), on u-3.
+async function consentChecks(page, base, keys, responses) {
+  responses.splice(0);
+  check(await page.$eval('#consent-edit', (n) => !n.disabled), 'consent can be changed by dpo');
+  check(await page.$$eval('#consent-purposes input:disabled', (boxes) => boxes.map((b) => b.value)
+    .sort().join()) === 'legal,subject_request', 'legal and subject_request cannot be ticked');
+  await lookupWith(page, 'u-3', 'support');
+  check(await page.$eval('#consent-subject', (n) => n.value) === 'u-3',
+    'a lookup fills the consent subject');
+  await clickAndWaitText(page, '#consent-load', '#consent-result', /never recorded/);
+  check(/withdrawn_purposes\(none\)/.test(await page.$eval('#consent-result', (n) => n.textContent)),
+    'no consent recorded yet: nothing withdrawn');
+
+  // Bad purposes are refused in the page; nothing reaches the vault.
+  const puts = () => responses.filter((r) => r.url().endsWith('/consent')
+    && r.request().method() === 'PUT').length;
+  await page.type('#consent-other', MARKUP);
+  await clickAndWaitText(page, '#consent-save', '#consent-edit-result', /Nothing was sent/);
+  const problem = await page.$eval('#consent-edit-result', (n) => n.textContent);
+  check(problem.includes(MARKUP) && /not a purpose/.test(problem)
+    && (await page.$$('#consent-edit-result img, #consent-edit-result script')).length === 0
+    && await page.evaluate(() => window.__pwned === undefined),
+  'markup typed as a purpose is refused and shown as text');
+  await page.$eval('#consent-other', (n) => { n.value = 'legal'; });
+  await clickAndWaitText(page, '#consent-save', '#consent-edit-result', /cannot be withdrawn/);
+  check(puts() === 0, 'refused purposes were not sent');
+  let refused = '';
+  await api(base, keys.dpo, 'PUT', '/v1/tenants/acme/subjects/u-3/consent',
+    { withdrawn_purposes: ['legal'] }).catch((e) => { refused = e.message; });
+  check(/ 400 /.test(refused), 'the API refuses to withdraw legal too (400)');
+
+  // Withdraw support: a read for support is refused, one for legal reads.
+  await page.$eval('#consent-other', (n) => { n.value = ''; });
+  await page.click('#consent-purposes input[value="support"]');
+  const saved = await saveConsent(page);
+  const stored = await api(base, keys.dpo, 'GET', '/v1/tenants/acme/subjects/u-3/consent');
+  check(stored.withdrawn_purposes.join() === 'support' && !stored.minor
+    && saved.includes(stored.principal) && saved.includes(stored.updated_at),
+  `support withdrawn through the console, shown with who and when: ${JSON.stringify(stored)}`);
+  let shown = await lookupWith(page, 'u-3', 'support');
+  check(/Refused by the subject's consent \(consent_withdrawn\)/.test(shown) && /403/.test(shown),
+    `a read for support is refused, the 403 shown: ${shown}`);
+  await shot(page, 'consent', '#lookup-panel', '#consent-panel');
+  shown = await lookupWith(page, 'u-3', '');
+  check(/consent_withdrawn/.test(shown), 'a read stating no purpose is refused too');
+  shown = await lookupWith(page, 'u-3', 'legal');
+  check(/8000/.test(shown) && !/Refused/.test(shown), 'a read for legal still reads (masked)');
+  const audit = await api(base, keys.dpo, 'GET', '/v1/tenants/acme/audit?subject=u-3&limit=1000');
+  check(audit.entries.some((e) => e.outcome === 'denied' && e.reason === 'consent_withdrawn'
+    && e.purpose === 'support'), 'the refused read is audited with reason consent_withdrawn');
+
+  // A minor without a guardian's consent: only legal and subject_request read.
+  await page.click('#consent-purposes input[value="support"]');
+  await page.click('#consent-minor');
+  const minor = await saveConsent(page);
+  check(/minoryes/.test(minor) && /guardian_consentno/.test(minor)
+    && /minor without a guardian's consent/.test(minor), 'marked minor without guardian consent');
+  shown = await lookupWith(page, 'u-3', 'support');
+  check(/Refused by the subject's consent \(minor_without_guardian_consent\)/.test(shown),
+    `a minor's read for support is refused: ${shown}`);
+  await shot(page, 'consent-minor', '#lookup-panel', '#consent-panel');
+  check(/8000/.test(await lookupWith(page, 'u-3', 'legal')), 'a minor\'s read for legal reads');
+  await page.click('#consent-guardian');
+  check(/guardian_consentyes/.test(await saveConsent(page)), 'guardian consent recorded');
+  check(/8000/.test(await lookupWith(page, 'u-3', 'support')),
+    'with a guardian\'s consent the read for support reads again');
+
+  const text = await bodyText(page);
+  const answers = await Promise.all(responses.splice(0).map((r) => r.text().catch(() => '')));
+  check(!text.includes(PLAIN_PHONE) && !text.includes(PLAIN_NAME) && answers.length > 0
+    && answers.every((b) => !b.includes(PLAIN_PHONE) && !b.includes(PLAIN_NAME)),
+  `values stay masked while consent is changed (${answers.length} answers)`);
+}
+
+// The signed access report (console/report.js), as dpo (export).
+async function signedReportChecks(page, base, keys, receipt) {
+  await page.$eval('#signed-report-subject', (n) => { n.value = 'u-3'; });
+  await clickAndWaitText(page, '#signed-report-button', '#signed-report-result', /entries/);
+  await clickAndWaitText(page, '#signed-report-verify', '#signed-report-verdict',
+    /Verifies|NOT|cannot|Could not/);
+  const verdict = await page.$eval('#signed-report-verdict', (n) => n.textContent);
+  check(/^Verifies: signature valid over \d+ entries/.test(verdict),
+    `the signed report verifies in the browser: ${verdict}`);
+  const rows = await page.$$eval('#signed-report-result table.report-entries tbody tr',
+    (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+  const has = (f) => rows.some(f);
+  check(has((r) => r[3] === 'read' && r[5] === 'support' && r[6] === 'denied'
+    && r[7] === 'consent_withdrawn')
+    && has((r) => r[6] === 'denied' && r[7] === 'minor_without_guardian_consent')
+    && has((r) => r[3] === 'write' && r[7] === 'consent changed')
+    && has((r) => r[3] === 'export' && r[7] === 'access report'),
+  `the report lists the refused reads, the consent changes and itself (${rows.length} rows)`);
+  const reportText = await page.$eval('#signed-report-result', (n) => n.textContent);
+  check(!reportText.includes(PLAIN_PHONE) && !reportText.includes(PLAIN_NAME)
+    && !reportText.includes('8000'), 'the report shows no value');
+  check(await page.$eval('#signed-report-download', (a) => a.download.startsWith(
+    'access-report-u-3-')), 'the report is offered for download');
+  await shot(page, 'access-report', '#signed-report-panel');
+
+  // Tampered copies fail; the untouched one verifies.
+  const report = await api(base, keys.dpo, 'GET', '/v1/tenants/acme/subjects/u-3/access-report',
+    undefined, 'subject_request');
+  const denied = report.entries.findIndex((e) => e.outcome === 'denied');
+  const flipped = structuredClone(report);
+  flipped.entries[denied].outcome = 'allowed';
+  const dropped = { ...report, entries: report.entries.filter((_, i) => i !== denied) };
+  const shifted = structuredClone(report);
+  shifted.entries[0].principal += '\tx';
+  const results = await page.evaluate(async (docs) => {
+    const m = await import('/ui/report.js');
+    const out = [];
+    for (const d of docs) out.push((await m.verifyAccessReport(d, docs[0].public_key)).ok);
+    out.push((await m.verifyAccessReport(docs[0], btoa('x'.repeat(32)))).ok);
+    return out;
+  }, [report, flipped, dropped, shifted]);
+  check(results.join() === 'true,false,false,false,false',
+    `a changed outcome, a dropped entry, a tab in a field and another key fail (${results})`);
+
+  // A report file chosen in the page: tampered fails, untouched verifies.
+  const dir = mkdtempSync(path.join(tmpdir(), 'console-files-'));
+  const files = { tampered: flipped, junk: { ...report, entries: [null] }, report, receipt };
+  for (const [name, doc] of Object.entries(files)) {
+    writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(doc));
+  }
+  // Chosen, then shown and checked at once: waits for this file's verdict.
+  const choose = async (name, verdictId) => {
+    await (await page.$('#verify-file')).uploadFile(path.join(dir, `${name}.json`));
+    await page.waitForFunction((file, id) => {
+      const title = document.getElementById('verify-file-name');
+      const verdict = document.getElementById(id);
+      return title && title.textContent === `File ${file}` && verdict && verdict.textContent;
+    }, { timeout: 15000 }, `${name}.json`, verdictId);
+    return page.$eval(`#${verdictId}`, (n) => n.textContent);
+  };
+  check(/^Does NOT verify: the signature does not match/.test(
+    await choose('tampered', 'file-report-verdict')), 'a tampered report file does NOT verify');
+  await shot(page, 'access-report-tampered', '#verify-file-panel');
+  check(/^Does NOT verify: an entry is not an object/.test(
+    await choose('junk', 'file-report-verdict')),
+  'a malformed report file is refused, not shown as verified');
+  check(/^Verifies/.test(await choose('report', 'file-report-verdict')),
+    'the untouched report file verifies');
+  check(/^Verified/.test(await choose('receipt', 'file-receipt-verdict')),
+    'a receipt file verifies in the same place');
+  rmSync(dir, { recursive: true, force: true });
+
+  // An erased subject has no report (410); markup in the subject is text.
+  await page.$eval('#signed-report-subject', (n) => { n.value = 'u-2'; });
+  await clickAndWaitText(page, '#signed-report-button', '#signed-report-result', /\d{3} /);
+  check(/410/.test(await page.$eval('#signed-report-result', (n) => n.textContent)),
+    'the erased subject\'s report is refused (410)');
+  await page.$eval('#signed-report-subject', (n) => { n.value = ''; });
+  await page.type('#signed-report-subject', MARKUP);
+  await clickAndWaitText(page, '#signed-report-button', '#signed-report-result', /400/);
+  check((await page.$eval('#signed-report-heading', (n) => n.textContent))
+    === `Access report: subject ${MARKUP}`
+    && (await page.$$('#signed-report-result img, #signed-report-result script')).length === 0,
+  'a subject with markup is shown as text with the 400');
 }
 
 async function deniedChecks(page, keys) {
   await signIn(page, keys.helpdesk, 'acme');
-  for (const panel of ['erasure-panel', 'hold-panel', 'report-panel', 'audit-panel']) {
+  for (const panel of ['erasure-panel', 'hold-panel', 'report-panel', 'audit-panel',
+    'signed-report-panel', 'consent-edit']) {
     const state = await page.$eval(`#${panel}`, (n) => [n.disabled, n.title]);
     check(state[0] && /403/.test(state[1]), `${panel} greyed out for helpdesk: "${state[1]}"`);
   }
+  check(await page.$eval('#consent-save', (b) => b.matches(':disabled')),
+    'consent cannot be saved by helpdesk');
+  // Reading consent needs only read: helpdesk sees u-3's consent.
+  await page.$eval('#consent-subject', (n) => { n.value = 'u-3'; });
+  await clickAndWaitText(page, '#consent-load', '#consent-result', /Consent of subject u-3/);
+  check(/minoryes/.test(await page.$eval('#consent-result', (n) => n.textContent)),
+    'helpdesk reads the consent (read is enough)');
   check(await page.$eval('#erasure-button', (b) => b.matches(':disabled')),
     'the erasure button cannot be clicked');
   check(await page.$eval('#lookup-panel', (n) => !n.disabled), 'lookup allowed for helpdesk');
