@@ -13,7 +13,6 @@
 namespace vault {
 namespace {
 
-
 // Table ledger: ConsentPrefix (record_keys.h), then "c" (the current
 // state) or "h" + u64 index (one change).
 std::string CurrentSlot() { return "c"; }
