@@ -15,6 +15,9 @@ packages=(
   chromium nodejs
   prometheus dpkg-dev systemd groff-base man-db adduser python3-yaml
   clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14
+  # release 2: the request path, the fast codec, allocator, PostgreSQL, plots
+  libboost-context1.81-dev libsimdjson-dev libmimalloc-dev libjemalloc-dev
+  libpqxx-dev postgresql-15 gnuplot-nox
 )
 
 missing=()
