@@ -252,6 +252,23 @@ absl::Status Call::Parse(pb::Message* message) {
 
 }  // namespace internal
 
+bool RequestHandler::RunsOnIoThread(std::string_view method, std::string_view path) {
+  if (method == "GET" && (path == "/v1/sys/health" || path == "/metrics")) return true;
+  constexpr std::string_view kTenants = "/v1/tenants/";
+  if (path.substr(0, kTenants.size()) != kTenants) return false;
+  std::vector<std::string_view> parts;  // after the tenant's slash
+  for (std::string_view rest = path.substr(kTenants.size());;) {
+    const size_t slash = rest.find('/');
+    parts.push_back(rest.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    rest = rest.substr(slash + 1);
+  }
+  if (method == "POST") {
+    return parts.size() == 2 && (parts[1] == "tokenize" || parts[1] == "detokenize");
+  }
+  return method == "GET" && parts.size() == 3 && parts[1] == "subjects";  // subject read
+}
+
 HttpResponse RequestHandler::Handle(const HttpRequest& request) {
   const auto start = std::chrono::steady_clock::now();
   Call call(request);

@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -37,6 +38,11 @@ class RequestHandler {
       : vault_(vault), metrics_(metrics), options_(std::move(options)) {}
 
   HttpResponse Handle(const HttpRequest& request);
+
+  // Whether the server should handle this request on the thread that read
+  // it: routes that never hold a lock across a durable write (their waits
+  // park, base/parking.h) and never run long. The raw (undecoded) path.
+  static bool RunsOnIoThread(std::string_view method, std::string_view path);
 
  private:
   // Routes the call through the route table (request_handler.cc).

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "api/logging.h"
+#include "api/request_fiber.h"
 #include "base/strings.h"
 #include "spdlog/spdlog.h"
 
@@ -37,7 +38,8 @@ class Server::Impl {
                  ? options_.io_threads
                  : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
         acceptor_(asio::make_strand(ioc_)),
-        pool_(static_cast<size_t>(std::max(1, options_.handler_threads))),
+        pool_(options_.handler_threads > 0 ? static_cast<size_t>(options_.handler_threads)
+                                           : 8 * std::max(1u, std::thread::hardware_concurrency())),
         ssl_(ssl::context::tls_server) {}
 
   absl::Status Listen();
@@ -48,8 +50,20 @@ class Server::Impl {
   template <class Stream>
   friend class Session;
 
+  // Handles one request and writes its access-log line.
+  HttpResponse HandleAndLog(const HttpRequest& request) {
+    const auto start = std::chrono::steady_clock::now();
+    HttpResponse response = handler_->Handle(request);
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    LogAccess({request.method, response.route, response.status, ms, response.principal,
+               response.request_id});
+    return response;
+  }
+
   ServerOptions options_;
   RequestHandler* handler_;
+  RequestFibers fibers_;  // before ioc_: outlives the handlers that hold fibers
   asio::io_context ioc_;
   tcp::acceptor acceptor_;
   asio::thread_pool pool_;
@@ -178,18 +192,34 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     ++server_->in_flight_;
     auto self = this->shared_from_this();
     HttpRequest request = ToRequest(parser_->get());
+    if (RequestHandler::RunsOnIoThread(request.method, request.path)) return HandleHere(request);
     asio::post(server_->pool_, [self, request = std::move(request)]() mutable {
-      const auto start = std::chrono::steady_clock::now();
-      HttpResponse response = self->server_->handler_->Handle(request);
-      const double ms =
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-              .count();
-      LogAccess({request.method, response.route, response.status, ms, response.principal,
-                 response.request_id});
+      HttpResponse response = self->server_->HandleAndLog(request);
       asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
         self->Respond(std::move(response), self->keep_alive_, /*counted=*/true);
       });
     });
+  }
+
+  // The hot routes: handled on this I/O thread in a fiber, which parks
+  // (frees the thread) while its durable write is committed, and continues
+  // on this session's strand.
+  void HandleHere(HttpRequest& request) {
+    auto self = this->shared_from_this();
+    auto call =
+        std::make_shared<std::pair<HttpRequest, HttpResponse>>(std::move(request), HttpResponse());
+    server_->fibers_.Start(
+        [self, call] {
+          try {
+            call->second = self->server_->HandleAndLog(call->first);
+          } catch (const std::exception&) {
+            call->second = MakeErrorResponse(500, "INTERNAL", "internal error", "");
+          }
+        },
+        [self, call] { self->Respond(std::move(call->second), self->keep_alive_, true); },
+        [self](std::function<void()> step) {
+          asio::post(self->stream_.get_executor(), std::move(step));
+        });
   }
 
   void Respond(HttpResponse response, bool keep_alive, bool counted = false) {
@@ -402,6 +432,10 @@ void Server::Impl::Shutdown(std::chrono::milliseconds deadline) {
   while (in_flight_.load() > 0 && std::chrono::steady_clock::now() < until) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  // Parked requests finish as soon as their writes are durable (the
+  // committer does not need these threads); give them a moment past the
+  // deadline, then never resume the rest.
+  fibers_.Close(std::chrono::seconds(5));
   ioc_.stop();
   for (std::thread& t : threads_) t.join();
   pool_.join();

@@ -1,12 +1,14 @@
 // Server: vaultd's HTTP/1.1 listener on Boost.Beast/Asio, optionally TLS
 // (1.2/1.3, with optional required client certificates). One session per
-// connection on its own strand; requests are handed to a pool of handler
-// threads (vault calls block on durable writes) and the response is written
-// back on the session's strand. Limits: body size, header size, a read
-// deadline for the whole request (a client that trickles bytes is cut off),
-// idle keep-alive timeout, connection count, requests in flight (429), and
-// lingering after a 413/431 (capped in time and bytes, in a separate, small
-// count of connections). Shutdown stops accepting,
+// connection on its own strand. The hot routes (RequestHandler::
+// RunsOnIoThread: tokenize, detokenize, subject read, health, metrics) are
+// handled on the I/O thread that read them, in a fiber that parks while its
+// durable write is committed (api/request_fiber.h); the others are handed to
+// a pool of handler threads (they may hold locks across durable writes or
+// run long) and their response is written back on the session's strand. Limits: body size, header
+// size, a read deadline for the whole request (a client that trickles bytes is cut off), idle
+// keep-alive timeout, connection count, requests in flight (429), and lingering after a 413/431
+// (capped in time and bytes, in a separate, small count of connections). Shutdown stops accepting,
 // lets in-flight requests finish within a deadline, then stops.
 // Thread-safety: Start/Shutdown from one thread; sessions are internal.
 #ifndef VAULT_API_SERVER_H_
@@ -27,7 +29,9 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8200;  // 0 = any free port
   int io_threads = 0;    // 0 = one per core
-  int handler_threads = 32;
+  // For the routes not handled on the I/O threads; 0 = 8 per core (they
+  // block on durable writes, often under a subject's lock).
+  int handler_threads = 0;
   size_t body_limit = 1 << 20;
   size_t header_limit = 16 << 10;
   std::chrono::milliseconds read_timeout{10000};  // whole request, headers and body

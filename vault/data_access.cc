@@ -50,7 +50,9 @@ AuditEvent DataAccess::Event(const RequestContext& ctx, std::string_view tenant,
 
 absl::Status DataAccess::CommitAudit(std::vector<AuditEvent> events) {
   if (events.empty()) return absl::OkStatus();
-  absl::Status s = options_.committer->Commit(storage::WriteBatch(), &events);
+  // DataAccess holds no lock here: a parkable request may give its thread
+  // back until its entries are durable.
+  absl::Status s = options_.committer->Commit(storage::WriteBatch(), &events, CommitWait::kMayPark);
   if (s.ok()) return s;
   if (IsSealed(s)) return s;
   // A refusing store says why ("storage full: ...", a fixed text): pass it on.

@@ -22,7 +22,7 @@ GroupCommitter::~GroupCommitter() {
 }
 
 absl::Status GroupCommitter::Commit(const storage::WriteBatch& batch,
-                                    const std::vector<AuditEvent>* events) {
+                                    const std::vector<AuditEvent>* events, CommitWait wait) {
   const bool audited = events != nullptr && !events->empty();
   if (batch.empty() && !audited) return absl::OkStatus();
   if (!audited && batch.size() >= direct_ops_) {
@@ -41,14 +41,53 @@ absl::Status GroupCommitter::Commit(const storage::WriteBatch& batch,
     if (!s.ok()) return absl::UnavailableError(Cat("audit log cannot be written: ", s.message()));
     events = &prepared;
   }
-  thread_local std::condition_variable wake;
-  Pending pending{&batch, audited ? events : nullptr, &wake, absl::OkStatus()};
+  Pending pending{&batch, audited ? events : nullptr, nullptr, {}, absl::OkStatus(), false};
   std::unique_lock<std::mutex> lock(mu_);
   if (stopping_) return absl::UnavailableError("vault is shutting down");
+  if (!busy_ && queue_.empty()) return Lead(&pending, lock);
+  Parker* parker = wait == CommitWait::kMayPark ? CurrentParker() : nullptr;
+  if (parker != nullptr) {
+    lock.unlock();
+    return ParkUntilDone(parker, &pending);
+  }
+  thread_local std::condition_variable wake;
+  pending.wake = &wake;
   queue_.push_back(&pending);
   work_cv_.notify_one();
   wake.wait(lock, [&pending] { return pending.done; });
   return pending.status;
+}
+
+// Nothing is being written or waiting: this thread writes its own group of
+// one, with no hand-off to the committer thread and back.
+absl::Status GroupCommitter::Lead(Pending* pending, std::unique_lock<std::mutex>& lock) {
+  busy_ = true;
+  ++groups_;
+  lock.unlock();
+  const std::vector<Pending*> group = {pending};
+  WriteGroup(group);
+  lock.lock();
+  FinishGroup(group);  // a leader is never parked: nothing to resume
+  if (!queue_.empty() || stopping_) work_cv_.notify_one();
+  return pending->status;
+}
+
+// The request gives its thread back; it is queued only once it is
+// suspended, so the committer cannot resume it before it has parked.
+absl::Status GroupCommitter::ParkUntilDone(Parker* parker, Pending* pending) {
+  parker->Park([this, pending](Parker::Resume resume) {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (stopping_) {
+      lock.unlock();
+      pending->status = absl::UnavailableError("vault is shutting down");
+      resume();
+      return;
+    }
+    pending->resume = std::move(resume);
+    queue_.push_back(pending);
+    if (!busy_) work_cv_.notify_one();
+  });
+  return pending->status;
 }
 
 size_t GroupCommitter::queued() const {
@@ -68,13 +107,11 @@ uint64_t GroupCommitter::audit_failures() const {
 
 void GroupCommitter::Run() {
   std::vector<Pending*> group;
-  std::vector<const storage::WriteBatch*> batches;
-  std::vector<const AuditEvent*> events;
   for (;;) {
     group.clear();
     {
       std::unique_lock<std::mutex> lock(mu_);
-      work_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      work_cv_.wait(lock, [this] { return !busy_ && (stopping_ || !queue_.empty()); });
       if (queue_.empty()) return;  // stopping and drained
       size_t ops = 0;
       while (!queue_.empty() &&
@@ -83,50 +120,71 @@ void GroupCommitter::Run() {
         group.push_back(queue_.front());
         queue_.pop_front();
       }
+      busy_ = true;
       ++groups_;
     }
-    batches.clear();
-    events.clear();
-    for (Pending* p : group) {
-      batches.push_back(p->batch);
-      if (p->events != nullptr) {
-        for (const AuditEvent& e : *p->events) events.push_back(&e);
-      }
+    WriteGroup(group);
+    std::vector<Parker::Resume> resumes;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      resumes = FinishGroup(group);
     }
-    storage::WriteBatch audit_batch;
-    absl::Status status = absl::OkStatus();
-    if (!events.empty()) {
-      absl::Status staged;
-      try {
-        staged = audit_->Stage(events, &audit_batch);
-      } catch (const std::exception&) {
-        staged = absl::InternalError("staging failed");
-      }
-      if (IsSealed(staged)) {
-        status = staged;
-      } else if (!staged.ok()) {
-        status = absl::UnavailableError(Cat("audit log cannot be written: ", staged.message()));
-      } else {
-        batches.push_back(&audit_batch);
-      }
-    }
-    if (status.ok()) {
-      try {
-        status = kv_->WriteGroup(batches, storage::WriteOptions{});
-      } catch (const std::exception&) {  // e.g. bad_alloc building the batch
-        status = absl::InternalError("group write failed");
-      }
-    }
-    if (!events.empty() && audit_batch.size() > 0) audit_->Finish(status.ok());
-    std::lock_guard<std::mutex> lock(mu_);
-    const bool audit_failed = !events.empty() && !status.ok() && !IsSealed(status);
-    for (Pending* p : group) {
-      if (audit_failed && p->events != nullptr && !p->events->empty()) ++audit_failures_;
-      p->status = status;
-      p->done = true;
-      p->wake->notify_one();  // under mu_: the caller cannot have left yet
+    for (Parker::Resume& resume : resumes) resume();
+  }
+}
+
+void GroupCommitter::WriteGroup(const std::vector<Pending*>& group) {
+  std::vector<const storage::WriteBatch*> batches;
+  std::vector<const AuditEvent*> events;
+  batches.reserve(group.size() + 1);
+  for (Pending* p : group) {
+    batches.push_back(p->batch);
+    if (p->events != nullptr) {
+      for (const AuditEvent& e : *p->events) events.push_back(&e);
     }
   }
+  storage::WriteBatch audit_batch;
+  absl::Status status = absl::OkStatus();
+  if (!events.empty()) {
+    absl::Status staged;
+    try {
+      staged = audit_->Stage(events, &audit_batch);
+    } catch (const std::exception&) {
+      staged = absl::InternalError("staging failed");
+    }
+    if (IsSealed(staged)) {
+      status = staged;
+    } else if (!staged.ok()) {
+      status = absl::UnavailableError(Cat("audit log cannot be written: ", staged.message()));
+    } else {
+      batches.push_back(&audit_batch);
+    }
+  }
+  if (status.ok()) {
+    try {
+      status = kv_->WriteGroup(batches, storage::WriteOptions{});
+    } catch (const std::exception&) {  // e.g. bad_alloc building the batch
+      status = absl::InternalError("group write failed");
+    }
+  }
+  if (!events.empty() && audit_batch.size() > 0) audit_->Finish(status.ok());
+  for (Pending* p : group) p->status = status;
+}
+
+std::vector<Parker::Resume> GroupCommitter::FinishGroup(const std::vector<Pending*>& group) {
+  busy_ = false;
+  std::vector<Parker::Resume> resumes;
+  for (Pending* p : group) {
+    const bool audited = p->events != nullptr && !p->events->empty();
+    if (audited && !p->status.ok() && !IsSealed(p->status)) ++audit_failures_;
+    p->done = true;
+    if (p->wake != nullptr) {
+      p->wake->notify_one();  // under mu_: the caller cannot have left yet
+    } else if (p->resume) {
+      resumes.push_back(std::move(p->resume));
+    }
+  }
+  return resumes;
 }
 
 }  // namespace vault

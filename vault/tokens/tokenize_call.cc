@@ -86,7 +86,11 @@ absl::StatusOr<std::vector<TokenizeResult>> TokenizeCall::Run(
     RETURN_IF_ERROR(Stage(i, items[i].subject, minted->fingerprint, expires_at));
     results.push_back({std::move(minted->token), p.type});
   }
-  RETURN_IF_ERROR(options_.committer->Commit(batch_, audit));
+  // Holding no stripe (random tokens of existing keys, the hot case), the
+  // request may give its thread back while its group is written.
+  const CommitWait wait =
+      subject_locks_.empty() && token_stripes_.empty() ? CommitWait::kMayPark : CommitWait::kBlock;
+  RETURN_IF_ERROR(options_.committer->Commit(batch_, audit, wait));
   return results;
 }
 

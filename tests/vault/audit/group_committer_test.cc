@@ -124,6 +124,70 @@ TEST(GroupCommitterTest, EveryCallerOfAFailedGroupSeesTheFailure) {
   EXPECT_EQ(memory.Dump()[static_cast<size_t>(Table::kTokens)].size(), 1u);  // only the first
 }
 
+// Records the thread that performs each write.
+class ThreadRecordingKvStore : public testing::FaultInjectingKvStore {
+ public:
+  using FaultInjectingKvStore::FaultInjectingKvStore;
+  absl::Status Write(const storage::WriteBatch& batch,
+                     const storage::WriteOptions& options = {}) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      writers_.push_back(std::this_thread::get_id());
+    }
+    return FaultInjectingKvStore::Write(batch, options);
+  }
+  std::vector<std::thread::id> writers() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return writers_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::thread::id> writers_;
+};
+
+TEST(GroupCommitterTest, ALoneCallerWritesItsGroupOnItsOwnThread) {
+  storage::MemoryKvStore memory;
+  ThreadRecordingKvStore kv(&memory);
+  GroupCommitter committer(&kv);
+  for (int i = 0; i < 3; ++i) {
+    storage::WriteBatch b;
+    b.Put(Table::kTokens, "k" + std::to_string(i), "v");
+    ASSERT_TRUE(committer.Commit(b).ok());
+  }
+  // Nothing else was queued or being written: no hand-off to the committer.
+  const std::vector<std::thread::id> writers = kv.writers();
+  ASSERT_EQ(writers.size(), 3u);
+  for (const std::thread::id& id : writers) EXPECT_EQ(id, std::this_thread::get_id());
+  EXPECT_EQ(committer.groups(), 3u);
+}
+
+TEST(GroupCommitterTest, CallersArrivingDuringAWriteAreGroupedByTheCommitter) {
+  storage::MemoryKvStore memory;
+  GatedKvStore kv(&memory);
+  GroupCommitter committer(&kv);
+  std::thread first([&] {
+    storage::WriteBatch b;
+    b.Put(Table::kTokens, "first", "v");
+    EXPECT_TRUE(committer.Commit(b).ok());
+  });
+  while (!kv.entered()) std::this_thread::yield();  // the first caller leads
+  std::vector<std::thread> rest;
+  for (int t = 0; t < 4; ++t) {
+    rest.emplace_back([&, t] {
+      storage::WriteBatch b;
+      b.Put(Table::kTokens, "r" + std::to_string(t), "v");
+      EXPECT_TRUE(committer.Commit(b).ok());
+    });
+  }
+  while (committer.queued() != 4) std::this_thread::yield();  // none of them led
+  kv.Open();
+  first.join();
+  for (auto& th : rest) th.join();
+  EXPECT_EQ(kv.writes(), 2);  // the leader's, then one for the four
+  EXPECT_EQ(committer.groups(), 2u);
+}
+
 TEST(GroupCommitterTest, LargeBatchesAreWrittenDirectly) {
   storage::MemoryKvStore kv;
   GroupCommitter committer(&kv, 8192, /*direct_ops=*/4);
