@@ -100,8 +100,8 @@ absl::Status PgCluster::StartServer() {
 }
 
 absl::Status PgCluster::Stop() {
-  if (Run({bin_ + "/pg_ctl", "-D", dir_ + "/data", "-m", "fast", "-w", "-t", "60", "stop"},
-          true) != 0) {
+  if (Run({bin_ + "/pg_ctl", "-D", dir_ + "/data", "-m", "fast", "-w", "-t", "60", "stop"}, true) !=
+      0) {
     return absl::InternalError(Cat("PostgreSQL did not stop; see ", dir_, "/server.log"));
   }
   running_ = false;

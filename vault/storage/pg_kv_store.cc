@@ -90,20 +90,17 @@ class PgKvStore final : public KvStore {
   absl::StatusOr<std::string> Get(Table table, std::string_view key,
                                   const Snapshot* snapshot) override {
     std::optional<std::string> value;
-    RETURN_IF_ERROR(Read(snapshot, [&](pqxx::transaction_base& tx) {
-      value = internal::GetIn(tx, table, key);
-    }));
+    RETURN_IF_ERROR(Read(
+        snapshot, [&](pqxx::transaction_base& tx) { value = internal::GetIn(tx, table, key); }));
     if (!value.has_value()) return absl::NotFoundError("not found");
     return std::move(*value);
   }
 
-  std::vector<absl::StatusOr<std::string>> MultiGet(Table table,
-                                                    absl::Span<const std::string> keys,
+  std::vector<absl::StatusOr<std::string>> MultiGet(Table table, absl::Span<const std::string> keys,
                                                     const Snapshot* snapshot) override {
     std::vector<absl::StatusOr<std::string>> out;
-    absl::Status st = Read(snapshot, [&](pqxx::transaction_base& tx) {
-      out = internal::MultiGetIn(tx, table, keys);
-    });
+    absl::Status st = Read(
+        snapshot, [&](pqxx::transaction_base& tx) { out = internal::MultiGetIn(tx, table, keys); });
     if (!st.ok()) out.assign(keys.size(), st);
     return out;
   }
@@ -280,8 +277,8 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenPgKvStore(const PgKvOptions& option
   if (options.conninfo.empty()) return absl::InvalidArgumentError("empty PostgreSQL conninfo");
   if (options.pool_size == 0) return absl::InvalidArgumentError("pool size must be at least 1");
   if (options.scan_page_rows == 0) return absl::InvalidArgumentError("scan page must be > 0");
-  auto pool = std::make_shared<PgPool>(options.conninfo, options.pool_size,
-                                       options.acquire_timeout, internal::SetUpConnection);
+  auto pool = std::make_shared<PgPool>(options.conninfo, options.pool_size, options.acquire_timeout,
+                                       internal::SetUpConnection);
   auto store = std::make_unique<PgKvStore>(std::move(pool), options);
   RETURN_IF_ERROR(store->OpenSchema());
   return std::unique_ptr<KvStore>(std::move(store));

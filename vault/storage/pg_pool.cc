@@ -43,8 +43,8 @@ void PgPool::Lease::Return() {
 absl::StatusOr<PgPool::Lease> PgPool::Acquire() {
   {
     std::unique_lock<std::mutex> lock(mu_);
-    const bool got = freed_.wait_for(lock, acquire_timeout_,
-                                     [&] { return !idle_.empty() || open_ < size_; });
+    const bool got =
+        freed_.wait_for(lock, acquire_timeout_, [&] { return !idle_.empty() || open_ < size_; });
     if (!got) {
       return absl::UnavailableError(
           Cat("no free database connection within ", acquire_timeout_.count(), " ms"));

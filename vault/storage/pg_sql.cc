@@ -111,10 +111,13 @@ void SetUpConnection(pqxx::connection& conn) {
   conn.prepare("vault_scan_to",
                "SELECT k, v FROM vault_kv WHERE kind = $1 AND k >= $2 AND k < $3 "
                "ORDER BY k LIMIT $4");
-  pqxx::nontransaction tx(conn);
-  if (tx.exec("SHOW synchronous_commit")[0][0].as<std::string>() == "off") {
-    tx.exec("SET synchronous_commit TO on");
+  bool off = false;
+  {
+    pqxx::nontransaction tx(conn);
+    off = tx.exec("SHOW synchronous_commit")[0][0].as<std::string>() == "off";
   }
+  // set_variable: libpqxx restores it if it ever reconnects this object.
+  if (off) conn.set_variable("synchronous_commit", "on");
 }
 
 int EnsureSchema(pqxx::connection& conn, int version) {
@@ -158,9 +161,9 @@ void ScanIn(pqxx::transaction_base& tx, Table table, std::string_view begin, std
   std::string from(begin);
   while (true) {
     const pqxx::result r =
-        end.empty() ? tx.exec_prepared("vault_scan", Kind(table), Bytes(from), page_rows)
-                    : tx.exec_prepared("vault_scan_to", Kind(table), Bytes(from), Bytes(end),
-                                       page_rows);
+        end.empty()
+            ? tx.exec_prepared("vault_scan", Kind(table), Bytes(from), page_rows)
+            : tx.exec_prepared("vault_scan_to", Kind(table), Bytes(from), Bytes(end), page_rows);
     std::string last;
     for (const pqxx::row& row : r) {
       last = Str(row[0]);

@@ -141,11 +141,11 @@ TEST_P(KvStoreContract, FlushAndCompactKeepData) {
 // before its extensions: 0x00 and 0xff bytes must sort the same on every
 // backend.
 TEST_P(KvStoreContract, KeysAreOrderedBytewise) {
-  const std::vector<std::string> sorted = {
-      std::string("k", 1),         std::string("k\0", 2),     std::string("k\0\0", 3),
-      std::string("k\0\xff", 3), std::string("k\x01", 2),   std::string("k\x7f", 2),
-      std::string("k\x80", 2),    std::string("k\xff", 2),   std::string("k\xff\0", 3),
-      std::string("k\xff\xff", 3)};
+  const std::vector<std::string> sorted = {std::string("k", 1),       std::string("k\0", 2),
+                                           std::string("k\0\0", 3),   std::string("k\0\xff", 3),
+                                           std::string("k\x01", 2),   std::string("k\x7f", 2),
+                                           std::string("k\x80", 2),   std::string("k\xff", 2),
+                                           std::string("k\xff\0", 3), std::string("k\xff\xff", 3)};
   WriteBatch b;
   for (auto it = sorted.rbegin(); it != sorted.rend(); ++it) b.Put(Table::kTokens, *it, *it);
   b.Put(Table::kTokens, "j\xff", "before");
@@ -212,14 +212,12 @@ std::unique_ptr<KvStore> OpenPg(const std::string&) {
   return std::move(*store);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, KvStoreContract,
-                         ::testing::Values(Backend{"memory",
-                                                   [](const std::string&) {
-                                                     return std::make_unique<MemoryKvStore>();
-                                                   }},
-                                           Backend{"rocksdb", OpenRocks},
-                                           Backend{"postgres", OpenPg}),
-                         [](const ::testing::TestParamInfo<Backend>& p) { return p.param.name; });
+INSTANTIATE_TEST_SUITE_P(
+    Backends, KvStoreContract,
+    ::testing::Values(Backend{"memory",
+                              [](const std::string&) { return std::make_unique<MemoryKvStore>(); }},
+                      Backend{"rocksdb", OpenRocks}, Backend{"postgres", OpenPg}),
+    [](const ::testing::TestParamInfo<Backend>& p) { return p.param.name; });
 
 TEST(RocksKvStoreTest, ReopenAfterCleanCloseReadsEverything) {
   testing::TempDir dir;

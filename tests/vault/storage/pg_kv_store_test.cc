@@ -111,10 +111,10 @@ TEST_F(PgKvStoreTest, SnapshotDoesNotSeeWritesOfAnotherNode) {
 TEST_F(PgKvStoreTest, ScanVisitsEveryKeyOnceAcrossPages) {
   std::unique_ptr<KvStore> store = Open();
   ASSERT_NE(store, nullptr);
-  const std::vector<std::string> keys = {
-      std::string("s", 1), std::string("s\0", 2), std::string("s\0\0", 3),
-      std::string("s\0\x01", 3), std::string("s\x01", 2), std::string("s\xff", 2),
-      std::string("s\xff\xff", 3)};
+  const std::vector<std::string> keys = {std::string("s", 1),        std::string("s\0", 2),
+                                         std::string("s\0\0", 3),    std::string("s\0\x01", 3),
+                                         std::string("s\x01", 2),    std::string("s\xff", 2),
+                                         std::string("s\xff\xff", 3)};
   WriteBatch b;
   for (const std::string& k : keys) b.Put(Table::kAudit, k, "v");
   ASSERT_TRUE(store->Write(b).ok());

@@ -60,8 +60,7 @@ class PgPool : public std::enable_shared_from_this<PgPool> {
     bool broken_ = false;
   };
 
-  PgPool(std::string conninfo, size_t size, std::chrono::milliseconds acquire_timeout,
-         Setup setup)
+  PgPool(std::string conninfo, size_t size, std::chrono::milliseconds acquire_timeout, Setup setup)
       : conninfo_(std::move(conninfo)),
         size_(size),
         acquire_timeout_(acquire_timeout),
