@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <ostream>
 
 #include "tests/testing/pg_cluster.h"
 #include "tests/testing/temp_dir.h"
@@ -23,6 +24,9 @@ struct Backend {
   std::string name;
   std::function<std::unique_ptr<KvStore>(const std::string& dir)> open;
 };
+
+// ctest names the cases by backend, not by the struct's bytes.
+void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
 
 class KvStoreContract : public ::testing::TestWithParam<Backend> {
  protected:
