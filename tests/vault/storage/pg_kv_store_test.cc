@@ -1,5 +1,6 @@
 // PgKvStore beyond the KvStore contract (kv_store_test.cc): a batch that
-// fails midway leaves nothing and its error quotes no key, snapshots against
+// fails midway leaves nothing and its error quotes no key, a write group is
+// one transaction (synced or not), a snapshot may outlive its store, snapshots against
 // writes from another store on the same database, scans across pages,
 // MultiGet with repeated and binary keys, the schema version, the bounded
 // pool, concurrent writers, and the outage of a restarted server (calls
@@ -76,6 +77,38 @@ TEST_F(PgKvStoreTest, BatchFailingMidwayLeavesNothingAndQuotesNoKey) {
   ok.Put(Table::kFields, "a", "1");
   EXPECT_TRUE(store->Write(ok).ok());
   EXPECT_EQ(*store->Get(Table::kFields, "a"), "1");
+}
+
+TEST_F(PgKvStoreTest, WriteGroupIsOneTransactionAlsoUnsynced) {
+  std::unique_ptr<KvStore> store = Open();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(cluster_
+                  ->Sql(dbname_,
+                        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                        "IF NEW.k = 'bad'::bytea THEN RAISE EXCEPTION 'refused'; END IF; "
+                        "RETURN NEW; END $$; CREATE TRIGGER refuse BEFORE INSERT ON vault_kv "
+                        "FOR EACH ROW EXECUTE FUNCTION refuse()")
+                  .ok());
+  WriteBatch first;
+  first.Put(Table::kLedger, "first", "1");
+  WriteBatch second;
+  second.Put(Table::kLedger, "bad", "2");
+  const WriteBatch* group[] = {&first, &second};
+  EXPECT_FALSE(store->WriteGroup(group, WriteOptions{.sync = false}).ok());
+  EXPECT_TRUE(absl::IsNotFound(store->Get(Table::kLedger, "first").status()));
+  const WriteBatch* good[] = {&first};
+  ASSERT_TRUE(store->WriteGroup(good, WriteOptions{.sync = false}).ok());
+  EXPECT_EQ(*store->Get(Table::kLedger, "first"), "1");
+}
+
+TEST_F(PgKvStoreTest, SnapshotMayOutliveItsStore) {
+  std::shared_ptr<const Snapshot> snap;
+  {
+    std::unique_ptr<KvStore> store = Open();
+    ASSERT_NE(store, nullptr);
+    snap = store->GetSnapshot();
+  }
+  snap.reset();  // returns its connection to the pool the snapshot keeps alive
 }
 
 TEST_F(PgKvStoreTest, SnapshotDoesNotSeeWritesOfAnotherNode) {
