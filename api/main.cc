@@ -19,6 +19,7 @@
 #include "CLI/CLI.hpp"
 #include "api/config.pb.h"
 #include "api/logging.h"
+#include "api/node_storage.h"
 #include "api/notice_sender.h"
 #include "api/request_handler.h"
 #include "api/server.h"
@@ -66,11 +67,15 @@ struct Flags {
   std::string data_dir, listen, config_file, tls_cert, tls_key, tls_client_ca, backup_dir;
   std::string pkcs11_module, pkcs11_token, pkcs11_pin_file, log_format, region;
   std::string processor_ca_file;
+  vault::api::NodeStorageFlags node;
   bool dev = false;
 };
 
 void AddFlags(CLI::App& app, Flags* f) {
   app.add_option("--data-dir", f->data_dir, "data folder (created 0700 if missing)")->required();
+  app.add_option("--postgres", f->node.postgres,
+                 "keep the vault's records in this PostgreSQL database (libpq conninfo or URI)");
+  app.add_option("--node-id", f->node.node_id, "this node's name in health (default: host name)");
   app.add_option("--listen", f->listen,
                  "HOST:PORT to listen on (default 127.0.0.1:8200; port 0 = any)");
   app.add_option("--config", f->config_file, "configuration file (protobuf text format)");
@@ -296,12 +301,12 @@ void RunScheduler(vault::Vault& v, const std::atomic<bool>& stopping,
 }
 
 // Serves until SIGINT/SIGTERM (blocked in `stop_signals`), then drains.
-int Serve(vault::Vault& v, vault::api::ServerOptions server_options, const std::string& backup_dir,
+int Serve(vault::Vault& v, vault::api::ServerOptions server_options,
+          const vault::api::HandlerOptions& handler_options,
           std::chrono::milliseconds shutdown_deadline, const sigset_t& stop_signals) {
   vault::api::Metrics metrics;
   server_options.metrics = &metrics;
-  vault::api::RequestHandler handler(&v, &metrics,
-                                     vault::api::HandlerOptions{kVersion, backup_dir});
+  vault::api::RequestHandler handler(&v, &metrics, handler_options);
   absl::StatusOr<std::unique_ptr<vault::api::Server>> server =
       vault::api::Server::Start(server_options, &handler);
   if (!server.ok()) {
@@ -408,6 +413,14 @@ int main(int argc, char** argv) {
   if (!OpenToken(flags, config, &options.token)) return 2;
   if (!ResolveRegion(flags, config, &options.region)) return 2;
   if (!SetUpProcessorNotices(flags, config, &options)) return 2;
+  vault::api::HandlerOptions handler_options;
+  handler_options.version = kVersion;
+  handler_options.backup_dir = backup_dir;
+  if (absl::Status s = ResolveNodeStorage(flags.node, config, &options, &handler_options);
+      !s.ok()) {
+    std::fprintf(stderr, "vaultd: %s\n", std::string(s.message()).c_str());
+    return absl::IsInvalidArgument(s) ? 2 : 1;
+  }
   absl::StatusOr<std::unique_ptr<vault::Vault>> opened = vault::Vault::Open(std::move(options));
   if (!opened.ok()) {
     std::fprintf(stderr, "vaultd: cannot open the vault: %s\n",
@@ -431,5 +444,5 @@ int main(int argc, char** argv) {
     spdlog::error("PKCS#11 unseal failed: {}", std::string(s.message()));
   }
   WarnOnStartupProblems(v);
-  return Serve(v, server_options, backup_dir, shutdown_deadline, stop_signals);
+  return Serve(v, server_options, handler_options, shutdown_deadline, stop_signals);
 }

@@ -30,6 +30,9 @@ struct HandlerOptions {
   std::string version = "0.1.0";
   // Where POST /v1/sys/backups writes (a folder per backup); empty = off.
   std::string backup_dir;
+  // Health's "storage" ("rocksdb" or "postgres") and "node_id".
+  std::string storage = "rocksdb";
+  std::string node_id;
 };
 
 class RequestHandler {

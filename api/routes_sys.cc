@@ -89,7 +89,8 @@ HttpResponse HandleHealth(Call& call) {
   h.set_sealed(status.sealed);
   h.set_version(call.handler_options->version);
   const storage::StorageHealth& storage = status.storage;
-  h.set_storage("rocksdb");
+  h.set_storage(call.handler_options->storage);
+  h.set_node_id(call.handler_options->node_id);
   v1::StorageHealth* sh = h.mutable_storage_health();
   sh->set_writable(storage.writable);
   sh->set_reserve_released(storage.reserve_released);

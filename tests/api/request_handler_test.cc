@@ -47,7 +47,8 @@ TEST_F(RequestHandlerTest, HealthPrintsDefaultsAndGeneratesARequestId) {
   EXPECT_EQ(
       r.body,
       R"({"initialized":true,"sealed":false,"version":"0.1.0",)"
-      R"("storage_health":{"ok":true,"error":"","writable":true,"reserve_released":false},"storage":"rocksdb"})");
+      R"("storage_health":{"ok":true,"error":"","writable":true,"reserve_released":false},"storage":"rocksdb",)"
+      R"("node_id":""})");
   EXPECT_EQ(r.route, "/v1/sys/health");
   EXPECT_EQ(r.request_id.substr(0, 4), "req_");
   HttpResponse echoed = Do("GET", "/v1/sys/health", "", {{"x-request-id", "trace-7"}});

@@ -28,6 +28,9 @@ using internal::PgFailure;
 using internal::PgPool;
 using SnapshotTx = pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>;
 
+// The advisory lock key of PgKvOptions::sole_node ("vaultd" in ASCII).
+constexpr int64_t kSoleNodeLockId = 0x766175'6c7464;
+
 // A REPEATABLE READ READ ONLY transaction on a connection of its own. Its
 // first statement ran in GetSnapshot(), so its view is fixed from then on.
 class PgSnapshot final : public Snapshot {
@@ -75,6 +78,29 @@ class PgKvStore final : public KvStore {
  public:
   PgKvStore(std::shared_ptr<PgPool> pool, const PgKvOptions& options)
       : pool_(std::move(pool)), options_(options) {}
+
+  // One node per database until the keyring and the audit chain are shared
+  // (issue #15): a second node would fork the chain's head.
+  absl::Status TakeSoleNodeLock() {
+    try {
+      auto conn = std::make_unique<pqxx::connection>(options_.conninfo);
+      pqxx::nontransaction tx(*conn);
+      const bool taken =
+          tx.exec1("SELECT pg_try_advisory_lock(" + std::to_string(kSoleNodeLockId) + ")")[0]
+              .as<bool>();
+      if (!taken) {
+        return absl::FailedPreconditionError(
+            "another vaultd node uses this database; several nodes on one database are not "
+            "supported yet");
+      }
+      sole_node_lock_ = std::move(conn);
+      return absl::OkStatus();
+    } catch (const pqxx::broken_connection&) {
+      return absl::UnavailableError("cannot connect to the PostgreSQL database");
+    } catch (const pqxx::sql_error& e) {
+      return absl::InternalError(Cat("PostgreSQL error ", e.sqlstate()));
+    }
+  }
 
   absl::Status OpenSchema() {
     int found = 0;
@@ -263,6 +289,9 @@ class PgKvStore final : public KvStore {
     }
   }
 
+  // Held for the store's life when options_.sole_node: a session-level
+  // advisory lock that a second node's open finds taken.
+  std::unique_ptr<pqxx::connection> sole_node_lock_;
   const std::shared_ptr<PgPool> pool_;
   const PgKvOptions options_;
   std::atomic<uint64_t> writes_{0};
@@ -281,6 +310,7 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenPgKvStore(const PgKvOptions& option
                                        internal::SetUpConnection);
   auto store = std::make_unique<PgKvStore>(std::move(pool), options);
   RETURN_IF_ERROR(store->OpenSchema());
+  if (options.sole_node) RETURN_IF_ERROR(store->TakeSoleNodeLock());
   return std::unique_ptr<KvStore>(std::move(store));
 }
 

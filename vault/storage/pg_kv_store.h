@@ -1,6 +1,6 @@
 // PgKvStore: a KvStore on PostgreSQL (15) through libpqxx, for several
-// stateless vaultd nodes on one replicated database (issue #15). Not used by
-// vaultd yet: only tests and benchmarks open it.
+// stateless vaultd nodes on one replicated database (issue #15). vaultd
+// opens it with --postgres, as the one node of its database (sole_node).
 //
 // Layout: one table `vault_kv(kind smallint, k bytea, v bytea,
 // primary key (kind, k))` keyed by the Table enum value, and `vault_schema`
@@ -72,6 +72,11 @@ struct PgKvOptions {
   std::chrono::milliseconds acquire_timeout{2000};
   // Rows fetched per round trip by scans.
   size_t scan_page_rows = 512;
+  // Refuse to open while another store holds the database (a session-level
+  // advisory lock on a connection of its own, held until the store closes
+  // or that connection breaks): vaultd uses one node per database until the
+  // keyring and the audit chain live in it. FAILED_PRECONDITION when taken.
+  bool sole_node = false;
 };
 
 // Connects, creates the schema if missing and checks its version.

@@ -1,0 +1,123 @@
+// vaultd on PostgreSQL (--postgres, issue #15): the real binary keeps its
+// records in a throwaway PostgreSQL cluster, answers health with the
+// backend and node name, keeps every acknowledged write across a SIGKILL,
+// and refuses to start as a second node on a database another node holds.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "tests/api/vaultd_http_fixture.h"
+#include "tests/testing/pg_cluster.h"
+
+namespace vault::testing {
+namespace {
+
+class VaultdPostgresTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<PgCluster*> cluster = PgCluster::Shared();
+    ASSERT_TRUE(cluster.ok()) << cluster.status();
+    absl::StatusOr<std::string> conninfo = (*cluster)->NewDatabase();
+    ASSERT_TRUE(conninfo.ok()) << conninfo.status();
+    conninfo_ = *conninfo;
+    data_ = dir_.Sub("data");
+  }
+
+  std::unique_ptr<VaultdProcess> StartNode(const std::string& data, const std::string& node) {
+    auto p = std::make_unique<VaultdProcess>(std::vector<std::string>{
+        "--dev", "--data-dir", data, "--postgres", conninfo_, "--node-id", node});
+    EXPECT_GT(p->port(), 0) << "vaultd --postgres did not start";
+    return p;
+  }
+
+  HttpResult Call(VaultdProcess& p, const std::string& method, const std::string& target,
+                  const std::string& body = "", const std::string& key = "") {
+    HttpClient client("127.0.0.1", p.port(), nullptr);
+    std::map<std::string, std::string> headers;
+    if (!key.empty()) headers["Authorization"] = "Bearer " + key;
+    headers["X-Purpose"] = "support";
+    return client.Request(method, target, body, headers);
+  }
+
+  TempDir dir_;
+  std::string conninfo_;
+  std::string data_;
+};
+
+TEST_F(VaultdPostgresTest, RecordsLiveInPostgresAndSurviveAKill) {
+  std::unique_ptr<VaultdProcess> node = StartNode(data_, "node-a");
+  ASSERT_GT(node->port(), 0);
+  HttpResult health = Call(*node, "GET", "/v1/sys/health");
+  EXPECT_EQ(health.status, 200);
+  const auto h = Parse<api::v1::HealthResponse>(health.body);
+  EXPECT_EQ(h.storage(), "postgres");
+  EXPECT_EQ(h.node_id(), "node-a");
+  // Nothing of the vault's records in the data folder: no RocksDB there.
+  EXPECT_FALSE(std::filesystem::exists(data_ + "/db"));
+
+  const std::string root = ReadFirstLine(data_ + "/root-api-key");
+  ASSERT_EQ(Call(*node, "POST", "/v1/tenants", R"({"id": "acme"})", root).status, 201);
+  ASSERT_EQ(Call(*node, "PUT", "/v1/tenants/acme/roles/app",
+                 R"({"actions": ["tokenize", "detokenize"], "types": ["phone"],
+                     "max_reveal": "plain", "purposes": ["support"]})",
+                 root)
+                .status,
+            200);
+  HttpResult p = Call(*node, "POST", "/v1/tenants/acme/principals",
+                      R"({"name": "app", "roles": ["app"]})", root);
+  ASSERT_EQ(p.status, 201) << p.body;
+  const std::string key = Parse<api::v1::PrincipalResponse>(p.body).api_key();
+  HttpResult t = Call(*node, "POST", "/v1/tenants/acme/tokenize",
+                      R"({"items": [{"type": "phone", "value": "+8613800138000"}]})", key);
+  ASSERT_EQ(t.status, 200) << t.body;
+  const std::string token = Parse<api::v1::TokenizeResponse>(t.body).items(0).token();
+
+  node->Kill();  // SIGKILL: the acknowledged token must still be there
+  node = StartNode(data_, "node-a");
+  ASSERT_GT(node->port(), 0);
+  HttpResult d = Call(*node, "POST", "/v1/tenants/acme/detokenize",
+                      R"({"tokens": [")" + token + R"("], "reveal": "plain"})", key);
+  ASSERT_EQ(d.status, 200) << d.body;
+  EXPECT_EQ(Parse<api::v1::DetokenizeResponse>(d.body).items(0).value(), "+8613800138000");
+  HttpResult verify = Call(*node, "GET", "/v1/sys/audit/verify", "", root);
+  EXPECT_EQ(verify.status, 200) << verify.body;
+}
+
+TEST_F(VaultdPostgresTest, ASecondNodeOnTheSameDatabaseRefusesToStart) {
+  std::unique_ptr<VaultdProcess> first = StartNode(data_, "node-a");
+  ASSERT_GT(first->port(), 0);
+  const std::string err = dir_.Sub("second.err");
+  const std::string cmd = std::string(VAULTD_PATH) + " --dev --data-dir " + dir_.Sub("data-b") +
+                          " --postgres '" + conninfo_ +
+                          "' --node-id node-b --listen 127.0.0.1:0 >/dev/null 2>" + err;
+  const int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  std::stringstream text;
+  text << std::ifstream(err).rdbuf();
+  EXPECT_NE(text.str().find("another vaultd node uses this database"), std::string::npos)
+      << text.str();
+  EXPECT_EQ(text.str().find("password"), std::string::npos);
+  // The first node is unaffected.
+  EXPECT_EQ(Call(*first, "GET", "/v1/sys/health").status, 200);
+}
+
+TEST_F(VaultdPostgresTest, UnreachableDatabaseStopsTheStartWithAClearMessage) {
+  const std::string err = dir_.Sub("start.err");
+  const std::string cmd = std::string(VAULTD_PATH) + " --dev --data-dir " + data_ +
+                          " --postgres 'host=" + dir_.Sub("no-socket-here") +
+                          " dbname=vault connect_timeout=2' --listen 127.0.0.1:0 >/dev/null 2>" +
+                          err;
+  const int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  std::stringstream text;
+  text << std::ifstream(err).rdbuf();
+  EXPECT_NE(text.str().find("cannot open the PostgreSQL store"), std::string::npos) << text.str();
+}
+
+}  // namespace
+}  // namespace vault::testing
