@@ -5,6 +5,7 @@
 #include <map>
 #include <utility>
 
+#include "api/internal/fast_wire.h"
 #include "api/internal/routes.h"
 #include "api/wire.h"
 #include "base/strings.h"
@@ -72,7 +73,9 @@ HttpResponse HandleSearchSubjects(Call& call) {
 HttpResponse HandlePutSubject(Call& call) {
   const std::string& subject = call.Param("subject");
   v1::PutSubjectRequest in;
-  if (absl::Status st = call.Parse(&in); !st.ok()) return call.Error(st);
+  if (absl::Status st = ParseHot(call, &in, fast_codec::ParsePutSubjectRequest); !st.ok()) {
+    return call.Error(st);
+  }
   std::map<std::string, FieldInput> fields;
   for (const auto& [name, f] : in.fields()) fields[name] = {f.type(), f.value(), f.retention()};
   absl::StatusOr<std::map<std::string, std::string>> tokens =
@@ -82,7 +85,7 @@ HttpResponse HandlePutSubject(Call& call) {
   v1::PutSubjectResponse out;
   out.set_subject(subject);
   for (const auto& [name, token] : *tokens) (*out.mutable_tokens())[name] = token;
-  return call.Reply(out);
+  return ReplyHot(call, out, fast_codec::PrintPutSubjectResponse);
 }
 
 HttpResponse HandleReadSubject(Call& call) {
@@ -102,7 +105,7 @@ HttpResponse HandleReadSubject(Call& call) {
     SetFieldView(f.type, f.value, RevealLevelName(f.reveal), &(*out.mutable_fields())[name]);
   }
   for (const std::string& w : view->withheld) out.add_withheld(w);
-  HttpResponse reply = call.Reply(out);
+  HttpResponse reply = ReplyHot(call, out, fast_codec::PrintSubjectResponse);
   for (auto& [name, f] : *out.mutable_fields()) crypto::SecureWipe(*f.mutable_value());
   return reply;
 }

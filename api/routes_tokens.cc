@@ -3,6 +3,7 @@
 // Never logs; plaintext values are wiped from request and reply buffers.
 #include <utility>
 
+#include "api/internal/fast_wire.h"
 #include "api/internal/routes.h"
 #include "api/status_http.h"
 #include "api/wire.h"
@@ -12,7 +13,9 @@ namespace vault::api::internal {
 
 HttpResponse HandleTokenize(Call& call) {
   v1::TokenizeRequest in;
-  if (absl::Status st = call.Parse(&in); !st.ok()) return call.Error(st);
+  if (absl::Status st = ParseHot(call, &in, fast_codec::ParseTokenizeRequest); !st.ok()) {
+    return call.Error(st);
+  }
   std::vector<TokenizeItem> items;
   for (const auto& i : in.items()) {
     items.push_back({i.type(), i.value(), i.subject(), i.format(), i.ttl_seconds()});
@@ -28,12 +31,14 @@ HttpResponse HandleTokenize(Call& call) {
     item->set_type(std::string(DataTypeName(t.type)));
   }
   if (call.metrics != nullptr) call.metrics->Add("tokens_issued", r->size());
-  return call.Reply(out);
+  return ReplyHot(call, out, fast_codec::PrintTokenizeResponse);
 }
 
 HttpResponse HandleDetokenize(Call& call) {
   v1::DetokenizeRequest in;
-  if (absl::Status st = call.Parse(&in); !st.ok()) return call.Error(st);
+  if (absl::Status st = ParseHot(call, &in, fast_codec::ParseDetokenizeRequest); !st.ok()) {
+    return call.Error(st);
+  }
   absl::StatusOr<RevealLevel> reveal = RevealLevelOrMasked(in.reveal());
   if (!reveal.ok()) return call.Error(reveal.status());
   std::vector<std::string> tokens(in.tokens().begin(), in.tokens().end());
@@ -59,7 +64,7 @@ HttpResponse HandleDetokenize(Call& call) {
     call.metrics->Add("detokenizations", revealed);
     if (denied > 0) call.metrics->Add("denials", denied);
   }
-  HttpResponse reply = call.Reply(out);
+  HttpResponse reply = ReplyHot(call, out, fast_codec::PrintDetokenizeResponse);
   for (auto& item : *out.mutable_items()) crypto::SecureWipe(*item.mutable_value());
   return reply;
 }

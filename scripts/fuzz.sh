@@ -10,10 +10,11 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET="${1:-10}"
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_COMPILER=clang++-14 -DVAULT_FUZZ=ON >/dev/null
-cmake --build build-fuzz -j2 --target fuzz_data_types fuzz_receipt fuzz_audit_export fuzz_api_request
+cmake --build build-fuzz -j2 --target fuzz_data_types fuzz_receipt fuzz_audit_export fuzz_api_request \
+  fuzz_codec_diff
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/vaultd-fuzz-XXXXXX")
 trap 'rm -rf "$SCRATCH"' EXIT
-for target in fuzz_data_types fuzz_receipt fuzz_audit_export fuzz_api_request; do
+for target in fuzz_data_types fuzz_receipt fuzz_audit_export fuzz_api_request fuzz_codec_diff; do
   mkdir -p "$SCRATCH/$target" "$SCRATCH/$target-crashes"
   cp -r "tests/fuzz/corpus/$target/." "$SCRATCH/$target/"
   echo "== $target: ${SECONDS_PER_TARGET}s"
