@@ -22,6 +22,7 @@
 #include "api/notice_sender.h"
 #include "api/request_handler.h"
 #include "api/server.h"
+#include "api/storage_config.h"
 #include "crypto/secret_bytes.h"
 #include "spdlog/spdlog.h"
 #include "vault/vault.h"
@@ -362,6 +363,8 @@ int main(int argc, char** argv) {
   CLI::App app{"vaultd: personal-data vault server"};
   Flags flags;
   AddFlags(app, &flags);
+  vault::api::StorageFlags storage_flags;  // #14 storage tuning
+  vault::api::AddStorageFlags(app, &storage_flags);
   CLI11_PARSE(app, argc, argv);
 
   // Block the stop signals before any thread starts (the logger's included),
@@ -408,6 +411,11 @@ int main(int argc, char** argv) {
   if (!OpenToken(flags, config, &options.token)) return 2;
   if (!ResolveRegion(flags, config, &options.region)) return 2;
   if (!SetUpProcessorNotices(flags, config, &options)) return 2;
+  if (std::string error;
+      !vault::api::ResolveStorageTuning(storage_flags, config, &options.rocks, &error)) {
+    std::fprintf(stderr, "vaultd: %s\n", error.c_str());
+    return 2;
+  }
   absl::StatusOr<std::unique_ptr<vault::Vault>> opened = vault::Vault::Open(std::move(options));
   if (!opened.ok()) {
     std::fprintf(stderr, "vaultd: cannot open the vault: %s\n",
