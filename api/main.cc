@@ -411,11 +411,7 @@ int main(int argc, char** argv) {
   if (!OpenToken(flags, config, &options.token)) return 2;
   if (!ResolveRegion(flags, config, &options.region)) return 2;
   if (!SetUpProcessorNotices(flags, config, &options)) return 2;
-  if (std::string error;
-      !vault::api::ResolveStorageTuning(storage_flags, config, &options.rocks, &error)) {
-    std::fprintf(stderr, "vaultd: %s\n", error.c_str());
-    return 2;
-  }
+  if (!vault::api::ApplyStorageConfig(storage_flags, config, &options.rocks)) return 2;
   absl::StatusOr<std::unique_ptr<vault::Vault>> opened = vault::Vault::Open(std::move(options));
   if (!opened.ok()) {
     std::fprintf(stderr, "vaultd: cannot open the vault: %s\n",

@@ -1,6 +1,8 @@
 // vaultd's storage tuning flags and config keys (see storage_config.h).
 #include "api/storage_config.h"
 
+#include <cstdio>
+
 namespace vault::api {
 namespace {
 
@@ -78,6 +80,14 @@ bool ResolveStorageTuning(const StorageFlags& flags, const v1::ServerConfig& con
   PickBool(flags.token_filters_for_hits, config.has_token_filters_for_hits(),
            config.token_filters_for_hits(), &tuning->token_filters_for_hits);
   return true;
+}
+
+bool ApplyStorageConfig(const StorageFlags& flags, const v1::ServerConfig& config,
+                        storage::RocksTuning* tuning) {
+  std::string error;
+  if (ResolveStorageTuning(flags, config, tuning, &error)) return true;
+  std::fprintf(stderr, "vaultd: %s\n", error.c_str());
+  return false;
 }
 
 }  // namespace vault::api

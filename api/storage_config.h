@@ -19,8 +19,8 @@ struct StorageFlags {
   uint32_t memtable_mib = 0;
   uint32_t bloom_bits_per_key = 0;
   // "true", "false" or "" (not given).
-  std::string cache_index_and_filter_blocks, pin_index_and_filter_blocks,
-      partitioned_index_filters, data_block_hash_index, token_filters_for_hits;
+  std::string cache_index_and_filter_blocks, pin_index_and_filter_blocks, partitioned_index_filters,
+      data_block_hash_index, token_filters_for_hits;
 };
 
 void AddStorageFlags(CLI::App& app, StorageFlags* flags);
@@ -29,6 +29,11 @@ void AddStorageFlags(CLI::App& app, StorageFlags* flags);
 // (block cache 1-1048576 MiB, memtable 1-1024 MiB, bloom 1-64 bits/key).
 bool ResolveStorageTuning(const StorageFlags& flags, const v1::ServerConfig& config,
                           storage::RocksTuning* tuning, std::string* error);
+
+// ResolveStorageTuning for vaultd's start: false after printing the reason
+// on stderr ("vaultd: ...").
+bool ApplyStorageConfig(const StorageFlags& flags, const v1::ServerConfig& config,
+                        storage::RocksTuning* tuning);
 
 }  // namespace vault::api
 

@@ -36,6 +36,10 @@
 #     FIXED_CONNECTIONS=64             connections of the open-loop client
 #     FIXED_FRACTIONS="0.25 0.5 0.75 0.9"  rates as fractions of wrk's best
 #     SKIP_PG=1 / SKIP_INPROCESS=1 / SKIP_FIXED=1   leave a part out
+# Examples:
+#   bash bench/compare_all.sh /tmp/cmp && bash bench/plot.sh /tmp/cmp   # everything, then the PNGs
+#   SKIP_PG=1 SKIP_INPROCESS=1 CONCURRENCY="16 64" FIXED_FRACTIONS=0.5 \
+#       bash bench/compare_all.sh /tmp/p99   # only p99 at half of the reached throughput
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CMP_NAME=compare_all.sh

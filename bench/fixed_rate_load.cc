@@ -62,7 +62,8 @@ class Bodies {
   std::string Next() {
     ++counter_;
     if (Detokenize()) {
-      return "{\"tokens\": [\"" + tokens_[counter_ % tokens_.size()] + "\"], \"reveal\": \"masked\"}";
+      return "{\"tokens\": [\"" + tokens_[counter_ % tokens_.size()] +
+             "\"], \"reveal\": \"masked\"}";
     }
     const int items = job_ == "tokenize" ? 1 : 100;
     std::string body = "{\"items\": [";
@@ -151,7 +152,8 @@ class Load {
 
  private:
   static Clock::duration Micros(double us) {
-    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::micro>(us));
+    return std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double, std::micro>(us));
   }
   Clock::time_point Scheduled(uint64_t i) const {
     return t0_ + Micros(static_cast<double>(i) * 1e6 / s_.rate);
@@ -286,7 +288,8 @@ int main(int argc, char** argv) {
   if (argc > 6) s.warmup = std::atof(argv[6]);
   if (colon == std::string::npos || key == nullptr || !bodies.Valid() || s.rate <= 0 ||
       s.connections <= 0 || s.warmup >= s.seconds) {
-    std::fprintf(stderr, "fixed_rate_load: bad arguments or environment (VAULT_KEY, VAULT_TOKENS)\n");
+    std::fprintf(stderr,
+                 "fixed_rate_load: bad arguments or environment (VAULT_KEY, VAULT_TOKENS)\n");
     return 2;
   }
   s.key = key;

@@ -183,12 +183,13 @@ int main(int argc, char** argv) {
     options.rocks.data_block_hash_index = false;
   }
   if (argc > 5) options.rocks.block_cache_bytes = std::strtoull(argv[5], nullptr, 10) << 20;
-  std::printf("storage: block cache %zu MiB, index/filters in cache %d, pinned %d, partitioned %d, "
-              "hash index %d, token filters for hits %d, bloom %d bits/key\n",
-              options.rocks.block_cache_bytes >> 20, options.rocks.cache_index_and_filter_blocks,
-              options.rocks.pin_index_and_filter_blocks, options.rocks.partitioned_index_filters,
-              options.rocks.data_block_hash_index, options.rocks.token_filters_for_hits,
-              options.rocks.bloom_bits_per_key);
+  std::printf(
+      "storage: block cache %zu MiB, index/filters in cache %d, pinned %d, partitioned %d, "
+      "hash index %d, token filters for hits %d, bloom %d bits/key\n",
+      options.rocks.block_cache_bytes >> 20, options.rocks.cache_index_and_filter_blocks,
+      options.rocks.pin_index_and_filter_blocks, options.rocks.partitioned_index_filters,
+      options.rocks.data_block_hash_index, options.rocks.token_filters_for_hits,
+      options.rocks.bloom_bits_per_key);
   options.clock = &vault::SystemClock::Instance();
   options.random = &vault::crypto::SystemRandom::Instance();
   auto opened = vault::Vault::Open(std::move(options));

@@ -31,7 +31,8 @@ std::string LatestOptionsFile(const std::string& db) {
   std::string latest;
   for (const auto& e : std::filesystem::directory_iterator(db)) {
     const std::string name = e.path().filename().string();
-    if (name.rfind("OPTIONS-", 0) == 0 && name > std::filesystem::path(latest).filename().string()) {
+    if (name.rfind("OPTIONS-", 0) == 0 &&
+        name > std::filesystem::path(latest).filename().string()) {
       latest = e.path().string();
     }
   }

@@ -403,7 +403,8 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksKvStore(const RocksKvOptions& 
   }
   // Failure to persist the OPTIONS file (full disk) leaves the new size in force.
   for (rocksdb::ColumnFamilyHandle* h : handles) {
-    (void)raw->SetOptions(h, {{"write_buffer_size", std::to_string(options.tuning.write_buffer_bytes)}});
+    (void)raw->SetOptions(
+        h, {{"write_buffer_size", std::to_string(options.tuning.write_buffer_bytes)}});
   }
   // The WAL pin (see WriteGroup) from the start; on a full disk this write
   // fails and the store starts refusing writes.

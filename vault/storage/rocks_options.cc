@@ -36,8 +36,7 @@ rocksdb::BlockBasedTableOptions MakeTableOptions(const RocksTuning& tuning,
     table_options.metadata_block_size = 4096;
   }
   if (tuning.data_block_hash_index) {
-    table_options.data_block_index_type =
-        rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
+    table_options.data_block_index_type = rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
     table_options.data_block_hash_table_util_ratio = 0.75;
   }
   return table_options;
@@ -66,7 +65,8 @@ rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions(const RocksTuning& tuning,
   cf_options.memtable_whole_key_filtering = true;
   cf_options.memtable_prefix_bloom_size_ratio = 0.05;
   cf_options.optimize_filters_for_hits = token_table && tuning.token_filters_for_hits;
-  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(MakeTableOptions(tuning, cache)));
+  cf_options.table_factory.reset(
+      rocksdb::NewBlockBasedTableFactory(MakeTableOptions(tuning, cache)));
   return cf_options;
 }
 
