@@ -37,16 +37,16 @@ void AddStorageFlags(CLI::App& app, StorageFlags* f) {
   app.add_option("--bloom-bits-per-key", f->bloom_bits_per_key,
                  "bloom filter bits per key (default 10)");
   app.add_option("--cache-index-and-filter-blocks", f->cache_index_and_filter_blocks,
-                 "true|false: index and filter blocks in the block cache (default true)")
+                 "true|false: index and filter blocks in the block cache (default false)")
       ->check(boolean);
   app.add_option("--pin-index-and-filter-blocks", f->pin_index_and_filter_blocks,
                  "true|false: keep level-0 and top-level index/filter blocks pinned (default true)")
       ->check(boolean);
   app.add_option("--partitioned-index-filters", f->partitioned_index_filters,
-                 "true|false: two-level index and filters (default true)")
+                 "true|false: two-level index and filters (default false)")
       ->check(boolean);
   app.add_option("--data-block-hash-index", f->data_block_hash_index,
-                 "true|false: hash index inside data blocks (default true)")
+                 "true|false: hash index inside data blocks (default false)")
       ->check(boolean);
   app.add_option("--token-filters-for-hits", f->token_filters_for_hits,
                  "true|false: no filters on the token table's last level (default false)")

@@ -60,18 +60,18 @@ std::string FamilySection(const std::string& options, const std::string& family)
 TEST(StorageTuningConfig, FlagWinsOverKeyAndKeyOverDefault) {
   StorageFlags flags;
   flags.block_cache_mib = 48;
-  flags.partitioned_index_filters = "false";
+  flags.partitioned_index_filters = "true";
   v1::ServerConfig config;
   config.set_block_cache_mib(96);
   config.set_bloom_bits_per_key(14);
-  config.set_partitioned_index_filters(true);
+  config.set_partitioned_index_filters(false);
   config.set_token_filters_for_hits(true);
   RocksTuning tuning;
   std::string error;
   ASSERT_TRUE(ResolveStorageTuning(flags, config, &tuning, &error)) << error;
   EXPECT_EQ(tuning.block_cache_bytes, 48ULL << 20);
   EXPECT_EQ(tuning.bloom_bits_per_key, 14);
-  EXPECT_FALSE(tuning.partitioned_index_filters);
+  EXPECT_TRUE(tuning.partitioned_index_filters);
   EXPECT_TRUE(tuning.token_filters_for_hits);
   EXPECT_EQ(tuning.write_buffer_bytes, RocksTuning{}.write_buffer_bytes);
   EXPECT_EQ(tuning.cache_index_and_filter_blocks, RocksTuning{}.cache_index_and_filter_blocks);
@@ -91,17 +91,20 @@ TEST(StorageTuningRocks, OpenRocksKvStoreWritesTheTuningIntoOptions) {
   storage::RocksKvOptions options;
   options.path = dir.Sub("db");
   options.tuning.block_cache_bytes = 24ULL << 20;
+  // Every value differs from RocksTuning's default.
   options.tuning.bloom_bits_per_key = 7;
-  options.tuning.partitioned_index_filters = false;
-  options.tuning.data_block_hash_index = false;
+  options.tuning.cache_index_and_filter_blocks = true;
+  options.tuning.partitioned_index_filters = true;
+  options.tuning.data_block_hash_index = true;
   options.tuning.token_filters_for_hits = true;
   ASSERT_TRUE(storage::OpenRocksKvStore(options).ok());
   const std::string text = LatestOptionsFile(dir.Sub("db"));
   const std::string tokens = TableSection(text, "tokens");
   ASSERT_FALSE(tokens.empty()) << text;
   EXPECT_NE(tokens.find("bloomfilter:7"), std::string::npos) << tokens;
-  EXPECT_NE(tokens.find("index_type=kBinarySearch"), std::string::npos) << tokens;
-  EXPECT_NE(tokens.find("data_block_index_type=kDataBlockBinarySearch"), std::string::npos);
+  EXPECT_NE(tokens.find("index_type=kTwoLevelIndexSearch"), std::string::npos) << tokens;
+  EXPECT_NE(tokens.find("partition_filters=true"), std::string::npos) << tokens;
+  EXPECT_NE(tokens.find("data_block_index_type=kDataBlockBinaryAndHash"), std::string::npos);
   EXPECT_NE(tokens.find("cache_index_and_filter_blocks=true"), std::string::npos);
   EXPECT_NE(tokens.find("pin_top_level_index_and_filter=true"), std::string::npos);
   EXPECT_NE(FamilySection(text, "tokens").find("optimize_filters_for_hits=true"),
@@ -119,8 +122,7 @@ TEST(StorageTuningVaultd, ConfigAndFlagsReachRocksDb) {
   const std::string data = dir.Sub("data");
   {
     testing::VaultdProcess server({"--dev", "--data-dir", data, "--config", dir.Sub("vaultd.conf"),
-                                   "--bloom-bits-per-key", "9", "--data-block-hash-index",
-                                   "false"});
+                                   "--bloom-bits-per-key", "9", "--data-block-hash-index", "true"});
     ASSERT_GT(server.port(), 0) << "vaultd did not start";
     EXPECT_EQ(server.Stop(), 0);
   }
@@ -130,7 +132,8 @@ TEST(StorageTuningVaultd, ConfigAndFlagsReachRocksDb) {
   EXPECT_NE(tokens.find("bloomfilter:9"), std::string::npos) << tokens;  // the flag won
   EXPECT_NE(tokens.find("index_type=kTwoLevelIndexSearch"), std::string::npos) << tokens;
   EXPECT_NE(tokens.find("partition_filters=true"), std::string::npos) << tokens;
-  EXPECT_NE(tokens.find("data_block_index_type=kDataBlockBinarySearch"), std::string::npos);
+  EXPECT_NE(tokens.find("data_block_index_type=kDataBlockBinaryAndHash"), std::string::npos);
+  EXPECT_NE(tokens.find("cache_index_and_filter_blocks=false"), std::string::npos);      // default
   EXPECT_NE(ReadFile(data + "/db/LOG").find("capacity : 41943040"), std::string::npos);  // 40 MiB
 }
 
