@@ -53,6 +53,8 @@ set xlabel 'connections (wrk) / clients (pgbench)'
 set ylabel 'items per second'
 set logscale x 2
 set xtics (1, 2, 4, 8, 16, 32, 64, 128, 256)
+set xrange [0.8:*]
+set offsets 0, graph 0.05, 0, 0
 set yrange [0:*]
 set grid
 set key top left
