@@ -23,6 +23,7 @@
 #include "api/notice_sender.h"
 #include "api/request_handler.h"
 #include "api/server.h"
+#include "api/storage_config.h"
 #include "crypto/secret_bytes.h"
 #include "spdlog/spdlog.h"
 #include "vault/vault.h"
@@ -367,6 +368,8 @@ int main(int argc, char** argv) {
   CLI::App app{"vaultd: personal-data vault server"};
   Flags flags;
   AddFlags(app, &flags);
+  vault::api::StorageFlags storage_flags;  // #14 storage tuning
+  vault::api::AddStorageFlags(app, &storage_flags);
   CLI11_PARSE(app, argc, argv);
 
   // Block the stop signals before any thread starts (the logger's included),
@@ -413,6 +416,7 @@ int main(int argc, char** argv) {
   if (!OpenToken(flags, config, &options.token)) return 2;
   if (!ResolveRegion(flags, config, &options.region)) return 2;
   if (!SetUpProcessorNotices(flags, config, &options)) return 2;
+  if (!vault::api::ApplyStorageConfig(storage_flags, config, &options.rocks)) return 2;
   vault::api::HandlerOptions handler_options;
   handler_options.version = kVersion;
   handler_options.backup_dir = backup_dir;

@@ -3,8 +3,12 @@
 // throughput at 100,000 tokens and again at N, with the process's resident
 // memory and the data folder's size per token.
 // Usage: scale_bench [tokens=10000000] [threads=8] [seconds per measure=10]
-// Data folder in $TMPDIR (removed at the end). The DEK cache and RocksDB
-// block cache are the vault's defaults (VaultOptions).
+//                    [storage=default|legacy] [block cache MiB]
+// Data folder in $TMPDIR (removed at the end). The DEK cache is the vault's
+// default; the RocksDB settings are VaultOptions::rocks (RocksTuning's
+// defaults) or, with `legacy`, the settings before they were configurable
+// (64 MiB block cache, index and filters outside it, one-level index, no
+// data-block hash index); a block cache size given last overrides either.
 #include <stdlib.h>
 
 #include <atomic>
@@ -171,6 +175,21 @@ int main(int argc, char** argv) {
   if (::mkdtemp(dir.data()) == nullptr) return 1;
   vault::VaultOptions options;
   options.data_dir = dir;
+  if (argc > 4 && std::string(argv[4]) == "legacy") {
+    options.rocks.block_cache_bytes = 64ULL << 20;
+    options.rocks.cache_index_and_filter_blocks = false;
+    options.rocks.pin_index_and_filter_blocks = false;
+    options.rocks.partitioned_index_filters = false;
+    options.rocks.data_block_hash_index = false;
+  }
+  if (argc > 5) options.rocks.block_cache_bytes = std::strtoull(argv[5], nullptr, 10) << 20;
+  std::printf(
+      "storage: block cache %zu MiB, index/filters in cache %d, pinned %d, partitioned %d, "
+      "hash index %d, token filters for hits %d, bloom %d bits/key\n",
+      options.rocks.block_cache_bytes >> 20, options.rocks.cache_index_and_filter_blocks,
+      options.rocks.pin_index_and_filter_blocks, options.rocks.partitioned_index_filters,
+      options.rocks.data_block_hash_index, options.rocks.token_filters_for_hits,
+      options.rocks.bloom_bits_per_key);
   options.clock = &vault::SystemClock::Instance();
   options.random = &vault::crypto::SystemRandom::Instance();
   auto opened = vault::Vault::Open(std::move(options));

@@ -38,7 +38,7 @@ absl::Status Vault::OpenStores(VaultOptions& options) {
   } else {
     storage::RocksKvOptions rocks;
     rocks.path = options.data_dir + "/db";
-    rocks.block_cache_bytes = options.block_cache_bytes;
+    rocks.tuning = options.rocks;
     // Given up at a start on a full disk so the database can open.
     rocks.reserve_path = options.data_dir + "/reserve";
     absl::StatusOr<std::unique_ptr<storage::KvStore>> kv = storage::OpenRocksKvStore(rocks);

@@ -22,6 +22,7 @@
 #include "vault/data_access.h"
 #include "vault/notices/notice_sender.h"
 #include "vault/storage/kv_store.h"
+#include "vault/storage/rocks_tuning.h"
 #include "vault/system_control.h"
 
 namespace vault {
@@ -37,7 +38,8 @@ struct VaultOptions {
   crypto::RandomSource* random = nullptr;  // required
   crypto::Argon2idParams argon2;
   size_t dek_cache_capacity = 100000;
-  size_t block_cache_bytes = 64ULL << 20;
+  // RocksDB's block cache, memtables, filters and index layout.
+  storage::RocksTuning rocks;
   // A signed audit checkpoint every this many entries.
   uint64_t audit_checkpoint_every = 1000;
   // Shred-epoch jobs: data keys per write, and a pause after each write.

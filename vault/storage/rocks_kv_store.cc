@@ -8,6 +8,7 @@
 #include "base/status.h"
 #include "base/status_macros.h"
 #include "vault/storage/internal/rocks_failure.h"
+#include "vault/storage/internal/rocks_options.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -15,16 +16,13 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
-#include <rocksdb/filter_policy.h>
 #include <rocksdb/listener.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice.h>
 #include <rocksdb/statistics.h>
-#include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
@@ -356,35 +354,6 @@ rocksdb::DBOptions MakeDbOptions(const RocksKvOptions& options,
   return db_options;
 }
 
-// The options every column family shares: no compression, small memtables
-// with bloom filters, a block cache.
-rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions(const RocksKvOptions& options) {
-  rocksdb::ColumnFamilyOptions cf_options;
-  // Values are AEAD ciphertexts and do not compress; compression would only
-  // cost CPU (and hide bytes from the no-plaintext scans' controls).
-  cf_options.compression = rocksdb::kNoCompression;
-  cf_options.bottommost_compression = rocksdb::kNoCompression;
-  // Smaller memtables keep skiplist inserts in cache: with random token keys
-  // every insert walks the whole list, and 64 MiB lists miss L3.
-  // Opened with room for every memtable the WAL can hold (4 per family), so
-  // replaying it never writes a table file (a start on a full disk); set
-  // back to write_buffer_bytes right after the open.
-  cf_options.write_buffer_size = 8 * options.write_buffer_bytes;
-  cf_options.arena_block_size = options.write_buffer_bytes / 8;
-  cf_options.max_write_buffer_number = 4;
-  // A lookup probes every memtable (active and not yet flushed); a whole-key
-  // bloom filter per memtable skips those without the key.
-  cf_options.memtable_whole_key_filtering = true;
-  cf_options.memtable_prefix_bloom_size_ratio = 0.05;
-  rocksdb::BlockBasedTableOptions table_options;
-  table_options.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
-  // Point lookups (token, field, key records) skip table files without the
-  // key instead of searching each overlapping level-0 file.
-  table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
-  return cf_options;
-}
-
 // The reserve: given up when space is short so the open can succeed.
 // Returns whether it is released (absent).
 bool PrepareReserve(const RocksKvOptions& options) {
@@ -408,10 +377,15 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksKvStore(const RocksKvOptions& 
     db_options.env = env.get();
   }
 
-  const rocksdb::ColumnFamilyOptions cf_options = MakeColumnFamilyOptions(options);
+  const std::shared_ptr<rocksdb::Cache> cache = internal::MakeBlockCache(options.tuning);
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
-  for (Table t : kAllTables) descriptors.emplace_back(std::string(TableName(t)), cf_options);
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName,
+                           internal::MakeColumnFamilyOptions(options.tuning, cache, false));
+  for (Table t : kAllTables) {
+    descriptors.emplace_back(
+        std::string(TableName(t)),
+        internal::MakeColumnFamilyOptions(options.tuning, cache, t == Table::kTokens));
+  }
 
   rocksdb::DB* raw = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -429,7 +403,8 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksKvStore(const RocksKvOptions& 
   }
   // Failure to persist the OPTIONS file (full disk) leaves the new size in force.
   for (rocksdb::ColumnFamilyHandle* h : handles) {
-    (void)raw->SetOptions(h, {{"write_buffer_size", std::to_string(options.write_buffer_bytes)}});
+    (void)raw->SetOptions(
+        h, {{"write_buffer_size", std::to_string(options.tuning.write_buffer_bytes)}});
   }
   // The WAL pin (see WriteGroup) from the start; on a full disk this write
   // fails and the store starts refusing writes.

@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "vault/storage/kv_store.h"
+#include "vault/storage/rocks_tuning.h"
 
 namespace rocksdb {
 class FileSystem;
@@ -25,10 +26,8 @@ namespace vault::storage {
 struct RocksKvOptions {
   // Folder of the database; created if missing.
   std::string path;
-  // Block cache for reads.
-  size_t block_cache_bytes = 64ULL << 20;
-  // Memtable size per column family.
-  size_t write_buffer_bytes = 16ULL << 20;
+  // Block cache, memtables, filters and index layout (vaultd's config).
+  RocksTuning tuning;
   // Tests inject faults through a wrapping file system; null = the default.
   std::shared_ptr<rocksdb::FileSystem> file_system;
   // A file of `reserve_bytes` kept beside the database so that a start on a
