@@ -69,10 +69,12 @@ struct Flags {
   std::string pkcs11_module, pkcs11_token, pkcs11_pin_file, log_format, region;
   std::string processor_ca_file;
   vault::api::NodeStorageFlags node;
+  vault::api::StorageFlags storage;  // RocksDB tuning
   bool dev = false;
 };
 
 void AddFlags(CLI::App& app, Flags* f) {
+  vault::api::AddStorageFlags(app, &f->storage);
   app.add_option("--data-dir", f->data_dir, "data folder (created 0700 if missing)")->required();
   app.add_option("--postgres", f->node.postgres,
                  "keep the vault's records in this PostgreSQL database (libpq conninfo or URI)");
@@ -301,6 +303,19 @@ void RunScheduler(vault::Vault& v, const std::atomic<bool>& stopping,
   }
 }
 
+// RocksDB in the data folder or PostgreSQL (--postgres), and the node's
+// name: 0, or vaultd's exit status (2 bad flag, 1 the store cannot open).
+int OpenNodeStorage(const Flags& flags, const vault::api::v1::ServerConfig& config,
+                    vault::VaultOptions* options, vault::api::HandlerOptions* handler_options) {
+  handler_options->version = kVersion;
+  if (!vault::api::ApplyStorageConfig(flags.storage, config, &options->rocks)) return 2;
+  if (absl::Status s = ResolveNodeStorage(flags.node, config, options, handler_options); !s.ok()) {
+    std::fprintf(stderr, "vaultd: %s\n", std::string(s.message()).c_str());
+    return absl::IsInvalidArgument(s) ? 2 : 1;
+  }
+  return 0;
+}
+
 // Serves until SIGINT/SIGTERM (blocked in `stop_signals`), then drains.
 int Serve(vault::Vault& v, vault::api::ServerOptions server_options,
           const vault::api::HandlerOptions& handler_options,
@@ -368,8 +383,6 @@ int main(int argc, char** argv) {
   CLI::App app{"vaultd: personal-data vault server"};
   Flags flags;
   AddFlags(app, &flags);
-  vault::api::StorageFlags storage_flags;  // #14 storage tuning
-  vault::api::AddStorageFlags(app, &storage_flags);
   CLI11_PARSE(app, argc, argv);
 
   // Block the stop signals before any thread starts (the logger's included),
@@ -416,14 +429,10 @@ int main(int argc, char** argv) {
   if (!OpenToken(flags, config, &options.token)) return 2;
   if (!ResolveRegion(flags, config, &options.region)) return 2;
   if (!SetUpProcessorNotices(flags, config, &options)) return 2;
-  if (!vault::api::ApplyStorageConfig(storage_flags, config, &options.rocks)) return 2;
   vault::api::HandlerOptions handler_options;
-  handler_options.version = kVersion;
   handler_options.backup_dir = backup_dir;
-  if (absl::Status s = ResolveNodeStorage(flags.node, config, &options, &handler_options);
-      !s.ok()) {
-    std::fprintf(stderr, "vaultd: %s\n", std::string(s.message()).c_str());
-    return absl::IsInvalidArgument(s) ? 2 : 1;
+  if (const int status = OpenNodeStorage(flags, config, &options, &handler_options); status != 0) {
+    return status;
   }
   absl::StatusOr<std::unique_ptr<vault::Vault>> opened = vault::Vault::Open(std::move(options));
   if (!opened.ok()) {
