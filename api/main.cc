@@ -16,6 +16,10 @@
 #include <string>
 #include <thread>
 
+#ifdef VAULTD_MIMALLOC
+#include <mimalloc.h>
+#endif
+
 #include "CLI/CLI.hpp"
 #include "api/config.pb.h"
 #include "api/logging.h"
@@ -41,6 +45,9 @@ void DisableCoreDumps() {
 }
 
 void ReportMlockLimit() {
+#ifdef VAULTD_MIMALLOC
+  spdlog::info("allocator: mimalloc {}", mi_version());
+#endif
   struct rlimit lim {};
   if (::getrlimit(RLIMIT_MEMLOCK, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY) {
     spdlog::info("locked-memory limit: {} KiB (keys live in locked memory)", lim.rlim_cur / 1024);
