@@ -119,5 +119,14 @@ TEST_F(VaultdPostgresTest, UnreachableDatabaseStopsTheStartWithAClearMessage) {
   EXPECT_NE(text.str().find("cannot open the PostgreSQL store"), std::string::npos) << text.str();
 }
 
+TEST(VaultdNodeIdTest, AMalformedNodeIdExitsWithStatus2) {
+  TempDir dir;
+  const std::string cmd = std::string(VAULTD_PATH) + " --dev --data-dir " + dir.Sub("data") +
+                          " --node-id 'node a!' --listen 127.0.0.1:0 >/dev/null 2>&1";
+  const int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+}
+
 }  // namespace
 }  // namespace vault::testing
