@@ -82,7 +82,8 @@ struct Flags {
 
 void AddFlags(CLI::App& app, Flags* f) {
   vault::api::AddStorageFlags(app, &f->storage);
-  app.add_option("--data-dir", f->data_dir, "data folder (created 0700 if missing)")->required();
+  app.add_option("--data-dir", f->data_dir,
+                 "data folder (created 0700 if missing); optional with --postgres");
   app.add_option("--postgres", f->node.postgres,
                  "keep the vault's records in this PostgreSQL database (libpq conninfo or URI)");
   app.add_option("--node-id", f->node.node_id, "this node's name in health (default: host name)");
@@ -319,6 +320,14 @@ int OpenNodeStorage(const Flags& flags, const vault::api::v1::ServerConfig& conf
   if (absl::Status s = ResolveNodeStorage(flags.node, config, options, handler_options); !s.ok()) {
     std::fprintf(stderr, "vaultd: %s\n", std::string(s.message()).c_str());
     return absl::IsInvalidArgument(s) ? 2 : 1;
+  }
+  if (flags.data_dir.empty() && handler_options->storage != "postgres") {
+    std::fprintf(stderr, "vaultd: --data-dir is required (unless --postgres is given)\n");
+    return 2;
+  }
+  if (flags.data_dir.empty() && flags.dev) {
+    std::fprintf(stderr, "vaultd: --dev needs --data-dir (its unseal key is kept there)\n");
+    return 2;
   }
   return 0;
 }

@@ -46,7 +46,7 @@ absl::Status ResolveNodeStorage(const NodeStorageFlags& flags, const v1::ServerC
   }
   storage::PgKvOptions pg;
   pg.conninfo = conninfo;
-  pg.sole_node = true;
+  pg.node_lock = node_id;
   absl::StatusOr<std::unique_ptr<storage::KvStore>> kv = storage::OpenPgKvStore(pg);
   if (!kv.ok()) {  // the conninfo may hold a password: never echoed
     return absl::Status(kv.status().code(),

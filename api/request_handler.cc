@@ -121,6 +121,15 @@ bool MatchPath(std::string_view path, const std::vector<std::string>& seg,
 // The response of the route matching the call's path and method; a 405 when
 // only the path matches (no Allow header), nothing when no path matches.
 // Sets call.route to the matched template.
+// Routes about this node only: they need no view of the other nodes'
+// changes.
+bool NodeLocal(const Call& call) {
+  if (call.seg.empty()) return false;
+  if (call.seg[0] == "metrics" || call.seg[0] == "ui") return true;
+  return call.seg.size() == 3 && call.seg[0] == "v1" && call.seg[1] == "sys" &&
+         call.seg[2] == "health";
+}
+
 std::optional<HttpResponse> RouteCall(std::span<const Route> routes, Call& call) {
   bool path_matched = false;
   for (const Route& route : routes) {
@@ -307,6 +316,16 @@ HttpResponse RequestHandler::Dispatch(Call& call) {
   call.vault = vault_;
   call.metrics = metrics_;
   call.handler_options = &options_;
+  // Several nodes on one store: every change another node answered before
+  // this request arrived is put in force first (the node's own state
+  // excepted: health and metrics answer even when the store cannot).
+  if (!NodeLocal(call)) {
+    if (absl::Status synced = vault_->system().SyncWithCluster(); !synced.ok()) {
+      call.route = "cluster_sync";
+      return call.Error(
+          absl::UnavailableError(Cat("cannot sync with the cluster: ", synced.message())));
+    }
+  }
   if (std::optional<HttpResponse> r = RouteCall(kPublicRoutes, call)) return *std::move(r);
   if (call.seg.size() < 2 || call.seg[0] != "v1") {
     return call.Error(absl::NotFoundError("no such route"));

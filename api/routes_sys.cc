@@ -47,7 +47,7 @@ void AddObservedGauges(const ObservedState& o, std::map<std::string, double>* ga
 void AddResourceGauges(const std::string& data_dir, const SystemStatus& status,
                        std::map<std::string, double>* gauges) {
   struct statvfs fs {};
-  if (::statvfs(data_dir.c_str(), &fs) == 0) {
+  if (!data_dir.empty() && ::statvfs(data_dir.c_str(), &fs) == 0) {
     const double unit = static_cast<double>(fs.f_frsize);
     // What vaultd itself may still use (f_bavail: not the root reserve).
     (*gauges)["storage_free_bytes"] = static_cast<double>(fs.f_bavail) * unit;

@@ -119,6 +119,12 @@ MaintenanceReport SystemControl::RunMaintenance() {
   absl::StatusOr<int> expired = options_.keys->DestroyExpiredBackupKeys();
   if (expired.ok()) report.backup_keys_destroyed = *expired;
   if (options_.keys->sealed() || !report.storage.writable) return report;
+  // Several nodes on one store: only the lease holder runs the vault-wide
+  // work below, so each due erasure runs once; another node takes the
+  // lease over when its holder dies.
+  absl::StatusOr<bool> lease = options_.kv->HoldMaintenanceLease();
+  report.lease_held = lease.ok() && *lease;
+  if (!report.lease_held) return report;
   absl::StatusOr<int> executed = options_.lifecycle->RunDue();
   if (executed.ok()) report.erasures_executed = *executed;
   absl::StatusOr<int> resumed = options_.jobs->ResumeInterrupted();

@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "vault/access/access_policy.h"
+#include "vault/cluster_sync.h"
 #include "vault/keys/key_hierarchy.h"
 #include "vault/storage/kv_store.h"
 
@@ -55,6 +56,7 @@ struct ObservedState {
 // What one maintenance pass did (for vaultd's log).
 struct MaintenanceReport {
   storage::StorageHealth storage;  // after the recovery attempt
+  bool lease_held = false;         // ran the vault-wide work (KvStore::HoldMaintenanceLease)
   int erasures_executed = 0;
   int jobs_resumed = 0;
   int epochs_started = 0;  // scheduled shred epochs (RewrapJobs::StartDueEpochs)
@@ -73,6 +75,7 @@ struct SystemControlOptions {
   RewrapJobs* jobs = nullptr;
   const SubjectKeyStore* subject_keys = nullptr;  // its cache's fill, for metrics
   size_t dek_cache_capacity = 0;                  // the cap it was made with
+  ClusterSync* cluster = nullptr;                 // several nodes on one store
 };
 
 class SystemControl {
@@ -108,6 +111,13 @@ class SystemControl {
   // jobs, starts the shred epochs that are due and compacts what erasures
   // left behind.
   MaintenanceReport RunMaintenance();
+  // Before serving a request on a store several nodes share: puts in force
+  // every change another node committed before this call (ClusterSync).
+  // UNAVAILABLE when the store cannot be read. OK at once on a store one
+  // process owns.
+  [[nodiscard]] absl::Status SyncWithCluster() {
+    return options_.cluster != nullptr ? options_.cluster->Sync() : absl::OkStatus();
+  }
   ObservedState Observe() const;
   // Stops re-wrap jobs after their current chunk, compacts, flushes and
   // seals. Returns the first failure (the rest still run).

@@ -19,7 +19,13 @@ absl::StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
   if (options.notice_sender != nullptr && !options.notice_body) {
     return absl::InvalidArgumentError("a notice sender needs a notice body format");
   }
-  RETURN_IF_ERROR(PrepareDataDir(base::Env::Posix(), options.data_dir));
+  const bool shared = options.kv != nullptr && options.kv->shared();
+  if (options.data_dir.empty() && !shared) {
+    return absl::InvalidArgumentError("a data folder is required (except on a shared store)");
+  }
+  if (!options.data_dir.empty()) {
+    RETURN_IF_ERROR(PrepareDataDir(base::Env::Posix(), options.data_dir));
+  }
   std::unique_ptr<Vault> v(new Vault());
   v->data_dir_ = options.data_dir;
   RETURN_IF_ERROR(v->OpenStores(options));
@@ -47,6 +53,8 @@ absl::Status Vault::OpenStores(VaultOptions& options) {
   }
   KeyHierarchyOptions key_options;
   key_options.dir = options.data_dir;
+  // Every node of a shared store must see one keyring: it lives in the store.
+  if (kv_->shared()) key_options.keyring_kv = kv_.get();
   key_options.clock = options.clock;
   key_options.random = options.random;
   key_options.argon2 = options.argon2;
@@ -179,6 +187,14 @@ void Vault::WireFacades(const VaultOptions& options) {
   system_options.jobs = jobs_.get();
   system_options.subject_keys = subject_keys_.get();
   system_options.dek_cache_capacity = options.dek_cache_capacity;
+  cluster_ = std::make_unique<ClusterSync>(kv_.get(), [this]() -> absl::Status {
+    RETURN_IF_ERROR(keys_->Refresh());
+    subject_keys_->EvictAll();
+    principals_->DropCache();
+    consent_->EvictAll();
+    return absl::OkStatus();
+  });
+  system_options.cluster = cluster_.get();
   system_ = std::make_unique<SystemControl>(system_options);
 }
 

@@ -19,6 +19,7 @@
 #include "crypto/pkcs11_token.h"
 #include "crypto/random.h"
 #include "vault/audit/subject_pseudonyms.h"
+#include "vault/cluster_sync.h"
 #include "vault/data_access.h"
 #include "vault/notices/notice_sender.h"
 #include "vault/storage/kv_store.h"
@@ -33,6 +34,8 @@ class VaultParts;
 
 struct VaultOptions {
   // Created (0700) if missing; refused if group or others can access it.
+  // May be empty only with a shared store in `kv` (the keyring then lives
+  // in the store, and no file of the vault is written locally).
   std::string data_dir;
   const Clock* clock = nullptr;            // required
   crypto::RandomSource* random = nullptr;  // required
@@ -120,7 +123,8 @@ class Vault {
   std::unique_ptr<SubjectLifecycle> lifecycle_;
   std::unique_ptr<DataAccess> access_;
   std::unique_ptr<SystemControl> system_;
-  std::unique_ptr<RewrapJobs> jobs_;  // its threads use the rest
+  std::unique_ptr<RewrapJobs> jobs_;      // its threads use the rest
+  std::unique_ptr<ClusterSync> cluster_;  // shared stores: cache validation
   // Erasure notices: before the store goes, the sender stays, and its
   // worker (which uses the rest) is joined first.
   std::unique_ptr<NoticeSender> notice_sender_;

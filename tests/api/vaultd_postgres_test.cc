@@ -1,7 +1,8 @@
 // vaultd on PostgreSQL (--postgres, issue #15): the real binary keeps its
 // records in a throwaway PostgreSQL cluster, answers health with the
 // backend and node name, keeps every acknowledged write across a SIGKILL,
-// and refuses to start as a second node on a database another node holds.
+// refuses a second process with the same node id, and runs without a data
+// folder.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -86,23 +87,66 @@ TEST_F(VaultdPostgresTest, RecordsLiveInPostgresAndSurviveAKill) {
   EXPECT_EQ(verify.status, 200) << verify.body;
 }
 
-TEST_F(VaultdPostgresTest, ASecondNodeOnTheSameDatabaseRefusesToStart) {
+TEST_F(VaultdPostgresTest, ASecondProcessWithTheSameNodeIdRefusesToStart) {
   std::unique_ptr<VaultdProcess> first = StartNode(data_, "node-a");
   ASSERT_GT(first->port(), 0);
   const std::string err = dir_.Sub("second.err");
-  const std::string cmd = std::string(VAULTD_PATH) + " --dev --data-dir " + dir_.Sub("data-b") +
+  const std::string cmd = std::string(VAULTD_PATH) + " --dev --data-dir " + data_ +
                           " --postgres '" + conninfo_ +
-                          "' --node-id node-b --listen 127.0.0.1:0 >/dev/null 2>" + err;
+                          "' --node-id node-a --listen 127.0.0.1:0 >/dev/null 2>" + err;
   const int status = std::system(cmd.c_str());
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 1);
   std::stringstream text;
   text << std::ifstream(err).rdbuf();
-  EXPECT_NE(text.str().find("another vaultd node uses this database"), std::string::npos)
+  EXPECT_NE(text.str().find("another vaultd node named 'node-a' uses this database"),
+            std::string::npos)
       << text.str();
   EXPECT_EQ(text.str().find("password"), std::string::npos);
-  // The first node is unaffected.
+  // The first node is unaffected, and a node with another name starts.
   EXPECT_EQ(Call(*first, "GET", "/v1/sys/health").status, 200);
+  std::unique_ptr<VaultdProcess> other = StartNode(data_, "node-b");
+  EXPECT_GT(other->port(), 0);
+}
+
+TEST_F(VaultdPostgresTest, TheDataFolderIsOptionalWithPostgres) {
+  // A node without --data-dir (not dev): it starts sealed, writes no file,
+  // and is initialised and unsealed through the API like any other.
+  auto node = std::make_unique<VaultdProcess>(
+      std::vector<std::string>{"--postgres", conninfo_, "--node-id", "node-a"});
+  ASSERT_GT(node->port(), 0);
+  const auto h = Parse<api::v1::HealthResponse>(Call(*node, "GET", "/v1/sys/health").body);
+  EXPECT_FALSE(h.initialized());
+  HttpResult init = Call(*node, "POST", "/v1/sys/init", R"({"shares": 3, "threshold": 2})");
+  ASSERT_EQ(init.status, 200) << init.body;
+  const auto shares = Parse<api::v1::InitResponse>(init.body);
+  ASSERT_EQ(shares.unseal_shares_size(), 3);
+  auto unseal = [&](VaultdProcess& p) {
+    for (int i = 0; i < 2; ++i) {
+      HttpResult r =
+          Call(p, "POST", "/v1/sys/unseal", R"({"share": ")" + shares.unseal_shares(i) + R"("})");
+      EXPECT_EQ(r.status, 200) << r.body;
+    }
+  };
+  unseal(*node);
+  EXPECT_EQ(Call(*node, "POST", "/v1/tenants", R"({"id": "acme"})", shares.root_api_key()).status,
+            201);
+  // A second node reads the keyring from the database and unseals with the
+  // same shares.
+  auto second = std::make_unique<VaultdProcess>(
+      std::vector<std::string>{"--postgres", conninfo_, "--node-id", "node-b"});
+  ASSERT_GT(second->port(), 0);
+  unseal(*second);
+  EXPECT_EQ(Call(*second, "GET", "/v1/tenants/acme", "", shares.root_api_key()).status, 200);
+  // Nothing was written beside the binary's working folder: no data folder.
+  EXPECT_FALSE(std::filesystem::exists(dir_.Sub("data")));
+}
+
+TEST(VaultdDataDirTest, WithoutPostgresTheDataFolderIsRequired) {
+  const std::string cmd = std::string(VAULTD_PATH) + " --dev --listen 127.0.0.1:0 >/dev/null 2>&1";
+  const int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 2);
 }
 
 TEST_F(VaultdPostgresTest, UnreachableDatabaseStopsTheStartWithAClearMessage) {

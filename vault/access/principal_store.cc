@@ -60,6 +60,7 @@ absl::StatusOr<records::RoleRecord> PrincipalStore::PutRole(std::string_view ten
   if (role.max_reveal().empty()) role.set_max_reveal("masked");
   storage::WriteBatch batch;
   batch.Put(storage::Table::kMeta, RoleKey(tenant, role.name()), role.SerializeAsString());
+  batch.MarkInvalidatesCaches();  // other nodes drop their cached principals
   absl::Status committed = committer_->Commit(batch, &audit);
   ++generation_;  // even on failure: the write may have landed
   if (!committed.ok()) return committed;
@@ -127,6 +128,7 @@ absl::StatusOr<IssuedPrincipal> PrincipalStore::CreatePrincipal(
   batch.Put(storage::Table::kMeta, PrincipalKey(issued.id), record.SerializeAsString());
   batch.Put(storage::Table::kMeta, PrincipalNameKey(tenant, name), issued.id);
   batch.Put(storage::Table::kMeta, ApiKeyKey(*hash), issued.id);
+  batch.MarkInvalidatesCaches();
   absl::Status committed = committer_->Commit(batch, &audit);
   ++generation_;
   if (absl::Status s = committed; !s.ok()) {
@@ -184,6 +186,7 @@ absl::Status PrincipalStore::DeletePrincipal(std::string_view tenant, std::strin
   batch.Delete(storage::Table::kMeta, PrincipalKey(id));
   batch.Delete(storage::Table::kMeta, PrincipalNameKey(tenant, record.name()));
   batch.Delete(storage::Table::kMeta, ApiKeyKey(record.api_key_hash()));
+  batch.MarkInvalidatesCaches();
   ++generation_;  // before and after: no request may see the old entry again
   absl::Status committed = committer_->Commit(batch, &audit);
   ++generation_;

@@ -72,6 +72,9 @@ class PrincipalStore {
   // The principal holding `api_key`, with its roles. UNAUTHENTICATED for a
   // missing or unknown key; SEALED while sealed.
   [[nodiscard]] absl::StatusOr<Principal> Authenticate(std::string_view api_key);
+  // Every cached principal is read again on its next use (another node
+  // changed a principal or a role).
+  void DropCache() { ++generation_; }
 
  private:
   absl::Status CheckTenant(std::string_view tenant);

@@ -6,6 +6,7 @@
 #include <google/protobuf/stubs/common.h>
 
 #include "base/status.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 #include "crypto/encoding.h"
 #include "crypto/hashing.h"
@@ -151,6 +152,7 @@ absl::Status AuditLog::LoadHeadLocked() {
     if (any_entry) return absl::DataLossError("audit head is missing but entries exist");
     head_seq_ = 0;
     head_hash_ = ZeroHash();
+    head_image_.reset();
     loaded_ = true;
     return absl::OkStatus();
   }
@@ -163,8 +165,34 @@ absl::Status AuditLog::LoadHeadLocked() {
   }
   head_seq_ = head.seq();
   head_hash_ = head.hash();
+  head_image_ = std::move(*stored);
   loaded_ = true;
   return absl::OkStatus();
+}
+
+// Another node appended since this one's last group: continue from the
+// head it stored, and count the checkpoints it wrote.
+absl::Status AuditLog::AdoptHeadLocked(const std::optional<std::string>& image) {
+  if (image == head_image_) return absl::OkStatus();
+  if (!image.has_value()) return absl::DataLossError("audit head is missing but was written");
+  absl::StatusOr<KeyCache::Key> mac_key = keys_->GetSystemSubkey(SystemSubkey::kAuditMac);
+  if (!mac_key.ok()) return mac_key.status();
+  records::AuditHead head;
+  if (!head.ParseFromString(*image)) return absl::DataLossError("audit head is corrupt");
+  ASSIGN_OR_RETURN(std::string mac, HeadMac(**mac_key, head.seq(), head.hash()));
+  if (!crypto::ConstantTimeEquals(mac, head.mac())) {
+    return absl::DataLossError("audit head failed authentication");
+  }
+  if (head.seq() < head_seq_) return absl::DataLossError("audit head moved backwards");
+  const uint64_t before = head_seq_;
+  head_seq_ = head.seq();
+  head_hash_ = head.hash();
+  head_image_ = image;
+  return kv_->ScanRange(storage::Table::kAudit, CheckpointKey(before + 1),
+                        CheckpointKey(head_seq_ + 1), [&](std::string_view, std::string_view) {
+                          ++checkpoints_;
+                          return true;
+                        });
 }
 
 absl::Status AuditLog::CheckAnchorLocked() {
@@ -192,14 +220,32 @@ absl::StatusOr<std::string> AuditLog::AnchorProblem() {
 absl::Status AuditLog::Stage(const std::vector<const AuditEvent*>& events,
                              storage::WriteBatch* batch) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (!loaded_) {
-    absl::Status s = LoadHeadLocked();
-    if (s.ok()) s = CheckAnchorLocked();
-    if (!s.ok()) {
-      loaded_ = false;  // checked again with the next group
-      return s;
-    }
+  RETURN_IF_ERROR(EnsureLoadedLocked());
+  return StageLocked(events, batch);
+}
+
+absl::Status AuditLog::StageOn(const std::optional<std::string>& stored_head,
+                               const std::vector<const AuditEvent*>& events,
+                               storage::WriteBatch* batch) {
+  std::lock_guard<std::mutex> lock(mu_);
+  RETURN_IF_ERROR(EnsureLoadedLocked());
+  if (absl::Status s = AdoptHeadLocked(stored_head); !s.ok()) {
+    loaded_ = false;  // read whole again with the next group
+    return s;
   }
+  return StageLocked(events, batch);
+}
+
+absl::Status AuditLog::EnsureLoadedLocked() {
+  if (loaded_) return absl::OkStatus();
+  absl::Status s = LoadHeadLocked();
+  if (s.ok()) s = CheckAnchorLocked();
+  if (!s.ok()) loaded_ = false;  // checked again with the next group
+  return s;
+}
+
+absl::Status AuditLog::StageLocked(const std::vector<const AuditEvent*>& events,
+                                   storage::WriteBatch* batch) {
   absl::StatusOr<KeyCache::Key> mac_key = keys_->GetSystemSubkey(SystemSubkey::kAuditMac);
   if (!mac_key.ok()) return mac_key.status();
   uint64_t seq = head_seq_;
@@ -253,7 +299,9 @@ absl::Status AuditLog::Stage(const std::vector<const AuditEvent*>& events,
   head.set_seq(seq);
   head.set_hash(hash);
   head.set_mac(*mac);
-  batch->Put(storage::Table::kAudit, HeadKey(), head.SerializeAsString());
+  std::string head_image = head.SerializeAsString();
+  batch->Put(storage::Table::kAudit, HeadKey(), head_image);
+  staged_head_image_ = std::move(head_image);
   staged_seq_ = seq;
   staged_hash_ = std::move(hash);
   staged_checkpoints_ = checkpoints;
@@ -269,6 +317,7 @@ void AuditLog::Finish(bool written) {
     appended_ += staged_seq_ - head_seq_;
     head_seq_ = staged_seq_;
     head_hash_ = staged_hash_;
+    head_image_ = staged_head_image_;
     checkpoints_ = staged_checkpoints_;
     if (staged_anchor_.has_value()) pending_anchor_ = std::move(staged_anchor_);
     staged_anchor_.reset();
@@ -352,47 +401,6 @@ absl::StatusOr<AuditVerification> AuditLog::Verify() {
   return v;
 }
 
-absl::StatusOr<AuditPage> AuditLog::Find(const AuditQuery& query) {
-  AuditPage page;
-  const size_t limit = std::clamp<size_t>(query.limit, 1, 1000);
-  const std::optional<int64_t> since =
-      query.since ? std::optional<int64_t>(absl::ToUnixMillis(*query.since)) : std::nullopt;
-  const std::optional<int64_t> until =
-      query.until ? std::optional<int64_t>(absl::ToUnixMillis(*query.until)) : std::nullopt;
-  std::optional<std::string> ref;
-  if (!query.subject.empty() && resolve_) {
-    absl::StatusOr<std::optional<std::string>> resolved = resolve_(query.tenant, query.subject);
-    if (!resolved.ok()) return resolved.status();
-    ref = std::move(*resolved);
-  }
-  absl::Status s =
-      kv_->ScanRange(storage::Table::kAudit, EntryKey(query.after_seq + 1), "f",
-                     [&](std::string_view, std::string_view value) {
-                       records::AuditEntry e;
-                       if (!e.ParseFromArray(value.data(), static_cast<int>(value.size())))
-                         return true;
-                       if (e.tenant() != query.tenant) return true;
-                       if (!query.subject.empty()) {
-                         const bool by_ref = ref.has_value() && e.subject_ref() == *ref;
-                         if (!by_ref && e.subject() != query.subject) return true;
-                         if (by_ref) e.set_subject(query.subject);
-                       }
-                       if (!query.principal.empty() && e.principal() != query.principal)
-                         return true;
-                       if (!query.action.empty() && e.action() != query.action) return true;
-                       if (since && e.time_unix_ms() < *since) return true;
-                       if (until && e.time_unix_ms() >= *until) return true;
-                       if (page.entries.size() == limit) {
-                         page.next_after_seq = page.entries.back().seq();
-                         return false;
-                       }
-                       page.entries.push_back(std::move(e));
-                       return true;
-                     });
-  if (!s.ok()) return s;
-  return page;
-}
-
 }  // namespace vault
 
 namespace vault {
@@ -449,47 +457,6 @@ uint64_t AuditChainVerifier::last_checkpoint() const {
     if (seq <= result_.entries) last = seq;
   }
   return last;
-}
-
-absl::StatusOr<AuditExportPage> AuditLog::Export(uint64_t after_seq, size_t limit) {
-  AuditExportPage page;
-  std::shared_ptr<const storage::Snapshot> snapshot = kv_->GetSnapshot();
-  uint64_t last = after_seq;
-  absl::Status corrupt;
-  absl::Status s = kv_->ScanRange(
-      storage::Table::kAudit, EntryKey(after_seq + 1), "f",
-      [&](std::string_view, std::string_view value) {
-        if (page.entries.size() == limit) {
-          page.next_after_seq = last;
-          return false;
-        }
-        records::AuditEntry e;
-        if (!e.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-          corrupt = absl::DataLossError("audit entry is corrupt");
-          return false;
-        }
-        last = e.seq();
-        page.entries.push_back(std::move(e));
-        return true;
-      },
-      snapshot.get());
-  if (!s.ok()) return s;
-  if (!corrupt.ok()) return corrupt;
-  s = kv_->ScanRange(
-      storage::Table::kAudit, CheckpointKey(after_seq + 1), CheckpointKey(last + 1),
-      [&](std::string_view, std::string_view value) {
-        records::AuditCheckpoint c;
-        if (!c.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-          corrupt = absl::DataLossError("audit checkpoint is corrupt");
-          return false;
-        }
-        page.checkpoints.push_back(std::move(c));
-        return true;
-      },
-      snapshot.get());
-  if (!s.ok()) return s;
-  if (!corrupt.ok()) return corrupt;
-  return page;
 }
 
 }  // namespace vault

@@ -11,6 +11,10 @@
 // appending (fail closed). What remains undetected is a rollback to a point
 // after the newest anchor (less than `checkpoint_every` entries back) and a
 // rollback of the keyring file together with the store.
+// Several nodes on a shared store append to one chain: each group is staged
+// inside its write's transaction, on the head read there under the head's
+// lock (StageOn through KvStore::WriteGroupOn), so the nodes' groups are
+// chained one after the other.
 // Thread-safety: Stage/Finish only from the committer thread; Verify and
 // Find from any thread.
 // Never holds a value: tokens and keys appear only as keyed fingerprints.
@@ -91,6 +95,12 @@ class AuditLog {
   // it) while sealed or when the stored head does not verify.
   [[nodiscard]] absl::Status Stage(const std::vector<const AuditEvent*>& events,
                                    storage::WriteBatch* batch);
+  // Shared stores: as Stage, on the head `stored_head` read under the
+  // head's lock (KvStore::WriteGroupOn), which another node may have
+  // advanced since this node's last group.
+  [[nodiscard]] absl::Status StageOn(const std::optional<std::string>& stored_head,
+                                     const std::vector<const AuditEvent*>& events,
+                                     storage::WriteBatch* batch);
   void Finish(bool written);
 
   // Walks the whole chain and checks hashes, sequence, head, checkpoints
@@ -132,6 +142,11 @@ class AuditLog {
 
  private:
   absl::Status LoadHeadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status AdoptHeadLocked(const std::optional<std::string>& image)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status EnsureLoadedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status StageLocked(const std::vector<const AuditEvent*>& events, storage::WriteBatch* batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // After LoadHeadLocked: the anchor check, and the checkpoint count.
   absl::Status CheckAnchorLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -144,6 +159,8 @@ class AuditLog {
   bool loaded_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t head_seq_ ABSL_GUARDED_BY(mu_) = 0;
   std::string head_hash_ ABSL_GUARDED_BY(mu_);
+  std::optional<std::string> head_image_ ABSL_GUARDED_BY(mu_);  // the stored head record
+  std::string staged_head_image_ ABSL_GUARDED_BY(mu_);
   uint64_t staged_seq_ ABSL_GUARDED_BY(mu_) = 0;
   std::string staged_hash_ ABSL_GUARDED_BY(mu_);
   uint64_t appended_ ABSL_GUARDED_BY(mu_) = 0;

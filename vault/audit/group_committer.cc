@@ -143,32 +143,64 @@ void GroupCommitter::WriteGroup(const std::vector<Pending*>& group) {
       for (const AuditEvent& e : *p->events) events.push_back(&e);
     }
   }
-  storage::WriteBatch audit_batch;
   absl::Status status = absl::OkStatus();
-  if (!events.empty()) {
-    absl::Status staged;
-    try {
-      staged = audit_->Stage(events, &audit_batch);
-    } catch (const std::exception&) {
-      staged = absl::InternalError("staging failed");
-    }
-    if (IsSealed(staged)) {
-      status = staged;
-    } else if (!staged.ok()) {
-      status = absl::UnavailableError(Cat("audit log cannot be written: ", staged.message()));
-    } else {
-      batches.push_back(&audit_batch);
-    }
+  try {
+    status = events.empty()  ? kv_->WriteGroup(batches, storage::WriteOptions{})
+             : kv_->shared() ? WriteOnSharedHead(batches, events)
+                             : WriteStaged(batches, events);
+  } catch (const std::exception&) {  // e.g. bad_alloc building the batch
+    status = absl::InternalError("group write failed");
   }
-  if (status.ok()) {
-    try {
-      status = kv_->WriteGroup(batches, storage::WriteOptions{});
-    } catch (const std::exception&) {  // e.g. bad_alloc building the batch
-      status = absl::InternalError("group write failed");
-    }
-  }
-  if (!events.empty() && audit_batch.size() > 0) audit_->Finish(status.ok());
   for (Pending* p : group) p->status = status;
+}
+
+// The audit layer's failures: a sealed vault stays SEALED, anything else
+// is UNAVAILABLE (fail closed: nothing of the group is written).
+absl::Status GroupCommitter::StageError(const absl::Status& staged) {
+  if (IsSealed(staged)) return staged;
+  return absl::UnavailableError(Cat("audit log cannot be written: ", staged.message()));
+}
+
+absl::Status GroupCommitter::WriteStaged(std::vector<const storage::WriteBatch*> batches,
+                                         const std::vector<const AuditEvent*>& events) {
+  storage::WriteBatch audit_batch;
+  absl::Status staged;
+  try {
+    staged = audit_->Stage(events, &audit_batch);
+  } catch (const std::exception&) {
+    staged = absl::InternalError("staging failed");
+  }
+  if (!staged.ok()) return StageError(staged);
+  batches.push_back(&audit_batch);
+  absl::Status status = kv_->WriteGroup(batches, storage::WriteOptions{});
+  audit_->Finish(status.ok());
+  return status;
+}
+
+// Several nodes append to one chain: the group is staged inside the
+// write, on the head read under its lock.
+absl::Status GroupCommitter::WriteOnSharedHead(
+    const std::vector<const storage::WriteBatch*>& batches,
+    const std::vector<const AuditEvent*>& events) {
+  bool staged = false;
+  absl::Status stage_error = absl::OkStatus();
+  absl::Status status = kv_->WriteGroupOn(
+      storage::Table::kAudit, AuditLog::HeadKey(),
+      [&](const std::optional<std::string>& head, storage::WriteBatch* audit_batch) {
+        absl::Status s;
+        try {
+          s = audit_->StageOn(head, events, audit_batch);
+        } catch (const std::exception&) {
+          s = absl::InternalError("staging failed");
+        }
+        staged = s.ok();
+        if (!s.ok()) stage_error = s;
+        return s;
+      },
+      batches, storage::WriteOptions{});
+  if (!stage_error.ok() && !staged) return StageError(stage_error);
+  if (staged) audit_->Finish(status.ok());
+  return status;
 }
 
 std::vector<Parker::Resume> GroupCommitter::FinishGroup(const std::vector<Pending*>& group) {

@@ -92,6 +92,13 @@ class GroupCommitter {
   // Writes one group (its audit entries appended) and sets each status.
   // Called by whoever set busy_: the committer thread or a leading caller.
   void WriteGroup(const std::vector<Pending*>& group);
+  // The group with its audit entries staged first (a store one process
+  // owns), or staged inside the write on the stored head (a shared store).
+  absl::Status WriteStaged(std::vector<const storage::WriteBatch*> batches,
+                           const std::vector<const AuditEvent*>& events);
+  absl::Status WriteOnSharedHead(const std::vector<const storage::WriteBatch*>& batches,
+                                 const std::vector<const AuditEvent*>& events);
+  static absl::Status StageError(const absl::Status& staged);
   // After a group: counts fail-closed refusals, releases the callers.
   // Returns the resumptions of parked callers, to call after unlocking.
   std::vector<Parker::Resume> FinishGroup(const std::vector<Pending*>& group)

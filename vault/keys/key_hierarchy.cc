@@ -34,7 +34,9 @@ using keys_internal::ToMs;
 
 KeyHierarchy::KeyHierarchy(KeyHierarchyOptions options)
     : options_(std::move(options)),
-      file_(options_.dir, options_.env),
+      store_(options_.keyring_kv != nullptr
+                 ? std::unique_ptr<KeyringStore>(std::make_unique<KvKeyring>(options_.keyring_kv))
+                 : std::make_unique<KeyringFile>(options_.dir, options_.env)),
       cache_(options_.kek_cache_capacity) {}
 
 KeyHierarchy::~KeyHierarchy() = default;
@@ -45,7 +47,7 @@ absl::StatusOr<std::unique_ptr<KeyHierarchy>> KeyHierarchy::Open(KeyHierarchyOpt
   }
   if (options.env == nullptr) return absl::InvalidArgumentError("key hierarchy needs an Env");
   std::unique_ptr<KeyHierarchy> keys(new KeyHierarchy(std::move(options)));
-  absl::StatusOr<std::optional<records::Keyring>> loaded = keys->file_.Load();
+  absl::StatusOr<std::optional<records::Keyring>> loaded = keys->store_->Load();
   if (!loaded.ok()) return loaded.status();
   keys->keyring_ = std::move(*loaded);
   return keys;
@@ -63,7 +65,20 @@ records::SealConfig::Kind KeyHierarchy::seal_kind() const {
 
 absl::Status KeyHierarchy::PersistLocked(records::Keyring next) {
   next.set_generation(keyring_.has_value() ? keyring_->generation() + 1 : 1);
-  RETURN_IF_ERROR(file_.Store(next));
+  absl::Status stored = store_->Store(next);
+  if (storage::IsExpectationFailed(stored)) {
+    // Another node changed the keyring since this one loaded it: nothing
+    // was written; take its keyring, and let the caller try again on it.
+    absl::StatusOr<bool> must_seal = ReloadLocked();
+    if (must_seal.ok() && *must_seal) {
+      root_key_ready_.store(false, std::memory_order_release);
+      root_.reset();
+      signing_key_.reset();
+      unseal_key_.reset();
+    }
+    return absl::UnavailableError("the keyring was changed by another node; try again");
+  }
+  RETURN_IF_ERROR(stored);
   keyring_ = std::move(next);
   return absl::OkStatus();
 }
@@ -71,11 +86,14 @@ absl::Status KeyHierarchy::PersistLocked(records::Keyring next) {
 absl::Status KeyHierarchy::PersistDestructiveLocked(records::Keyring next) {
   records::Keyring copy = next;
   RETURN_IF_ERROR(PersistLocked(std::move(next)));
-  if (!file_.second_slot_stale()) return absl::OkStatus();
+  // A shared store keeps older row versions until vacuumed; the scheduler's
+  // compaction vacuums again if this fails.
+  (void)store_->Purge();
+  if (!store_->second_slot_stale()) return absl::OkStatus();
   // Write the same content again (a new generation): the stale slot is now
   // the one written first.
   RETURN_IF_ERROR(PersistLocked(std::move(copy)));
-  if (file_.second_slot_stale()) {
+  if (store_->second_slot_stale()) {
     return absl::UnavailableError("keyring: the older slot could not be overwritten");
   }
   return absl::OkStatus();
@@ -280,6 +298,34 @@ absl::Status KeyHierarchy::FinishUnsealLocked(std::unique_ptr<keys_internal::Roo
   root_ = std::move(root);
   signing_key_ = std::make_unique<crypto::SigningKey>(std::move(signing));
   root_key_ready_.store(true, std::memory_order_release);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> KeyHierarchy::ReloadLocked() {
+  ASSIGN_OR_RETURN(std::optional<records::Keyring> loaded, store_->Load());
+  if (!loaded.has_value()) return false;  // not initialised yet
+  if (keyring_.has_value() && loaded->generation() == keyring_->generation()) return false;
+  const bool root_changed = !keyring_.has_value() ||
+                            loaded->root_key_version() != keyring_->root_key_version() ||
+                            loaded->wrapped_root_key() != keyring_->wrapped_root_key();
+  keyring_ = std::move(*loaded);
+  cache_.Clear();  // a destroyed or rotated KEK must not stay usable here
+  if (root_ == nullptr || !root_changed) return false;
+  if (unseal_key_ == nullptr || keyring_->seal().kind() == records::SealConfig::PKCS11) return true;
+  absl::StatusOr<SecretBytes> root = XChaCha20Poly1305::DecryptSecret(
+      *unseal_key_, keyring_->wrapped_root_key(), RootAd(keyring_->root_key_version()));
+  if (!root.ok()) return true;  // rekeyed elsewhere: this node's unseal key is old
+  return !FinishUnsealLocked(keys_internal::SoftwareRoot(std::move(*root), options_.random)).ok();
+}
+
+absl::Status KeyHierarchy::Refresh() {
+  absl::StatusOr<bool> must_seal;
+  {
+    std::unique_lock lock(mu_);
+    must_seal = ReloadLocked();
+  }
+  if (!must_seal.ok()) return must_seal.status();
+  if (*must_seal) Seal();
   return absl::OkStatus();
 }
 

@@ -59,8 +59,11 @@ struct ActiveKek {
 };
 
 struct KeyHierarchyOptions {
-  // Folder for the keyring slots; must exist.
+  // Folder for the keyring slots; must exist (unless keyring_kv is set).
   std::string dir;
+  // A store several nodes share (KvStore::shared()): the keyring lives in
+  // it (KvKeyring) rather than in `dir`. Not owned.
+  storage::KvStore* keyring_kv = nullptr;
   base::Env* env = &base::Env::Posix();    // keyring slots, key file, backups
   const Clock* clock = nullptr;            // required
   crypto::RandomSource* random = nullptr;  // required
@@ -161,6 +164,14 @@ class KeyHierarchy {
   // vault nor any copy of its storage holds a key that opens the subject.
   // nullopt with a file root, or before such an epoch.
   std::optional<absl::Time> FinalAt(std::string_view tenant, absl::Time shredded_at) const;
+
+  // Shared store: loads the keyring again and, when another node changed
+  // it, puts it in force here: cached KEKs and subkeys are dropped (a
+  // destroyed version is gone at once), and a rotated root is opened with
+  // the unseal key this node holds; when it cannot be (a PKCS#11 root, or
+  // an unseal key changed by a rekey) the node seals. OK and nothing done
+  // when unchanged.
+  [[nodiscard]] absl::Status Refresh();
 
   // Drops the root key and every cached key, and tells the listeners.
   void Seal();
@@ -320,8 +331,13 @@ class KeyHierarchy {
  private:
   explicit KeyHierarchy(KeyHierarchyOptions options);
 
-  // REQUIRES: mu_ held exclusively.
+  // REQUIRES: mu_ held exclusively. On a shared store, when another node
+  // changed the keyring first: reloads it and returns UNAVAILABLE (the
+  // caller may try again).
   absl::Status PersistLocked(records::Keyring next);
+  // Puts the stored keyring in force (see Refresh). Returns whether the
+  // node must seal (done by the caller once mu_ is released).
+  absl::StatusOr<bool> ReloadLocked();
   // As PersistLocked, but for changes that destroy keys: both slots must
   // hold the new keyring, or it is an error (the old bytes may linger).
   absl::Status PersistDestructiveLocked(records::Keyring next);
@@ -355,7 +371,7 @@ class KeyHierarchy {
   bool root_ready() const { return root_key_ready_.load(std::memory_order_acquire); }
 
   KeyHierarchyOptions options_;
-  KeyringFile file_;
+  std::unique_ptr<KeyringStore> store_;  // KeyringFile, or KvKeyring on a shared store
   mutable std::shared_mutex mu_;
   std::optional<records::Keyring> keyring_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<keys_internal::RootKey> root_ ABSL_GUARDED_BY(mu_);     // null when sealed

@@ -41,7 +41,7 @@ absl::Status KeyHierarchy::CommitOrRollBackLocked(records::Keyring next,
   const bool next_in_force = keyring_->generation() != generation_before;
   records::Keyring back = previous;
   back.set_generation(keyring_->generation() + 2);
-  if (file_.Store(back).ok()) {
+  if (store_->Store(back).ok()) {
     keyring_ = std::move(back);
     return persisted;
   }

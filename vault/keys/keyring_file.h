@@ -15,11 +15,12 @@
 
 #include "absl/status/statusor.h"
 #include "base/env.h"
+#include "vault/keys/keyring_store.h"
 #include "vault/model/records.pb.h"
 
 namespace vault {
 
-class KeyringFile {
+class KeyringFile final : public KeyringStore {
  public:
   // `dir` must exist. Slots are dir/keyring.0 and dir/keyring.1, read and
   // written through `env` (not owned; tests inject faults there).
@@ -27,16 +28,16 @@ class KeyringFile {
 
   // The newest valid keyring, or nullopt when neither slot exists.
   // DATA_LOSS when slots exist but none is valid.
-  [[nodiscard]] absl::StatusOr<std::optional<records::Keyring>> Load() const;
+  [[nodiscard]] absl::StatusOr<std::optional<records::Keyring>> Load() const override;
 
   // Writes `keyring` (its generation must exceed the stored one) to both
   // slots, the one not holding the newest keyring first. OK once that first
   // slot is durable: the change has then happened. If the second slot cannot
   // be written, it keeps the older keyring until the next Store, and
   // second_slot_stale() says so.
-  [[nodiscard]] absl::Status Store(const records::Keyring& keyring);
+  [[nodiscard]] absl::Status Store(const records::Keyring& keyring) override;
 
-  bool second_slot_stale() const { return second_slot_stale_; }
+  bool second_slot_stale() const override { return second_slot_stale_; }
   std::string SlotPath(int slot) const;
 
  private:

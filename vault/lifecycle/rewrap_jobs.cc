@@ -43,7 +43,10 @@ absl::StatusOr<records::RewrapJob> RewrapJobs::StartJob(std::string_view tenant,
   } else {
     RETURN_IF_ERROR(options_.kv->Write(batch));
   }
-  Launch(job);
+  // On a shared store only the maintenance lease holder runs jobs (its
+  // ResumeInterrupted picks this one up within a pass), so no job runs on
+  // two nodes at once.
+  if (!options_.kv->shared()) Launch(job);
   return job;
 }
 

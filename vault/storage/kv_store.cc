@@ -16,6 +16,29 @@ std::string_view TableName(Table table) {
   return "unknown";
 }
 
+absl::Status KvStore::WriteGroupOn(Table table, std::string_view key, const BuildFn& build,
+                                   absl::Span<const WriteBatch* const> batches,
+                                   const WriteOptions& options) {
+  std::lock_guard<std::mutex> lock(serial_mu_);
+  absl::StatusOr<std::string> stored = Get(table, key);
+  if (!stored.ok() && !absl::IsNotFound(stored.status())) return stored.status();
+  const std::optional<std::string> current =
+      stored.ok() ? std::optional<std::string>(std::move(*stored)) : std::nullopt;
+  WriteBatch extra;
+  if (absl::Status built = build(current, &extra); !built.ok()) return built;
+  std::vector<const WriteBatch*> all(batches.begin(), batches.end());
+  all.push_back(&extra);
+  return WriteGroup(all, options);
+}
+
+absl::Status ExpectationFailed() {
+  return absl::AbortedError("a record this write depends on was changed by another writer");
+}
+
+bool IsExpectationFailed(const absl::Status& status) {
+  return absl::IsAborted(status) && status.message() == ExpectationFailed().message();
+}
+
 std::string PrefixSuccessor(std::string_view prefix) {
   std::string s(prefix);
   while (!s.empty()) {

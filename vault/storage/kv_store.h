@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,20 +53,50 @@ class WriteBatch {
   void Put(Table table, std::string_view key, std::string_view value) {
     ops_.push_back({OpKind::kPut, table, std::string(key), std::string(value)});
   }
+  // Deleting a subject's data key (an erasure) always invalidates caches:
+  // no node may keep opening the subject's records from a cached key.
   void Delete(Table table, std::string_view key) {
     ops_.push_back({OpKind::kDelete, table, std::string(key), {}});
+    if (table == Table::kSubjectKeys) invalidates_caches_ = true;
   }
-  // Appends every op of `other`, preserving order.
+  // Appends every op of `other`, preserving order, with its expectations
+  // and its cache mark.
   void Append(const WriteBatch& other) {
     ops_.insert(ops_.end(), other.ops_.begin(), other.ops_.end());
+    expectations_.insert(expectations_.end(), other.expectations_.begin(),
+                         other.expectations_.end());
+    invalidates_caches_ = invalidates_caches_ || other.invalidates_caches_;
   }
 
+  // A precondition: the write applies only if `key` then holds `value`
+  // (nullopt: is absent); otherwise it fails with ABORTED and nothing of it
+  // is written. Checked atomically with the write against every other write
+  // that carries expectations (on a shared store, from any node): a
+  // compare-and-set for records several writers advance (the audit head,
+  // the keyring).
+  struct Expectation {
+    Table table;
+    std::string key;
+    std::optional<std::string> value;
+  };
+  void Expect(Table table, std::string_view key, std::optional<std::string> value) {
+    expectations_.push_back({table, std::string(key), std::move(value)});
+  }
+  // The write changes what other nodes may hold in a cache (a principal, a
+  // role, a subject's key, the keyring): a shared store advances its cache
+  // generation in the same atomic write (KvStore::CacheGeneration).
+  void MarkInvalidatesCaches() { invalidates_caches_ = true; }
+
   const std::vector<Op>& ops() const { return ops_; }
+  const std::vector<Expectation>& expectations() const { return expectations_; }
+  bool invalidates_caches() const { return invalidates_caches_; }
   bool empty() const { return ops_.empty(); }
   size_t size() const { return ops_.size(); }
 
  private:
   std::vector<Op> ops_;
+  std::vector<Expectation> expectations_;
+  bool invalidates_caches_ = false;
 };
 
 struct WriteOptions {
@@ -116,6 +148,19 @@ class KvStore {
     for (const WriteBatch* b : batches) merged.Append(*b);
     return Write(merged, options);
   }
+  // A serialised read-modify-write of one record several writers advance
+  // (the audit chain's head): with `key` locked against every other
+  // WriteGroupOn of it (on a shared store, from any node), reads its value
+  // (nullopt: absent), calls `build` with it to fill `extra`, and applies
+  // `batches` then `extra` as one atomic write. Nothing is written when
+  // `build` fails (its error is returned). `build` may be called more than
+  // once (a retry on a new connection), each time with a fresh `extra`.
+  using BuildFn =
+      std::function<absl::Status(const std::optional<std::string>& current, WriteBatch* extra)>;
+  [[nodiscard]] virtual absl::Status WriteGroupOn(Table table, std::string_view key,
+                                                  const BuildFn& build,
+                                                  absl::Span<const WriteBatch* const> batches,
+                                                  const WriteOptions& options = {});
   // Calls `visitor` for every key beginning with `prefix`, in key order,
   // until it returns false.
   [[nodiscard]] virtual absl::Status ScanPrefix(Table table, std::string_view prefix,
@@ -150,7 +195,29 @@ class KvStore {
   // store; writes also try it) and to restore its reserve file. OK when
   // writable. Safe to call often, from any thread.
   [[nodiscard]] virtual absl::Status Recover() { return absl::OkStatus(); }
+
+  // Several vaultd nodes (processes) write this store at once (PostgreSQL):
+  // the keyring lives in it, and caches are validated through
+  // CacheGeneration. False for stores one process owns.
+  virtual bool shared() const { return false; }
+  // A number that changes whenever a write marked invalidates_caches
+  // commits, on any node. A node that sees it change drops its caches.
+  // Stores one process owns return 0 always (nothing else can change them).
+  [[nodiscard]] virtual absl::StatusOr<uint64_t> CacheGeneration() { return uint64_t{0}; }
+  // Whether this process holds the maintenance lease: one node of a shared
+  // store runs the scheduler (due erasures, retention, epochs, job
+  // resumption). The lease ends with its holder (its connection); callers
+  // ask again on every pass, so another node takes it over. Stores one
+  // process owns always grant it.
+  [[nodiscard]] virtual absl::StatusOr<bool> HoldMaintenanceLease() { return true; }
+
+ private:
+  std::mutex serial_mu_;  // the default WriteGroupOn: one process, one lock
 };
+
+// ABORTED: an expectation of the write did not hold (WriteBatch::Expect).
+absl::Status ExpectationFailed();
+bool IsExpectationFailed(const absl::Status& status);
 
 // The smallest key greater than every key with `prefix` ("" if none exists).
 std::string PrefixSuccessor(std::string_view prefix);

@@ -39,6 +39,13 @@ std::vector<absl::StatusOr<std::string>> MemoryKvStore::MultiGet(Table table,
 
 absl::Status MemoryKvStore::Write(const WriteBatch& batch, const WriteOptions&) {
   std::lock_guard<std::mutex> lock(mu_);
+  for (const WriteBatch::Expectation& e : batch.expectations()) {
+    const TableMap& map = tables_[Index(e.table)];
+    auto it = map.find(e.key);
+    const bool holds =
+        e.value.has_value() ? it != map.end() && it->second == *e.value : it == map.end();
+    if (!holds) return ExpectationFailed();
+  }
   for (const WriteBatch::Op& op : batch.ops()) {
     TableMap& map = tables_[Index(op.table)];
     if (op.kind == WriteBatch::OpKind::kPut) {

@@ -10,7 +10,7 @@
 
 namespace vault::storage {
 
-class MemoryKvStore final : public KvStore {
+class MemoryKvStore : public KvStore {
  public:
   using TableMap = std::map<std::string, std::string, std::less<>>;
   using Contents = std::array<TableMap, kTableCount>;

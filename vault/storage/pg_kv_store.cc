@@ -28,8 +28,8 @@ using internal::PgFailure;
 using internal::PgPool;
 using SnapshotTx = pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>;
 
-// The advisory lock key of PgKvOptions::sole_node ("vaultd" in ASCII).
-constexpr int64_t kSoleNodeLockId = 0x766175'6c7464;
+// The session advisory lock of the maintenance lease ("vaultsch" in ASCII).
+constexpr int64_t kLeaseLockId = 0x7661756c74736368;
 
 // A REPEATABLE READ READ ONLY transaction on a connection of its own. Its
 // first statement ran in GetSnapshot(), so its view is fixed from then on.
@@ -79,21 +79,21 @@ class PgKvStore final : public KvStore {
   PgKvStore(std::shared_ptr<PgPool> pool, const PgKvOptions& options)
       : pool_(std::move(pool)), options_(options) {}
 
-  // One node per database until the keyring and the audit chain are shared
-  // (issue #15): a second node would fork the chain's head.
-  absl::Status TakeSoleNodeLock() {
+  // One process per node name (PgKvOptions::node_lock): two processes with
+  // one name would hide each other in health and logs.
+  absl::Status TakeNodeLock() {
     try {
       auto conn = std::make_unique<pqxx::connection>(options_.conninfo);
       pqxx::nontransaction tx(*conn);
+      const int64_t id = internal::AdvisoryKey("node", Table::kMeta, options_.node_lock);
       const bool taken =
-          tx.exec1("SELECT pg_try_advisory_lock(" + std::to_string(kSoleNodeLockId) + ")")[0]
-              .as<bool>();
+          tx.exec1("SELECT pg_try_advisory_lock(" + std::to_string(id) + ")")[0].as<bool>();
       if (!taken) {
         return absl::FailedPreconditionError(
-            "another vaultd node uses this database; several nodes on one database are not "
-            "supported yet");
+            Cat("another vaultd node named '", options_.node_lock,
+                "' uses this database; give every node its own --node-id"));
       }
-      sole_node_lock_ = std::move(conn);
+      node_lock_ = std::move(conn);
       return absl::OkStatus();
     } catch (const pqxx::broken_connection&) {
       return absl::UnavailableError("cannot connect to the PostgreSQL database");
@@ -138,17 +138,57 @@ class PgKvStore final : public KvStore {
 
   absl::Status WriteGroup(absl::Span<const WriteBatch* const> batches,
                           const WriteOptions& options) override {
+    bool expected = true;
+    RETURN_IF_ERROR(Run([&](pqxx::connection& conn) {
+      expected = true;
+      pqxx::work tx(conn);
+      if (!options.sync) tx.exec("SET LOCAL synchronous_commit TO off");
+      bool invalidates = false;
+      for (const WriteBatch* b : batches) {
+        if (!internal::ExpectationsHold(tx, *b)) {
+          expected = false;
+          return;  // rolled back when tx goes
+        }
+        invalidates = invalidates || b->invalidates_caches();
+      }
+      for (const WriteBatch* b : batches) internal::WriteIn(tx, *b);
+      if (invalidates) internal::BumpGeneration(tx);
+      tx.commit();
+    }));
+    if (!expected) return ExpectationFailed();
+    NoteWritten();
+    return absl::OkStatus();
+  }
+
+  // The key's advisory lock is taken first and held to the commit: every
+  // node's WriteGroupOn of it runs one after the other, each on the value
+  // the previous one committed.
+  absl::Status WriteGroupOn(Table table, std::string_view key, const BuildFn& build,
+                            absl::Span<const WriteBatch* const> batches,
+                            const WriteOptions& options) override {
+    absl::Status built = absl::OkStatus();
     RETURN_IF_ERROR(Run([&](pqxx::connection& conn) {
       pqxx::work tx(conn);
       if (!options.sync) tx.exec("SET LOCAL synchronous_commit TO off");
+      internal::LockKey(tx, table, key);
+      WriteBatch extra;
+      built = build(internal::GetIn(tx, table, key), &extra);
+      if (!built.ok()) return;  // rolled back when tx goes
+      bool invalidates = extra.invalidates_caches();
+      for (const WriteBatch* b : batches) {
+        if (!internal::ExpectationsHold(tx, *b)) {
+          built = ExpectationFailed();
+          return;
+        }
+        invalidates = invalidates || b->invalidates_caches();
+      }
       for (const WriteBatch* b : batches) internal::WriteIn(tx, *b);
+      internal::WriteIn(tx, extra);
+      if (invalidates) internal::BumpGeneration(tx);
       tx.commit();
     }));
-    writes_.fetch_add(1, std::memory_order_relaxed);
-    commits_.fetch_add(1, std::memory_order_relaxed);
-    std::lock_guard<std::mutex> lock(health_mu_);
-    if (health_.error == "no_space") health_.error.clear();
-    health_.writable = health_.error.empty();
+    if (!built.ok()) return built;
+    NoteWritten();
     return absl::OkStatus();
   }
 
@@ -218,6 +258,41 @@ class PgKvStore final : public KvStore {
     return health_;
   }
 
+  bool shared() const override { return true; }
+
+  absl::StatusOr<uint64_t> CacheGeneration() override {
+    uint64_t gen = 0;
+    RETURN_IF_ERROR(
+        Read(nullptr, [&](pqxx::transaction_base& tx) { gen = internal::ReadGeneration(tx); }));
+    return gen;
+  }
+
+  // The lease is a session advisory lock on a connection of its own: it
+  // ends when this process (or that connection) does, and the server then
+  // grants it to the next node that asks.
+  absl::StatusOr<bool> HoldMaintenanceLease() override {
+    std::lock_guard<std::mutex> lock(lease_mu_);
+    try {
+      if (lease_conn_ == nullptr) {
+        auto conn = std::make_unique<pqxx::connection>(options_.conninfo);
+        pqxx::nontransaction tx(*conn);
+        if (!tx.exec1("SELECT pg_try_advisory_lock(" + std::to_string(kLeaseLockId) + ")")[0]
+                 .as<bool>()) {
+          return false;  // another node holds it; asked again next pass
+        }
+        lease_conn_ = std::move(conn);
+        return true;
+      }
+      // Still ours while the session lives: a dead connection lost it.
+      pqxx::nontransaction tx(*lease_conn_);
+      tx.exec("SELECT 1");
+      return true;
+    } catch (...) {
+      lease_conn_.reset();
+      return internal::ClassifyCurrentException().status;
+    }
+  }
+
   absl::Status Recover() override {
     if (Health().writable) return absl::OkStatus();
     return Run([](pqxx::connection& conn) {
@@ -269,6 +344,14 @@ class PgKvStore final : public KvStore {
     });
   }
 
+  void NoteWritten() {
+    writes_.fetch_add(1, std::memory_order_relaxed);
+    commits_.fetch_add(1, std::memory_order_relaxed);
+    std::lock_guard<std::mutex> lock(health_mu_);
+    if (health_.error == "no_space") health_.error.clear();
+    health_.writable = health_.error.empty();
+  }
+
   void NoteReached() {
     std::lock_guard<std::mutex> lock(health_mu_);
     if (health_.error == "unavailable") {
@@ -289,9 +372,11 @@ class PgKvStore final : public KvStore {
     }
   }
 
-  // Held for the store's life when options_.sole_node: a session-level
-  // advisory lock that a second node's open finds taken.
-  std::unique_ptr<pqxx::connection> sole_node_lock_;
+  // Held for the store's life when options_.node_lock is set: a session
+  // advisory lock that a second process with the same name finds taken.
+  std::unique_ptr<pqxx::connection> node_lock_;
+  std::mutex lease_mu_;
+  std::unique_ptr<pqxx::connection> lease_conn_ ABSL_GUARDED_BY(lease_mu_);
   const std::shared_ptr<PgPool> pool_;
   const PgKvOptions options_;
   std::atomic<uint64_t> writes_{0};
@@ -310,7 +395,7 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenPgKvStore(const PgKvOptions& option
                                        internal::SetUpConnection);
   auto store = std::make_unique<PgKvStore>(std::move(pool), options);
   RETURN_IF_ERROR(store->OpenSchema());
-  if (options.sole_node) RETURN_IF_ERROR(store->TakeSoleNodeLock());
+  if (!options.node_lock.empty()) RETURN_IF_ERROR(store->TakeNodeLock());
   return std::unique_ptr<KvStore>(std::move(store));
 }
 

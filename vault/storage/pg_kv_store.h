@@ -1,14 +1,21 @@
 // PgKvStore: a KvStore on PostgreSQL (15) through libpqxx, for several
 // stateless vaultd nodes on one replicated database (issue #15). vaultd
-// opens it with --postgres, as the one node of its database (sole_node).
+// opens it with --postgres, locked to its --node-id (node_lock).
 //
 // Layout: one table `vault_kv(kind smallint, k bytea, v bytea,
-// primary key (kind, k))` keyed by the Table enum value, and `vault_schema`
-// holding the schema version (created on first open; a newer version is
-// refused with FAILED_PRECONDITION). bytea compares like memcmp (shorter
+// primary key (kind, k))` keyed by the Table enum value, `vault_generation`
+// (one row: the cache generation) and `vault_schema` holding the schema
+// version (created on first open, older versions upgraded in place; a newer
+// version is refused with FAILED_PRECONDITION). bytea compares like memcmp (shorter
 // first on a common prefix), the order of RocksDB's bytewise comparator, so
 // scans return keys in the same order on both stores.
 //
+// Sharing: several nodes write one database at once (shared() is true).
+// A batch's expectations take a transaction-scoped advisory lock per key,
+// then read and compare it, all inside the write's transaction; a batch
+// marked invalidates_caches advances vault_generation in it;
+// CacheGeneration reads it. The maintenance lease is a session advisory
+// lock on a connection of its own.
 // Semantics: a Write (or WriteGroup) is one transaction; with
 // WriteOptions::sync it commits with the server's synchronous_commit (turned
 // on for the session if the server has it off), without it with
@@ -58,7 +65,7 @@
 namespace vault::storage {
 
 // The schema version this code creates and reads.
-inline constexpr int kPgSchemaVersion = 1;
+inline constexpr int kPgSchemaVersion = 2;
 
 struct PgKvOptions {
   // libpq connection string or URI ("host=/run/pg dbname=vault" or
@@ -72,11 +79,11 @@ struct PgKvOptions {
   std::chrono::milliseconds acquire_timeout{2000};
   // Rows fetched per round trip by scans.
   size_t scan_page_rows = 512;
-  // Refuse to open while another store holds the database (a session-level
-  // advisory lock on a connection of its own, held until the store closes
-  // or that connection breaks): vaultd uses one node per database until the
-  // keyring and the audit chain live in it. FAILED_PRECONDITION when taken.
-  bool sole_node = false;
+  // A name (vaultd's --node-id): refuse to open while another store opened
+  // with the same name holds the database (a session advisory lock on a
+  // connection of its own, held until the store closes or that connection
+  // breaks). FAILED_PRECONDITION when taken. Empty: no lock.
+  std::string node_lock;
 };
 
 // Connects, creates the schema if missing and checks its version.

@@ -28,7 +28,11 @@ constexpr char kCreateSchema[] =
     " id integer PRIMARY KEY CHECK (id = 1), version integer NOT NULL);"
     "CREATE TABLE IF NOT EXISTS vault_kv ("
     " kind smallint NOT NULL, k bytea NOT NULL, v bytea NOT NULL,"
-    " PRIMARY KEY (kind, k))";
+    " PRIMARY KEY (kind, k));"
+    // Version 2: the cache generation (KvStore::CacheGeneration).
+    "CREATE TABLE IF NOT EXISTS vault_generation ("
+    " id integer PRIMARY KEY CHECK (id = 1), gen bigint NOT NULL);"
+    "INSERT INTO vault_generation (id, gen) VALUES (1, 0) ON CONFLICT DO NOTHING";
 // Any constant: serialises schema creation between nodes opening at once.
 constexpr char kSchemaLock[] = "SELECT pg_advisory_xact_lock(7265746)";
 
@@ -106,6 +110,9 @@ void SetUpConnection(pqxx::connection& conn) {
                "INSERT INTO vault_kv (kind, k, v) VALUES ($1, $2, $3) "
                "ON CONFLICT (kind, k) DO UPDATE SET v = EXCLUDED.v");
   conn.prepare("vault_delete", "DELETE FROM vault_kv WHERE kind = $1 AND k = $2");
+  conn.prepare("vault_lock_key", "SELECT pg_advisory_xact_lock($1)");
+  conn.prepare("vault_bump_generation", "UPDATE vault_generation SET gen = gen + 1 WHERE id = 1");
+  conn.prepare("vault_generation", "SELECT gen FROM vault_generation WHERE id = 1");
   conn.prepare("vault_scan",
                "SELECT k, v FROM vault_kv WHERE kind = $1 AND k >= $2 ORDER BY k LIMIT $3");
   conn.prepare("vault_scan_to",
@@ -126,6 +133,8 @@ int EnsureSchema(pqxx::connection& conn, int version) {
   tx.exec(kCreateSchema);
   tx.exec_params("INSERT INTO vault_schema (id, version) VALUES (1, $1) ON CONFLICT DO NOTHING",
                  version);
+  // Older versions are upgraded by the statements above (each only adds).
+  tx.exec_params("UPDATE vault_schema SET version = $1 WHERE id = 1 AND version < $1", version);
   const int found = tx.exec("SELECT version FROM vault_schema WHERE id = 1")[0][0].as<int>();
   tx.commit();
   return found;
@@ -175,6 +184,40 @@ void ScanIn(pqxx::transaction_base& tx, Table table, std::string_view begin, std
     from = std::move(last);
     from.push_back('\0');
   }
+}
+
+int64_t AdvisoryKey(std::string_view domain, Table table, std::string_view key) {
+  // FNV-1a, 64 bits: the same number on every node and every build.
+  uint64_t h = 0xcbf29ce484222325ULL;
+  auto mix = [&h](unsigned char c) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  };
+  for (char c : domain) mix(static_cast<unsigned char>(c));
+  mix(static_cast<unsigned char>(table));
+  for (char c : key) mix(static_cast<unsigned char>(c));
+  return static_cast<int64_t>(h);
+}
+
+void LockKey(pqxx::transaction_base& tx, Table table, std::string_view key) {
+  tx.exec_prepared("vault_lock_key", AdvisoryKey("expect", table, key));
+}
+
+bool ExpectationsHold(pqxx::transaction_base& tx, const WriteBatch& batch) {
+  for (const WriteBatch::Expectation& e : batch.expectations()) {
+    // Held until the transaction ends: the next writer expecting this key
+    // waits for this one's commit, then reads what it wrote.
+    LockKey(tx, e.table, e.key);
+    const std::optional<std::string> found = GetIn(tx, e.table, e.key);
+    if (found != e.value) return false;
+  }
+  return true;
+}
+
+void BumpGeneration(pqxx::transaction_base& tx) { tx.exec_prepared("vault_bump_generation"); }
+
+uint64_t ReadGeneration(pqxx::transaction_base& tx) {
+  return tx.exec_prepared("vault_generation")[0][0].as<uint64_t>();
 }
 
 void WriteIn(pqxx::transaction_base& tx, const WriteBatch& batch) {

@@ -149,6 +149,19 @@ class RocksKvStore final : public KvStore {
     if (absl::Status r = RecoverIfFailed(); !r.ok()) return r;
     std::shared_lock<std::shared_mutex> gate(gate_);
     if (Failure f = failure_->Get(); f != Failure::kNone) return Refusal(f);
+    // Writes with expectations are serialised with each other: check, then
+    // write, with no other such write in between.
+    std::unique_lock<std::mutex> expecting(expect_mu_, std::defer_lock);
+    for (const WriteBatch* batch : batches) {
+      for (const WriteBatch::Expectation& e : batch->expectations()) {
+        if (!expecting.owns_lock()) expecting.lock();
+        std::string value;
+        rocksdb::Status got = db_->Get(rocksdb::ReadOptions(), handle(e.table), e.key, &value);
+        if (!got.ok() && !got.IsNotFound()) return FromRocks(got, "expectation");
+        const bool holds = e.value.has_value() ? got.ok() && value == *e.value : got.IsNotFound();
+        if (!holds) return ExpectationFailed();
+      }
+    }
     return Checked(db_->Write(wo, &wb), "write");
   }
 
@@ -318,6 +331,7 @@ class RocksKvStore final : public KvStore {
   // Writes, compactions: shared; Resume, Flush (WAL sync), checkpoints:
   // exclusive.
   std::shared_mutex gate_;
+  std::mutex expect_mu_;  // serialises writes that carry expectations
   const std::string reserve_path_;
   const uint64_t reserve_bytes_;
   const std::chrono::milliseconds resume_interval_;

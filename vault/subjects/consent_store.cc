@@ -178,6 +178,7 @@ absl::StatusOr<Consent> ConsentStore::Put(std::string_view tenant, std::string_v
   ASSIGN_OR_RETURN(std::string current,
                    Seal(tenant, subject, CurrentSlot(), *dek, state, *options_.random));
   batch.Put(storage::Table::kLedger, Cat(prefix, CurrentSlot()), current);
+  batch.MarkInvalidatesCaches();  // other nodes drop their cached consent
 
   const std::string id = SubjectKey(tenant, subject);
   cache_.Erase(id);

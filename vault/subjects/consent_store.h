@@ -80,6 +80,8 @@ class ConsentStore {
                                                              std::string_view subject);
 
   size_t cached() const { return cache_.size(); }
+  // Another node changed a consent: every subject's is read again.
+  void EvictAll() { cache_.Clear(); }
 
  private:
   struct Cached {

@@ -8,8 +8,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <functional>
+#include <optional>
 #include <ostream>
+#include <thread>
 
 #include "tests/testing/pg_cluster.h"
 #include "tests/testing/temp_dir.h"
@@ -191,6 +194,75 @@ std::unique_ptr<KvStore> OpenRocks(const std::string& dir) {
   RocksKvOptions options;
   options.path = dir;
   return std::move(*OpenRocksKvStore(options));
+}
+
+TEST_P(KvStoreContract, AnExpectationThatFailsWritesNothing) {
+  WriteBatch first;
+  first.Expect(Table::kAudit, "h", std::nullopt);  // absent: holds
+  first.Put(Table::kAudit, "h", "1");
+  ASSERT_TRUE(store_->Write(first).ok());
+
+  WriteBatch stale;  // built on a value another writer has since replaced
+  stale.Expect(Table::kAudit, "h", std::string("0"));
+  stale.Put(Table::kAudit, "h", "2");
+  stale.Put(Table::kFields, "side", "effect");
+  absl::Status refused = store_->Write(stale);
+  EXPECT_TRUE(IsExpectationFailed(refused)) << refused;
+  EXPECT_EQ(*store_->Get(Table::kAudit, "h"), "1");
+  EXPECT_TRUE(absl::IsNotFound(store_->Get(Table::kFields, "side").status()));
+
+  WriteBatch absent;  // expects absence of a key that exists
+  absent.Expect(Table::kAudit, "h", std::nullopt);
+  absent.Put(Table::kAudit, "h", "3");
+  EXPECT_TRUE(IsExpectationFailed(store_->Write(absent)));
+
+  WriteBatch current;
+  current.Expect(Table::kAudit, "h", std::string("1"));
+  current.Put(Table::kAudit, "h", "2");
+  ASSERT_TRUE(store_->Write(current).ok());
+  EXPECT_EQ(*store_->Get(Table::kAudit, "h"), "2");
+}
+
+TEST_P(KvStoreContract, WriteGroupOnRunsOneWriterAtATimeOnTheCurrentValue) {
+  // Four threads each advance a counter 25 times through WriteGroupOn, and
+  // write a record of their own in the same write: no increment is lost.
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        WriteBatch own;
+        own.Put(Table::kFields, "t" + std::to_string(t) + "-" + std::to_string(i), "x");
+        const WriteBatch* batches[] = {&own};
+        absl::Status s = store_->WriteGroupOn(
+            Table::kAudit, "counter",
+            [](const std::optional<std::string>& current, WriteBatch* extra) {
+              const int n = current.has_value() ? std::stoi(*current) : 0;
+              extra->Put(Table::kAudit, "counter", std::to_string(n + 1));
+              return absl::OkStatus();
+            },
+            batches);
+        if (!s.ok()) ++failures;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(*store_->Get(Table::kAudit, "counter"), "100");
+  EXPECT_EQ(Scan(Table::kFields, "t").size(), 100u);
+
+  // A failing build writes nothing of the group.
+  WriteBatch own;
+  own.Put(Table::kFields, "lost", "x");
+  const WriteBatch* batches[] = {&own};
+  absl::Status s = store_->WriteGroupOn(
+      Table::kAudit, "counter",
+      [](const std::optional<std::string>&, WriteBatch*) {
+        return absl::UnavailableError("sealed");
+      },
+      batches);
+  EXPECT_TRUE(absl::IsUnavailable(s)) << s;
+  EXPECT_TRUE(absl::IsNotFound(store_->Get(Table::kFields, "lost").status()));
 }
 
 // A new database in the process's throwaway cluster; null (with the reason

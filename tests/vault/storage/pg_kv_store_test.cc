@@ -180,6 +180,64 @@ TEST_F(PgKvStoreTest, MultiGetRepeatedAndBinaryKeys) {
   EXPECT_TRUE(store->MultiGet(Table::kSubjectKeys, {}).empty());
 }
 
+TEST_F(PgKvStoreTest, TheCacheGenerationMovesOnlyWithMarkedWritesOfAnyNode) {
+  std::unique_ptr<KvStore> node_a = Open();
+  std::unique_ptr<KvStore> node_b = Open();
+  ASSERT_NE(node_a, nullptr);
+  ASSERT_NE(node_b, nullptr);
+  EXPECT_TRUE(node_a->shared());
+  const uint64_t start = *node_b->CacheGeneration();
+  WriteBatch plain;
+  plain.Put(Table::kTokens, "t", "v");
+  ASSERT_TRUE(node_a->Write(plain).ok());
+  EXPECT_EQ(*node_b->CacheGeneration(), start);  // a token write: caches stay
+  WriteBatch principal;
+  principal.Put(Table::kMeta, "p", "v");
+  principal.MarkInvalidatesCaches();
+  ASSERT_TRUE(node_a->Write(principal).ok());
+  const uint64_t after_principal = *node_b->CacheGeneration();
+  EXPECT_GT(after_principal, start);
+  WriteBatch erasure;  // deleting a data key always counts
+  erasure.Delete(Table::kSubjectKeys, "acme-u-1");
+  ASSERT_TRUE(node_a->Write(erasure).ok());
+  EXPECT_GT(*node_b->CacheGeneration(), after_principal);
+  // A refused write does not move it.
+  const uint64_t before_refusal = *node_b->CacheGeneration();
+  WriteBatch refused;
+  refused.Expect(Table::kMeta, "p", std::string("other"));
+  refused.Put(Table::kMeta, "p", "w");
+  refused.MarkInvalidatesCaches();
+  EXPECT_TRUE(IsExpectationFailed(node_a->Write(refused)));
+  EXPECT_EQ(*node_b->CacheGeneration(), before_refusal);
+}
+
+TEST_F(PgKvStoreTest, OneNodeHoldsTheMaintenanceLeaseAndItPassesOnWhenItCloses) {
+  std::unique_ptr<KvStore> node_a = Open();
+  std::unique_ptr<KvStore> node_b = Open();
+  ASSERT_NE(node_a, nullptr);
+  ASSERT_NE(node_b, nullptr);
+  EXPECT_TRUE(*node_a->HoldMaintenanceLease());
+  EXPECT_FALSE(*node_b->HoldMaintenanceLease());
+  EXPECT_TRUE(*node_a->HoldMaintenanceLease());  // asked again: still A's
+  node_a.reset();                                // its session ends, and the lock with it
+  EXPECT_TRUE(*node_b->HoldMaintenanceLease());
+}
+
+TEST_F(PgKvStoreTest, ANodeNameIsTakenByOneStoreAtATime) {
+  PgKvOptions options;
+  options.conninfo = conninfo_;
+  options.node_lock = "node-a";
+  absl::StatusOr<std::unique_ptr<KvStore>> first = OpenPgKvStore(options);
+  ASSERT_TRUE(first.ok()) << first.status();
+  absl::StatusOr<std::unique_ptr<KvStore>> twin = OpenPgKvStore(options);
+  EXPECT_TRUE(absl::IsFailedPrecondition(twin.status())) << twin.status();
+  options.node_lock = "node-b";
+  EXPECT_TRUE(OpenPgKvStore(options).ok());
+  first->reset();
+  options.node_lock = "node-a";
+  EXPECT_TRUE(OpenPgKvStore(options).ok());
+}
+
 TEST_F(PgKvStoreTest, ReopenKeepsDataAndNewerSchemaIsRefused) {
   {
     std::unique_ptr<KvStore> store = Open();

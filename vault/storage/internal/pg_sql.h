@@ -12,6 +12,7 @@
 #include <pqxx/transaction_base>
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,6 +58,21 @@ std::vector<absl::StatusOr<std::string>> MultiGetIn(pqxx::transaction_base& tx, 
 // per round trip, until the visitor returns false.
 void ScanIn(pqxx::transaction_base& tx, Table table, std::string_view begin, std::string_view end,
             size_t page_rows, const KvStore::Visitor& visitor);
+
+// A 64-bit advisory lock key for (domain, table, key), stable across nodes.
+int64_t AdvisoryKey(std::string_view domain, Table table, std::string_view key);
+
+// A transaction-scoped advisory lock on (table, key): the lock of
+// expectations and of WriteGroupOn, held until the transaction ends.
+void LockKey(pqxx::transaction_base& tx, Table table, std::string_view key);
+
+// Takes a transaction-scoped advisory lock per expectation of `batch` and
+// checks each against the stored value; false when one does not hold.
+bool ExpectationsHold(pqxx::transaction_base& tx, const WriteBatch& batch);
+
+// Advances the cache generation (vault_generation) in `tx`, and reads it.
+void BumpGeneration(pqxx::transaction_base& tx);
+uint64_t ReadGeneration(pqxx::transaction_base& tx);
 
 // Applies every op of `batch`, in order.
 void WriteIn(pqxx::transaction_base& tx, const WriteBatch& batch);

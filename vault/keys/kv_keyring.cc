@@ -1,0 +1,39 @@
+// KvKeyring: the keyring as one record of the vault's store.
+#include "base/strings.h"
+#include "vault/keys/keyring_store.h"
+
+namespace vault {
+
+std::string KvKeyring::RecordKey() { return Cat("keyring", std::string_view("\0", 1)); }
+
+absl::StatusOr<std::optional<records::Keyring>> KvKeyring::Load() const {
+  absl::StatusOr<std::string> stored = kv_->Get(storage::Table::kMeta, RecordKey());
+  if (absl::IsNotFound(stored.status())) {
+    image_.reset();
+    return std::optional<records::Keyring>();
+  }
+  if (!stored.ok()) return stored.status();
+  records::Keyring keyring;
+  if (!keyring.ParseFromString(*stored)) return absl::DataLossError("keyring record is corrupt");
+  image_ = std::move(*stored);
+  return std::optional<records::Keyring>(std::move(keyring));
+}
+
+absl::Status KvKeyring::Store(const records::Keyring& keyring) {
+  std::string image;
+  if (!keyring.SerializeToString(&image)) return absl::InternalError("keyring cannot be encoded");
+  storage::WriteBatch batch;
+  batch.Expect(storage::Table::kMeta, RecordKey(), image_);
+  batch.Put(storage::Table::kMeta, RecordKey(), image);
+  batch.MarkInvalidatesCaches();
+  absl::Status written = kv_->Write(batch);
+  if (written.ok()) image_ = std::move(image);
+  return written;
+}
+
+absl::Status KvKeyring::Purge() {
+  const std::string key = RecordKey();
+  return kv_->CompactRange(storage::Table::kMeta, key, storage::PrefixSuccessor(key));
+}
+
+}  // namespace vault
