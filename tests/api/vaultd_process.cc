@@ -57,12 +57,17 @@ bool AddTestStorage(std::vector<std::string>& args) {
       ADD_FAILURE() << "VAULT_TEST_STORAGE=postgres: " << cluster.status();
       return false;
     }
-    absl::StatusOr<std::string> conninfo = (*cluster)->NewDatabase();
-    if (!conninfo.ok()) {
-      ADD_FAILURE() << "VAULT_TEST_STORAGE=postgres: " << conninfo.status();
+    // Not NewDatabase(): FILE_COPY copies the template's files instead of
+    // writing them all through the WAL, about a third faster per database,
+    // and a suite makes one per test. "vt" keeps clear of NewDatabase's names.
+    const std::string name = "vt" + std::to_string(databases.size() + 1);
+    if (absl::Status st =
+            (*cluster)->Sql("postgres", "CREATE DATABASE " + name + " STRATEGY FILE_COPY");
+        !st.ok()) {
+      ADD_FAILURE() << "VAULT_TEST_STORAGE=postgres: " << st;
       return false;
     }
-    it = databases.emplace(key, *conninfo).first;
+    it = databases.emplace(key, (*cluster)->ConnInfo(name)).first;
   }
   args.push_back("--postgres");
   args.push_back(it->second);
