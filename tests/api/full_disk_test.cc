@@ -23,6 +23,7 @@
 #include "ops/http_client.h"
 #include "tests/api/vaultd_process.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_storage.h"
 
 namespace vault::testing {
 namespace {
@@ -59,6 +60,7 @@ bool Fill(const std::string& path, uint64_t leave) {
 class FullDiskTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    SKIP_UNLESS_ROCKSDB("fills the data folder's disk, which holds no records on PostgreSQL");
     if (::geteuid() != 0) GTEST_SKIP() << "needs root to mount a small tmpfs";
     mnt_ = dir_.Sub("mnt");
     // 64 MiB: RocksDB preallocates ~18 MiB for its WAL.

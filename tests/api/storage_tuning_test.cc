@@ -14,6 +14,7 @@
 #include "api/storage_config.h"
 #include "tests/api/vaultd_process.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_storage.h"
 #include "vault/storage/rocks_kv_store.h"
 
 namespace vault::api {
@@ -116,6 +117,7 @@ TEST(StorageTuningRocks, OpenRocksKvStoreWritesTheTuningIntoOptions) {
 }
 
 TEST(StorageTuningVaultd, ConfigAndFlagsReachRocksDb) {
+  SKIP_UNLESS_ROCKSDB("reads RocksDB's OPTIONS and LOG files");
   testing::TempDir dir;
   std::ofstream(dir.Sub("vaultd.conf")) << "block_cache_mib: 40\npartitioned_index_filters: true\n"
                                         << "bloom_bits_per_key: 12\n";

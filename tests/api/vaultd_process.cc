@@ -1,4 +1,5 @@
-// Spawns vaultd with its stdout on a pipe and parses the port.
+// Spawns vaultd with its stdout on a pipe and parses the port; with
+// VAULT_TEST_STORAGE=postgres, first points it at a PostgreSQL database.
 #include "tests/api/vaultd_process.h"
 
 #include <signal.h>
@@ -8,12 +9,75 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <thread>
 
+#include "tests/testing/pg_cluster.h"
+#include "tests/testing/test_storage.h"
+
 namespace vault::testing {
+namespace {
+
+// The value of `flag` in `args` ("--flag VALUE" or "--flag=VALUE"), or "".
+std::string FlagValue(const std::vector<std::string>& args, const std::string& flag) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == flag && i + 1 < args.size()) return args[i + 1];
+    if (args[i].rfind(flag + "=", 0) == 0) return args[i].substr(flag.size() + 1);
+  }
+  return "";
+}
+
+bool HasFlag(const std::vector<std::string>& args, const std::string& flag) {
+  for (const std::string& a : args) {
+    if (a == flag || a.rfind(flag + "=", 0) == 0) return true;
+  }
+  return false;
+}
+
+// On PostgreSQL, adds --postgres CONNINFO for a vaultd with a --data-dir and
+// no --postgres of its own: one new database of the shared cluster per data
+// folder, the same one again when a test restarts vaultd on that folder (as
+// the folder's RocksDB would be). False (after a test failure) when the
+// cluster or the database could not be made.
+bool AddTestStorage(std::vector<std::string>& args) {
+  if (TestStorageIsRocksDb() || HasFlag(args, "--postgres")) return true;
+  const std::string data_dir = FlagValue(args, "--data-dir");
+  if (data_dir.empty()) return true;
+  static std::mutex mu;
+  static std::map<std::string, std::string> databases;
+  const std::string key = std::filesystem::absolute(data_dir).lexically_normal().string();
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = databases.find(key);
+  if (it == databases.end()) {
+    absl::StatusOr<PgCluster*> cluster = PgCluster::Shared();
+    if (!cluster.ok()) {
+      ADD_FAILURE() << "VAULT_TEST_STORAGE=postgres: " << cluster.status();
+      return false;
+    }
+    // Not NewDatabase(): FILE_COPY copies the template's files instead of
+    // writing them all through the WAL, about a third faster per database,
+    // and a suite makes one per test. "vt" keeps clear of NewDatabase's names.
+    const std::string name = "vt" + std::to_string(databases.size() + 1);
+    if (absl::Status st =
+            (*cluster)->Sql("postgres", "CREATE DATABASE " + name + " STRATEGY FILE_COPY");
+        !st.ok()) {
+      ADD_FAILURE() << "VAULT_TEST_STORAGE=postgres: " << st;
+      return false;
+    }
+    it = databases.emplace(key, (*cluster)->ConnInfo(name)).first;
+  }
+  args.push_back("--postgres");
+  args.push_back(it->second);
+  return true;
+}
+
+}  // namespace
 
 VaultdProcess::VaultdProcess(std::vector<std::string> args) {
+  if (!AddTestStorage(args)) return;
   args.insert(args.begin(), VAULTD_PATH);
   args.push_back("--listen");
   args.push_back("127.0.0.1:0");
@@ -45,6 +109,14 @@ VaultdProcess::VaultdProcess(std::vector<std::string> args) {
       break;
     }
     line.clear();
+  }
+  // A vaultd that ignored --postgres would make its RocksDB folder: then the
+  // run would quietly test RocksDB again.
+  if (port_ > 0 && !TestStorageIsRocksDb()) {
+    const std::string data_dir = FlagValue(args, "--data-dir");
+    if (!data_dir.empty() && std::filesystem::exists(data_dir + "/db")) {
+      ADD_FAILURE() << "VAULT_TEST_STORAGE=postgres, yet vaultd made " << data_dir << "/db";
+    }
   }
   // Keep draining stdout in the background so the server never blocks on it.
   std::thread([fd = out[0]] {

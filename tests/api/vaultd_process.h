@@ -13,7 +13,10 @@ namespace vault::testing {
 class VaultdProcess {
  public:
   // Runs VAULTD_PATH with `args` plus --listen 127.0.0.1:0 and waits for
-  // its "listening on" line. port() is 0 when it did not start.
+  // its "listening on" line. port() is 0 when it did not start. With
+  // VAULT_TEST_STORAGE=postgres (tests/testing/test_storage.h) a vaultd with
+  // a --data-dir and no --postgres also gets --postgres with the database
+  // of that data folder (a new one the first time the folder is seen).
   explicit VaultdProcess(std::vector<std::string> args);
   ~VaultdProcess();  // SIGKILL if still running
   int port() const { return port_; }
