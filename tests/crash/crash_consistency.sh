@@ -36,7 +36,8 @@
 #   PG_BIN (PostgreSQL server binaries for --postgres, default
 #   /usr/lib/postgresql/15/bin).
 # The work folder (mktemp under TMPDIR) is removed on success and kept on
-# failure. Needs bash, curl, awk, sed, grep.
+# failure. Needs bash, curl, awk, sed, grep. Exits 77 (skipped) when
+# --postgres is given and the PostgreSQL tools or the OS user are missing.
 set -euo pipefail
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2; exit 2; }
@@ -77,10 +78,10 @@ fi
 command -v curl >/dev/null || { echo "curl is required" >&2; exit 2; }
 if [ "$PG_MODE" = 1 ]; then
   for tool in initdb pg_ctl psql; do
-    [ -x "$PG_BIN/$tool" ] || { echo "no $tool in $PG_BIN (install postgresql-15 or set PG_BIN)" >&2; exit 2; }
+    [ -x "$PG_BIN/$tool" ] || { echo "no $tool in $PG_BIN (install postgresql-15 or set PG_BIN)" >&2; exit 77; }
   done
   if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
-    echo "running as root needs the OS user postgres (initdb refuses root)" >&2; exit 2
+    echo "running as root needs the OS user postgres (initdb refuses root)" >&2; exit 77
   fi
 fi
 RANDOM="$SEED"
