@@ -13,13 +13,16 @@
 #   (c) after the failover each node had a successful write again (node-a
 #       serves the odd workers, node-b the even ones);
 # and prints one summary line
-#   failover: acknowledged=N lost=L audit=ok refused_503=R no_answer=X
-#     other_errors=E kill_to_first_write_ms=T promote_ms=P
+#   failover: acknowledged=N (after the kill: A) lost=L audit=ok refused_503=R
+#     no_answer=X other_errors=E kill_to_first_write_ms=T (node-a Ta, node-b Tb)
+#     promote_ms=P node_name_lock=held|free
 # where refused_503 counts calls answered 503 after the kill, no_answer calls
 # that got no whole answer, kill_to_first_write_ms is the time from the kill
 # (pg_ctl stop -m immediate issued) until the first tokenize call sent after
 # the old primary was down (pg_ctl stop returned) answered 200, and
-# promote_ms the time pg_ctl promote -w took. Exits non-zero when anything is lost, the audit
+# promote_ms the time pg_ctl promote -w took; node_name_lock says whether a
+# third process named node-a is still refused after the failover (reported,
+# not failed on: the lock does not follow a failover today). Exits non-zero when anything is lost, the audit
 # chain fails, no write succeeded after the failover, or a call answered
 # something other than 200 or 503.
 #
