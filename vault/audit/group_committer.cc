@@ -6,6 +6,7 @@
 
 #include "base/status.h"
 #include "base/strings.h"
+#include "vault/audit/concurrent_change.h"
 
 namespace vault {
 
@@ -168,8 +169,16 @@ absl::Status GroupCommitter::WritePendings(const std::vector<Pending*>& group) {
 // what the other node wrote).
 absl::Status GroupCommitter::Explained(const absl::Status& status) {
   if (!storage::IsExpectationFailed(status)) return status;
+  return ConcurrentChangeError();
+}
+
+absl::Status ConcurrentChangeError() {
   return absl::UnavailableError(
       "another node changed a record this call depends on at the same moment; try again");
+}
+
+bool IsConcurrentChange(const absl::Status& status) {
+  return absl::IsUnavailable(status) && status.message() == ConcurrentChangeError().message();
 }
 
 // The audit layer's failures: a sealed vault stays SEALED, anything else

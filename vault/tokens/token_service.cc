@@ -5,6 +5,7 @@
 #include "base/status.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
+#include "vault/audit/concurrent_change.h"
 #include "vault/model/record_keys.h"
 #include "vault/tokens/internal/tokenize_call.h"
 #include "vault/tokens/token_table.h"
@@ -30,8 +31,13 @@ absl::StatusOr<std::vector<TokenizeResult>> TokenService::Tokenize(
   if (items.size() > options_.max_batch) {
     return absl::InvalidArgumentError(Cat("items: at most ", options_.max_batch, " per call"));
   }
-  tokens_internal::TokenizeCall call(options_, reservations_, token_locks_, tenant);
-  return call.Run(items, audit);
+  for (int attempt = 1;; ++attempt) {
+    tokens_internal::TokenizeCall call(options_, reservations_, token_locks_, tenant);
+    absl::StatusOr<std::vector<TokenizeResult>> result = call.Run(items, audit);
+    // Several nodes: another node created a data key this call created too,
+    // and won. Nothing of this call was written; run it again on that key.
+    if (result.ok() || !IsConcurrentChange(result.status()) || attempt == 3) return result;
+  }
 }
 
 bool TokenReservations::TryReserve(const std::string& key) {
