@@ -189,6 +189,18 @@ TEST_F(SharedKeyringTest, AnAuditAnchorAloneDoesNotMakeNodesDropTheirCaches) {
   EXPECT_GT(*kv_.CacheGeneration(), before);
 }
 
+TEST_F(SharedKeyringTest, AKeyChangeAfterAnotherNodesNewAnchorSucceedsAtOnce) {
+  records::AuditAnchor anchor;  // B writes a checkpoint's anchor; A does not reload
+  anchor.set_seq(1000);
+  anchor.set_hash("h");
+  ASSERT_TRUE(b_->StoreAuditAnchor(anchor).ok());
+  ASSERT_TRUE(a_->CreateTenant("acme", "").ok());  // no "changed by another node"
+  ASSERT_TRUE(b_->Refresh().ok());
+  EXPECT_TRUE(b_->GetActiveKek("acme").ok());
+  ASSERT_TRUE(b_->audit_anchor().has_value());
+  EXPECT_EQ(b_->audit_anchor()->seq(), 1000u);  // the anchor survived A's change
+}
+
 TEST_F(SharedKeyringTest, TwoNodesCreatingOneSubjectsKeyAtOnceKeepTheFirst) {
   ASSERT_TRUE(a_->CreateTenant("acme", "").ok());
   ASSERT_TRUE(b_->Refresh().ok());

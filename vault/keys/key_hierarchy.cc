@@ -66,6 +66,7 @@ records::SealConfig::Kind KeyHierarchy::seal_kind() const {
 absl::Status KeyHierarchy::PersistLocked(records::Keyring next) {
   next.set_generation(keyring_.has_value() ? keyring_->generation() + 1 : 1);
   absl::Status stored = store_->Store(next);
+  if (storage::IsExpectationFailed(stored)) stored = ReapplyOnNewerAnchorLocked(&next);
   if (storage::IsExpectationFailed(stored)) {
     // Another node changed the keyring since this one loaded it: nothing
     // was written; take its keyring, and let the caller try again on it.
@@ -299,6 +300,23 @@ absl::Status KeyHierarchy::FinishUnsealLocked(std::unique_ptr<keys_internal::Roo
   signing_key_ = std::make_unique<crypto::SigningKey>(std::move(signing));
   root_key_ready_.store(true, std::memory_order_release);
   return absl::OkStatus();
+}
+
+// Another node stored only a newer audit anchor (once per audit checkpoint):
+// this change applies unchanged on top of it, with the newer anchor kept.
+absl::Status KeyHierarchy::ReapplyOnNewerAnchorLocked(records::Keyring* next) {
+  absl::StatusOr<std::optional<records::Keyring>> latest = store_->Load();
+  if (!latest.ok() || !latest->has_value() || !keyring_.has_value() ||
+      !SameKeysIgnoringAnchor(**latest, *keyring_)) {
+    return storage::ExpectationFailed();
+  }
+  const records::Keyring& stored = **latest;
+  if (stored.has_audit_anchor() &&
+      (!next->has_audit_anchor() || next->audit_anchor().seq() < stored.audit_anchor().seq())) {
+    *next->mutable_audit_anchor() = stored.audit_anchor();
+  }
+  next->set_generation(stored.generation() + 1);
+  return store_->Store(*next);
 }
 
 absl::StatusOr<bool> KeyHierarchy::ReloadLocked() {

@@ -338,6 +338,7 @@ class KeyHierarchy {
   // Puts the stored keyring in force (see Refresh). Returns whether the
   // node must seal (done by the caller once mu_ is released).
   absl::StatusOr<bool> ReloadLocked();
+  absl::Status ReapplyOnNewerAnchorLocked(records::Keyring* next);
   // As PersistLocked, but for changes that destroy keys: both slots must
   // hold the new keyring, or it is an error (the old bytes may linger).
   absl::Status PersistDestructiveLocked(records::Keyring next);

@@ -36,6 +36,10 @@ class KeyringStore {
   [[nodiscard]] virtual absl::Status Purge() { return absl::OkStatus(); }
 };
 
+// Whether two keyrings hold the same keys and settings: they may differ only
+// in their generation and audit anchor.
+bool SameKeysIgnoringAnchor(const records::Keyring& a, const records::Keyring& b);
+
 // The keyring as one record in `kv` (Table::kMeta), written with an
 // expectation of the last image this object loaded or stored (a
 // compare-and-set across nodes) and, unless only its audit anchor changed,

@@ -6,6 +6,16 @@
 
 namespace vault {
 
+bool SameKeysIgnoringAnchor(const records::Keyring& a, const records::Keyring& b) {
+  records::Keyring x = a;
+  records::Keyring y = b;
+  for (records::Keyring* k : {&x, &y}) {
+    k->clear_audit_anchor();
+    k->clear_generation();
+  }
+  return google::protobuf::util::MessageDifferencer::Equals(x, y);
+}
+
 namespace {
 
 // Whether `next` differs from the stored image in more than its generation
@@ -15,12 +25,7 @@ bool ChangesKeys(const std::optional<std::string>& image, const records::Keyring
   if (!image.has_value()) return true;
   records::Keyring before;
   if (!before.ParseFromString(*image)) return true;
-  records::Keyring after = next;
-  for (records::Keyring* k : {&before, &after}) {
-    k->clear_audit_anchor();
-    k->clear_generation();
-  }
-  return !google::protobuf::util::MessageDifferencer::Equals(before, after);
+  return !SameKeysIgnoringAnchor(before, next);
 }
 
 }  // namespace
