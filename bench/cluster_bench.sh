@@ -29,10 +29,12 @@
 # children's, pg_ticks of bench/cmp_lib.sh), read before and after the cell;
 # the machine's busy share (/proc/stat: servers, wrk and everything else);
 # and, for vaultd on PostgreSQL, the generation reads of the cross-node cache
-# validation (vault/cluster_sync.h: SELECT ... FROM vault_generation) and all
-# SQL statements (BEGIN and COMMIT included) per call, counted by
-# pg_stat_statements in the vault's database, plus the nodes' own
-# cluster_sync_reads_total counter when /metrics exposes one.
+# validation (vault/cluster_sync.h: SELECT ... FROM vault_generation), all
+# SQL statements (BEGIN and COMMIT included), transactions (COMMITs) and the
+# time spent waiting in pg_advisory_xact_lock (the audit chain head's lock,
+# taken by every group commit) per call, counted by pg_stat_statements in the
+# vault's database, plus the nodes' own cluster_sync_reads_total counter when
+# /metrics exposes one.
 #
 # Usage: bash bench/cluster_bench.sh [RESULTS_DIR]  (default: a temporary folder)
 #   Environment (all optional), besides bench/cmp_lib.sh's (VAULTD, PG_BIN,
@@ -77,7 +79,7 @@ mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 cmp_init "$OUT/pgbench_cells.tsv"  # run_pgbench_cell's own lines
 CELLS="$OUT/cells.tsv"
-printf 'system\tnodes\tjob\tconc\tcalls\tcalls_per_s\tp99_us\terrors\tvaultd_ticks\tpg_ticks\titems\tbusy_pct\tgen_reads\tsql_calls\tmetric_reads\n' >"$CELLS"
+printf 'system\tnodes\tjob\tconc\tcalls\tcalls_per_s\tp99_us\terrors\tvaultd_ticks\tpg_ticks\titems\tbusy_pct\tgen_reads\tsql_calls\tmetric_reads\tcommits\tlock_wait_ms\n' >"$CELLS"
 
 cb_cleanup() {  # the extra nodes, then bench/cmp_lib.sh's cleanup (node 1 is its VPID)
   set +e
@@ -149,21 +151,25 @@ machine_stat() {  # "BUSY TOTAL" jiffies of all cores so far (/proc/stat; idle a
 metric_reads() {  # the sum over the nodes of a cluster_sync_reads_total counter, or "-"
   local u v t=0
   for u in "${NODE_URLS[@]}"; do
-    v=$(curl -sf "$u/metrics" | awk '$1 ~ /cluster_sync_reads_total$/ { printf "%.0f", $2; exit }') || true
+    v=$(curl -sf "$u/metrics" | awk '$1 ~ /cluster_sync_reads_total({.*})?$/ { printf "%.0f", $2; exit }') || true
     [ -n "$v" ] || { echo -; return; }
     t=$((t + v))
   done
   echo "$t"
 }
 pgss_reset() { if [ "$PGSS" = 1 ]; then "${PSQL[@]}" -d postgres -At -c 'SELECT pg_stat_statements_reset()' >/dev/null; fi; }
-pgss_counts() {  # NAME -> "GENERATION_READS SQL_CALLS" in the vault's database since the reset, or "- -";
+pgss_counts() {  # NAME -> "GENERATION_READS SQL_CALLS COMMITS LOCK_WAIT_MS" in the vault's database
+  # since the reset (LOCK_WAIT_MS: time spent in pg_advisory_xact_lock, the
+  # audit chain head's lock), or "- - - -";
   # the statements, most called first, go to $OUT/sql-NAME.txt
-  if [ "$PGSS" != 1 ]; then echo "- -"; return; fi
+  if [ "$PGSS" != 1 ]; then echo "- - - -"; return; fi
   "${PSQL[@]}" -d postgres -At -F' | ' -c "SELECT calls, round(total_exec_time::numeric, 1) AS ms,
       left(regexp_replace(query, '\s+', ' ', 'g'), 160) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
       WHERE d.datname = 'vault' ORDER BY calls DESC LIMIT 25" >"$OUT/sql-$1.txt"
   "${PSQL[@]}" -d postgres -At -F' ' -c "SELECT coalesce(sum(calls) FILTER (WHERE query ILIKE 'SELECT%FROM vault_generation%'), 0),
-      coalesce(sum(calls), 0) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = 'vault'"
+      coalesce(sum(calls), 0), coalesce(sum(calls) FILTER (WHERE query ILIKE 'COMMIT%'), 0),
+      round(coalesce(sum(total_exec_time) FILTER (WHERE query ILIKE '%pg_advisory_xact_lock%'), 0)::numeric, 1)
+      FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = 'vault'"
 }
 merge_p99() {  # HIST... (bench/cluster_wrk.lua files) -> p99 in µs over all their calls
   # F(v) = sum over files of calls * (highest percentile whose latency <= v),
@@ -195,7 +201,7 @@ cb_progress() {
 
 cb_wrk_cell() {  # SYSTEM NODES JOB CONC LUA ITEMS VAR=VALUE...: one wrk per node, CONC split
   local sys=$1 n=$2 job=$3 c=$4 lua=$5 items=$6 i share t failed=0 pids=()
-  local out="$WORK/cell-$1-$2-$3-$4" m0 m1 s0 s1 v0 v1 p0 p1 agg p99 busy counts mreads gen sql
+  local out="$WORK/cell-$1-$2-$3-$4" m0 m1 s0 s1 v0 v1 p0 p1 agg p99 busy counts mreads gen sql commits lockms
   shift 6
   if [ "$sys" = postgres ]; then "${PSQL[@]}" -d postgres -c CHECKPOINT >/dev/null; fi
   pgss_reset
@@ -233,9 +239,9 @@ cb_wrk_cell() {  # SYSTEM NODES JOB CONC LUA ITEMS VAR=VALUE...: one wrk per nod
   [ "$m0" != - ] && [ "$m1" != - ] && mreads=$((m1 - m0))
   local calls rate err
   IFS=$'\t' read -r calls rate err <<<"$agg"
-  read -r gen sql <<<"$counts"
+  read -r gen sql commits lockms <<<"$counts"
   cb_record "$sys" "$n" "$job" "$c" "$calls" "$rate" "$p99" $((err + failed)) $((v1 - v0)) $((p1 - p0)) \
-    "$items" "$busy" "$gen" "$sql" "$mreads"
+    "$items" "$busy" "$gen" "$sql" "$mreads" "$commits" "$lockms"
   cb_progress
 }
 
@@ -302,7 +308,7 @@ if [ "${SKIP_PGCRYPTO:-0}" != 1 ]; then
           tokenize_batch100) run_pgbench_cell "$mode" "$OPTS" tokenize_batch100 "$c" pg_tokenize_batch.sql 100 ;;
         esac
         # run_pgbench_cell's line: SYSTEM JOB CONC CALLS CALLS_PER_S P50 P99 ERRORS CPU_TICKS MEM ITEMS
-        tail -1 "$RESULTS" | awk -F'\t' -v OFS='\t' '{ print $1, "-", $2, $3, $4, $5, $7, $8, 0, $9, $11, "-", "-", "-", "-" }' >>"$CELLS"
+        tail -1 "$RESULTS" | awk -F'\t' -v OFS='\t' '{ print $1, "-", $2, $3, $4, $5, $7, $8, 0, $9, $11, "-", "-", "-", "-", "-", "-" }' >>"$CELLS"
       done
     done
   done

@@ -1,7 +1,14 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2016  # awk programs in single quotes
 # cluster_bench_report.sh: the report of bench/cluster_bench.sh (sourced, not
-# run): cb_report prints the run's settings and one Markdown table of the
+# run): cb_report prints the run's settings and Markdown tables of the
 # cells in $CELLS. Uses the variables cluster_bench.sh and bench/cmp_lib.sh set.
+
+CB_JOBNAME='
+    function jobname(j) {
+      if (j == "tokenize_batch100") return "batch of 100"
+      if (j == "detokenize") return "detokenize + audit"
+      return j }'
 
 cb_meta() {  # the run's machine, versions and settings, one "- " line each
   local model cores mem commit
@@ -25,19 +32,26 @@ cb_table() {  # the cells of $CELLS as one Markdown table
       if (s == "pgs") return "PG + pgcrypto s2k-mode=1"
       if (s == "pgd") return "PG + pgcrypto defaults"
       return s }
-    function jobname(j) {
-      if (j == "tokenize_batch100") return "batch of 100"
-      if (j == "detokenize") return "detokenize + audit"
-      return j }
     function per(x) { return ($5 > 0) ? sprintf("%.3f", x / clk / $5 * 1000) : "–" }
-    function ratio(x) { return ($5 > 0 && x != "-") ? sprintf("%.2f", x / $5) : "–" }
     BEGIN {
-      print "| system | nodes | job | conn | req/s | items/s | p99 ms | vaultd CPU ms/req | postgres CPU ms/req | machine busy % | generation reads/req | SQL statements/req | errors |"
-      print "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|" }
-    { printf "| %s | %s | %s | %s | %.0f | %.0f | %.2f | %s | %s | %s | %s | %s | %s |\n",
+      print "| system | nodes | job | conn | req/s | items/s | p99 ms | vaultd CPU ms/req | postgres CPU ms/req | machine busy % | errors |"
+      print "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|" }
+    { printf "| %s | %s | %s | %s | %.0f | %.0f | %.2f | %s | %s | %s | %s |\n",
         name($1), ($2 == "-" ? "–" : $2), jobname($3), $4, $6, $6 * $11, $7 / 1000,
-        ($1 ~ /^pg/ ? "–" : per($9)), per($10), ($12 == "-" ? "–" : $12),
-        ($15 != "-" ? ratio($15) " (metric)" : ratio($13)), ratio($14), $8 }' "$CELLS"
+        ($1 ~ /^pg/ ? "–" : per($9)), per($10), ($12 == "-" ? "–" : $12), $8 }
+    '"$CB_JOBNAME" "$CELLS"
+}
+
+cb_sql_table() {  # vaultd on PostgreSQL: what each call costs the database
+  awk -F'\t' 'NR == 1 || $1 != "postgres" { next }
+    function ratio(x) { return ($5 > 0 && x != "-") ? sprintf("%.2f", x / $5) : "–" }
+    function ms(x) { return ($5 > 0 && x != "-") ? sprintf("%.3f", x / $5) : "–" }
+    BEGIN {
+      print "| nodes | job | conn | generation reads/req | cluster_sync_reads_total/req | SQL statements/req | transactions/req | wait for the audit head lock, ms/req |"
+      print "|---:|---|---:|---:|---:|---:|---:|---:|" }
+    { printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", $2, jobname($3), $4, ratio($13),
+        ($15 == "-" ? "not exposed" : ratio($15)), ratio($14), ratio($16), ms($17) }
+    '"$CB_JOBNAME" "$CELLS"
 }
 
 cb_report() {
@@ -49,6 +63,12 @@ cb_report() {
   echo
   echo "CPU ms/req: CPU time of all vaultd processes (utime+stime) and of the whole PostgreSQL cluster"
   echo "(postmaster and all its processes) during the cell, over the calls answered (a batch call = 100"
-  echo "items). Generation reads and SQL statements: pg_stat_statements in the vault's database"
-  echo "(BEGIN/COMMIT counted)$([ "$PGSS" = 1 ] || echo '; NOT MEASURED: pg_stat_statements is not installed')."
+  echo "items). Machine busy: all cores, all processes (wrk and pgbench included)."
+  echo
+  cb_sql_table
+  echo
+  echo "Per call, from pg_stat_statements in the vault's database$([ "$PGSS" = 1 ] || echo ' (NOT MEASURED: pg_stat_statements is not installed)'):"
+  echo "generation reads (SELECT gen FROM vault_generation), all statements (BEGIN/COMMIT counted),"
+  echo "transactions (COMMITs, read-only ones included) and the time spent in pg_advisory_xact_lock"
+  echo "(the audit chain head's lock, held by each group commit to its COMMIT)."
 }
