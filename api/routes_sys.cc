@@ -68,7 +68,9 @@ HttpResponse HandleMetrics(Call& call) {
       {"storage_writable", storage.writable ? 1 : 0},
       {"storage_reserve_released", storage.reserve_released ? 1 : 0},
       {"audit_entries_appended", static_cast<double>(status.audit_entries_appended)},
-      {"commit_groups", static_cast<double>(status.commit_groups)}};
+      {"commit_groups", static_cast<double>(status.commit_groups)},
+      {"cluster_sync_reads", static_cast<double>(status.cluster_sync_reads)},
+      {"cluster_cache_drops", static_cast<double>(status.cluster_cache_drops)}};
   AddObservedGauges(call.vault->system().Observe(), &gauges);
   AddResourceGauges(call.vault->data_dir(), status, &gauges);
   HttpResponse r;

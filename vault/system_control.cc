@@ -20,6 +20,10 @@ SystemStatus SystemControl::Status() const {
   s.audit_write_failures = options_.committer->audit_failures();
   if (options_.subject_keys != nullptr) s.dek_cache_entries = options_.subject_keys->cached();
   s.dek_cache_capacity = options_.dek_cache_capacity;
+  if (options_.cluster != nullptr) {
+    s.cluster_sync_reads = options_.cluster->reads();
+    s.cluster_cache_drops = options_.cluster->changes();
+  }
   return s;
 }
 

@@ -38,6 +38,10 @@ struct SystemStatus {
   // Console/#18 metrics: unwrapped subject keys (DEKs) cached, and the cap.
   size_t dek_cache_entries = 0;
   size_t dek_cache_capacity = 0;
+  // Several nodes on one store (ClusterSync): generation reads made before
+  // requests, and how often they found a change and dropped the caches.
+  uint64_t cluster_sync_reads = 0;
+  uint64_t cluster_cache_drops = 0;
 };
 
 // What GET /metrics reports beyond SystemStatus; it reads persisted

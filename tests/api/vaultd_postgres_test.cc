@@ -163,6 +163,66 @@ TEST_F(VaultdPostgresTest, UnreachableDatabaseStopsTheStartWithAClearMessage) {
   EXPECT_NE(text.str().find("cannot open the PostgreSQL store"), std::string::npos) << text.str();
 }
 
+TEST(VaultdPostgresOutageTest, ADeadDatabaseAnswers503AndTheNodeRecoversByItself) {
+  // A cluster of its own: this test stops and restarts the server.
+  absl::StatusOr<std::unique_ptr<PgCluster>> cluster = PgCluster::Start();
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  absl::StatusOr<std::string> conninfo = (*cluster)->NewDatabase();
+  ASSERT_TRUE(conninfo.ok()) << conninfo.status();
+  TempDir dir;
+  VaultdProcess node(
+      {"--dev", "--data-dir", dir.Sub("data"), "--postgres", *conninfo, "--node-id", "node-a"});
+  ASSERT_GT(node.port(), 0);
+  auto call = [&](const std::string& method, const std::string& target, const std::string& body,
+                  const std::string& key) {
+    HttpClient client("127.0.0.1", node.port(), nullptr);
+    std::map<std::string, std::string> headers = {{"X-Purpose", "support"}};
+    if (!key.empty()) headers["Authorization"] = "Bearer " + key;
+    return client.Request(method, target, body, headers);
+  };
+  const std::string root = ReadFirstLine(dir.Sub("data") + "/root-api-key");
+  ASSERT_EQ(call("POST", "/v1/tenants", R"({"id": "acme"})", root).status, 201);
+  ASSERT_EQ(call("PUT", "/v1/tenants/acme/roles/app",
+                 R"({"actions": ["tokenize", "detokenize"], "types": ["phone"],
+                     "max_reveal": "plain", "purposes": ["support"]})",
+                 root)
+                .status,
+            200);
+  HttpResult p =
+      call("POST", "/v1/tenants/acme/principals", R"({"name": "app", "roles": ["app"]})", root);
+  ASSERT_EQ(p.status, 201) << p.body;
+  const std::string key = Parse<api::v1::PrincipalResponse>(p.body).api_key();
+  const std::string detokenize_body = [&] {
+    HttpResult t = call("POST", "/v1/tenants/acme/tokenize",
+                        R"({"items": [{"type": "phone", "value": "+8613800138000"}]})", key);
+    EXPECT_EQ(t.status, 200) << t.body;
+    return R"({"tokens": [")" + Parse<api::v1::TokenizeResponse>(t.body).items(0).token() +
+           R"("], "reveal": "plain"})";
+  }();
+
+  ASSERT_TRUE((*cluster)->Stop().ok());
+  // No value without its durable audit entry, no write: 503 UNAVAILABLE.
+  HttpResult down = call("POST", "/v1/tenants/acme/detokenize", detokenize_body, key);
+  EXPECT_EQ(down.status, 503) << down.body;
+  EXPECT_EQ(ErrorCode(down), "UNAVAILABLE");
+  EXPECT_EQ(down.body.find("+8613800138000"), std::string::npos);
+  HttpResult write = call("POST", "/v1/tenants/acme/tokenize",
+                          R"({"items": [{"type": "phone", "value": "+8613900139000"}]})", key);
+  EXPECT_EQ(write.status, 503) << write.body;
+  // Health still answers, and says the database is out of reach.
+  HttpResult health = call("GET", "/v1/sys/health", "", "");
+  EXPECT_EQ(Parse<api::v1::HealthResponse>(health.body).storage_health().error(), "unavailable")
+      << health.body;
+
+  ASSERT_TRUE((*cluster)->Restart().ok());
+  // Back by itself: no restart of vaultd, no operator step.
+  HttpResult up = call("POST", "/v1/tenants/acme/detokenize", detokenize_body, key);
+  ASSERT_EQ(up.status, 200) << up.body;
+  EXPECT_EQ(Parse<api::v1::DetokenizeResponse>(up.body).items(0).value(), "+8613800138000");
+  HttpResult verify = call("GET", "/v1/sys/audit/verify", "", root);
+  EXPECT_TRUE(Parse<api::v1::AuditVerifyResponse>(verify.body).ok()) << verify.body;
+}
+
 TEST(VaultdNodeIdTest, AMalformedNodeIdExitsWithStatus2) {
   TempDir dir;
   const std::string cmd = std::string(VAULTD_PATH) + " --dev --data-dir " + dir.Sub("data") +

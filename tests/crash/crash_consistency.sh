@@ -18,13 +18,28 @@
 # SIGKILL ends the process only: what vaultd handed to the kernel survives in
 # the page cache, so this tests process crashes, not power loss.
 #
-# Usage: crash_consistency.sh VAULTD [--rounds N] [--workers N] [--seed N] [--keep]
+# With --postgres the script starts its own throwaway PostgreSQL 15 cluster
+# (initdb into the work folder, run as the OS user postgres when started as
+# root, a Unix socket in that folder, stopped at the end) and two dev-mode
+# nodes on it sharing one data folder (node-a first; node-b unseals from its
+# key file). Workers alternate between the nodes. Each round SIGKILLs one node
+# (node-a in odd rounds, node-b in even ones) at a random moment under load,
+# checks every acknowledged write and the audit chain through the OTHER node,
+# restarts the killed node and checks everything again through it. The summary
+# line then ends with `nodes=2 storage=postgres`.
+#
+# Usage: crash_consistency.sh VAULTD [--rounds N] [--workers N] [--seed N] [--keep] [--postgres]
 # Environment (the options win): ROUNDS (default 30), WORKERS (1-9, default 4),
 #   SEED (random seed, default from the clock), KILL_MIN_MS / KILL_MAX_MS (time
 #   of load before the kill, default 200-1500 ms), TOKENS_PER_CALL (default 4),
-#   SUBJECTS_PER_WORKER (default 8), KEEP_WORK=1 (keep the work folder).
+#   SUBJECTS_PER_WORKER (default 8), KEEP_WORK=1 (keep the work folder),
+#   PG_BIN (PostgreSQL server binaries for --postgres, default
+#   /usr/lib/postgresql/15/bin), WARM_UP=0 (--postgres: no tokenize call
+#   before the load, so both nodes may create the tenant's data key at once;
+#   the later one is then refused with a 503, counted as an error).
 # The work folder (mktemp under TMPDIR) is removed on success and kept on
-# failure. Needs bash, curl, awk, sed, grep.
+# failure. Needs bash, curl, awk, sed, grep. Exits 77 (skipped) when
+# --postgres is given and the PostgreSQL tools or the OS user are missing.
 set -euo pipefail
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2; exit 2; }
@@ -38,12 +53,15 @@ KILL_MAX_MS="${KILL_MAX_MS:-1500}"
 TOKENS_PER_CALL="${TOKENS_PER_CALL:-4}"
 SUBJECTS_PER_WORKER="${SUBJECTS_PER_WORKER:-8}"
 KEEP_WORK="${KEEP_WORK:-0}"
+PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+PG_MODE=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) ROUNDS="$2"; shift 2 ;;
     --workers) WORKERS="$2"; shift 2 ;;
     --seed) SEED="$2"; shift 2 ;;
     --keep) KEEP_WORK=1; shift ;;
+    --postgres) PG_MODE=1; shift ;;
     -h|--help) usage ;;
     -*) echo "unknown option $1" >&2; usage ;;
     *) [ -z "$VAULTD" ] || usage; VAULTD="$1"; shift ;;
@@ -60,59 +78,135 @@ if ! { [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 200 ] && [ "$TOKENS_PER_CALL" -le 
   exit 2
 fi
 command -v curl >/dev/null || { echo "curl is required" >&2; exit 2; }
+if [ "$PG_MODE" = 1 ]; then
+  for tool in initdb pg_ctl psql; do
+    [ -x "$PG_BIN/$tool" ] || { echo "no $tool in $PG_BIN (install postgresql-15 or set PG_BIN)" >&2; exit 77; }
+  done
+  if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
+    echo "running as root needs the OS user postgres (initdb refuses root)" >&2; exit 77
+  fi
+fi
 RANDOM="$SEED"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vaultd-crash-XXXXXX")
 chmod 700 "$WORK"
 DATA="$WORK/data"
+# Node i (0 or 1): its process, URL, log and extra flags. One node on RocksDB;
+# two on PostgreSQL.
+NODES=1
+NODE_NAMES=(node-a node-b)
+VPIDS=()
+URLS=()
+LOGS=("$WORK/vaultd.log")
+PG_CONNINFO=""
+PG_DIR="$WORK/pg"
+PG_UP=0
 for ((w = 1; w <= WORKERS; w++)); do
   touch "$WORK/w$w.tokens.ack" "$WORK/w$w.subjects.ack" "$WORK/w$w.subjects.attempted" "$WORK/w$w.errors"
 done
-VPID=""
 WPIDS=()
 FAILED=1
+
+# as_pg CMD...: runs a PostgreSQL tool as the cluster's owner (postgres when
+# we are root, since initdb refuses root).
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
 
 cleanup() {
   local pid
   for pid in "${WPIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  if [ -n "$VPID" ]; then kill -KILL "$VPID" 2>/dev/null || true; fi
+  for pid in "${VPIDS[@]}"; do [ -z "$pid" ] || kill -KILL "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  if [ "$PG_UP" = 1 ]; then
+    as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >>"$PG_DIR/commands.log" 2>&1 || true
+  fi
   if [ "$FAILED" = 0 ] && [ "$KEEP_WORK" != 1 ]; then
     rm -rf "$WORK"
   else
-    echo "work folder kept: $WORK (vaultd log: vaultd.log)" >&2
+    echo "work folder kept: $WORK (vaultd log: vaultd.log, or vaultd-node-*.log and pg/server.log)" >&2
   fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Starts vaultd on the data folder, waits until it listens and is unsealed.
+# start_vaultd [I]: starts node I (default 0) on the data folder, waits until
+# it listens and is unsealed; sets VPIDS[I], URLS[I] and URL (this node).
 start_vaultd() {
-  : >"$WORK/out"
-  "$VAULTD" --dev --data-dir "$DATA" --listen 127.0.0.1:0 >"$WORK/out" 2>>"$WORK/vaultd.log" &
-  VPID=$!
-  local i
-  for i in $(seq 300); do
-    grep -q '^listening on' "$WORK/out" 2>/dev/null && break
-    kill -0 "$VPID" 2>/dev/null || { echo "vaultd exited at start:" >&2; tail -20 "$WORK/vaultd.log" >&2; exit 1; }
-    sleep 0.1
+  local n="${1:-0}" out="$WORK/out${1:-}" log="${LOGS[${1:-0}]}" pid attempt i
+  for attempt in 1 2 3 4 5; do
+    : >"$out"
+    if [ "$PG_MODE" = 1 ]; then
+      "$VAULTD" --dev --data-dir "$DATA" --postgres "$PG_CONNINFO" --node-id "${NODE_NAMES[n]}" \
+          --listen 127.0.0.1:0 >"$out" 2>>"$log" &
+    else
+      "$VAULTD" --dev --data-dir "$DATA" --listen 127.0.0.1:0 >"$out" 2>>"$log" &
+    fi
+    pid=$!
+    VPIDS[n]=$pid
+    for i in $(seq 300); do
+      grep -q '^listening on' "$out" 2>/dev/null && break
+      if ! kill -0 "$pid" 2>/dev/null; then
+        VPIDS[n]=""
+        # PostgreSQL may not have noticed yet that the killed process's
+        # session (holding the node name's lock) is gone: try again.
+        if [ "$PG_MODE" = 1 ] && [ "$attempt" -lt 5 ] && grep -q 'uses this database' "$log"; then
+          sleep 1; continue 2
+        fi
+        echo "vaultd exited at start:" >&2; tail -20 "$log" >&2; exit 1
+      fi
+      sleep 0.1
+    done
+    break
   done
-  ADDR=$(sed -n 's/^listening on //p' "$WORK/out")
-  [ -n "$ADDR" ] || { echo "vaultd did not start listening in 30 s" >&2; tail -20 "$WORK/vaultd.log" >&2; exit 1; }
+  ADDR=$(sed -n 's/^listening on //p' "$out")
+  [ -n "$ADDR" ] || { echo "vaultd did not start listening in 30 s" >&2; tail -20 "$log" >&2; exit 1; }
   URL="http://$ADDR"
+  URLS[n]="$URL"
   for i in $(seq 100); do
     [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$URL/v1/sys/health" || true)" = 200 ] && return 0
     sleep 0.1
   done
   echo "vaultd did not become healthy (unsealed) in 10 s" >&2
-  tail -20 "$WORK/vaultd.log" >&2
+  tail -20 "$log" >&2
   exit 1
 }
 
+# crash_vaultd [I]: SIGKILL for node I (default 0).
 crash_vaultd() {
-  kill -KILL "$VPID" 2>/dev/null || { echo "vaultd had already exited" >&2; tail -20 "$WORK/vaultd.log" >&2; exit 1; }
-  { wait "$VPID"; } 2>/dev/null || true
-  VPID=""
+  local n="${1:-0}"
+  kill -KILL "${VPIDS[n]}" 2>/dev/null || { echo "vaultd had already exited" >&2; tail -20 "${LOGS[n]}" >&2; exit 1; }
+  { wait "${VPIDS[n]}"; } 2>/dev/null || true
+  VPIDS[n]=""
+}
+
+# start_postgres: a throwaway cluster in $PG_DIR (flags as in
+# tests/testing/pg_cluster.cc), database vault, and the two nodes' flags.
+start_postgres() {
+  mkdir -m 700 "$PG_DIR"
+  # The cluster's owner must reach its folder: the work folder becomes
+  # traversable (not listable) for it.
+  if [ "$(id -u)" = 0 ]; then chmod 711 "$WORK"; chown postgres: "$PG_DIR"; fi
+  as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 --no-locale --no-sync \
+      >>"$PG_DIR/commands.log" 2>&1 || { echo "initdb failed: $PG_DIR/commands.log" >&2; exit 1; }
+  cat >>"$PG_DIR/data/postgresql.conf" <<CONF
+# tests/crash/crash_consistency.sh --postgres
+listen_addresses = ''
+unix_socket_directories = '$PG_DIR'
+port = 5432
+max_connections = 50
+fsync = on
+synchronous_commit = on
+CONF
+  as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 start \
+      >>"$PG_DIR/commands.log" 2>&1 || { echo "PostgreSQL did not start: $PG_DIR/server.log" >&2; exit 1; }
+  PG_UP=1
+  "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -p 5432 -U postgres -d postgres \
+      -c 'CREATE DATABASE vault' >>"$PG_DIR/commands.log" 2>&1 \
+      || { echo "CREATE DATABASE failed: $PG_DIR/commands.log" >&2; exit 1; }
+  PG_CONNINFO="host=$PG_DIR port=5432 user=postgres dbname=vault connect_timeout=5"
+  NODES=2
+  LOGS=("$WORK/vaultd-node-a.log" "$WORK/vaultd-node-b.log")
 }
 
 # call METHOD PATH KEY [BODY] [extra curl args...]: writes the body to
@@ -281,6 +375,7 @@ verify() {
 
 # Set up once: tenant acme, a role that may tokenize, detokenize plain, write
 # and read plain with the purpose support, and a principal holding it.
+if [ "$PG_MODE" = 1 ]; then start_postgres; fi
 start_vaultd
 ROOT=$(cat "$DATA/root-api-key")
 must 201 POST /v1/tenants "$ROOT" '{"id": "acme"}'
@@ -289,6 +384,16 @@ must 200 PUT /v1/tenants/acme/roles/crash "$ROOT" \
 must 201 POST /v1/tenants/acme/principals "$ROOT" '{"name": "crash-load", "roles": ["crash"]}'
 KEY=$(sed -E 's/.*"api_key":"([^"]+)".*/\1/' "$WORK/resp")
 [[ "$KEY" =~ ^vaultd_ ]] || { echo "no API key in: $(cat "$WORK/resp")" >&2; exit 1; }
+if [ "$PG_MODE" = 1 ]; then
+  start_vaultd 1  # node-b unseals from node-a's key file
+  URL="${URLS[0]}"
+  # One tokenize call creates the tenant's data key before the load: when two
+  # nodes create it at once the later write is refused (503), which this
+  # script would count as an error. WARM_UP=0 leaves that race in.
+  if [ "${WARM_UP:-1}" != 0 ]; then
+    must 200 POST /v1/tenants/acme/tokenize "$KEY" '{"items": [{"type": "phone", "value": "+8613000000000"}]}'
+  fi
+fi
 echo "crash-consistency: vaultd $VAULTD, rounds=$ROUNDS workers=$WORKERS seed=$SEED, work folder $WORK"
 
 PREV_ENTRIES=0
@@ -299,18 +404,19 @@ AUDIT=ok
 ROUNDS_DONE=0
 : >"$WORK/failures"
 for ((round = 1; round <= ROUNDS; round++)); do
-  if [ "$round" -gt 1 ]; then start_vaultd; fi
+  if [ "$round" -gt 1 ] && [ "$PG_MODE" = 0 ]; then start_vaultd; fi
   rm -f "$WORK/stop"
   tokens_before=$(cat "$WORK"/w*.tokens.ack  | wc -l)
   subjects_before=$(cat "$WORK"/w*.subjects.ack  | wc -l)
   WPIDS=()
   for ((w = 1; w <= WORKERS; w++)); do
-    worker "$w" "$round" "$URL" &
+    worker "$w" "$round" "${URLS[(w - 1) % NODES]}" &
     WPIDS+=($!)
   done
   delay_ms=$(( KILL_MIN_MS + (RANDOM * 32768 + RANDOM) % (KILL_MAX_MS - KILL_MIN_MS + 1) ))
   sleep "$(printf '%d.%03d' $(( delay_ms / 1000 )) $(( delay_ms % 1000 )))"
-  crash_vaultd
+  victim=$(( (round - 1) % NODES ))  # 0 with one node; node-a, node-b, ... with two
+  crash_vaultd "$victim"
   # The workers' requests now fail; let them finish their log lines and stop.
   touch "$WORK/stop"
   for pid in "${WPIDS[@]}"; do
@@ -323,21 +429,39 @@ for ((round = 1; round <= ROUNDS; round++)); do
   subjects_now=$(cat "$WORK"/w*.subjects.ack  | wc -l)
   ACKED_CALLS=$(( tokens_now / TOKENS_PER_CALL + subjects_now ))
 
-  start_vaultd
-  verify
-  crash_vaultd  # also a crash while idle, after the verification's reads
+  if [ "$PG_MODE" = 1 ]; then
+    # Through the node that stayed up, then through the restarted one.
+    URL="${URLS[1 - victim]}"
+    verify
+    first_lost=$R_LOST first_torn=$R_TORN first_audit=$R_AUDIT
+    PREV_ENTRIES="${R_ENTRIES:-0}"
+    start_vaultd "$victim"
+    verify
+    # The same write missing through both nodes counts once.
+    [ "$first_lost" -le "$R_LOST" ] || R_LOST=$first_lost
+    [ "$first_torn" -le "$R_TORN" ] || R_TORN=$first_torn
+    [ "$first_audit" = ok ] || R_AUDIT="$first_audit"
+    killed="${NODE_NAMES[victim]} "
+  else
+    start_vaultd
+    verify
+    crash_vaultd  # also a crash while idle, after the verification's reads
+    killed=""
+  fi
   ROUNDS_DONE=$round
   TOTAL_LOST=$(( TOTAL_LOST + R_LOST ))
   TOTAL_TORN=$(( TOTAL_TORN + R_TORN ))
   [ "$R_AUDIT" = ok ] || AUDIT="$R_AUDIT"
   PREV_ENTRIES="${R_ENTRIES:-0}"
-  echo "round $round/$ROUNDS: killed after ${delay_ms} ms; acknowledged +$(( tokens_now - tokens_before )) tokens," \
+  echo "round $round/$ROUNDS: killed ${killed}after ${delay_ms} ms; acknowledged +$(( tokens_now - tokens_before )) tokens," \
        "+$(( subjects_now - subjects_before )) subject writes; unacknowledged writes visible (whole): $R_LANDED;" \
        "lost=$R_LOST torn=$R_TORN audit=$R_AUDIT entries=${R_ENTRIES:-?}"
   if [ "$R_LOST" -gt 0 ] || [ "$R_TORN" -gt 0 ] || [ "$R_AUDIT" != ok ]; then break; fi
 done
 
 TOKENS=$(cat "$WORK"/w*.tokens.ack  | wc -l)
+MODE_SUFFIX=""
+if [ "$PG_MODE" = 1 ]; then MODE_SUFFIX=" nodes=2 storage=postgres"; fi
 SUBJECT_WRITES=$(cat "$WORK"/w*.subjects.ack  | wc -l)
 ERRORS=$(cat "$WORK"/w*.errors  | wc -l)
 if [ -s "$WORK/failures" ]; then
@@ -349,7 +473,7 @@ if [ "$ERRORS" -gt 0 ]; then
   cat "$WORK"/w*.errors | head -10
 fi
 echo "crash-consistency: rounds=$ROUNDS_DONE acknowledged=$(( TOKENS + SUBJECT_WRITES ))" \
-     "(tokens=$TOKENS, subject_writes=$SUBJECT_WRITES) lost=$TOTAL_LOST torn=$TOTAL_TORN audit=$AUDIT errors=$ERRORS"
+     "(tokens=$TOKENS, subject_writes=$SUBJECT_WRITES) lost=$TOTAL_LOST torn=$TOTAL_TORN audit=$AUDIT errors=$ERRORS$MODE_SUFFIX"
 if [ "$TOTAL_LOST" -eq 0 ] && [ "$TOTAL_TORN" -eq 0 ] && [ "$AUDIT" = ok ] && [ "$ERRORS" -eq 0 ] \
    && [ "$ROUNDS_DONE" -eq "$ROUNDS" ] && [ $(( TOKENS + SUBJECT_WRITES )) -gt 0 ]; then
   FAILED=0

@@ -18,6 +18,7 @@
 #include "tests/testing/shared_memory_kv_store.h"
 #include "tests/testing/temp_dir.h"
 #include "vault/keys/key_hierarchy.h"
+#include "vault/keys/subject_key_store.h"
 
 namespace vault {
 namespace {
@@ -175,6 +176,34 @@ TEST_F(SharedKeyringTest, AKekDestroyedOnOneNodeIsGoneOnTheOtherAfterRefresh) {
   ASSERT_TRUE(b_->Refresh().ok());
   EXPECT_TRUE(IsGone(b_->GetKek("acme", 1).status()));
   EXPECT_TRUE(b_->GetKek("acme", 2).ok());
+}
+
+TEST_F(SharedKeyringTest, AnAuditAnchorAloneDoesNotMakeNodesDropTheirCaches) {
+  const uint64_t before = *kv_.CacheGeneration();
+  records::AuditAnchor anchor;  // stored once per audit checkpoint
+  anchor.set_seq(1000);
+  anchor.set_hash("h");
+  ASSERT_TRUE(a_->StoreAuditAnchor(anchor).ok());
+  EXPECT_EQ(*kv_.CacheGeneration(), before);
+  ASSERT_TRUE(a_->CreateTenant("acme", "").ok());  // a key change does
+  EXPECT_GT(*kv_.CacheGeneration(), before);
+}
+
+TEST_F(SharedKeyringTest, TwoNodesCreatingOneSubjectsKeyAtOnceKeepTheFirst) {
+  ASSERT_TRUE(a_->CreateTenant("acme", "").ok());
+  ASSERT_TRUE(b_->Refresh().ok());
+  SubjectKeyStore keys_a(&kv_, a_.get(), &crypto::SystemRandom::Instance(), &clock_, 10);
+  SubjectKeyStore keys_b(&kv_, b_.get(), &crypto::SystemRandom::Instance(), &clock_, 10);
+  storage::WriteBatch batch_a, batch_b;  // each node's own subject lock: no help here
+  absl::StatusOr<DataKeyHandle> key_a = keys_a.GetOrCreate("acme", "u-1", &batch_a);
+  absl::StatusOr<DataKeyHandle> key_b = keys_b.GetOrCreate("acme", "u-1", &batch_b);
+  ASSERT_TRUE(key_a.ok() && key_b.ok());
+  ASSERT_NE((*key_a)->dek_id, (*key_b)->dek_id);
+  ASSERT_TRUE(kv_.Write(batch_a).ok());
+  EXPECT_TRUE(storage::IsExpectationFailed(kv_.Write(batch_b)));
+  absl::StatusOr<DataKeyHandle> stored = keys_b.Get("acme", "u-1");
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ((*stored)->dek_id, (*key_a)->dek_id);  // A's records still open
 }
 
 TEST_F(SharedKeyringTest, ARootRotatedOnOneNodeIsOpenedByTheOtherWithItsUnsealKey) {

@@ -30,7 +30,7 @@ absl::Status GroupCommitter::Commit(const storage::WriteBatch& batch,
       std::lock_guard<std::mutex> lock(mu_);
       if (stopping_) return absl::UnavailableError("vault is shutting down");
     }
-    return kv_->Write(batch);
+    return Explained(kv_->Write(batch));
   }
   if (audited && audit_ == nullptr) return absl::FailedPreconditionError("no audit log");
   std::vector<AuditEvent> prepared;
@@ -134,6 +134,19 @@ void GroupCommitter::Run() {
 }
 
 void GroupCommitter::WriteGroup(const std::vector<Pending*>& group) {
+  absl::Status status = WritePendings(group);
+  if (storage::IsExpectationFailed(status) && group.size() > 1) {
+    // One caller's write depends on a record another node changed at the
+    // same moment (a data key both created): write each caller's on its
+    // own, so only that caller is refused.
+    for (Pending* p : group) p->status = Explained(WritePendings({p}));
+    return;
+  }
+  status = Explained(status);
+  for (Pending* p : group) p->status = status;
+}
+
+absl::Status GroupCommitter::WritePendings(const std::vector<Pending*>& group) {
   std::vector<const storage::WriteBatch*> batches;
   std::vector<const AuditEvent*> events;
   batches.reserve(group.size() + 1);
@@ -143,15 +156,20 @@ void GroupCommitter::WriteGroup(const std::vector<Pending*>& group) {
       for (const AuditEvent& e : *p->events) events.push_back(&e);
     }
   }
-  absl::Status status = absl::OkStatus();
   try {
-    status = events.empty()  ? kv_->WriteGroup(batches, storage::WriteOptions{})
-             : kv_->shared() ? WriteOnSharedHead(batches, events)
-                             : WriteStaged(batches, events);
+    if (events.empty()) return kv_->WriteGroup(batches, storage::WriteOptions{});
+    return kv_->shared() ? WriteOnSharedHead(batches, events) : WriteStaged(batches, events);
   } catch (const std::exception&) {  // e.g. bad_alloc building the batch
-    status = absl::InternalError("group write failed");
+    return absl::InternalError("group write failed");
   }
-  for (Pending* p : group) p->status = status;
+}
+
+// Nothing was written; the caller may send the call again (it then finds
+// what the other node wrote).
+absl::Status GroupCommitter::Explained(const absl::Status& status) {
+  if (!storage::IsExpectationFailed(status)) return status;
+  return absl::UnavailableError(
+      "another node changed a record this call depends on at the same moment; try again");
 }
 
 // The audit layer's failures: a sealed vault stays SEALED, anything else

@@ -99,6 +99,9 @@ class GroupCommitter {
   absl::Status WriteOnSharedHead(const std::vector<const storage::WriteBatch*>& batches,
                                  const std::vector<const AuditEvent*>& events);
   static absl::Status StageError(const absl::Status& staged);
+  // The group's batches and audit events as one atomic write.
+  absl::Status WritePendings(const std::vector<Pending*>& group);
+  static absl::Status Explained(const absl::Status& status);
   // After a group: counts fail-closed refusals, releases the callers.
   // Returns the resumptions of parked callers, to call after unlocking.
   std::vector<Parker::Resume> FinishGroup(const std::vector<Pending*>& group)

@@ -38,8 +38,9 @@ class KeyringStore {
 
 // The keyring as one record in `kv` (Table::kMeta), written with an
 // expectation of the last image this object loaded or stored (a
-// compare-and-set across nodes) and marked as invalidating other nodes'
-// caches, so every node reloads it on its next request.
+// compare-and-set across nodes) and, unless only its audit anchor changed,
+// marked as invalidating other nodes' caches, so every node reloads it on
+// its next request.
 class KvKeyring final : public KeyringStore {
  public:
   explicit KvKeyring(storage::KvStore* kv) : kv_(kv) {}

@@ -1,8 +1,29 @@
 // KvKeyring: the keyring as one record of the vault's store.
+#include <google/protobuf/util/message_differencer.h>
+
 #include "base/strings.h"
 #include "vault/keys/keyring_store.h"
 
 namespace vault {
+
+namespace {
+
+// Whether `next` differs from the stored image in more than its generation
+// and audit anchor. A new anchor (one per audit checkpoint) changes no key
+// another node uses, so it does not make every node drop its caches.
+bool ChangesKeys(const std::optional<std::string>& image, const records::Keyring& next) {
+  if (!image.has_value()) return true;
+  records::Keyring before;
+  if (!before.ParseFromString(*image)) return true;
+  records::Keyring after = next;
+  for (records::Keyring* k : {&before, &after}) {
+    k->clear_audit_anchor();
+    k->clear_generation();
+  }
+  return !google::protobuf::util::MessageDifferencer::Equals(before, after);
+}
+
+}  // namespace
 
 std::string KvKeyring::RecordKey() { return Cat("keyring", std::string_view("\0", 1)); }
 
@@ -25,7 +46,7 @@ absl::Status KvKeyring::Store(const records::Keyring& keyring) {
   storage::WriteBatch batch;
   batch.Expect(storage::Table::kMeta, RecordKey(), image_);
   batch.Put(storage::Table::kMeta, RecordKey(), image);
-  batch.MarkInvalidatesCaches();
+  if (ChangesKeys(image_, keyring)) batch.MarkInvalidatesCaches();
   absl::Status written = kv_->Write(batch);
   if (written.ok()) image_ = std::move(image);
   return written;

@@ -92,7 +92,12 @@ absl::StatusOr<DataKeyHandle> SubjectKeyStore::GetOrCreate(std::string_view tena
       *kek->key, *dek, DekAd(tenant, subject, record.dek_id(), kek->version), *random_);
   if (!wrapped.ok()) return wrapped.status();
   record.set_ciphertext(*wrapped);
-  batch->Put(storage::Table::kSubjectKeys, SubjectKey(tenant, subject), record.SerializeAsString());
+  const std::string id = SubjectKey(tenant, subject);
+  // Several nodes: two may create a key for one subject at once (the
+  // subject's lock is per process); the second write must fail, not
+  // replace the key the first one's records are sealed under.
+  if (kv_->shared()) batch->Expect(storage::Table::kSubjectKeys, id, std::nullopt);
+  batch->Put(storage::Table::kSubjectKeys, id, record.SerializeAsString());
   return DataKeyHandle(
       std::make_shared<const DataKey>(DataKey{record.dek_id(), kek->version, std::move(*dek)}));
 }

@@ -82,6 +82,28 @@ class PgKvStore final : public KvStore {
   // One process per node name (PgKvOptions::node_lock): two processes with
   // one name would hide each other in health and logs.
   absl::Status TakeNodeLock() {
+    std::lock_guard<std::mutex> lock(node_mu_);
+    return TakeNodeLockLocked();
+  }
+
+  // The lock lives in a session: a database restart or a failover (locks
+  // are not replicated) ends it. Recover() takes it again.
+  void KeepNodeLock() {
+    if (options_.node_lock.empty()) return;
+    std::lock_guard<std::mutex> lock(node_mu_);
+    try {
+      if (node_lock_ != nullptr) {
+        pqxx::nontransaction tx(*node_lock_);
+        tx.exec("SELECT 1");
+        return;
+      }
+    } catch (...) {
+      node_lock_.reset();
+    }
+    (void)TakeNodeLockLocked();  // unreachable, or taken meanwhile: tried next pass
+  }
+
+  absl::Status TakeNodeLockLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(node_mu_) {
     try {
       auto conn = std::make_unique<pqxx::connection>(options_.conninfo);
       pqxx::nontransaction tx(*conn);
@@ -294,6 +316,7 @@ class PgKvStore final : public KvStore {
   }
 
   absl::Status Recover() override {
+    KeepNodeLock();
     if (Health().writable) return absl::OkStatus();
     return Run([](pqxx::connection& conn) {
       pqxx::nontransaction tx(conn);
@@ -374,7 +397,8 @@ class PgKvStore final : public KvStore {
 
   // Held for the store's life when options_.node_lock is set: a session
   // advisory lock that a second process with the same name finds taken.
-  std::unique_ptr<pqxx::connection> node_lock_;
+  std::mutex node_mu_;
+  std::unique_ptr<pqxx::connection> node_lock_ ABSL_GUARDED_BY(node_mu_);
   std::mutex lease_mu_;
   std::unique_ptr<pqxx::connection> lease_conn_ ABSL_GUARDED_BY(lease_mu_);
   const std::shared_ptr<PgPool> pool_;

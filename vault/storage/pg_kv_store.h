@@ -82,7 +82,8 @@ struct PgKvOptions {
   // A name (vaultd's --node-id): refuse to open while another store opened
   // with the same name holds the database (a session advisory lock on a
   // connection of its own, held until the store closes or that connection
-  // breaks). FAILED_PRECONDITION when taken. Empty: no lock.
+  // breaks; Recover() takes it again after a database restart or a
+  // failover, which end it). FAILED_PRECONDITION when taken. Empty: no lock.
   std::string node_lock;
 };
 

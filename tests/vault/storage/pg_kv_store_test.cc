@@ -238,6 +238,23 @@ TEST_F(PgKvStoreTest, ANodeNameIsTakenByOneStoreAtATime) {
   EXPECT_TRUE(OpenPgKvStore(options).ok());
 }
 
+TEST_F(PgKvStoreTest, ANodeNameLostWithItsSessionIsTakenAgainByRecover) {
+  PgKvOptions options;
+  options.conninfo = conninfo_;
+  options.node_lock = "node-a";
+  absl::StatusOr<std::unique_ptr<KvStore>> node = OpenPgKvStore(options);
+  ASSERT_TRUE(node.ok()) << node.status();
+  // As after a failover: the session holding the name is gone.
+  ASSERT_TRUE(cluster_
+                  ->Sql(dbname_,
+                        "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = "
+                        "'advisory' AND pid <> pg_backend_pid()")
+                  .ok());
+  EXPECT_TRUE((*node)->Recover().ok());
+  absl::StatusOr<std::unique_ptr<KvStore>> twin = OpenPgKvStore(options);
+  EXPECT_TRUE(absl::IsFailedPrecondition(twin.status())) << twin.status();
+}
+
 TEST_F(PgKvStoreTest, ReopenKeepsDataAndNewerSchemaIsRefused) {
   {
     std::unique_ptr<KvStore> store = Open();
