@@ -33,8 +33,10 @@
 # SQL statements (BEGIN and COMMIT included), transactions (COMMITs) and the
 # time spent waiting in pg_advisory_xact_lock (the audit chain head's lock,
 # taken by every group commit) per call, counted by pg_stat_statements in the
-# vault's database, plus the nodes' own cluster_sync_reads_total counter when
-# /metrics exposes one.
+# vault's database; and the nodes' own counters from /metrics when they
+# expose them: vaultd_cluster_sync_reads (generation reads),
+# vaultd_cluster_cache_drops (times a node dropped its caches) and
+# vaultd_commit_groups (group commits), summed over the nodes.
 #
 # Usage: bash bench/cluster_bench.sh [RESULTS_DIR]  (default: a temporary folder)
 #   Environment (all optional), besides bench/cmp_lib.sh's (VAULTD, PG_BIN,
@@ -79,7 +81,7 @@ mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 cmp_init "$OUT/pgbench_cells.tsv"  # run_pgbench_cell's own lines
 CELLS="$OUT/cells.tsv"
-printf 'system\tnodes\tjob\tconc\tcalls\tcalls_per_s\tp99_us\terrors\tvaultd_ticks\tpg_ticks\titems\tbusy_pct\tgen_reads\tsql_calls\tmetric_reads\tcommits\tlock_wait_ms\n' >"$CELLS"
+printf 'system\tnodes\tjob\tconc\tcalls\tcalls_per_s\tp99_us\terrors\tvaultd_ticks\tpg_ticks\titems\tbusy_pct\tgen_reads\tsql_calls\tmetric_reads\tcommits\tlock_wait_ms\tcache_drops\tcommit_groups\n' >"$CELLS"
 
 cb_cleanup() {  # the extra nodes, then bench/cmp_lib.sh's cleanup (node 1 is its VPID)
   set +e
@@ -148,14 +150,16 @@ vaultd_ticks() {  # CPU ticks of every running vaultd
 machine_stat() {  # "BUSY TOTAL" jiffies of all cores so far (/proc/stat; idle and iowait are not busy)
   awk '$1 == "cpu" { t = $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9; print t - $5 - $6, t; exit }' /proc/stat
 }
-metric_reads() {  # the sum over the nodes of a cluster_sync_reads_total counter, or "-"
-  local u v t=0
-  for u in "${NODE_URLS[@]}"; do
-    v=$(curl -sf "$u/metrics" | awk '$1 ~ /cluster_sync_reads_total({.*})?$/ { printf "%.0f", $2; exit }') || true
-    [ -n "$v" ] || { echo -; return; }
-    t=$((t + v))
-  done
-  echo "$t"
+metric_sums() {  # "SYNC_READS CACHE_DROPS COMMIT_GROUPS": each summed over the nodes' /metrics
+  # (vaultd_cluster_sync_reads, vaultd_cluster_cache_drops, vaultd_commit_groups; a
+  # _total suffix accepted), "-" for one that a node does not expose
+  local u
+  for u in "${NODE_URLS[@]}"; do curl -sf "$u/metrics" || echo "scrape_failed 1"; done |
+    awk -v nodes="${#NODE_URLS[@]}" '{ sub(/\{.*\}/, "", $1); sub(/_total$/, "", $1); v[$1] += $2; seen[$1]++ }
+      END { n = split("vaultd_cluster_sync_reads vaultd_cluster_cache_drops vaultd_commit_groups", m, " ")
+            for (i = 1; i <= n; i++) printf "%s%s", (i > 1 ? " " : ""),
+              (seen[m[i]] == nodes && !seen["scrape_failed"]) ? sprintf("%.0f", v[m[i]]) : "-"
+            print "" }'
 }
 pgss_reset() { if [ "$PGSS" = 1 ]; then "${PSQL[@]}" -d postgres -At -c 'SELECT pg_stat_statements_reset()' >/dev/null; fi; }
 pgss_counts() {  # NAME -> "GENERATION_READS SQL_CALLS COMMITS LOCK_WAIT_MS" in the vault's database
@@ -201,14 +205,14 @@ cb_progress() {
 
 cb_wrk_cell() {  # SYSTEM NODES JOB CONC LUA ITEMS VAR=VALUE...: one wrk per node, CONC split
   local sys=$1 n=$2 job=$3 c=$4 lua=$5 items=$6 i share t failed=0 pids=()
-  local out="$WORK/cell-$1-$2-$3-$4" m0 m1 s0 s1 v0 v1 p0 p1 agg p99 busy counts mreads gen sql commits lockms
+  local out="$WORK/cell-$1-$2-$3-$4" m0 m1 s0 s1 v0 v1 p0 p1 agg p99 busy counts mreads gen sql commits lockms drops groups
   shift 6
   # Fresh statistics, as bench/pg_prepare.sql gives the pgbench tables: the
   # tokens just stored would otherwise leave the planner estimating an
   # empty table (a multi-key read then filters every row of its kind).
   if [ "$sys" = postgres ]; then "${PSQL[@]}" -d vault -c ANALYZE -c CHECKPOINT >/dev/null; fi
   pgss_reset
-  m0=$(metric_reads)
+  m0=$(metric_sums)
   s0=$(machine_stat)
   v0=$(vaultd_ticks)
   p0=$(pg_ticks)
@@ -226,7 +230,7 @@ cb_wrk_cell() {  # SYSTEM NODES JOB CONC LUA ITEMS VAR=VALUE...: one wrk per nod
   p1=$(pg_ticks)
   s1=$(machine_stat)
   counts=$(pgss_counts "$sys-$n-$job-$c")
-  m1=$(metric_reads)
+  m1=$(metric_sums)
   cat "$out".*.out | grep '^CMP ' >"$out.cmp" || true
   [ "$(wc -l <"$out.cmp")" -eq "$n" ] || failed=1
   if [ "$failed" -ne 0 ]; then echo "  wrk failed for $sys n=$n $job c=$c:" >&2; cat "$out".*.err >&2; fi
@@ -238,13 +242,13 @@ cb_wrk_cell() {  # SYSTEM NODES JOB CONC LUA ITEMS VAR=VALUE...: one wrk per nod
   p99=$(merge_p99 "$out".*.hist)
   busy=$(awk -v a="$s0" -v b="$s1" 'BEGIN { split(a, x, " "); split(b, y, " ")
     printf "%.0f", (y[2] > x[2]) ? 100 * (y[1] - x[1]) / (y[2] - x[2]) : 0 }')
-  mreads=-
-  [ "$m0" != - ] && [ "$m1" != - ] && mreads=$((m1 - m0))
+  read -r mreads drops groups < <(awk -v a="$m0" -v b="$m1" 'BEGIN { split(a, x, " "); split(b, y, " ")
+    for (i = 1; i <= 3; i++) printf "%s ", (x[i] == "-" || y[i] == "-") ? "-" : y[i] - x[i]; print "" }')
   local calls rate err
   IFS=$'\t' read -r calls rate err <<<"$agg"
   read -r gen sql commits lockms <<<"$counts"
   cb_record "$sys" "$n" "$job" "$c" "$calls" "$rate" "$p99" $((err + failed)) $((v1 - v0)) $((p1 - p0)) \
-    "$items" "$busy" "$gen" "$sql" "$mreads" "$commits" "$lockms"
+    "$items" "$busy" "$gen" "$sql" "$mreads" "$commits" "$lockms" "$drops" "$groups"
   cb_progress
 }
 
@@ -311,7 +315,7 @@ if [ "${SKIP_PGCRYPTO:-0}" != 1 ]; then
           tokenize_batch100) run_pgbench_cell "$mode" "$OPTS" tokenize_batch100 "$c" pg_tokenize_batch.sql 100 ;;
         esac
         # run_pgbench_cell's line: SYSTEM JOB CONC CALLS CALLS_PER_S P50 P99 ERRORS CPU_TICKS MEM ITEMS
-        tail -1 "$RESULTS" | awk -F'\t' -v OFS='\t' '{ print $1, "-", $2, $3, $4, $5, $7, $8, 0, $9, $11, "-", "-", "-", "-", "-", "-" }' >>"$CELLS"
+        tail -1 "$RESULTS" | awk -F'\t' -v OFS='\t' '{ print $1, "-", $2, $3, $4, $5, $7, $8, 0, $9, $11, "-", "-", "-", "-", "-", "-", "-", "-" }' >>"$CELLS"
       done
     done
   done

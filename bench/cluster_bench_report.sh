@@ -47,10 +47,11 @@ cb_sql_table() {  # vaultd on PostgreSQL: what each call costs the database
     function ratio(x) { return ($5 > 0 && x != "-") ? sprintf("%.2f", x / $5) : "–" }
     function ms(x) { return ($5 > 0 && x != "-") ? sprintf("%.3f", x / $5) : "–" }
     BEGIN {
-      print "| nodes | job | conn | generation reads/req | cluster_sync_reads_total/req | SQL statements/req | transactions/req | wait for the audit head lock, ms/req |"
-      print "|---:|---|---:|---:|---:|---:|---:|---:|" }
-    { printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", $2, jobname($3), $4, ratio($13),
-        ($15 == "-" ? "not exposed" : ratio($15)), ratio($14), ratio($16), ms($17) }
+      print "| nodes | job | conn | generation reads/req (SQL) | vaultd_cluster_sync_reads/req | cache drops | group commits/req | transactions/req | SQL statements/req | wait for the audit head lock, ms/req |"
+      print "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|" }
+    { printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $2, jobname($3), $4, ratio($13),
+        ($15 == "-" ? "not exposed" : ratio($15)), ($18 == "-" ? "not exposed" : $18),
+        ($19 == "-" ? "not exposed" : ratio($19)), ratio($16), ratio($14), ms($17) }
     '"$CB_JOBNAME" "$CELLS"
 }
 
@@ -70,5 +71,7 @@ cb_report() {
   echo "Per call, from pg_stat_statements in the vault's database$([ "$PGSS" = 1 ] || echo ' (NOT MEASURED: pg_stat_statements is not installed)'):"
   echo "generation reads (SELECT gen FROM vault_generation), all statements (BEGIN/COMMIT counted),"
   echo "transactions (COMMITs, read-only ones included) and the time spent in pg_advisory_xact_lock"
-  echo "(the audit chain head's lock, held by each group commit to its COMMIT)."
+  echo "(the audit chain head's lock, held by each group commit to its COMMIT). From the nodes' /metrics,"
+  echo "summed over them: vaultd_cluster_sync_reads per call, vaultd_cluster_cache_drops during the cell"
+  echo "(times a node dropped its caches because the generation moved) and vaultd_commit_groups per call."
 }
